@@ -1,0 +1,16 @@
+package dev.mailrelay.xsasl;
+
+/**
+ * What smtpd tells the SASL implementation about a new session (Postfix's XSASL_SERVER_CREATE_ARGS).
+ *
+ * @param service          the SASL service name, {@code smtp}
+ * @param serverFqdn       {@code myhostname}
+ * @param userRealm        {@code smtpd_sasl_local_domain} (expanded), empty for none
+ * @param securityOptions  {@code smtpd_sasl_security_options}, or {@code smtpd_sasl_tls_security_options}
+ *                         once TLS is active
+ * @param tlsActive        whether the session is encrypted (for Dovecot's {@code secured})
+ * @param clientAddress    the client IP address, for logging
+ */
+public record SaslServerRequest(String service, String serverFqdn, String userRealm,
+                                String securityOptions, boolean tlsActive, String clientAddress) {
+}
