@@ -1,6 +1,7 @@
 package dev.mailrelay.tables;
 
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.function.Predicate;
 
@@ -71,7 +72,7 @@ public final class AddressLookup {
         }
         int at = address.lastIndexOf('@');
         String local = at < 0 ? address : address.substring(0, at);
-        String lower = local.toLowerCase(java.util.Locale.ROOT);
+        String lower = local.toLowerCase(Locale.ROOT);
         if (lower.equals("postmaster") || lower.equals("mailer-daemon") || lower.equals("double-bounce")) {
             return null;
         }
