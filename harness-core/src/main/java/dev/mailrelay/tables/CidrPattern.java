@@ -79,15 +79,25 @@ final class CidrPattern {
 
     /** Whether {@code address} (4 or 16 bytes) is in the network, after negation; other family never. */
     boolean matches(byte[] address) {
+        return address.length == network.length && contains(address) == match;
+    }
+
+    /** Whether {@code address} is of this pattern's family and inside its network, ignoring negation. */
+    boolean contains(byte[] address) {
         if (address.length != network.length) {
             return false;
         }
         for (int bit = 0; bit < prefix; bit++) {
             if (bitAt(address, bit) != bitAt(network, bit)) {
-                return !match;
+                return false;
             }
         }
-        return match;
+        return true;
+    }
+
+    /** Whether the pattern was negated with {@code !}. */
+    boolean negated() {
+        return !match;
     }
 
     private static boolean bitAt(byte[] bytes, int bit) {

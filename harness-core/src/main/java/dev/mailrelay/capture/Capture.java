@@ -1,0 +1,167 @@
+package dev.mailrelay.capture;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
+import java.util.function.Predicate;
+
+/**
+ * Everything one instance saw, for tests to assert on: its SMTP sessions and the messages it
+ * accepted. Waiting is event-driven: a condition is signalled on every arrival, so a waiting test
+ * wakes as soon as the message is there and never polls.
+ *
+ * <pre>{@code
+ * List<CapturedMessage> got = isp.capture().awaitMessages(1, Duration.ofSeconds(10));
+ * }</pre>
+ */
+public final class Capture {
+
+    private final String instance;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition changed = lock.newCondition();
+    private final List<CapturedMessage> messages = new ArrayList<>();
+    private final Map<Long, CapturedSession> sessions = new LinkedHashMap<>();
+    private final List<Consumer<CapturedMessage>> listeners = new CopyOnWriteArrayList<>();
+
+    public Capture(String instance) {
+        this.instance = instance;
+    }
+
+    /** Records an accepted message and wakes waiting threads. */
+    public void record(CapturedMessage message) {
+        lock.lock();
+        try {
+            messages.add(message);
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+        for (Consumer<CapturedMessage> l : listeners) {
+            l.accept(message);
+        }
+    }
+
+    /** Records (or replaces) the latest state of a session. */
+    public void record(CapturedSession session) {
+        lock.lock();
+        try {
+            sessions.put(session.id(), session);
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Calls {@code listener} for every message recorded from now on (e.g. to spool it). */
+    public void onMessage(Consumer<CapturedMessage> listener) {
+        listeners.add(listener);
+    }
+
+    /** The messages accepted so far, in arrival order. */
+    public List<CapturedMessage> messages() {
+        lock.lock();
+        try {
+            return List.copyOf(messages);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The sessions so far, in connection order. */
+    public List<CapturedSession> sessions() {
+        lock.lock();
+        try {
+            return List.copyOf(sessions.values());
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Waits until at least {@code count} messages have arrived and returns all of them.
+     *
+     * @throws CaptureTimeoutException after {@code timeout}, listing what did arrive
+     */
+    public List<CapturedMessage> awaitMessages(int count, Duration timeout) {
+        await(c -> c.messages.size() >= count, timeout,
+                "expected at least " + count + " message(s) at instance " + instance);
+        return messages();
+    }
+
+    /** Waits until a message matching {@code condition} has arrived and returns the first such. */
+    public CapturedMessage awaitMessage(Predicate<CapturedMessage> condition, Duration timeout) {
+        await(c -> c.messages.stream().anyMatch(condition), timeout,
+                "expected a matching message at instance " + instance);
+        return messages().stream().filter(condition).findFirst().orElseThrow();
+    }
+
+    /** Waits until at least {@code count} sessions have ended. */
+    public List<CapturedSession> awaitEndedSessions(int count, Duration timeout) {
+        await(c -> c.sessions.values().stream().filter(s -> s.end() != null).count() >= count, timeout,
+                "expected at least " + count + " ended session(s) at instance " + instance);
+        return sessions();
+    }
+
+    /** Forgets all messages and sessions. */
+    public void reset() {
+        lock.lock();
+        try {
+            messages.clear();
+            sessions.clear();
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void await(Predicate<Capture> condition, Duration timeout, String expectation) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        lock.lock();
+        try {
+            while (!condition.test(this)) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    throw new CaptureTimeoutException(expectation + " within " + timeout + "; " + describe());
+                }
+                changed.await(left, TimeUnit.NANOSECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CaptureTimeoutException(expectation + ": interrupted while waiting; " + describe());
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** What arrived, for failure messages: the messages and each session's last exchanges. */
+    public String describe() {
+        lock.lock();
+        try {
+            StringBuilder sb = new StringBuilder();
+            sb.append(messages.size()).append(" message(s) arrived");
+            for (CapturedMessage m : messages) {
+                sb.append("\n  ").append(m);
+            }
+            sb.append("\n").append(sessions.size()).append(" session(s):");
+            for (CapturedSession s : sessions.values()) {
+                sb.append("\n  #").append(s.id()).append(" from ").append(s.clientAddress())
+                        .append(" helo=").append(s.helo()).append(s.end() == null ? " (open)" : "");
+                List<CapturedSession.Exchange> t = s.transcript();
+                for (CapturedSession.Exchange e : t.subList(Math.max(0, t.size() - 6), t.size())) {
+                    sb.append("\n    ").append(e.command() == null ? "(connect)" : e.command())
+                            .append(" -> ").append(e.reply().isEmpty() ? "" : e.reply().get(e.reply().size() - 1));
+                }
+            }
+            return sb.toString();
+        } finally {
+            lock.unlock();
+        }
+    }
+}

@@ -1,0 +1,81 @@
+package dev.mailrelay.capture;
+
+import jakarta.mail.MessagingException;
+import jakarta.mail.Session;
+import jakarta.mail.internet.MimeMessage;
+import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.List;
+import java.util.Properties;
+
+/**
+ * A message an instance accepted, as its queue file would hold it: the envelope, the session
+ * attributes Postfix records with it (client, HELO, protocol, SASL method and login, TLS), and the
+ * content with the {@code Received:} header smtpd prepended.
+ *
+ * <pre>{@code
+ * CapturedMessage m = instance.capture().awaitMessages(1, Duration.ofSeconds(5)).get(0);
+ * assertEquals("PLAIN", m.saslMethod());
+ * assertEquals("Hello", m.mimeMessage().getSubject());
+ * }</pre>
+ *
+ * @param queueId        the Postfix-style queue ID, also in the Received header
+ * @param instance       the instance that accepted it
+ * @param sender         the envelope sender, empty for the null sender
+ * @param recipients     the envelope recipients in RCPT order
+ * @param clientName     the client's host name ({@code localhost} for loopback, else {@code unknown})
+ * @param clientAddress  the client's IP address
+ * @param helo           the HELO/EHLO argument, or {@code null}
+ * @param protocol       {@code SMTP}, {@code ESMTP}, {@code ESMTPA}, {@code ESMTPS}, {@code ESMTPSA}, ...
+ * @param saslMethod     the SASL mechanism used, or {@code null}
+ * @param saslUsername   the SASL login, or {@code null}
+ * @param saslSender     the {@code AUTH=} address given on MAIL FROM, or {@code null}
+ * @param tls            the TLS state of the session, or {@code null} without TLS
+ * @param receivedHeader the {@code Received:} header smtpd wrote (unfolded lines kept)
+ * @param arrivalTime    when the message was queued
+ */
+public record CapturedMessage(String queueId, String instance, String sender, List<String> recipients,
+                              String clientName, String clientAddress, String helo, String protocol,
+                              String saslMethod, String saslUsername, String saslSender, TlsInfo tls,
+                              String receivedHeader, Instant arrivalTime, byte[] content) {
+
+    public CapturedMessage {
+        recipients = List.copyOf(recipients);
+    }
+
+    /** The raw message bytes, as they would be written to an {@code .eml} file. */
+    @Override
+    public byte[] content() {
+        return content.clone();
+    }
+
+    /** The content as text (UTF-8, malformed bytes replaced). */
+    public String contentAsString() {
+        return new String(content, StandardCharsets.UTF_8);
+    }
+
+    /** The content parsed as MIME by Jakarta Mail; each call parses afresh. */
+    public MimeMessage mimeMessage() {
+        try {
+            return new MimeMessage(Session.getInstance(new Properties()), new ByteArrayInputStream(content));
+        } catch (MessagingException e) {
+            throw new IllegalStateException("message " + queueId + " cannot be parsed as MIME: " + e.getMessage(), e);
+        }
+    }
+
+    /** The Subject header, decoded, or {@code null}. */
+    public String subject() {
+        try {
+            return mimeMessage().getSubject();
+        } catch (MessagingException e) {
+            throw new IllegalStateException("message " + queueId + ": bad Subject header: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "CapturedMessage[" + queueId + " from=<" + sender + "> to=" + recipients + " sasl_method="
+                + saslMethod + " sasl_username=" + saslUsername + " size=" + content.length + "]";
+    }
+}

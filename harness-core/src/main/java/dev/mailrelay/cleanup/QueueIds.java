@@ -1,0 +1,23 @@
+package dev.mailrelay.cleanup;
+
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Postfix's short queue IDs ({@code enable_long_queue_ids = no}): five hex digits of the
+ * microsecond clock followed by the queue file's inode number in hex, upper case, e.g.
+ * {@code 4BF7A3C0D31}. A harness has no inodes; a per-JVM counter takes their place, which also
+ * keeps IDs unique across instances.
+ */
+public final class QueueIds {
+
+    private static final AtomicLong INODE = new AtomicLong(0x40000 + (System.nanoTime() & 0xFFFF));
+
+    private QueueIds() {
+    }
+
+    /** A fresh queue ID. */
+    public static String next() {
+        long micros = (System.currentTimeMillis() * 1000 + (System.nanoTime() / 1000) % 1000) % 1_000_000;
+        return String.format("%05X%X", micros & 0xFFFFF, INODE.incrementAndGet());
+    }
+}

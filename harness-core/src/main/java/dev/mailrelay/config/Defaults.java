@@ -1,0 +1,116 @@
+package dev.mailrelay.config;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * The parameters mailrelay implements, with Postfix 3.7's defaults as {@code postconf -d} prints
+ * them at {@code compatibility_level = 3.6} (Debian 12's setting), plus the {@code mailrelay_*}
+ * parameters for the jobs Postfix leaves to other programs. Where a harness must differ from a mail
+ * server the default says so in a comment.
+ */
+final class Defaults {
+
+    /** Postfix's default when {@code myhostname} has no dot: {@code mydomain = localdomain}. */
+    static final String LOCALDOMAIN = "localdomain";
+
+    static final Map<String, String> VALUES;
+    /** Every parameter name {@code postconf -d} knows, to tell "not implemented" from "unknown". */
+    static final Set<String> POSTFIX_NAMES = loadPostfixNames();
+
+    static {
+        Map<String, String> d = new LinkedHashMap<>();
+        d.put("compatibility_level", "3.6");
+        d.put("mail_name", "Postfix");
+        d.put("mail_version", "3.7.11");
+        // myhostname and mydomain are computed by Parameters (instance name, then its domain part).
+        d.put("myhostname", "");
+        d.put("mydomain", "");
+        d.put("myorigin", "$myhostname");
+        d.put("mydestination", "$myhostname, localhost.$mydomain, localhost");
+        d.put("mynetworks_style", "host");
+        // mynetworks is computed from mynetworks_style over the loopback interface (see Parameters).
+        d.put("mynetworks", "");
+        d.put("relay_domains", "");
+        // Deliberately not Postfix's "all": a test harness listens on loopback unless told otherwise.
+        d.put("inet_interfaces", "loopback-only");
+        d.put("inet_protocols", "ipv4");
+        d.put("smtpd_banner", "$myhostname ESMTP $mail_name");
+        d.put("message_size_limit", "10240000");
+        d.put("line_length_limit", "2048");
+        d.put("smtpd_timeout", "300s");
+        d.put("smtpd_soft_error_limit", "10");
+        d.put("smtpd_hard_error_limit", "20");
+        d.put("smtpd_error_sleep_time", "1s");
+        d.put("smtpd_junk_command_limit", "100");
+        d.put("smtpd_recipient_limit", "1000");
+        d.put("smtpd_helo_required", "no");
+        d.put("smtpd_delay_reject", "yes");
+        d.put("smtpd_client_restrictions", "");
+        d.put("smtpd_helo_restrictions", "");
+        d.put("smtpd_sender_restrictions", "");
+        d.put("smtpd_relay_restrictions", "permit_mynetworks, permit_sasl_authenticated, defer_unauth_destination");
+        d.put("smtpd_recipient_restrictions", "");
+        d.put("smtpd_sender_login_maps", "");
+        d.put("smtpd_discard_ehlo_keywords", "");
+        d.put("smtpd_reject_unlisted_sender", "no");
+        d.put("disable_vrfy_command", "no");
+        d.put("strict_rfc821_envelopes", "no");
+        d.put("smtputf8_enable", "yes");
+        d.put("recipient_delimiter", "");
+        d.put("enable_long_queue_ids", "no");
+        // Deliberately not Postfix's passwd/aliases lookup: a harness has no local users, so every
+        // local recipient exists unless a table is named.
+        d.put("local_recipient_maps", "");
+        d.put("unknown_local_recipient_reject_code", "550");
+        d.put("relay_domains_reject_code", "554");
+        d.put("access_map_reject_code", "554");
+        d.put("access_map_defer_code", "450");
+        d.put("defer_code", "450");
+        d.put("reject_code", "554");
+        d.put("unverified_sender_reject_code", "450");
+        d.put("smtpd_sasl_auth_enable", "no");
+        d.put("smtpd_sasl_type", "cyrus");
+        d.put("smtpd_sasl_path", "smtpd");
+        d.put("smtpd_sasl_service", "smtp");
+        d.put("smtpd_sasl_local_domain", "");
+        d.put("smtpd_sasl_security_options", "noanonymous");
+        d.put("smtpd_sasl_tls_security_options", "$smtpd_sasl_security_options");
+        d.put("smtpd_sasl_mechanism_filter", "!external, static:rest");
+        d.put("smtpd_sasl_authenticated_header", "no");
+        d.put("smtpd_sasl_response_limit", "12288");
+        d.put("smtpd_sasl_exceptions_networks", "");
+        d.put("broken_sasl_auth_clients", "no");
+        // mailrelay's own: the roles Cyrus sasldb and the outside world play for Postfix.
+        d.put("mailrelay_sasl_users", "");
+        d.put("mailrelay_sasl_oauth_tokens", "");
+        d.put("mailrelay_hostnames", "");
+        VALUES = Collections.unmodifiableMap(d);
+    }
+
+    private Defaults() {
+    }
+
+    private static Set<String> loadPostfixNames() {
+        Set<String> names = new TreeSet<>();
+        try (InputStream in = Defaults.class.getResourceAsStream("postfix-parameters.txt")) {
+            if (in == null) {
+                throw new IllegalStateException("postfix-parameters.txt missing from the classpath");
+            }
+            new BufferedReader(new InputStreamReader(in, StandardCharsets.US_ASCII)).lines()
+                    .map(String::strip).filter(s -> !s.isEmpty()).forEach(names::add);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return Collections.unmodifiableSet(names);
+    }
+}

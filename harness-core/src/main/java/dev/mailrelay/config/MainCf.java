@@ -1,0 +1,84 @@
+package dev.mailrelay.config;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Reads {@code main.cf} syntax as postconf(5) defines it: {@code name = value} lines, a line that
+ * starts with whitespace continues the previous one, lines whose first non-blank character is
+ * {@code #} are comments, blank lines are ignored. A {@code #} after the start of a line is part of
+ * the value, as in Postfix.
+ *
+ * <pre>{@code
+ * List<Parameter> entries = MainCf.parse("""
+ *     smtpd_sasl_auth_enable = yes
+ *     smtpd_recipient_restrictions =
+ *         permit_mynetworks permit_sasl_authenticated reject_unauth_destination
+ *     """, "main.cf");
+ * }</pre>
+ */
+public final class MainCf {
+
+    private MainCf() {
+    }
+
+    /** Reads a {@code main.cf} file. */
+    public static List<Parameter> read(Path file) {
+        try {
+            return parse(Files.readString(file, StandardCharsets.UTF_8), file.toString());
+        } catch (IOException e) {
+            throw new ConfigException(file.toString(), 0, null, "cannot read: " + e.getMessage());
+        }
+    }
+
+    /**
+     * Parses {@code main.cf} text; {@code source} names it in errors. Each parameter keeps the
+     * line its logical line started on.
+     */
+    public static List<Parameter> parse(String text, String source) {
+        List<Parameter> result = new ArrayList<>();
+        StringBuilder logical = null;
+        int logicalLine = 0;
+        String[] lines = text.split("\r?\n", -1);
+        for (int i = 0; i < lines.length; i++) {
+            String line = lines[i];
+            if (line.isBlank() || line.stripLeading().startsWith("#")) {
+                continue;
+            }
+            if (Character.isWhitespace(line.charAt(0))) {
+                if (logical == null) {
+                    throw new ConfigException(source, i + 1, null,
+                            "continuation line without a preceding parameter: " + line.strip());
+                }
+                logical.append(' ').append(line.strip());
+                continue;
+            }
+            if (logical != null) {
+                result.add(entry(logical.toString(), source, logicalLine));
+            }
+            logical = new StringBuilder(line.strip());
+            logicalLine = i + 1;
+        }
+        if (logical != null) {
+            result.add(entry(logical.toString(), source, logicalLine));
+        }
+        return result;
+    }
+
+    /** Parses one {@code name = value} assignment, also used for master.cf's {@code -o name=value}. */
+    static Parameter entry(String logical, String source, int line) {
+        int eq = logical.indexOf('=');
+        String name = (eq < 0 ? logical : logical.substring(0, eq)).strip();
+        if (eq < 0) {
+            throw new ConfigException(source, line, null, "missing '=' after attribute name: \"" + name + "\"");
+        }
+        if (name.isEmpty() || !name.chars().allMatch(c -> Character.isLetterOrDigit(c) || c == '_')) {
+            throw new ConfigException(source, line, null, "bad parameter name: \"" + name + "\"");
+        }
+        return new Parameter(name, logical.substring(eq + 1).strip(), source, line);
+    }
+}

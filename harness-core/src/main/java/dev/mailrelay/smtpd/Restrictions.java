@@ -1,0 +1,315 @@
+package dev.mailrelay.smtpd;
+
+import dev.mailrelay.config.ConfigException;
+import dev.mailrelay.config.Parameters;
+import dev.mailrelay.tables.AddressLookup;
+import dev.mailrelay.tables.LookupTable;
+import dev.mailrelay.tables.Tables;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Postfix's smtpd_check for the restriction lists mailrelay implements. Each list is evaluated in
+ * order until a restriction permits (which ends that list only) or rejects (which ends the
+ * check); with {@code smtpd_delay_reject = yes} all lists are evaluated at RCPT time, in Postfix's
+ * order: client, helo, sender, relay, recipient.
+ */
+final class Restrictions {
+
+    /** The restriction lists, with the phrase Postfix uses in a reject reply. */
+    enum Stage {
+        CLIENT("smtpd_client_restrictions", "Client host"),
+        HELO("smtpd_helo_restrictions", "Helo command"),
+        SENDER("smtpd_sender_restrictions", "Sender address"),
+        RELAY("smtpd_relay_restrictions", "Recipient address"),
+        RECIPIENT("smtpd_recipient_restrictions", "Recipient address");
+
+        final String parameter;
+        final String replyClass;
+
+        Stage(String parameter, String replyClass) {
+            this.parameter = parameter;
+            this.replyClass = replyClass;
+        }
+    }
+
+    /** What a check needs to know about the session. */
+    interface State {
+        SmtpdSettings settings();
+
+        java.net.InetAddress clientAddress();
+
+        String clientNameAddress();
+
+        String helo();
+
+        String sender();
+
+        String saslUsername();
+    }
+
+    private static final Set<String> SIMPLE = Set.of(
+            "permit", "reject", "defer", "defer_if_permit", "defer_if_reject", "dunno",
+            "permit_mynetworks", "permit_sasl_authenticated",
+            "reject_unauth_destination", "defer_unauth_destination",
+            "reject_sender_login_mismatch", "reject_authenticated_sender_login_mismatch",
+            "reject_unauthenticated_sender_login_mismatch", "reject_known_sender_login_mismatch");
+    private static final Set<String> WITH_TABLE = Set.of(
+            "check_client_access", "check_helo_access", "check_sender_access", "check_recipient_access");
+    private static final Set<String> WORKING_RELAY_CONTROLS = Set.of(
+            "reject_unauth_destination", "defer_unauth_destination", "reject", "defer", "defer_if_permit");
+
+    private record Restriction(String name, LookupTable table) {
+    }
+
+    private final List<List<Restriction>> lists = new ArrayList<>();
+    private final boolean delayReject;
+
+    Restrictions(Parameters params, Path baseDirectory) {
+        for (Stage stage : Stage.values()) {
+            lists.add(parse(params, stage.parameter, baseDirectory));
+        }
+        this.delayReject = params.bool("smtpd_delay_reject");
+        boolean working = lists.get(Stage.RELAY.ordinal()).stream()
+                .anyMatch(r -> WORKING_RELAY_CONTROLS.contains(r.name))
+                || lists.get(Stage.RECIPIENT.ordinal()).stream()
+                .anyMatch(r -> WORKING_RELAY_CONTROLS.contains(r.name));
+        if (!working) {
+            // Postfix refuses to run as an open relay; it answers "451 4.3.5 Server configuration
+            // error" at RCPT time. A harness says so when it starts.
+            throw params.error("smtpd_recipient_restrictions", "in parameters smtpd_relay_restrictions and "
+                    + "smtpd_recipient_restrictions, specify at least one working instance of: "
+                    + "reject_unauth_destination, defer_unauth_destination, reject, defer, defer_if_permit "
+                    + "or check_relay_domains");
+        }
+    }
+
+    private static List<Restriction> parse(Parameters params, String parameter, Path baseDirectory) {
+        List<String> words = params.list(parameter);
+        List<Restriction> out = new ArrayList<>();
+        for (int i = 0; i < words.size(); i++) {
+            String w = words.get(i).toLowerCase(Locale.ROOT);
+            if (WITH_TABLE.contains(w)) {
+                if (i + 1 >= words.size()) {
+                    throw params.error(parameter, "restriction " + w + " requires a lookup table argument");
+                }
+                try {
+                    out.add(new Restriction(w, Tables.open(words.get(++i), baseDirectory)));
+                } catch (ConfigException e) {
+                    throw params.error(parameter, e.getMessage());
+                }
+            } else if (SIMPLE.contains(w)) {
+                out.add(new Restriction(w, null));
+            } else {
+                throw params.error(parameter, "unknown smtpd restriction: \"" + words.get(i)
+                        + "\" (not implemented by mailrelay)");
+            }
+        }
+        return List.copyOf(out);
+    }
+
+    /** Whether client, helo and sender lists are evaluated at RCPT time (smtpd_delay_reject). */
+    boolean delayReject() {
+        return delayReject;
+    }
+
+    /**
+     * Evaluates the lists of the given stages for one recipient (or {@code null} before RCPT).
+     *
+     * @return the reject reply, or empty when the command may proceed
+     */
+    Optional<String> check(State s, String recipient, Stage... stages) {
+        for (Stage stage : stages) {
+            Verdict v = evaluate(lists.get(stage.ordinal()), stage, s, recipient);
+            if (v.reply != null) {
+                return Optional.of(v.reply);
+            }
+        }
+        return Optional.empty();
+    }
+
+    private record Verdict(boolean permit, String reply) {
+        static final Verdict DUNNO = new Verdict(false, null);
+        static final Verdict PERMIT = new Verdict(true, null);
+
+        static Verdict reject(String reply) {
+            return new Verdict(false, reply);
+        }
+    }
+
+    private Verdict evaluate(List<Restriction> list, Stage stage, State s, String rcpt) {
+        for (Restriction r : list) {
+            Verdict v = apply(r.name, r.table, stage, s, rcpt);
+            if (v.permit || v.reply != null) {
+                return v;
+            }
+        }
+        return Verdict.DUNNO;
+    }
+
+    private Verdict apply(String name, LookupTable table, Stage stage, State s, String rcpt) {
+        SmtpdSettings cfg = s.settings();
+        switch (name) {
+            case "permit":
+                return Verdict.PERMIT;
+            case "dunno":
+                return Verdict.DUNNO;
+            case "reject":
+                return Verdict.reject(reply(cfg.params.integer("reject_code"), stage, s, rcpt, "Access denied"));
+            case "defer":
+            case "defer_if_permit":
+                return Verdict.reject(reply(cfg.params.integer("defer_code"), stage, s, rcpt, "Access denied"));
+            case "defer_if_reject":
+                return Verdict.DUNNO;
+            case "permit_mynetworks":
+                return cfg.mynetworks.matches(s.clientAddress()) ? Verdict.PERMIT : Verdict.DUNNO;
+            case "permit_sasl_authenticated":
+                return s.saslUsername() != null ? Verdict.PERMIT : Verdict.DUNNO;
+            case "reject_unauth_destination":
+            case "defer_unauth_destination":
+                if (rcpt == null || isAuthorizedDestination(cfg, rcpt)) {
+                    return Verdict.DUNNO;
+                }
+                boolean defer = name.startsWith("defer");
+                int code = defer ? 454 : cfg.params.integer("relay_domains_reject_code");
+                return Verdict.reject(code + " " + (defer ? "4.7.1" : dsn(code)) + " <" + rcpt + ">: Relay access denied");
+            case "reject_sender_login_mismatch":
+            case "reject_authenticated_sender_login_mismatch":
+            case "reject_unauthenticated_sender_login_mismatch":
+            case "reject_known_sender_login_mismatch":
+                return senderLoginMismatch(name, s);
+            default:
+                return accessTable(name, table, stage, s, rcpt);
+        }
+    }
+
+    /** Local (mydestination) or relay_domains recipients, and recipients without a domain. */
+    private static boolean isAuthorizedDestination(SmtpdSettings cfg, String rcpt) {
+        String domain = SmtpdAddress.domain(rcpt);
+        return domain == null || cfg.mydestination.matches(domain) || cfg.relayDomains.matches(domain);
+    }
+
+    // smtpd_check.c reject_sender_login_mismatch(): the owners of the sender address come from
+    // smtpd_sender_login_maps (a comma/space separated list of logins).
+    private static Verdict senderLoginMismatch(String name, State s) {
+        String sender = s.sender();
+        if (sender == null || sender.isEmpty()) {
+            return Verdict.DUNNO;
+        }
+        SmtpdSettings cfg = s.settings();
+        Optional<String> owners = AddressLookup.find(cfg.senderLoginMaps, sender, cfg.recipientDelimiter,
+                cfg.mydestination::matches);
+        String login = s.saslUsername();
+        boolean checkAuthenticated = !name.equals("reject_unauthenticated_sender_login_mismatch");
+        boolean checkUnauthenticated = name.equals("reject_sender_login_mismatch")
+                || name.equals("reject_unauthenticated_sender_login_mismatch");
+        if (login != null && checkAuthenticated) {
+            if (owners.isEmpty() && name.equals("reject_known_sender_login_mismatch")) {
+                return Verdict.DUNNO;
+            }
+            boolean owned = owners.isPresent() && Parameters.split(owners.get()).stream()
+                    .anyMatch(o -> o.equalsIgnoreCase(login));
+            if (!owned) {
+                return Verdict.reject("553 5.7.1 <" + sender + ">: Sender address rejected: not owned by user "
+                        + login);
+            }
+        } else if (login == null && checkUnauthenticated && owners.isPresent()) {
+            return Verdict.reject("553 5.7.1 <" + sender + ">: Sender address rejected: not logged in");
+        }
+        return Verdict.DUNNO;
+    }
+
+    private Verdict accessTable(String name, LookupTable table, Stage stage, State s, String rcpt) {
+        Optional<String> result;
+        String replyName;
+        switch (name) {
+            case "check_client_access":
+                result = AccessKeys.client(table, s.clientAddress());
+                replyName = s.clientNameAddress();
+                break;
+            case "check_helo_access":
+                replyName = s.helo();
+                result = replyName == null ? Optional.empty() : AccessKeys.domain(table, replyName);
+                break;
+            case "check_sender_access":
+                replyName = s.sender();
+                result = replyName == null ? Optional.empty() : AccessKeys.mail(table, replyName);
+                break;
+            default:
+                replyName = rcpt;
+                result = rcpt == null ? Optional.empty() : AccessKeys.mail(table, rcpt);
+        }
+        if (result.isEmpty()) {
+            return Verdict.DUNNO;
+        }
+        return accessResult(result.get().strip(), name, stage, s, rcpt, replyName);
+    }
+
+    private Verdict accessResult(String value, String restriction, Stage stage, State s, String rcpt,
+                                 String replyName) {
+        String[] parts = value.split("\\s+", 2);
+        String action = parts[0].toUpperCase(Locale.ROOT);
+        String text = parts.length > 1 ? parts[1] : null;
+        SmtpdSettings cfg = s.settings();
+        if (action.equals("OK") || action.equals("PERMIT")) {
+            return Verdict.PERMIT;
+        }
+        if (action.equals("DUNNO")) {
+            return Verdict.DUNNO;
+        }
+        if (action.equals("REJECT")) {
+            return Verdict.reject(named(cfg.params.integer("access_map_reject_code"), stage, replyName,
+                    text == null ? "Access denied" : text));
+        }
+        if (action.equals("DEFER") || action.equals("DEFER_IF_PERMIT")) {
+            return Verdict.reject(named(cfg.params.integer("access_map_defer_code"), stage, replyName,
+                    text == null ? "Access denied" : text));
+        }
+        if (action.matches("[45]\\d\\d")) {
+            return Verdict.reject(named(Integer.parseInt(action), stage, replyName, text == null ? "Access denied" : text));
+        }
+        // Any other result is a restriction list, evaluated in place (Postfix's "restriction class").
+        List<String> words = Parameters.split(value);
+        for (String w : words) {
+            String lower = w.toLowerCase(Locale.ROOT);
+            if (!SIMPLE.contains(lower)) {
+                throw new IllegalStateException("access table " + restriction + " returned an unsupported action: "
+                        + w);
+            }
+            Verdict v = apply(lower, null, stage, s, rcpt);
+            if (v.permit || v.reply != null) {
+                return v;
+            }
+        }
+        return Verdict.DUNNO;
+    }
+
+    private static String reply(int code, Stage stage, State s, String rcpt, String text) {
+        String name = switch (stage) {
+            case CLIENT -> s.clientNameAddress();
+            case HELO -> s.helo();
+            case SENDER -> s.sender();
+            default -> rcpt;
+        };
+        return named(code, stage, name, text);
+    }
+
+    /** {@code NNN D.D.D <name>: Class rejected: text}, taking a D.D.D the text starts with. */
+    private static String named(int code, Stage stage, String name, String text) {
+        String dsn = dsn(code);
+        if (text.matches("[245]\\.\\d{1,3}\\.\\d{1,3}(\\s.*)?")) {
+            int sp = text.indexOf(' ');
+            dsn = sp < 0 ? text : text.substring(0, sp);
+            text = sp < 0 ? "" : text.substring(sp + 1);
+        }
+        return code + " " + dsn + " <" + name + ">: " + stage.replyClass + " rejected: " + text;
+    }
+
+    private static String dsn(int code) {
+        return (code / 100) + ".7.1";
+    }
+}

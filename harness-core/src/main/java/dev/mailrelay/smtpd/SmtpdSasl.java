@@ -1,0 +1,174 @@
+package dev.mailrelay.smtpd;
+
+import dev.mailrelay.xsasl.SaslResult;
+import dev.mailrelay.xsasl.SaslServer;
+import dev.mailrelay.xsasl.SaslServerRequest;
+import java.io.IOException;
+import java.util.List;
+import java.util.Locale;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The AUTH command and the SASL state of one session (Postfix's smtpd_sasl_proto.c and
+ * smtpd_sasl_glue.c): the mechanism list for EHLO, the challenge/response loop with its replies,
+ * the {@code AUTH=} parameter of MAIL FROM, and what gets logged. Responses are never logged or
+ * recorded in the transcript.
+ */
+final class SmtpdSasl {
+
+    private static final Logger log = LoggerFactory.getLogger("dev.mailrelay.smtpd");
+
+    /** What the transcript shows instead of a SASL response or initial response. */
+    static final String HIDDEN_RESPONSE = "<SASL response hidden>";
+
+    private final SmtpdSession session;
+    private SaslServer server;
+    private String method;
+    private String username;
+    private String mailAuthParameter;
+
+    SmtpdSasl(SmtpdSession session) {
+        this.session = session;
+    }
+
+    boolean enabled() {
+        return session.settings.sasl != null;
+    }
+
+    String method() {
+        return method;
+    }
+
+    String username() {
+        return username;
+    }
+
+    String mailAuthParameter() {
+        return mailAuthParameter;
+    }
+
+    /** The {@code AUTH=} address of MAIL FROM ({@code <>} means none, as in Postfix). */
+    void setMailAuthParameter(String value) {
+        this.mailAuthParameter = value == null || value.equals("<>") ? null : value;
+    }
+
+    /** The mechanisms for the EHLO reply; none for smtpd_sasl_exceptions_networks clients. */
+    List<String> offeredMechanisms() {
+        if (!enabled() || session.settings.saslExceptionsNetworks.matches(session.clientAddress())) {
+            return List.of();
+        }
+        return server().mechanisms();
+    }
+
+    /** {@code , sasl_method=PLAIN, sasl_username=login} for the queue ID log line. */
+    String logSuffix() {
+        if (username == null) {
+            return "";
+        }
+        return ", sasl_method=" + method + ", sasl_username=" + username
+                + (mailAuthParameter == null ? "" : ", sasl_sender=" + mailAuthParameter);
+    }
+
+    /** {@code AUTH PLAIN dGVzdA==} becomes {@code AUTH PLAIN <SASL response hidden>}. */
+    static String redact(String command) {
+        String[] words = command.strip().split(" +");
+        return words.length <= 2 ? command.strip() : words[0] + " " + words[1] + " " + HIDDEN_RESPONSE;
+    }
+
+    private SaslServer server() {
+        if (server == null) {
+            SmtpdSettings s = session.settings;
+            server = s.sasl.newServer(new SaslServerRequest(s.params.get("smtpd_sasl_service"), s.myhostname,
+                    s.params.get("smtpd_sasl_local_domain"), s.params.get("smtpd_sasl_security_options"), false,
+                    session.clientAddress().getHostAddress()));
+        }
+        return server;
+    }
+
+    static boolean auth(SmtpdSession session, String arg) throws IOException {
+        return session.sasl.auth(arg);
+    }
+
+    private boolean auth(String arg) throws IOException {
+        SmtpdSettings s = session.settings;
+        if (!enabled()) {
+            session.reply("503 5.5.1 Error: authentication not enabled");
+            return false;
+        }
+        if (s.heloRequired && session.helo() == null) {
+            session.reply("503 5.5.1 Error: send HELO/EHLO first");
+            return false;
+        }
+        if (username != null) {
+            session.reply("503 5.5.1 Error: already authenticated");
+            return false;
+        }
+        if (session.inTransaction()) {
+            session.reply("503 5.5.1 Error: MAIL transaction in progress");
+            return false;
+        }
+        String[] words = arg == null ? new String[0] : arg.split(" +");
+        if (words.length < 1 || words.length > 2) {
+            session.reply("501 5.5.4 Syntax: AUTH mechanism");
+            return false;
+        }
+        String mechanism = words[0].toUpperCase(Locale.ROOT);
+        SaslResult result = server().first(mechanism, words.length == 2 ? words[1] : null);
+        while (result.status() == SaslResult.Status.MORE) {
+            session.reply("334 " + result.text());
+            session.stream.flush();
+            SmtpdStream.RawLine line = session.stream.readLine(s.saslResponseLimit);
+            session.endSaslExchange();
+            if (line == null) {
+                throw new IOException("lost connection in AUTH");
+            }
+            if (line.truncated()) {
+                reset();
+                session.reply("500 5.5.6 SASL authentication failed: authentication exchange line is too long");
+                return false;
+            }
+            String response = new String(line.bytes(), java.nio.charset.StandardCharsets.US_ASCII).strip();
+            if (response.equals("*")) {
+                log.warn("{}/smtpd[{}]: {}: SASL {} authentication aborted", s.instance, session.id(),
+                        session.clientNameAddress(), mechanism);
+                reset();
+                session.reply("501 5.7.0 Authentication aborted");
+                return false;
+            }
+            result = server.next(response);
+        }
+        switch (result.status()) {
+            case DONE:
+                method = mechanism;
+                username = server.username();
+                session.reply("235 2.7.0 Authentication successful");
+                return true;
+            case FORM:
+                reset();
+                session.reply("501 5.5.2 " + result.text());
+                return false;
+            case TEMP:
+                logFailure(mechanism, result.text());
+                reset();
+                session.reply("454 4.7.0 Temporary authentication failure: " + result.text());
+                return false;
+            default:
+                logFailure(mechanism, result.text());
+                reset();
+                session.reply("535 5.7.8 Error: authentication failed: " + result.text());
+                return false;
+        }
+    }
+
+    private void logFailure(String mechanism, String reason) {
+        String user = server.username();
+        log.warn("{}/smtpd[{}]: {}: SASL {} authentication failed: {}, sasl_username={}", session.settings.instance,
+                session.id(), session.clientNameAddress(), mechanism, reason, user == null ? "(unavailable)" : user);
+    }
+
+    /** A failed or aborted exchange starts over with a fresh server, as Postfix does. */
+    private void reset() {
+        server = null;
+    }
+}

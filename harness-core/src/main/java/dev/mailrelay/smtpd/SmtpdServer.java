@@ -1,0 +1,133 @@
+package dev.mailrelay.smtpd;
+
+import dev.mailrelay.capture.Capture;
+import dev.mailrelay.cleanup.Cleanup;
+import dev.mailrelay.config.Parameters;
+import dev.mailrelay.xsasl.SaslServerImpl;
+import java.io.Closeable;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.file.Path;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One {@code smtpd} listener of an instance ({@code master.cf}'s {@code inet ... smtpd} line): it
+ * accepts connections and runs a session for each, on its own thread, until closed.
+ *
+ * <pre>{@code
+ * SmtpdServer smtpd = new SmtpdServer("submission", params, dir, sasl, cleanup, capture);
+ * smtpd.start(InetAddress.getLoopbackAddress(), 0);   // 0: an ephemeral port
+ * int port = smtpd.port();
+ * }</pre>
+ */
+public final class SmtpdServer implements Closeable {
+
+    private static final Logger log = LoggerFactory.getLogger("dev.mailrelay.smtpd");
+    private static final AtomicLong SESSION_IDS = new AtomicLong();
+
+    private final SmtpdSettings settings;
+    private final Set<Socket> open = ConcurrentHashMap.newKeySet();
+    private ServerSocket serverSocket;
+    private ExecutorService sessions;
+    private Thread acceptor;
+
+    /**
+     * Checks the service's parameters; a bad value fails here, naming file, line and parameter.
+     *
+     * @param sasl the SASL implementation, or {@code null} when {@code smtpd_sasl_auth_enable = no}
+     */
+    public SmtpdServer(String service, Parameters params, Path baseDirectory, SaslServerImpl sasl, Cleanup cleanup,
+                       Capture capture) {
+        this.settings = new SmtpdSettings(service, params, baseDirectory, sasl, cleanup, capture);
+    }
+
+    /** Binds and starts accepting; {@code port} 0 binds an ephemeral port. */
+    public void start(InetAddress address, int port) throws IOException {
+        serverSocket = new ServerSocket();
+        serverSocket.setReuseAddress(true);
+        serverSocket.bind(new InetSocketAddress(address, port), 100);
+        String name = settings.instance + "/" + settings.service;
+        sessions = Executors.newCachedThreadPool(r -> {
+            Thread t = new Thread(r, "mailrelay-" + name + "-session");
+            t.setDaemon(true);
+            return t;
+        });
+        acceptor = new Thread(this::acceptLoop, "mailrelay-" + name + "-listener");
+        acceptor.setDaemon(true);
+        acceptor.start();
+    }
+
+    private void acceptLoop() {
+        while (!serverSocket.isClosed()) {
+            try {
+                Socket socket = serverSocket.accept();
+                open.add(socket);
+                SmtpdSession session = new SmtpdSession(settings, socket, SESSION_IDS.incrementAndGet());
+                sessions.execute(() -> {
+                    try {
+                        session.run();
+                    } finally {
+                        open.remove(socket);
+                    }
+                });
+            } catch (IOException e) {
+                if (!serverSocket.isClosed()) {
+                    log.warn("{}/{}: accept failed: {}", settings.instance, settings.service, e.toString());
+                }
+            }
+        }
+    }
+
+    /** The service name from master.cf. */
+    public String service() {
+        return settings.service;
+    }
+
+    /** The bound address. */
+    public InetAddress address() {
+        return serverSocket.getInetAddress();
+    }
+
+    /** The bound port. */
+    public int port() {
+        return serverSocket.getLocalPort();
+    }
+
+    /** Stops accepting and closes every open session. */
+    @Override
+    public void close() {
+        try {
+            if (serverSocket != null) {
+                serverSocket.close();
+            }
+        } catch (IOException ignored) {
+            // already closed
+        }
+        for (Socket s : open) {
+            try {
+                s.close();
+            } catch (IOException ignored) {
+                // already closed
+            }
+        }
+        if (sessions != null) {
+            sessions.shutdownNow();
+        }
+        if (acceptor != null) {
+            try {
+                acceptor.join(5000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+}

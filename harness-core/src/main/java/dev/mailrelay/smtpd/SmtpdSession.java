@@ -1,0 +1,662 @@
+package dev.mailrelay.smtpd;
+
+import dev.mailrelay.capture.CapturedMessage;
+import dev.mailrelay.capture.CapturedSession;
+import dev.mailrelay.cleanup.QueueIds;
+import dev.mailrelay.tables.AddressLookup;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One SMTP server session, as smtpd(8) runs it: the greeting, then one command at a time (pipelined
+ * input is read as it comes, replies are flushed when no more input waits), with Postfix's replies,
+ * error counting and limits, until QUIT, a fatal error, a timeout or a lost connection.
+ */
+final class SmtpdSession implements Runnable, Restrictions.State {
+
+    private static final Logger log = LoggerFactory.getLogger("dev.mailrelay.smtpd");
+
+    /** A command handler; returns false when the command failed (Postfix counts it as an error). */
+    @FunctionalInterface
+    interface Command {
+        boolean run(SmtpdSession session, String arg) throws IOException;
+    }
+
+    private static final Map<String, Command> COMMANDS = Map.ofEntries(
+            Map.entry("HELO", SmtpdSession::helo),
+            Map.entry("EHLO", SmtpdSession::ehlo),
+            Map.entry("AUTH", SmtpdSasl::auth),
+            Map.entry("MAIL", SmtpdSession::mail),
+            Map.entry("RCPT", SmtpdSession::rcpt),
+            Map.entry("DATA", SmtpdSession::data),
+            Map.entry("RSET", SmtpdSession::rset),
+            Map.entry("NOOP", SmtpdSession::noop),
+            Map.entry("VRFY", SmtpdSession::vrfy),
+            Map.entry("ETRN", SmtpdSession::etrn),
+            Map.entry("QUIT", SmtpdSession::quit));
+    /** Commands that count toward smtpd_junk_command_limit. */
+    private static final List<String> JUNK = List.of("NOOP", "VRFY", "ETRN", "RSET");
+    /** smtpd_forbidden_commands' default: HTTP and proxy requests sent to an SMTP port. */
+    private static final List<String> FORBIDDEN = List.of("CONNECT", "GET", "POST");
+
+    final SmtpdSettings settings;
+    private final Socket socket;
+    private final long id;
+    private final InetAddress clientAddress;
+    private final String clientName;
+    final SmtpdStream stream;
+    private final Instant start = Instant.now();
+    private final List<CapturedSession.Exchange> transcript = new ArrayList<>();
+    private final Map<String, int[]> counters = new LinkedHashMap<>();
+    private List<String> pendingReply = new ArrayList<>();
+
+    private String helo;
+    private boolean esmtp;
+    final SmtpdSasl sasl;
+    private int errorCount;
+    private int junkCommands;
+    private boolean quit;
+
+    // The current mail transaction.
+    private String queueId;
+    private String sender;
+    private final List<String> recipients = new ArrayList<>();
+    private boolean smtputf8Requested;
+
+    SmtpdSession(SmtpdSettings settings, Socket socket, long id) throws IOException {
+        this.settings = settings;
+        this.socket = socket;
+        this.id = id;
+        this.clientAddress = socket.getInetAddress();
+        // The harness's virtual network has no reverse DNS: loopback is "localhost" as in
+        // /etc/hosts, every other address is "unknown", as Postfix shows an unresolvable client.
+        this.clientName = clientAddress.isLoopbackAddress() && (clientAddress.getHostAddress().equals("127.0.0.1")
+                || clientAddress.getHostAddress().equals("0:0:0:0:0:0:0:1")) ? "localhost" : "unknown";
+        this.stream = new SmtpdStream(socket.getInputStream(), socket.getOutputStream());
+        this.sasl = new SmtpdSasl(this);
+    }
+
+    @Override
+    public void run() {
+        log.info("{}/smtpd[{}]: connect from {}", settings.instance, id, clientNameAddress());
+        try {
+            socket.setSoTimeout((int) Math.min(Integer.MAX_VALUE, settings.timeout.toMillis()));
+            reply("220 " + settings.banner);
+            endExchange(null);
+            commandLoop();
+        } catch (SocketTimeoutException e) {
+            log.info("{}/smtpd[{}]: timeout after {} from {}", settings.instance, id, lastCommand(), clientNameAddress());
+            try {
+                reply("421 4.4.2 " + settings.myhostname + " Error: timeout exceeded");
+                endExchange(null);
+            } catch (IOException ignored) {
+                // the client is gone; nothing more to tell it
+            }
+        } catch (IOException e) {
+            log.info("{}/smtpd[{}]: lost connection after {} from {}", settings.instance, id, lastCommand(),
+                    clientNameAddress());
+        } catch (RuntimeException e) {
+            // A bug must not take the listener down; the client gets Postfix's answer to an internal error.
+            log.error("{}/smtpd[{}]: internal error after {} from {}: {}", settings.instance, id, lastCommand(),
+                    clientNameAddress(), e.toString(), e);
+            try {
+                reply("421 4.3.0 " + settings.myhostname + " Error: internal error");
+                endExchange(null);
+            } catch (IOException ignored) {
+                // the client is gone
+            }
+        } finally {
+            close();
+        }
+    }
+
+    private void commandLoop() throws IOException {
+        while (!quit) {
+            if (errorCount >= settings.hardErrorLimit) {
+                reply("421 4.7.0 " + settings.myhostname + " Error: too many errors");
+                endExchange(null);
+                log.info("{}/smtpd[{}]: too many errors after {} from {}", settings.instance, id, lastCommand(),
+                        clientNameAddress());
+                return;
+            }
+            String line = stream.readCommand(settings.lineLengthLimit);
+            if (line == null) {
+                log.info("{}/smtpd[{}]: lost connection after {} from {}", settings.instance, id, lastCommand(),
+                        clientNameAddress());
+                return;
+            }
+            String trimmed = line.strip();
+            int sp = trimmed.indexOf(' ');
+            String verb = (sp < 0 ? trimmed : trimmed.substring(0, sp)).toUpperCase(Locale.ROOT);
+            String arg = sp < 0 ? null : trimmed.substring(sp + 1).strip();
+            lastCommandVerb = verb;
+            exchangeLabel = trimmed;
+            if (trimmed.isEmpty()) {
+                reply("500 5.5.2 Error: bad syntax");
+                errorCount++;
+            } else if (FORBIDDEN.contains(verb)) {
+                log.warn("{}/smtpd[{}]: non-SMTP command from {}: {}", settings.instance, id, clientNameAddress(),
+                        printable(trimmed));
+                reply("221 2.7.0 Error: I can break rules, too. Goodbye.");
+                quit = true;
+            } else {
+                Command command = COMMANDS.get(verb);
+                if (command == null) {
+                    count("unknown", false);
+                    reply("502 5.5.2 Error: command not recognized");
+                    errorCount++;
+                } else {
+                    if (JUNK.contains(verb) && junkCommands++ > settings.junkCommandLimit) {
+                        errorCount++;
+                    }
+                    boolean ok = command.run(this, arg);
+                    count(verb.toLowerCase(Locale.ROOT), ok);
+                    if (!ok) {
+                        errorCount++;
+                    }
+                }
+            }
+            endExchange(exchangeLabel);
+        }
+    }
+
+    // ---- replies and transcript ------------------------------------------------------------
+
+    /** Sends one reply line, slowed down once the client has made too many errors (smtpd_chat_reply). */
+    void reply(String line) throws IOException {
+        if (errorCount >= settings.softErrorLimit && !settings.errorSleep.isZero()) {
+            stream.flush();
+            try {
+                // Postfix's tarpit: a deliberate delay of the reply, not a wait for an event.
+                Thread.sleep(settings.errorSleep.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted", e);
+            }
+        }
+        stream.reply(line);
+        pendingReply.add(line);
+        stream.flushIfIdle();
+    }
+
+    /** Sends a multi-line reply: all but the last line get a dash after the code. */
+    void replyLines(List<String> lines) throws IOException {
+        for (int i = 0; i < lines.size(); i++) {
+            String l = lines.get(i);
+            reply(i < lines.size() - 1 ? l.substring(0, 3) + "-" + l.substring(4) : l);
+        }
+    }
+
+    /** The verb of the command being handled, for log lines ("lost connection after DATA"). */
+    private String lastCommandVerb;
+    /** How the transcript shows the exchange being handled; DATA's second reply belongs to ".". */
+    private String exchangeLabel;
+
+    /** Records the command just handled with the replies it got, and publishes the session state. */
+    void endExchange(String command) {
+        transcript.add(new CapturedSession.Exchange(command == null ? null
+                : command.toUpperCase(Locale.ROOT).startsWith("AUTH") ? SmtpdSasl.redact(command) : command,
+                pendingReply));
+        pendingReply = new ArrayList<>();
+        publish(null);
+    }
+
+    /** Records a line of a SASL exchange (never its content) with the reply it got. */
+    void endSaslExchange() {
+        transcript.add(new CapturedSession.Exchange(SmtpdSasl.HIDDEN_RESPONSE, pendingReply));
+        pendingReply = new ArrayList<>();
+    }
+
+    private void publish(Instant end) {
+        settings.capture.record(new CapturedSession(id, settings.instance, settings.service,
+                clientAddress.getHostAddress(), socket.getPort(), helo, sasl.method(), sasl.username(), null,
+                transcript, start, end));
+    }
+
+    private String lastCommand() {
+        return lastCommandVerb == null ? "CONNECT" : lastCommandVerb;
+    }
+
+    private void count(String name, boolean ok) {
+        int[] c = counters.computeIfAbsent(name, k -> new int[2]);
+        c[1]++;
+        if (ok) {
+            c[0]++;
+        }
+    }
+
+    private void close() {
+        try {
+            stream.flush();
+        } catch (IOException ignored) {
+            // the client is gone
+        }
+        try {
+            socket.close();
+        } catch (IOException ignored) {
+            // nothing left to release
+        }
+        StringBuilder stats = new StringBuilder();
+        int total = 0;
+        int totalOk = 0;
+        for (Map.Entry<String, int[]> e : counters.entrySet()) {
+            int[] c = e.getValue();
+            stats.append(' ').append(e.getKey()).append('=').append(c[0]);
+            if (c[0] != c[1]) {
+                stats.append('/').append(c[1]);
+            }
+            total += c[1];
+            totalOk += c[0];
+        }
+        stats.append(" commands=").append(totalOk);
+        if (totalOk != total) {
+            stats.append('/').append(total);
+        }
+        log.info("{}/smtpd[{}]: disconnect from {}{}", settings.instance, id, clientNameAddress(), stats);
+        publish(Instant.now());
+    }
+
+    // ---- Restrictions.State -------------------------------------------------------------------
+
+    @Override
+    public SmtpdSettings settings() {
+        return settings;
+    }
+
+    @Override
+    public InetAddress clientAddress() {
+        return clientAddress;
+    }
+
+    @Override
+    public String clientNameAddress() {
+        return clientName + "[" + clientAddress.getHostAddress() + "]";
+    }
+
+    @Override
+    public String helo() {
+        return helo;
+    }
+
+    @Override
+    public String sender() {
+        return sender;
+    }
+
+    @Override
+    public String saslUsername() {
+        return sasl.username();
+    }
+
+    long id() {
+        return id;
+    }
+
+    boolean inTransaction() {
+        return sender != null;
+    }
+
+    // ---- commands ---------------------------------------------------------------------------
+
+    private boolean helo(String arg) throws IOException {
+        if (arg == null) {
+            reply("501 Syntax: HELO hostname");
+            return false;
+        }
+        resetTransaction();
+        helo = arg;
+        esmtp = false;
+        reply("250 " + settings.myhostname);
+        return true;
+    }
+
+    private boolean ehlo(String arg) throws IOException {
+        if (arg == null) {
+            reply("501 Syntax: EHLO hostname");
+            return false;
+        }
+        resetTransaction();
+        helo = arg;
+        esmtp = true;
+        List<String> lines = new ArrayList<>();
+        lines.add("250 " + settings.myhostname);
+        addKeyword(lines, "PIPELINING", "PIPELINING");
+        if (settings.messageSizeLimit > 0) {
+            addKeyword(lines, "SIZE", "SIZE " + settings.messageSizeLimit);
+        } else {
+            addKeyword(lines, "SIZE", "SIZE");
+        }
+        if (!settings.disableVrfy) {
+            addKeyword(lines, "VRFY", "VRFY");
+        }
+        addKeyword(lines, "ETRN", "ETRN");
+        List<String> mechanisms = sasl.offeredMechanisms();
+        if (!mechanisms.isEmpty()) {
+            addKeyword(lines, "AUTH", "AUTH " + String.join(" ", mechanisms));
+            if (settings.brokenSaslAuthClients) {
+                addKeyword(lines, "AUTH", "AUTH=" + String.join(" ", mechanisms));
+            }
+        }
+        addKeyword(lines, "ENHANCEDSTATUSCODES", "ENHANCEDSTATUSCODES");
+        addKeyword(lines, "8BITMIME", "8BITMIME");
+        addKeyword(lines, "DSN", "DSN");
+        if (settings.smtputf8) {
+            addKeyword(lines, "SMTPUTF8", "SMTPUTF8");
+        }
+        replyLines(lines);
+        return true;
+    }
+
+    private void addKeyword(List<String> lines, String keyword, String line) {
+        if (!settings.discardEhloKeywords.contains(keyword.toLowerCase(Locale.ROOT))) {
+            lines.add("250 " + line);
+        }
+    }
+
+    private boolean mail(String arg) throws IOException {
+        if (settings.heloRequired && helo == null) {
+            reply("503 5.5.1 Error: send HELO/EHLO first");
+            return false;
+        }
+        if (sender != null) {
+            reply("503 5.5.1 Error: nested MAIL command");
+            return false;
+        }
+        SmtpdAddress.Parsed parsed;
+        try {
+            parsed = SmtpdAddress.parse(arg, "FROM:", settings.params.bool("strict_rfc821_envelopes"));
+        } catch (SmtpdAddress.BadAddress e) {
+            reply(e.syntaxOnly ? "501 5.5.4 Syntax: MAIL FROM:<address>" : "501 5.1.7 Bad sender address syntax");
+            return false;
+        }
+        boolean utf8 = false;
+        String saslSender = null;
+        for (String p : parsed.parameters()) {
+            String upper = p.toUpperCase(Locale.ROOT);
+            if (upper.startsWith("SIZE=")) {
+                long size;
+                try {
+                    size = Long.parseLong(p.substring(5));
+                } catch (NumberFormatException e) {
+                    reply("501 5.5.4 Bad message size syntax");
+                    return false;
+                }
+                if (settings.messageSizeLimit > 0 && size > settings.messageSizeLimit) {
+                    reply("552 5.3.4 Message size exceeds fixed limit");
+                    return false;
+                }
+            } else if (upper.startsWith("BODY=")) {
+                if (!upper.equals("BODY=8BITMIME") && !upper.equals("BODY=7BIT")) {
+                    reply("501 5.5.4 Unsupported BODY parameter");
+                    return false;
+                }
+            } else if (upper.equals("SMTPUTF8") && settings.smtputf8) {
+                utf8 = true;
+            } else if (upper.startsWith("RET=")) {
+                if (!upper.equals("RET=FULL") && !upper.equals("RET=HDRS")) {
+                    reply("501 5.5.4 Bad RET parameter syntax");
+                    return false;
+                }
+            } else if (upper.startsWith("ENVID=")) {
+                if (p.length() == 6) {
+                    reply("501 5.5.4 Bad ENVID parameter syntax");
+                    return false;
+                }
+            } else if (upper.startsWith("AUTH=") && sasl.enabled()) {
+                if (saslSender != null) {
+                    reply("503 5.5.4 Error: multiple AUTH= options");
+                    return false;
+                }
+                saslSender = p.substring(5);
+            } else {
+                reply("555 5.5.4 Unsupported option: " + p);
+                return false;
+            }
+        }
+        if (!utf8 && !SmtpdAddress.isAscii(parsed.address())) {
+            reply("553 5.6.7 Must declare SMTPUTF8 to send unicode address");
+            return false;
+        }
+        sender = parsed.address();
+        if (!settings.restrictions.delayReject()) {
+            Optional<String> reject = settings.restrictions.check(this, null, Restrictions.Stage.CLIENT,
+                    Restrictions.Stage.HELO, Restrictions.Stage.SENDER);
+            if (reject.isPresent()) {
+                sender = null;
+                logReject("MAIL", reject.get(), parsed.address(), null);
+                reply(reject.get());
+                return false;
+            }
+        }
+        smtputf8Requested = utf8;
+        sasl.setMailAuthParameter(saslSender);
+        queueId = QueueIds.next();
+        log.info("{}/smtpd[{}]: {}: client={}{}", settings.instance, id, queueId, clientNameAddress(),
+                sasl.logSuffix());
+        reply("250 2.1.0 Ok");
+        return true;
+    }
+
+    private boolean rcpt(String arg) throws IOException {
+        if (sender == null) {
+            reply("503 5.5.1 Error: need MAIL command");
+            return false;
+        }
+        if (recipients.size() >= settings.recipientLimit) {
+            reply("452 4.5.3 Error: too many recipients");
+            return false;
+        }
+        SmtpdAddress.Parsed parsed;
+        try {
+            parsed = SmtpdAddress.parse(arg, "TO:", settings.params.bool("strict_rfc821_envelopes"));
+        } catch (SmtpdAddress.BadAddress e) {
+            reply(e.syntaxOnly ? "501 5.5.4 Syntax: RCPT TO:<address>" : "501 5.1.3 Bad recipient address syntax");
+            return false;
+        }
+        String rcpt = parsed.address();
+        if (rcpt.isEmpty()) {
+            reply("501 5.1.3 Bad recipient address syntax");
+            return false;
+        }
+        for (String p : parsed.parameters()) {
+            String upper = p.toUpperCase(Locale.ROOT);
+            if (!upper.startsWith("NOTIFY=") && !upper.startsWith("ORCPT=")) {
+                reply("555 5.5.4 Unsupported option: " + p);
+                return false;
+            }
+        }
+        if (!smtputf8Requested && !SmtpdAddress.isAscii(rcpt)) {
+            reply("553 5.6.7 Must declare SMTPUTF8 to send unicode address");
+            return false;
+        }
+        Restrictions.Stage[] stages = settings.restrictions.delayReject()
+                ? Restrictions.Stage.values()
+                : new Restrictions.Stage[] {Restrictions.Stage.RELAY, Restrictions.Stage.RECIPIENT};
+        Optional<String> reject = settings.restrictions.check(this, rcpt, stages);
+        if (reject.isEmpty()) {
+            reject = unknownLocalRecipient(rcpt);
+        }
+        if (reject.isPresent()) {
+            logReject("RCPT", reject.get(), sender, rcpt);
+            reply(reject.get());
+            return false;
+        }
+        recipients.add(rcpt);
+        reply("250 2.1.5 Ok");
+        return true;
+    }
+
+    /** local_recipient_maps: a local recipient must be listed when a table is named. */
+    private Optional<String> unknownLocalRecipient(String rcpt) {
+        if (settings.localRecipientMaps.isEmpty()) {
+            return Optional.empty();
+        }
+        String domain = SmtpdAddress.domain(rcpt);
+        if (domain != null && !settings.mydestination.matches(domain)) {
+            return Optional.empty();
+        }
+        if (AddressLookup.find(settings.localRecipientMaps, rcpt, settings.recipientDelimiter,
+                settings.mydestination::matches).isPresent()) {
+            return Optional.empty();
+        }
+        String qualified = domain == null ? rcpt + "@" + settings.myhostname : rcpt;
+        return Optional.of(settings.params.integer("unknown_local_recipient_reject_code") + " 5.1.1 <" + qualified
+                + ">: Recipient address rejected: User unknown in local recipient table");
+    }
+
+    private void logReject(String stage, String reply, String from, String to) {
+        log.info("{}/smtpd[{}]: NOQUEUE: reject: {} from {}: {}; from=<{}>{} proto={} helo=<{}>", settings.instance,
+                id, stage, clientNameAddress(), reply, from, to == null ? "" : " to=<" + to + ">",
+                esmtp ? "ESMTP" : "SMTP", helo);
+    }
+
+    private boolean data(String arg) throws IOException {
+        if (arg != null) {
+            reply("501 5.5.4 Syntax: DATA");
+            return false;
+        }
+        if (sender == null) {
+            reply("503 5.5.1 Error: need RCPT command");
+            return false;
+        }
+        if (recipients.isEmpty()) {
+            reply("503 5.5.1 Error: need RCPT command");
+            return false;
+        }
+        reply("354 End data with <CR><LF>.<CR><LF>");
+        stream.flush();
+        endExchange("DATA");
+        exchangeLabel = ".";
+        Instant arrival = Instant.now();
+        String protocol = protocol();
+        String received = ReceivedHeader.format(settings, helo, clientName, clientAddress, null,
+                settings.saslAuthenticatedHeader ? sasl.username() : null, protocol, queueId,
+                recipients.size() == 1 ? recipients.get(0) : null, arrival);
+        ByteArrayOutputStream content = new ByteArrayOutputStream();
+        content.write(received.getBytes(StandardCharsets.UTF_8));
+        long size = 0;
+        boolean tooBig = false;
+        while (true) {
+            SmtpdStream.RawLine line = stream.readLine(Integer.MAX_VALUE - 8);
+            if (line == null) {
+                throw new IOException("lost connection in DATA");
+            }
+            byte[] b = line.bytes();
+            if (b.length == 1 && b[0] == '.') {
+                break;
+            }
+            int from = b.length > 0 && b[0] == '.' ? 1 : 0;   // dot-unstuffing
+            size += b.length - from + 2;
+            if (settings.messageSizeLimit > 0 && size > settings.messageSizeLimit) {
+                tooBig = true;    // keep reading to the end of DATA, store nothing more
+                continue;
+            }
+            content.write(b, from, b.length - from);
+            content.write('\r');
+            content.write('\n');
+        }
+        if (tooBig) {
+            log.info("{}/smtpd[{}]: {}: reject: message size exceeds fixed limit", settings.instance, id, queueId);
+            reply("552 5.3.4 Message size exceeds fixed limit");
+            resetTransaction();
+            return false;
+        }
+        CapturedMessage message = new CapturedMessage(queueId, settings.instance, sender, recipients, clientName,
+                clientAddress.getHostAddress(), helo, protocol, sasl.method(), sasl.username(), sasl.mailAuthParameter(),
+                null, received, arrival, content.toByteArray());
+        settings.cleanup.enqueue(message);
+        reply("250 2.0.0 Ok: queued as " + queueId);
+        resetTransaction();
+        return true;
+    }
+
+    /** The Received header's "with" protocol: SMTP, ESMTP, with S for TLS and A for AUTH; UTF8 variants. */
+    private String protocol() {
+        String base = smtputf8Requested ? "UTF8SMTP" : esmtp ? "ESMTP" : "SMTP";
+        if (sasl.username() != null) {
+            return esmtp || smtputf8Requested ? base + "A" : base;
+        }
+        return base;
+    }
+
+    private boolean rset(String arg) throws IOException {
+        if (arg != null) {
+            reply("501 5.5.4 Syntax: RSET");
+            return false;
+        }
+        resetTransaction();
+        reply("250 2.0.0 Ok");
+        return true;
+    }
+
+    private boolean noop(String arg) throws IOException {
+        reply("250 2.0.0 Ok");
+        return true;
+    }
+
+    private boolean vrfy(String arg) throws IOException {
+        if (settings.disableVrfy) {
+            reply("502 5.5.1 VRFY command is disabled");
+            return false;
+        }
+        if (arg == null) {
+            reply("501 5.5.4 Syntax: VRFY address");
+            return false;
+        }
+        String addr = arg.startsWith("<") && arg.endsWith(">") ? arg.substring(1, arg.length() - 1) : arg;
+        Optional<String> unknown = unknownLocalRecipient(addr);
+        if (unknown.isPresent()) {
+            reply(unknown.get());
+            return false;
+        }
+        reply("252 2.0.0 " + arg);
+        return true;
+    }
+
+    private boolean etrn(String arg) throws IOException {
+        if (arg == null) {
+            reply("500 Syntax: ETRN domain");
+            return false;
+        }
+        if (sender != null) {
+            reply("503 Error: MAIL transaction in progress");
+            return false;
+        }
+        // fast_flush_domains is empty in a harness: no domain is eligible, as Postfix says so.
+        reply("459 4.3.0 <" + arg + ">: service unavailable");
+        return false;
+    }
+
+    private boolean quit(String arg) throws IOException {
+        reply("221 2.0.0 Bye");
+        quit = true;
+        return true;
+    }
+
+    void resetTransaction() {
+        sender = null;
+        queueId = null;
+        recipients.clear();
+        smtputf8Requested = false;
+        sasl.setMailAuthParameter(null);
+    }
+
+    static String printable(String s) {
+        StringBuilder sb = new StringBuilder(s.length());
+        s.codePoints().forEach(c -> sb.appendCodePoint(c < 0x20 || c == 0x7f ? '?' : c));
+        return sb.toString();
+    }
+}

@@ -1,0 +1,98 @@
+package dev.mailrelay.smtpd;
+
+import dev.mailrelay.capture.Capture;
+import dev.mailrelay.cleanup.Cleanup;
+import dev.mailrelay.config.Parameters;
+import dev.mailrelay.tables.DomainList;
+import dev.mailrelay.tables.LookupTable;
+import dev.mailrelay.tables.NetworkList;
+import dev.mailrelay.tables.Tables;
+import dev.mailrelay.xsasl.SaslServerImpl;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * One smtpd service's parameters, read and checked once when the service starts so that a bad value
+ * fails the start (naming file, line and parameter) instead of a session.
+ */
+final class SmtpdSettings {
+
+    final String instance;
+    final String service;
+    final Parameters params;
+    final String myhostname;
+    final String mailName;
+    final String banner;
+    final long messageSizeLimit;
+    final int lineLengthLimit;
+    final Duration timeout;
+    final int softErrorLimit;
+    final int hardErrorLimit;
+    final Duration errorSleep;
+    final int junkCommandLimit;
+    final int recipientLimit;
+    final boolean heloRequired;
+    final boolean disableVrfy;
+    final boolean smtputf8;
+    final Set<String> discardEhloKeywords;
+    final NetworkList mynetworks;
+    final NetworkList saslExceptionsNetworks;
+    final DomainList mydestination;
+    final DomainList relayDomains;
+    final String recipientDelimiter;
+    final List<LookupTable> localRecipientMaps;
+    final List<LookupTable> senderLoginMaps;
+    final Restrictions restrictions;
+    final SaslServerImpl sasl;
+    final boolean saslAuthenticatedHeader;
+    final boolean brokenSaslAuthClients;
+    final int saslResponseLimit;
+    final Cleanup cleanup;
+    final Capture capture;
+
+    /**
+     * @param sasl the SASL implementation when {@code smtpd_sasl_auth_enable = yes}, else {@code null}
+     */
+    SmtpdSettings(String service, Parameters params, Path baseDirectory, SaslServerImpl sasl,
+                  Cleanup cleanup, Capture capture) {
+        this.instance = params.instanceName();
+        this.service = service;
+        this.params = params;
+        this.myhostname = params.get("myhostname");
+        this.mailName = params.get("mail_name");
+        this.banner = params.get("smtpd_banner");
+        this.messageSizeLimit = params.longValue("message_size_limit");
+        this.lineLengthLimit = Math.max(params.integer("line_length_limit"), 512);
+        this.timeout = params.time("smtpd_timeout");
+        this.softErrorLimit = params.integer("smtpd_soft_error_limit");
+        this.hardErrorLimit = params.integer("smtpd_hard_error_limit");
+        this.errorSleep = params.time("smtpd_error_sleep_time");
+        this.junkCommandLimit = params.integer("smtpd_junk_command_limit");
+        this.recipientLimit = params.integer("smtpd_recipient_limit");
+        this.heloRequired = params.bool("smtpd_helo_required");
+        this.disableVrfy = params.bool("disable_vrfy_command");
+        this.smtputf8 = params.bool("smtputf8_enable");
+        Set<String> discard = new HashSet<>();
+        params.list("smtpd_discard_ehlo_keywords").forEach(k -> discard.add(k.toLowerCase(Locale.ROOT)));
+        this.discardEhloKeywords = Set.copyOf(discard);
+        this.mynetworks = NetworkList.parse(params.list("mynetworks"), "mynetworks", baseDirectory);
+        this.saslExceptionsNetworks = NetworkList.parse(params.list("smtpd_sasl_exceptions_networks"),
+                "smtpd_sasl_exceptions_networks", baseDirectory);
+        this.mydestination = DomainList.parse(params.list("mydestination"), baseDirectory, false);
+        this.relayDomains = DomainList.parse(params.list("relay_domains"), baseDirectory, true);
+        this.recipientDelimiter = params.get("recipient_delimiter");
+        this.localRecipientMaps = Tables.openList(params.get("local_recipient_maps"), baseDirectory);
+        this.senderLoginMaps = Tables.openList(params.get("smtpd_sender_login_maps"), baseDirectory);
+        this.restrictions = new Restrictions(params, baseDirectory);
+        this.sasl = sasl;
+        this.saslAuthenticatedHeader = params.bool("smtpd_sasl_authenticated_header");
+        this.brokenSaslAuthClients = params.bool("broken_sasl_auth_clients");
+        this.saslResponseLimit = params.integer("smtpd_sasl_response_limit");
+        this.cleanup = cleanup;
+        this.capture = capture;
+    }
+}
