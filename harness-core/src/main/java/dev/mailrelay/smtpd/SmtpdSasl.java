@@ -123,9 +123,12 @@ final class SmtpdSasl {
             if (line == null) {
                 throw new IOException("lost connection in AUTH");
             }
-            if (line.truncated()) {
+            // Postfix's smtpd_chat_query_limit(): a line that reaches the limit is refused whole.
+            if (line.length() >= s.saslResponseLimit) {
+                log.warn("{}/smtpd[{}]: {}: request longer than {}", s.instance, session.id(),
+                        session.clientNameAddress(), s.saslResponseLimit);
                 reset();
-                session.reply("500 5.5.6 SASL authentication failed: authentication exchange line is too long");
+                session.reply("500 5.5.6 SASL response limit exceeded");
                 return false;
             }
             String response = new String(line.bytes(), java.nio.charset.StandardCharsets.US_ASCII).strip();

@@ -49,7 +49,10 @@ final class SmtpdSession implements Runnable, Restrictions.State {
             Map.entry("QUIT", SmtpdSession::quit));
     /** Commands that count toward smtpd_junk_command_limit. */
     private static final List<String> JUNK = List.of("NOOP", "VRFY", "ETRN", "RSET");
-    /** smtpd_forbidden_commands' default: HTTP and proxy requests sent to an SMTP port. */
+    /**
+     * smtpd_forbidden_commands' default, {@code CONNECT GET POST regexp:{{/^[^A-Z]/ Bogus}}}: HTTP and
+     * proxy requests, and lines that do not start with a letter, end the session.
+     */
     private static final List<String> FORBIDDEN = List.of("CONNECT", "GET", "POST");
 
     final SmtpdSettings settings;
@@ -132,7 +135,14 @@ final class SmtpdSession implements Runnable, Restrictions.State {
                         clientNameAddress());
                 return;
             }
-            String line = stream.readCommand(settings.lineLengthLimit);
+            SmtpdStream.RawLine raw = stream.readLine(settings.lineLengthLimit);
+            if (raw != null && raw.truncated()) {
+                // Postfix keeps the first line_length_limit bytes and logs the excess; the content
+                // is not logged here, as it may be an AUTH initial response.
+                log.warn("{}/smtpd[{}]: {}: request longer than {}", settings.instance, id, clientNameAddress(),
+                        settings.lineLengthLimit);
+            }
+            String line = raw == null ? null : new String(raw.bytes(), StandardCharsets.UTF_8);
             if (line == null) {
                 log.info("{}/smtpd[{}]: lost connection after {} from {}", settings.instance, id, lastCommand(),
                         clientNameAddress());
@@ -147,10 +157,12 @@ final class SmtpdSession implements Runnable, Restrictions.State {
             if (trimmed.isEmpty()) {
                 reply("500 5.5.2 Error: bad syntax");
                 errorCount++;
-            } else if (FORBIDDEN.contains(verb)) {
+            } else if (FORBIDDEN.contains(verb) || !Character.isLetter(trimmed.charAt(0))) {
+                count("unknown", false);
                 log.warn("{}/smtpd[{}]: non-SMTP command from {}: {}", settings.instance, id, clientNameAddress(),
                         printable(trimmed));
                 reply("221 2.7.0 Error: I can break rules, too. Goodbye.");
+                errorCount++;
                 quit = true;
             } else {
                 Command command = COMMANDS.get(verb);

@@ -92,6 +92,11 @@ final class SmtpdSettings {
         this.saslAuthenticatedHeader = params.bool("smtpd_sasl_authenticated_header");
         this.brokenSaslAuthClients = params.bool("broken_sasl_auth_clients");
         this.saslResponseLimit = params.integer("smtpd_sasl_response_limit");
+        if (saslResponseLimit < 12288) {
+            // Postfix 3.7 refuses to start below the size of a reasonable Kerberos ticket.
+            throw params.error("smtpd_sasl_response_limit", "invalid smtpd_sasl_response_limit parameter value "
+                    + saslResponseLimit + " < 12288");
+        }
         this.cleanup = cleanup;
         this.capture = capture;
     }

@@ -68,12 +68,6 @@ final class SmtpdStream {
         return length + 1;
     }
 
-    /** Reads a command line as text (UTF-8, as SMTPUTF8 clients send it). */
-    String readCommand(int limit) throws IOException {
-        RawLine line = readLine(limit);
-        return line == null ? null : new String(line.bytes(), StandardCharsets.UTF_8);
-    }
-
     /** Queues one reply line; it goes out at the next {@link #flushIfIdle()} or {@link #flush()}. */
     void reply(String line) throws IOException {
         out.write(line.getBytes(StandardCharsets.UTF_8));

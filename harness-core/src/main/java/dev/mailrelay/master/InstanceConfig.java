@@ -1,0 +1,108 @@
+package dev.mailrelay.master;
+
+import dev.mailrelay.config.MainCf;
+import dev.mailrelay.config.MasterCf;
+import dev.mailrelay.config.Parameter;
+import dev.mailrelay.config.Parameters;
+import dev.mailrelay.config.Service;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * How one instance is configured, whichever way in was used: an instance directory in the standalone
+ * layout ({@code main.cf}, optional {@code master.cf}, tables and {@code sasl/smtpd.conf} beside
+ * them), {@code main.cf} lines, single parameters and {@code master.cf} text. Later settings win over
+ * earlier ones in that order, exactly as a later line in {@code main.cf} wins.
+ *
+ * <pre>{@code
+ * InstanceConfig isp = InstanceConfig.named("isp")
+ *     .mainCf("""
+ *         myhostname = mail.isp.example
+ *         smtpd_sasl_auth_enable = yes
+ *         mailrelay_sasl_users = inline:{ alice=secret }
+ *         """)
+ *     .masterCf("submission inet n - n - - smtpd");
+ * }</pre>
+ */
+public final class InstanceConfig {
+
+    private final String name;
+    private Path directory;
+    private final List<Parameter> parameters = new ArrayList<>();
+    private String masterCf;
+
+    private InstanceConfig(String name) {
+        this.name = Objects.requireNonNull(name, "name");
+    }
+
+    /** A new configuration for the instance called {@code name}. */
+    public static InstanceConfig named(String name) {
+        return new InstanceConfig(name);
+    }
+
+    /** An instance directory as the standalone runner reads it: {@code main.cf}, {@code master.cf}, tables. */
+    public static InstanceConfig fromDirectory(String name, Path directory) {
+        return named(name).directory(directory);
+    }
+
+    /** The directory relative table paths and {@code sasl/smtpd.conf} are found in; its files are read. */
+    public InstanceConfig directory(Path directory) {
+        this.directory = directory;
+        Path mainCf = directory.resolve("main.cf");
+        if (Files.isRegularFile(mainCf)) {
+            parameters.addAll(MainCf.read(mainCf));
+        }
+        return this;
+    }
+
+    /** Adds {@code main.cf} lines (later lines win, as in main.cf). */
+    public InstanceConfig mainCf(String text) {
+        parameters.addAll(MainCf.parse(text, name + " main.cf text"));
+        return this;
+    }
+
+    /** Sets one parameter. */
+    public InstanceConfig parameter(String parameterName, String value) {
+        parameters.add(Parameter.of(parameterName, value, name + " configuration"));
+        return this;
+    }
+
+    /** Replaces {@code master.cf} (by default the directory's, else Postfix's single {@code smtp} service). */
+    public InstanceConfig masterCf(String text) {
+        this.masterCf = text;
+        return this;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    /** The base directory for relative paths: the instance directory, else the working directory. */
+    public Path baseDirectory() {
+        return directory != null ? directory : Path.of("").toAbsolutePath();
+    }
+
+    /** The instance's parameters: Postfix's defaults under everything configured here. */
+    public Parameters parameters() {
+        return Parameters.defaults(name).with(parameters);
+    }
+
+    /** The instance's services. */
+    public List<Service> services() {
+        if (masterCf != null) {
+            return MasterCf.parse(masterCf, name + " master.cf text");
+        }
+        if (directory != null && Files.isRegularFile(directory.resolve("master.cf"))) {
+            return MasterCf.read(directory.resolve("master.cf"));
+        }
+        return MasterCf.parse(MasterCf.DEFAULT, "default master.cf");
+    }
+
+    @Override
+    public String toString() {
+        return "InstanceConfig[" + name + (directory == null ? "" : ", " + directory) + "]";
+    }
+}
