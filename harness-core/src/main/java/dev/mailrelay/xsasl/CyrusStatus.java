@@ -12,7 +12,6 @@ enum CyrusStatus {
     BADAUTH("authentication failure"),
     /** Postfix reports SASL_NOUSER as SASL_BADAUTH for privacy; kept for the log reason only. */
     NOUSER("user not found"),
-    BADPARAM("bad parameter supplied"),
     TRYAGAIN("transient failure (e.g., weak key)");
 
     private final String text;
