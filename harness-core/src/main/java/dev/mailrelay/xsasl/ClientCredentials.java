@@ -1,0 +1,71 @@
+package dev.mailrelay.xsasl;
+
+import java.util.Arrays;
+import java.util.Objects;
+
+/**
+ * What a SASL client authenticates with: a user name plus either a password (PLAIN, LOGIN, CRAM-MD5,
+ * DIGEST-MD5, SCRAM) or an OAuth 2.0 bearer token (XOAUTH2, OAUTHBEARER). The secret is copied in and
+ * can be wiped with {@link #destroy()}; {@link #toString()} never shows it.
+ *
+ * <pre>{@code
+ * ClientCredentials creds = ClientCredentials.password("test@example.com", "testpass".toCharArray());
+ * }</pre>
+ */
+public final class ClientCredentials {
+    private final String username;
+    private final char[] password;
+    private final char[] bearerToken;
+
+    private ClientCredentials(String username, char[] password, char[] bearerToken) {
+        this.username = Objects.requireNonNull(username, "username");
+        this.password = password;
+        this.bearerToken = bearerToken;
+    }
+
+    public static ClientCredentials password(String username, char[] password) {
+        return new ClientCredentials(username, password.clone(), null);
+    }
+
+    public static ClientCredentials bearerToken(String username, char[] token) {
+        return new ClientCredentials(username, null, token.clone());
+    }
+
+    public String username() {
+        return username;
+    }
+
+    boolean hasPassword() {
+        return password != null;
+    }
+
+    boolean hasBearerToken() {
+        return bearerToken != null;
+    }
+
+    /** A copy of the password the caller must clear. */
+    char[] passwordCopy() {
+        return password.clone();
+    }
+
+    /** A copy of the token the caller must clear. */
+    char[] bearerTokenCopy() {
+        return bearerToken.clone();
+    }
+
+    /** Overwrites the secret. */
+    public void destroy() {
+        if (password != null) {
+            Arrays.fill(password, '\0');
+        }
+        if (bearerToken != null) {
+            Arrays.fill(bearerToken, '\0');
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "ClientCredentials[username=" + username + ", " + (password != null ? "password" : "bearer token")
+                + "=(hidden)]";
+    }
+}

@@ -1,0 +1,67 @@
+package dev.mailrelay.xsasl;
+
+import dev.mailrelay.tables.LookupTable;
+
+import java.util.Optional;
+
+/**
+ * What a server mechanism may know about its session and where it finds credentials.
+ *
+ * <pre>{@code
+ * ServerContext ctx = new ServerContext("smtp", "mx.example.com", "", users, null);
+ * ctx.canonical("test");   // "test"; with userRealm "example.com": "test@example.com"
+ * }</pre>
+ *
+ * @param service     SASL service name ({@code smtp}), checked in DIGEST-MD5's digest-uri
+ * @param serverFqdn  {@code myhostname}
+ * @param userRealm   {@code smtpd_sasl_local_domain}, empty for none
+ * @param users       login -> password ({@code mailrelay_sasl_users})
+ * @param oauthTokens bearer token -> login ({@code mailrelay_sasl_oauth_tokens}), or {@code null}
+ */
+public record ServerContext(String service, String serverFqdn, String userRealm,
+                            LookupTable users, LookupTable oauthTokens) {
+
+    /**
+     * The canonical user name, as Cyrus' canon_user makes it: the user realm is appended to a login
+     * without '@' when one is configured; otherwise the login is kept as given.
+     */
+    public String canonical(String login) {
+        return login.indexOf('@') < 0 && userRealm != null && !userRealm.isEmpty()
+                ? login + "@" + userRealm : login;
+    }
+
+    /** The password of a canonical user as a fresh array the caller must clear; NOUSER when unknown. */
+    char[] password(String canonicalUser) throws SaslFailure {
+        Optional<String> password = users.lookup(canonicalUser);
+        if (password.isEmpty()) {
+            throw CyrusStatus.NOUSER.failure();
+        }
+        return password.get().toCharArray();
+    }
+
+    /** Checks a password; BADAUTH when the user is unknown or the password wrong. Clears {@code given}. */
+    void verifyPassword(String canonicalUser, char[] given) throws SaslFailure {
+        char[] expected = null;
+        try {
+            expected = password(canonicalUser);
+            if (!SaslBytes.secretEquals(expected, given)) {
+                throw CyrusStatus.BADAUTH.failure();
+            }
+        } finally {
+            SaslBytes.clear(expected);
+            SaslBytes.clear(given);
+        }
+    }
+
+    /** The login a bearer token belongs to, if any. */
+    Optional<String> tokenOwner(String token) {
+        return oauthTokens == null ? Optional.empty() : oauthTokens.lookup(token);
+    }
+
+    @Override
+    public String toString() {
+        return "ServerContext[service=" + service + ", serverFqdn=" + serverFqdn + ", userRealm=" + userRealm
+                + ", users=" + (users == null ? null : users.spec())
+                + ", oauthTokens=" + (oauthTokens == null ? null : oauthTokens.spec()) + "]";
+    }
+}
