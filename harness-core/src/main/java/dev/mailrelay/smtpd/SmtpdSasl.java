@@ -147,10 +147,6 @@ final class SmtpdSasl {
                 username = server.username();
                 session.reply("235 2.7.0 Authentication successful");
                 return true;
-            case FORM:
-                reset();
-                session.reply("501 5.5.2 " + result.text());
-                return false;
             case TEMP:
                 logFailure(mechanism, result.text());
                 reset();

@@ -28,6 +28,26 @@ public final class Tables {
     private Tables() {
     }
 
+    /** A table with no entries, for a parameter left empty (an empty sasldb, say); {@code name} labels it. */
+    public static LookupTable empty(String name) {
+        return new LookupTable() {
+            @Override
+            public String spec() {
+                return name;
+            }
+
+            @Override
+            public Optional<String> lookup(String key) {
+                return Optional.empty();
+            }
+
+            @Override
+            public boolean partialAddressKeys() {
+                return true;
+            }
+        };
+    }
+
     /** Opens one table, e.g. {@code hash:/etc/postfix/sasl_passwd} or {@code static:OK}. */
     public static LookupTable open(String spec, Path baseDirectory) {
         int colon = spec.indexOf(':');

@@ -2,8 +2,9 @@ package dev.mailrelay.xsasl;
 
 /**
  * One step's outcome, mirroring Postfix's XSASL_AUTH_* codes; smtpd turns each into its reply:
- * MORE {@code 334 text}, DONE {@code 235 2.7.0 Authentication successful}, FORM {@code 501 5.5.2 text},
- * FAIL {@code 535 5.7.8 Error: authentication failed: text}, TEMP {@code 454 4.7.0 Temporary
+ * MORE {@code 334 text}, DONE {@code 235 2.7.0 Authentication successful}, FORM and FAIL
+ * {@code 535 5.7.8 Error: authentication failed: text} (Postfix 3.7 answers a malformed response
+ * like any other failure, as observed with Cyrus 2.1.28), TEMP {@code 454 4.7.0 Temporary
  * authentication failure: text}.
  *
  * @param status what happened

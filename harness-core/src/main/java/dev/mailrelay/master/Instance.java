@@ -1,0 +1,158 @@
+package dev.mailrelay.master;
+
+import dev.mailrelay.capture.Capture;
+import dev.mailrelay.cleanup.Cleanup;
+import dev.mailrelay.config.ConfigException;
+import dev.mailrelay.config.Parameters;
+import dev.mailrelay.config.Service;
+import dev.mailrelay.smtpd.SmtpdServer;
+import dev.mailrelay.xsasl.SaslServerImpls;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One running Postfix-like system: its parameters, its smtpd listeners from {@code master.cf} and
+ * everything it captured. Created by {@link Harness}.
+ *
+ * <pre>{@code
+ * Instance isp = harness.instance("isp");
+ * int port = isp.port("submission");
+ * CapturedMessage m = isp.capture().awaitMessages(1, Duration.ofSeconds(5)).get(0);
+ * }</pre>
+ */
+public final class Instance implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger("dev.mailrelay.master");
+
+    /** One bound smtpd listener. */
+    public record Listener(String service, String host, int port) {
+    }
+
+    private final String name;
+    private final Parameters parameters;
+    private final Capture capture;
+    private final List<SmtpdServer> servers = new ArrayList<>();
+
+    private Instance(String name, Parameters parameters) {
+        this.name = name;
+        this.parameters = parameters;
+        this.capture = new Capture(name);
+    }
+
+    /**
+     * Checks the configuration and binds every smtpd service; on any failure what was bound is closed.
+     *
+     * @param ephemeralPorts bind ephemeral ports instead of the ports master.cf names
+     */
+    static Instance start(InstanceConfig config, boolean ephemeralPorts) {
+        Parameters params = config.parameters();
+        params.warnings().forEach(w -> log.warn("{}: warning: {}", config.name(), w));
+        params.notImplemented().forEach(w -> log.info("{}: {}", config.name(), w));
+        Instance instance = new Instance(config.name(), params);
+        Cleanup cleanup = new Cleanup(List.of(instance.capture::record));
+        try {
+            for (Service service : config.services()) {
+                if (!service.isSmtpdListener()) {
+                    continue;
+                }
+                Parameters serviceParams = params.with(service.overrides());
+                SmtpdServer server = new SmtpdServer(service.name(), serviceParams, config.baseDirectory(),
+                        SaslServerImpls.forSmtpd(serviceParams, config.baseDirectory()), cleanup, instance.capture);
+                server.start(bindAddress(service, serviceParams), ephemeralPorts ? 0 : service.port());
+                instance.servers.add(server);
+                log.info("{}/{}: listening on {}:{}", config.name(), service.name(),
+                        server.address().getHostAddress(), server.port());
+            }
+        } catch (IOException e) {
+            instance.close();
+            throw new UncheckedIOException("instance " + config.name() + ": cannot bind: " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            instance.close();
+            throw e;
+        }
+        return instance;
+    }
+
+    /** The service's own host, else the first of inet_interfaces (loopback-only by default). */
+    private static InetAddress bindAddress(Service service, Parameters params) {
+        String host = service.host();
+        if (host == null) {
+            List<String> interfaces = params.list("inet_interfaces");
+            String first = interfaces.isEmpty() ? "loopback-only" : interfaces.get(0).toLowerCase(Locale.ROOT);
+            host = switch (first) {
+                case "loopback-only", "localhost" -> "127.0.0.1";
+                case "all" -> "0.0.0.0";
+                default -> first;
+            };
+        }
+        try {
+            return InetAddress.getByName(host);
+        } catch (UnknownHostException e) {
+            throw new ConfigException(service.source(), service.line(), "inet_interfaces",
+                    "cannot resolve listen address: " + host);
+        }
+    }
+
+    public String name() {
+        return name;
+    }
+
+    /** The instance's effective parameters ({@code main.cf} over Postfix's defaults). */
+    public Parameters parameters() {
+        return parameters;
+    }
+
+    /** What the instance captured: sessions and accepted messages. */
+    public Capture capture() {
+        return capture;
+    }
+
+    /** The bound listeners in master.cf order. */
+    public List<Listener> listeners() {
+        List<Listener> out = new ArrayList<>();
+        for (SmtpdServer s : servers) {
+            out.add(new Listener(s.service(), s.address().getHostAddress(), s.port()));
+        }
+        return out;
+    }
+
+    /**
+     * The bound port of a service, by its master.cf name ({@code submission}, {@code 127.0.0.1:2525})
+     * or by its service part ({@code submission}, {@code 2525}).
+     */
+    public int port(String service) {
+        for (SmtpdServer s : servers) {
+            if (s.service().equals(service)) {
+                return s.port();
+            }
+        }
+        for (SmtpdServer s : servers) {
+            int colon = s.service().lastIndexOf(':');
+            if (colon >= 0 && s.service().substring(colon + 1).equals(service)) {
+                return s.port();
+            }
+        }
+        throw new IllegalArgumentException("instance " + name + " has no smtpd service " + service
+                + "; it has " + listeners());
+    }
+
+    /** Stops every listener and open session. */
+    @Override
+    public void close() {
+        for (SmtpdServer s : servers) {
+            s.close();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "Instance[" + name + " " + listeners() + "]";
+    }
+}

@@ -1,0 +1,134 @@
+package dev.mailrelay.master;
+
+import dev.mailrelay.capture.CapturedMessage;
+import dev.mailrelay.config.ConfigException;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.stream.Stream;
+
+/**
+ * The standalone runner: {@code java -jar mailrelay-standalone.jar --config DIR [--ephemeral-ports]
+ * [--spool DIR]}. DIR holds a {@code main.cf} (one instance, named after DIR) or subdirectories that
+ * do (one instance each). When every listener is up it prints {@code READY <instance> <service>
+ * <host>:<port>} per listener and runs until SIGTERM or SIGINT. Bad configuration: a message naming
+ * file, line and parameter, and exit status 2. {@code --demo} runs {@link Demo} instead.
+ */
+public final class Standalone {
+
+    private Standalone() {
+    }
+
+    public static void main(String[] args) {
+        int status = run(args, System.out, System.err);
+        if (status >= 0) {
+            System.exit(status);
+        }
+    }
+
+    /** Runs until stopped; returns the exit status, or -1 after a clean stop by signal. */
+    static int run(String[] args, PrintStream out, PrintStream err) {
+        Path config = null;
+        Path spool = null;
+        boolean ephemeral = false;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--config" -> config = i + 1 < args.length ? Path.of(args[++i]) : null;
+                case "--spool" -> spool = i + 1 < args.length ? Path.of(args[++i]) : null;
+                case "--ephemeral-ports" -> ephemeral = true;
+                case "--demo" -> {
+                    return Demo.run(out);
+                }
+                default -> {
+                    err.println("mailrelay: unknown argument: " + args[i]);
+                    return usage(err);
+                }
+            }
+        }
+        if (config == null) {
+            return usage(err);
+        }
+        Harness harness;
+        try {
+            harness = Harness.start(instances(config), ephemeral);
+        } catch (ConfigException e) {
+            err.println("mailrelay: fatal: " + e.getMessage());
+            return 2;
+        } catch (UncheckedIOException e) {
+            err.println("mailrelay: fatal: " + e.getMessage());
+            return 1;
+        }
+        if (spool != null) {
+            spoolTo(harness, spool);
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            harness.close();
+            stopped.countDown();
+        }, "mailrelay-shutdown"));
+        for (Instance instance : harness.instances()) {
+            for (Instance.Listener l : instance.listeners()) {
+                out.println("READY " + instance.name() + " " + l.service() + " " + l.host() + ":" + l.port());
+            }
+        }
+        out.flush();
+        try {
+            stopped.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return -1;
+    }
+
+    private static int usage(PrintStream err) {
+        err.println("usage: java -jar mailrelay-standalone.jar --config DIR [--ephemeral-ports] [--spool DIR]");
+        err.println("       java -jar mailrelay-standalone.jar --demo");
+        return 2;
+    }
+
+    /** DIR/main.cf makes one instance named after DIR; otherwise each subdirectory with a main.cf. */
+    static List<InstanceConfig> instances(Path dir) {
+        if (!Files.isDirectory(dir)) {
+            throw new ConfigException(dir.toString(), 0, null, "not a directory");
+        }
+        Path abs = dir.toAbsolutePath().normalize();
+        if (Files.isRegularFile(abs.resolve("main.cf"))) {
+            return List.of(InstanceConfig.fromDirectory(abs.getFileName().toString(), abs));
+        }
+        List<InstanceConfig> out = new ArrayList<>();
+        try (Stream<Path> children = Files.list(abs)) {
+            children.filter(p -> Files.isRegularFile(p.resolve("main.cf"))).sorted()
+                    .forEach(p -> out.add(InstanceConfig.fromDirectory(p.getFileName().toString(), p)));
+        } catch (IOException e) {
+            throw new ConfigException(dir.toString(), 0, null, "cannot list: " + e.getMessage());
+        }
+        if (out.isEmpty()) {
+            throw new ConfigException(dir.toString(), 0, null,
+                    "no main.cf in the directory or in any of its subdirectories");
+        }
+        return out;
+    }
+
+    /** Writes every accepted message as {@code <spool>/<instance>/<queue id>.eml}, atomically. */
+    private static void spoolTo(Harness harness, Path spool) {
+        for (Instance instance : harness.instances()) {
+            Path dir = spool.resolve(instance.name());
+            instance.capture().onMessage((CapturedMessage m) -> {
+                try {
+                    Files.createDirectories(dir);
+                    Path tmp = Files.createTempFile(dir, m.queueId(), ".tmp");
+                    Files.write(tmp, m.content());
+                    Files.move(tmp, dir.resolve(m.queueId() + ".eml"), StandardCopyOption.ATOMIC_MOVE);
+                } catch (IOException e) {
+                    throw new UncheckedIOException("cannot spool " + m.queueId() + " to " + dir, e);
+                }
+            });
+        }
+    }
+}
