@@ -1,0 +1,59 @@
+package dev.mailrelay.capture;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+class CaptureTest {
+
+    private static CapturedMessage message(String id) {
+        return new CapturedMessage(id, "isp", "a@example.com", List.of("b@example.com"), "localhost", "127.0.0.1",
+                "client", "ESMTPA", "PLAIN", "alice", null, null, "Received: x\r\n", Instant.now(),
+                "Subject: hi\r\n\r\nbody\r\n".getBytes());
+    }
+
+    @Test
+    void aWaitingThreadWakesOnArrival() throws Exception {
+        Capture capture = new Capture("isp");
+        CountDownLatch waiting = new CountDownLatch(1);
+        CompletableFuture<List<CapturedMessage>> waiter = CompletableFuture.supplyAsync(() -> {
+            waiting.countDown();
+            return capture.awaitMessages(2, Duration.ofSeconds(10));
+        });
+        assertThat(waiting.await(5, TimeUnit.SECONDS)).isTrue();
+        capture.record(message("A1"));
+        capture.record(message("A2"));
+        assertThat(waiter.get(10, TimeUnit.SECONDS)).extracting(CapturedMessage::queueId).containsExactly("A1", "A2");
+    }
+
+    @Test
+    void aTimeoutSaysWhatArrived() {
+        Capture capture = new Capture("isp");
+        capture.record(message("B1"));
+        capture.record(new CapturedSession(7, "isp", "smtp", "127.0.0.1", 4000, "client", null, null, null,
+                List.of(new CapturedSession.Exchange("RCPT TO:<x@remote.example>",
+                        List.of("554 5.7.1 <x@remote.example>: Relay access denied"))),
+                Instant.now(), Instant.now()));
+        assertThatThrownBy(() -> capture.awaitMessages(2, Duration.ofMillis(50)))
+                .isInstanceOf(CaptureTimeoutException.class)
+                .hasMessageContaining("expected at least 2 message(s) at instance isp")
+                .hasMessageContaining("B1")
+                .hasMessageContaining("554 5.7.1 <x@remote.example>: Relay access denied");
+    }
+
+    @Test
+    void parsesMimeAndResets() {
+        Capture capture = new Capture("isp");
+        capture.record(message("C1"));
+        assertThat(capture.messages().get(0).subject()).isEqualTo("hi");
+        capture.reset();
+        assertThat(capture.messages()).isEmpty();
+    }
+}
