@@ -8,10 +8,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Reads {@code main.cf} syntax as postconf(5) defines it: {@code name = value} lines, a line that
- * starts with whitespace continues the previous one, lines whose first non-blank character is
- * {@code #} are comments, blank lines are ignored. A {@code #} after the start of a line is part of
- * the value, as in Postfix.
+ * Reads {@code main.cf} syntax as postconf(5) defines it: {@code name = value} logical lines as
+ * {@link LogicalLines} reads them. A {@code #} after the start of a line is part of the value, as in
+ * Postfix.
  *
  * <pre>{@code
  * List<Parameter> entries = MainCf.parse("""
@@ -41,30 +40,8 @@ public final class MainCf {
      */
     public static List<Parameter> parse(String text, String source) {
         List<Parameter> result = new ArrayList<>();
-        StringBuilder logical = null;
-        int logicalLine = 0;
-        String[] lines = text.split("\r?\n", -1);
-        for (int i = 0; i < lines.length; i++) {
-            String line = lines[i];
-            if (line.isBlank() || line.stripLeading().startsWith("#")) {
-                continue;
-            }
-            if (Character.isWhitespace(line.charAt(0))) {
-                if (logical == null) {
-                    throw new ConfigException(source, i + 1, null,
-                            "continuation line without a preceding parameter: " + line.strip());
-                }
-                logical.append(' ').append(line.strip());
-                continue;
-            }
-            if (logical != null) {
-                result.add(entry(logical.toString(), source, logicalLine));
-            }
-            logical = new StringBuilder(line.strip());
-            logicalLine = i + 1;
-        }
-        if (logical != null) {
-            result.add(entry(logical.toString(), source, logicalLine));
+        for (LogicalLines.Line line : LogicalLines.parse(text, source)) {
+            result.add(entry(line.text(), source, line.number()));
         }
         return result;
     }

@@ -8,8 +8,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Reads {@code master.cf} as master(5) defines it: one service per logical line (continuation lines
- * start with whitespace, {@code #} lines are comments), eight columns, then the command's arguments,
+ * Reads {@code master.cf} as master(5) defines it: one service per logical line (as
+ * {@link LogicalLines} reads them), eight columns, then the command's arguments,
  * of which {@code -o name=value} and Postfix 3.0's {@code -o { name = value }} are per-service
  * parameter overrides.
  *
@@ -41,30 +41,8 @@ public final class MasterCf {
     /** Parses {@code master.cf} text; {@code source} names it in errors. */
     public static List<Service> parse(String text, String source) {
         List<Service> services = new ArrayList<>();
-        String[] lines = text.split("\r?\n", -1);
-        StringBuilder logical = null;
-        int start = 0;
-        for (int i = 0; i < lines.length; i++) {
-            String line = lines[i];
-            if (line.isBlank() || line.stripLeading().startsWith("#")) {
-                continue;
-            }
-            if (Character.isWhitespace(line.charAt(0))) {
-                if (logical == null) {
-                    throw new ConfigException(source, i + 1, null,
-                            "continuation line without a preceding service: " + line.strip());
-                }
-                logical.append(' ').append(line.strip());
-                continue;
-            }
-            if (logical != null) {
-                services.add(service(logical.toString(), source, start));
-            }
-            logical = new StringBuilder(line.strip());
-            start = i + 1;
-        }
-        if (logical != null) {
-            services.add(service(logical.toString(), source, start));
+        for (LogicalLines.Line line : LogicalLines.parse(text, source)) {
+            services.add(service(line.text().strip(), source, line.number()));
         }
         return services;
     }

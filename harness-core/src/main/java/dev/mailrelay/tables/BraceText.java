@@ -1,5 +1,7 @@
 package dev.mailrelay.tables;
 
+import dev.mailrelay.config.LogicalLines;
+
 import java.util.ArrayList;
 import java.util.List;
 

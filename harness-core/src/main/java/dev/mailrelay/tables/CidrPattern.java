@@ -1,5 +1,7 @@
 package dev.mailrelay.tables;
 
+import dev.mailrelay.config.LogicalLines;
+
 /** One cidr_table(5) address pattern: {@code [!...]network[/prefix]}, with optional brackets. */
 final class CidrPattern {
     private final byte[] network;

@@ -1,5 +1,7 @@
 package dev.mailrelay.tables;
 
+import dev.mailrelay.config.LogicalLines;
+
 import dev.mailrelay.config.ConfigException;
 import java.util.HashMap;
 import java.util.Map;

@@ -1,5 +1,7 @@
 package dev.mailrelay.tables;
 
+import dev.mailrelay.config.LogicalLines;
+
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Locale;

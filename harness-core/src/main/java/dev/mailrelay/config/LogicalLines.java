@@ -1,6 +1,5 @@
-package dev.mailrelay.tables;
+package dev.mailrelay.config;
 
-import dev.mailrelay.config.ConfigException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -12,22 +11,30 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Reads a table source file the way Postfix's readllines() does: blank lines and lines whose first
- * non-blank character is {@code #} are dropped, a line starting with whitespace continues the previous
- * logical line. Continuation text is appended as is (with its leading whitespace, without the newline),
- * so {@code "key first\n  second"} becomes {@code "key first  second"}.
+ * Reads Postfix configuration text the way its readllines() does, for main.cf, master.cf and table
+ * source files alike: blank lines and lines whose first non-blank character is {@code #} are
+ * dropped, a line starting with whitespace continues the previous logical line. Continuation text
+ * is appended as is (with its leading whitespace, without the newline), so
+ * {@code "key first\n  second"} becomes {@code "key first  second"}.
+ *
+ * <pre>{@code
+ * for (LogicalLines.Line line : LogicalLines.read(Path.of("main.cf"))) {
+ *     System.out.println(line.number() + ": " + line.text());
+ * }
+ * }</pre>
  */
-final class LogicalLines {
+public final class LogicalLines {
     private static final Logger log = LoggerFactory.getLogger(LogicalLines.class);
 
     /** One logical line and the number of its first physical line. */
-    record Line(int number, String text) {
+    public record Line(int number, String text) {
     }
 
     private LogicalLines() {
     }
 
-    static List<Line> read(Path file) {
+    /** Reads a file; a missing file is named in the error as Postfix's dict_open does. */
+    public static List<Line> read(Path file) {
         String content;
         try {
             content = new String(Files.readAllBytes(file), StandardCharsets.UTF_8);
@@ -36,10 +43,15 @@ final class LogicalLines {
         } catch (IOException e) {
             throw new ConfigException("open database " + file + ": " + e);
         }
+        return parse(content, file.toString());
+    }
+
+    /** Splits text into logical lines; {@code source} names it in warnings. */
+    public static List<Line> parse(String content, String source) {
         List<Line> lines = new ArrayList<>();
         StringBuilder current = null;
         int first = 0;
-        String[] physical = content.split("\n", -1);
+        String[] physical = content.split("\r?\n", -1);
         for (int i = 0; i < physical.length; i++) {
             String text = physical[i];
             int start = skipSpace(text, 0);
@@ -51,21 +63,21 @@ final class LogicalLines {
                 current.append(text);
                 continue;
             }
-            flush(file, lines, first, current);
+            flush(source, lines, first, current);
             current = new StringBuilder(text);
             first = i + 1;
         }
-        flush(file, lines, first, current);
+        flush(source, lines, first, current);
         return lines;
     }
 
-    private static void flush(Path file, List<Line> lines, int number, StringBuilder text) {
+    private static void flush(String source, List<Line> lines, int number, StringBuilder text) {
         if (text == null) {
             return;
         }
         // Postfix refuses text that continues nothing (it would confuse "postconf -e"); warn and skip.
         if (isSpace(text.charAt(0))) {
-            log.warn("{}: logical line must not start with whitespace: \"{}\"", file, abbreviate(text));
+            log.warn("{}: logical line must not start with whitespace: \"{}\"", source, abbreviate(text));
             return;
         }
         lines.add(new Line(number, text.toString()));
@@ -76,11 +88,11 @@ final class LogicalLines {
     }
 
     /** C isspace() in the C locale. */
-    static boolean isSpace(char c) {
+    public static boolean isSpace(char c) {
         return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == 0x0b;
     }
 
-    static int skipSpace(String s, int from) {
+    public static int skipSpace(String s, int from) {
         int i = from;
         while (i < s.length() && isSpace(s.charAt(i))) {
             i++;
@@ -89,7 +101,7 @@ final class LogicalLines {
     }
 
     /** Postfix's trimblanks(): the text without trailing whitespace. */
-    static String trimTrailing(String s) {
+    public static String trimTrailing(String s) {
         int end = s.length();
         while (end > 0 && isSpace(s.charAt(end - 1))) {
             end--;
