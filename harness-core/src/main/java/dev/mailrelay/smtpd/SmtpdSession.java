@@ -427,7 +427,10 @@ final class SmtpdSession implements Runnable, Restrictions.State {
                     reply("501 5.5.4 Bad ENVID parameter syntax");
                     return false;
                 }
-            } else if (upper.startsWith("AUTH=") && sasl.enabled()) {
+            } else if (upper.startsWith("AUTH=")) {
+                if (!sasl.enabled()) {
+                    continue;   // smtpd_sasl_mail_opt(): ignored when AUTH is off, as Postfix does
+                }
                 if (saslSender != null) {
                     reply("503 5.5.4 Error: multiple AUTH= options");
                     return false;
