@@ -421,4 +421,217 @@ class SmtpdDialogTest {
         assertThat(d.send("MAIL FROM:<a@example.com> AUTH=bad+2Gxyz")).containsExactly("250 2.1.0 Ok");
         quit(d);
     }
+
+    // ---- E. commands outside AUTH (probed on the reference's port 10025) ------------------------
+
+    @Test
+    void e1_commandsAndSequenceErrors() throws IOException {
+        SmtpDialog d = ehloed("10025");
+        assertThat(d.send("HELP")).containsExactly("500 5.5.2 Error: command not recognized");
+        assertThat(d.send("NOOP")).containsExactly("250 2.0.0 Ok");
+        assertThat(d.send("NOOP x")).containsExactly("250 2.0.0 Ok");
+        assertThat(d.send("RSET x")).containsExactly("501 5.5.4 Syntax: RSET");
+        assertThat(d.send("VRFY")).containsExactly("501 5.5.4 Syntax: VRFY address [SMTPUTF8]");
+        assertThat(d.send("VRFY alice")).containsExactly("252 2.0.0 alice");
+        assertThat(d.send("VRFY nosuch")).containsExactly(
+                "550 5.1.1 <nosuch>: Recipient address rejected: User unknown in local recipient table");
+        assertThat(d.send("VRFY <alice@example.com>")).containsExactly("252 2.0.0 <alice@example.com>");
+        assertThat(d.send("ETRN")).containsExactly("500 Syntax: ETRN domain");
+        assertThat(d.send("ETRN example.com")).containsExactly("459 <example.com>: service unavailable");
+        assertThat(d.send("FOO")).containsExactly("500 5.5.2 Error: command not recognized");
+        assertThat(d.send("")).containsExactly("500 5.5.2 Error: bad syntax");
+        assertThat(d.send("DATA")).containsExactly("503 5.5.1 Error: need RCPT command");
+        assertThat(d.send("RCPT TO:<alice@example.com>")).containsExactly("503 5.5.1 Error: need MAIL command");
+        assertThat(d.send("MAIL FROM:<a@example.com>")).containsExactly("250 2.1.0 Ok");
+        assertThat(d.send("MAIL FROM:<b@example.com>")).containsExactly("503 5.5.1 Error: nested MAIL command");
+        assertThat(d.send("DATA")).containsExactly("554 5.5.1 Error: no valid recipients");
+        assertThat(d.send("ETRN example.com")).containsExactly("503 Error: MAIL transaction in progress");
+        assertThat(d.send("RCPT TO:<alice@example.com>")).containsExactly("250 2.1.5 Ok");
+        assertThat(d.send("RCPT TO:alice@example.com")).containsExactly("250 2.1.5 Ok");
+        assertThat(d.send("RCPT TO:<>")).containsExactly("501 5.1.3 Bad recipient address syntax");
+        assertThat(d.send("RCPT TO:<nosuch@example.com>")).containsExactly("550 5.1.1 <nosuch@example.com>: "
+                + "Recipient address rejected: User unknown in local recipient table");
+        assertThat(d.send("RCPT TO:<x@other.org>")).containsExactly("250 2.1.5 Ok");
+        assertThat(d.send("RCPT TO:<alice@example.com> FOO=bar")).containsExactly(
+                "555 5.5.4 Unsupported option: FOO=bar");
+        assertThat(d.send("DATA x")).containsExactly("501 5.5.4 Syntax: DATA");
+        quit(d);
+    }
+
+    @Test
+    void e2_mailAndRcptParameters() throws IOException {
+        SmtpDialog d = ehloed("10025");
+        assertThat(d.send("MAIL FROM:a@example.com")).containsExactly("250 2.1.0 Ok");
+        assertThat(d.send("RSET")).containsExactly("250 2.0.0 Ok");
+        assertThat(d.send("MAIL FROM:<a@example.com")).containsExactly("501 5.1.7 Bad sender address syntax");
+        for (String bad : List.of("MAIL FROM:", "MAIL", "MAIL TO:<a@example.com>")) {
+            assertThat(d.send(bad)).as(bad).containsExactly("501 5.5.4 Syntax: MAIL FROM:<address>");
+        }
+        assertThat(d.send("MAIL FROM:<> SIZE=99999999")).containsExactly("552 5.3.4 Message size exceeds fixed limit");
+        assertThat(d.send("MAIL FROM:<> SIZE=abc")).containsExactly("501 5.5.4 Bad message size syntax");
+        assertThat(d.send("MAIL FROM:<> BODY=FOO")).containsExactly("555 5.5.4 Unsupported option: BODY=FOO");
+        assertThat(d.send("MAIL FROM:<> FOO=bar")).containsExactly("555 5.5.4 Unsupported option: FOO=bar");
+        assertThat(d.send("MAIL FROM:<> RET=X")).containsExactly("501 5.5.4 Bad RET parameter syntax");
+        assertThat(d.send("MAIL FROM:<> ENVID=")).containsExactly("501 5.5.4 Bad ENVID parameter syntax");
+        assertThat(d.send("MAIL FROM:<bad address@x>")).containsExactly("501 5.1.7 Bad sender address syntax");
+        assertThat(d.send("MAIL FROM:<a@example.com> SIZE=1000 BODY=8BITMIME RET=HDRS ENVID=abc"))
+                .containsExactly("250 2.1.0 Ok");
+        assertThat(d.send("RCPT TO:<alice@example.com> NOTIFY=FOO"))
+                .containsExactly("501 5.5.4 Error: Bad NOTIFY parameter syntax");
+        assertThat(d.send("RCPT TO:<alice@example.com> NOTIFY=SUCCESS ORCPT=rfc822;alice@example.com"))
+                .containsExactly("250 2.1.5 Ok");
+        assertThat(d.send("RSET")).containsExactly("250 2.0.0 Ok");
+        assertThat(d.send("MAIL FROM:<>")).containsExactly("250 2.1.0 Ok");
+        assertThat(d.send("RCPT TO:")).containsExactly("501 5.5.4 Syntax: RCPT TO:<address>");
+        assertThat(d.send("RCPT")).containsExactly("501 5.5.4 Syntax: RCPT TO:<address>");
+        assertThat(d.send("RSET")).containsExactly("250 2.0.0 Ok");
+        assertThat(d.send("AUTH PLAIN " + ALICE)).containsExactly(AUTH_OK);
+        assertThat(d.send("MAIL FROM:<a@example.com> AUTH=<a@example.com> AUTH=<>"))
+                .containsExactly("503 5.5.4 Error: multiple AUTH= options");
+        quit(d);
+    }
+
+    // ---- F. relay denial and sender login mismatch ----------------------------------------------
+
+    @Test
+    void f1_relayDenied() throws IOException {
+        SmtpDialog d = ehloed("10026");     // default smtpd_relay_restrictions: defer_unauth_destination
+        assertThat(d.send("MAIL FROM:<a@example.com>")).containsExactly("250 2.1.0 Ok");
+        assertThat(d.send("RCPT TO:<x@other.org>")).containsExactly("454 4.7.1 <x@other.org>: Relay access denied");
+        for (String local : List.of("alice@example.com", "alice@mail.example.com", "alice@localhost", "alice")) {
+            assertThat(d.send("RCPT TO:<" + local + ">")).as(local).containsExactly("250 2.1.5 Ok");
+        }
+        quit(d);
+        d = ehloed("10026");
+        assertThat(d.send("AUTH PLAIN " + ALICE)).containsExactly(AUTH_OK);
+        assertThat(d.send("MAIL FROM:<a@example.com>")).containsExactly("250 2.1.0 Ok");
+        assertThat(d.send("RCPT TO:<x@other.org>")).containsExactly("250 2.1.5 Ok");
+        quit(d);
+        d = ehloed("10032");                // smtpd_relay_restrictions empty: reject_unauth_destination
+        assertThat(d.send("MAIL FROM:<a@example.com>")).containsExactly("250 2.1.0 Ok");
+        assertThat(d.send("RCPT TO:<x@other.org>")).containsExactly("554 5.7.1 <x@other.org>: Relay access denied");
+        assertThat(d.send("RCPT TO:<alice@example.com>")).containsExactly("250 2.1.5 Ok");
+        quit(d);
+    }
+
+    @Test
+    void f2_relayDeniedForClientOutsideMynetworksOverLoopback() throws IOException {
+        SmtpDialog d = SmtpDialog.openFrom(ref.port("10041"), "127.0.0.2");
+        assertThat(d.greeting).containsExactly(GREETING);
+        assertThat(d.send("EHLO client.example.net")).containsExactlyElementsOf(ehlo(true, true));
+        assertThat(d.send("MAIL FROM:<a@example.com>")).containsExactly("250 2.1.0 Ok");
+        assertThat(d.send("RCPT TO:<x@other.org>")).containsExactly("454 4.7.1 <x@other.org>: Relay access denied");
+        quit(d);
+    }
+
+    @Test
+    void f3_senderLoginMismatch() throws IOException {
+        String notLoggedIn = "553 5.7.1 <alice@example.com>: Sender address rejected: not logged in";
+        SmtpDialog d = ehloed("10031");
+        assertThat(d.send("MAIL FROM:<alice@example.com>")).containsExactly("250 2.1.0 Ok");
+        assertThat(d.send("RCPT TO:<alice@example.com>")).containsExactly(notLoggedIn);
+        assertThat(d.send("RCPT TO:<x@other.org>")).containsExactly(notLoggedIn);
+        assertThat(d.send("RSET")).containsExactly("250 2.0.0 Ok");
+        assertThat(d.send("AUTH PLAIN " + ALICE)).containsExactly(AUTH_OK);
+        for (String sender : List.of("bob@example.com", "alice@example.com", "other@example.com")) {
+            assertThat(d.send("MAIL FROM:<" + sender + ">")).containsExactly("250 2.1.0 Ok");
+            assertThat(d.send("RCPT TO:<x@other.org>")).containsExactly(
+                    "553 5.7.1 <" + sender + ">: Sender address rejected: not owned by user alice");
+            assertThat(d.send("RSET")).containsExactly("250 2.0.0 Ok");
+        }
+        quit(d);
+        d = ehloed("10031");
+        assertThat(d.send("AUTH PLAIN AGFsaWNlQGV4YW1wbGUuY29tAHNlY3JldA==")).containsExactly(AUTH_OK);
+        assertThat(d.send("MAIL FROM:<alice@example.com>")).containsExactly("250 2.1.0 Ok");
+        assertThat(d.send("RCPT TO:<x@other.org>")).containsExactly("250 2.1.5 Ok");
+        assertThat(d.send("RSET")).containsExactly("250 2.0.0 Ok");
+        assertThat(d.send("MAIL FROM:<bob@example.com>")).containsExactly("250 2.1.0 Ok");
+        assertThat(d.send("RCPT TO:<x@other.org>")).containsExactly(
+                "553 5.7.1 <bob@example.com>: Sender address rejected: not owned by user alice@example.com");
+        quit(d);
+    }
+
+    // ---- G. limits --------------------------------------------------------------------------
+
+    @Test
+    void g1_hardErrorLimit() throws IOException {
+        SmtpDialog d = ehloed("10025");
+        for (int i = 1; i <= 20; i++) {
+            assertThat(d.send("FOO")).as("error %d", i).containsExactly("500 5.5.2 Error: command not recognized");
+        }
+        // after the 20th error (smtpd_hard_error_limit) Postfix says 421 before reading another command
+        assertThat(d.reply()).containsExactly("421 4.7.0 mail.example.com Error: too many errors");
+        assertThat(d.reply()).containsExactly("[closed]");
+        d.close();
+    }
+
+    @Test
+    void g2_messageSizeLimit() throws IOException {
+        SmtpDialog d = open("10040");
+        List<String> ehlo = d.send("EHLO client.example.net");
+        assertThat(ehlo).contains("250-SIZE 1000");
+        assertThat(d.send("MAIL FROM:<a@example.com> SIZE=1001"))
+                .containsExactly("552 5.3.4 Message size exceeds fixed limit");
+        assertThat(d.send("MAIL FROM:<a@example.com> SIZE=1000")).containsExactly("250 2.1.0 Ok");
+        assertThat(d.send("RCPT TO:<alice@example.com>")).containsExactly("250 2.1.5 Ok");
+        assertThat(d.send("DATA")).containsExactly("354 End data with <CR><LF>.<CR><LF>");
+        d.write("Subject: big\r\n\r\n" + ("x".repeat(98) + "\r\n").repeat(20));
+        assertThat(d.send(".")).containsExactly("552 5.3.4 Message size exceeds fixed limit");
+        assertThat(d.send("RCPT TO:<alice@example.com>")).containsExactly("503 5.5.1 Error: need MAIL command");
+        quit(d);
+    }
+
+    // ---- H. DATA and the Received header ------------------------------------------------------
+
+    static final String DATE = "[A-Z][a-z]{2}, \\d{1,2} [A-Z][a-z]{2} \\d{4} \\d{2}:\\d{2}:\\d{2} [+-]\\d{4} \\(.+\\)";
+
+    /** Sends one message and returns the Received header lines mailrelay captured for it. */
+    static List<String> deliver(SmtpDialog d, String... rcpts) throws IOException {
+        assertThat(d.send("MAIL FROM:<a@example.com>")).containsExactly("250 2.1.0 Ok");
+        for (String r : rcpts) {
+            assertThat(d.send("RCPT TO:<" + r + ">")).containsExactly("250 2.1.5 Ok");
+        }
+        assertThat(d.send("DATA")).containsExactly("354 End data with <CR><LF>.<CR><LF>");
+        d.write("Subject: t\r\n\r\nhello\r\n..dot\r\n");
+        List<String> queued = d.send(".");
+        assertThat(queued).hasSize(1);
+        assertThat(queued.get(0)).matches("250 2\\.0\\.0 Ok: queued as [0-9A-F]+");
+        String id = queued.get(0).substring("250 2.0.0 Ok: queued as ".length());
+        CapturedMessage m = ref.capture().awaitMessage(x -> x.queueId().equals(id), Duration.ofSeconds(10));
+        String content = m.contentAsString();
+        assertThat(content).endsWith("Subject: t\r\n\r\nhello\r\n.dot\r\n");
+        String received = content.substring(0, content.indexOf("Subject: t"));
+        assertThat(received).endsWith("\r\n");
+        return List.of(received.replace(id, "QUEUEID").split("\r\n"));
+    }
+
+    @Test
+    void h1_receivedHeader() throws IOException {
+        SmtpDialog d = ehloed("10025");
+        assertThat(d.send("AUTH PLAIN " + ALICE)).containsExactly(AUTH_OK);
+        List<String> one = deliver(d, "alice@example.com");
+        assertThat(one).hasSize(4);
+        assertThat(one.subList(0, 3)).containsExactly("Received: from client.example.net (localhost [127.0.0.1])",
+                "\t(Authenticated sender: alice)", "\tby mail.example.com (Postfix) with ESMTPA id QUEUEID");
+        assertThat(one.get(3)).matches("\tfor <alice@example\\.com>; " + DATE);
+        List<String> two = deliver(d, "alice@example.com", "bob@example.com");
+        assertThat(two).hasSize(4);
+        assertThat(two.subList(0, 3)).containsExactly("Received: from client.example.net (localhost [127.0.0.1])",
+                "\t(Authenticated sender: alice)", "\tby mail.example.com (Postfix) with ESMTPA id QUEUEID;");
+        assertThat(two.get(3)).matches("\t" + DATE);
+        quit(d);
+        d = open("10025");
+        assertThat(d.send("HELO client.example.net")).containsExactly("250 mail.example.com");
+        List<String> helo = deliver(d, "alice@example.com");
+        assertThat(helo.subList(0, 2)).containsExactly("Received: from client.example.net (localhost [127.0.0.1])",
+                "\tby mail.example.com (Postfix) with SMTP id QUEUEID");
+        quit(d);
+        d = open("10040");                  // smtpd_sasl_authenticated_header = no
+        d.send("EHLO client.example.net");
+        assertThat(d.send("AUTH PLAIN " + ALICE)).containsExactly(AUTH_OK);
+        List<String> noHeader = deliver(d, "alice@example.com");
+        assertThat(noHeader.subList(0, 2)).containsExactly("Received: from client.example.net (localhost [127.0.0.1])",
+                "\tby mail.example.com (Postfix) with ESMTPA id QUEUEID");
+        quit(d);
+    }
 }
