@@ -168,7 +168,8 @@ final class SmtpdSession implements Runnable, Restrictions.State {
                 Command command = COMMANDS.get(verb);
                 if (command == null) {
                     count("unknown", false);
-                    reply("502 5.5.2 Error: command not recognized");
+                    // Postfix 3.7 answers 500, not RFC 5321's 502 (also for HELP, which it lacks).
+                    reply("500 5.5.2 Error: command not recognized");
                     errorCount++;
                 } else {
                     if (JUNK.contains(verb) && junkCommands++ > settings.junkCommandLimit) {
@@ -412,7 +413,7 @@ final class SmtpdSession implements Runnable, Restrictions.State {
                 }
             } else if (upper.startsWith("BODY=")) {
                 if (!upper.equals("BODY=8BITMIME") && !upper.equals("BODY=7BIT")) {
-                    reply("501 5.5.4 Unsupported BODY parameter");
+                    reply("555 5.5.4 Unsupported option: " + p);
                     return false;
                 }
             } else if (upper.equals("SMTPUTF8") && settings.smtputf8) {
@@ -427,7 +428,10 @@ final class SmtpdSession implements Runnable, Restrictions.State {
                     reply("501 5.5.4 Bad ENVID parameter syntax");
                     return false;
                 }
-            } else if (upper.startsWith("AUTH=") && sasl.enabled()) {
+            } else if (upper.startsWith("AUTH=")) {
+                if (!sasl.enabled()) {
+                    continue;   // smtpd_sasl_mail_opt(): ignored when AUTH is off, as Postfix does
+                }
                 if (saslSender != null) {
                     reply("503 5.5.4 Error: multiple AUTH= options");
                     return false;
@@ -485,6 +489,10 @@ final class SmtpdSession implements Runnable, Restrictions.State {
         }
         for (String p : parsed.parameters()) {
             String upper = p.toUpperCase(Locale.ROOT);
+            if (upper.startsWith("NOTIFY=") && !validNotify(upper.substring(7))) {
+                reply("501 5.5.4 Error: Bad NOTIFY parameter syntax");
+                return false;
+            }
             if (!upper.startsWith("NOTIFY=") && !upper.startsWith("ORCPT=")) {
                 reply("555 5.5.4 Unsupported option: " + p);
                 return false;
@@ -508,6 +516,18 @@ final class SmtpdSession implements Runnable, Restrictions.State {
         }
         recipients.add(rcpt);
         reply("250 2.1.5 Ok");
+        return true;
+    }
+
+    /** RFC 3461 NOTIFY: NEVER alone, or a list of SUCCESS, FAILURE, DELAY. */
+    private static boolean validNotify(String value) {
+        String[] words = value.split(",", -1);
+        for (String w : words) {
+            if (!(w.equals("SUCCESS") || w.equals("FAILURE") || w.equals("DELAY")
+                    || (w.equals("NEVER") && words.length == 1))) {
+                return false;
+            }
+        }
         return true;
     }
 
@@ -545,7 +565,8 @@ final class SmtpdSession implements Runnable, Restrictions.State {
             return false;
         }
         if (recipients.isEmpty()) {
-            reply("503 5.5.1 Error: need RCPT command");
+            // Postfix: a transaction whose recipients were all rejected (or never sent) ends here.
+            reply("554 5.5.1 Error: no valid recipients");
             return false;
         }
         reply("354 End data with <CR><LF>.<CR><LF>");
@@ -625,13 +646,14 @@ final class SmtpdSession implements Runnable, Restrictions.State {
             return false;
         }
         if (arg == null) {
-            reply("501 5.5.4 Syntax: VRFY address");
+            reply("501 5.5.4 Syntax: VRFY address [SMTPUTF8]");
             return false;
         }
         String addr = arg.startsWith("<") && arg.endsWith(">") ? arg.substring(1, arg.length() - 1) : arg;
         Optional<String> unknown = unknownLocalRecipient(addr);
         if (unknown.isPresent()) {
-            reply(unknown.get());
+            // VRFY names the address as the client wrote it ("<nosuch>"), unqualified
+            reply(unknown.get().replaceFirst("<[^>]*>", "<" + addr + ">"));
             return false;
         }
         reply("252 2.0.0 " + arg);
@@ -648,7 +670,8 @@ final class SmtpdSession implements Runnable, Restrictions.State {
             return false;
         }
         // fast_flush_domains is empty in a harness: no domain is eligible, as Postfix says so.
-        reply("459 4.3.0 <" + arg + ">: service unavailable");
+        // Postfix 3.7 sends this reply without an enhanced status code.
+        reply("459 <" + arg + ">: service unavailable");
         return false;
     }
 

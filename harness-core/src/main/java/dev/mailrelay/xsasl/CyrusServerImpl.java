@@ -57,7 +57,21 @@ public final class CyrusServerImpl implements SaslServerImpl {
                 list.add(m);
             }
         }
+        if (mechList != null) {
+            // With mech_list set, Cyrus 2.1.28 lists the mechanisms in mech_list order (the reference
+            // EHLO shows "AUTH PLAIN LOGIN CRAM-MD5 ..." for that mech_list), not by strength.
+            list.sort(java.util.Comparator.comparingInt(m -> indexIgnoreCase(mechList, m.name())));
+        }
         this.offered = List.copyOf(list);
+    }
+
+    private static int indexIgnoreCase(List<String> names, String name) {
+        for (int i = 0; i < names.size(); i++) {
+            if (names.get(i).equalsIgnoreCase(name)) {
+                return i;
+            }
+        }
+        return names.size();
     }
 
     @Override
