@@ -42,6 +42,7 @@ final class SmtpdSession implements Runnable, Restrictions.State {
             Map.entry("MAIL", SmtpdSession::mail),
             Map.entry("RCPT", SmtpdSession::rcpt),
             Map.entry("DATA", SmtpdSession::data),
+            Map.entry("BDAT", SmtpdSession::bdat),
             Map.entry("RSET", SmtpdSession::rset),
             Map.entry("NOOP", SmtpdSession::noop),
             Map.entry("VRFY", SmtpdSession::vrfy),
@@ -78,6 +79,8 @@ final class SmtpdSession implements Runnable, Restrictions.State {
     private String sender;
     private final List<String> recipients = new ArrayList<>();
     private boolean smtputf8Requested;
+    /** The chunks of a BDAT transaction so far, or {@code null} when no BDAT was given. */
+    private ByteArrayOutputStream bdatContent;
 
     SmtpdSession(SmtpdSettings settings, Socket socket, long id) throws IOException {
         this.settings = settings;
@@ -369,6 +372,7 @@ final class SmtpdSession implements Runnable, Restrictions.State {
         if (settings.smtputf8) {
             addKeyword(lines, "SMTPUTF8", "SMTPUTF8");
         }
+        addKeyword(lines, "CHUNKING", "CHUNKING");
         replyLines(lines);
         return true;
     }
@@ -560,6 +564,85 @@ final class SmtpdSession implements Runnable, Restrictions.State {
             reply("501 5.5.4 Syntax: DATA");
             return false;
         }
+        if (bdatContent != null) {
+            reply("503 5.5.1 Error: DATA after BDAT");
+            return false;
+        }
+        if (!readyForContent()) {
+            return false;
+        }
+        reply("354 End data with <CR><LF>.<CR><LF>");
+        stream.flush();
+        endExchange("DATA");
+        exchangeLabel = ".";
+        ByteArrayOutputStream content = new ByteArrayOutputStream();
+        long size = 0;
+        while (true) {
+            SmtpdStream.RawLine line = stream.readLine(contentLineCap());
+            if (line == null) {
+                throw new IOException("lost connection in DATA");
+            }
+            byte[] b = line.bytes();
+            if (b.length == 1 && line.length() == 1 && b[0] == '.') {
+                break;
+            }
+            int from = b.length > 0 && b[0] == '.' ? 1 : 0;   // dot-unstuffing
+            size += line.length() - from + 2;
+            if (!tooBig(size)) {
+                content.write(b, from, b.length - from);
+                content.write('\r');
+                content.write('\n');
+            }
+        }
+        if (tooBig(size)) {
+            return rejectTooBig("552 5.3.4 Message size exceeds fixed limit");
+        }
+        queue(content.toByteArray(), "");
+        return true;
+    }
+
+    /**
+     * BDAT (RFC 3030 CHUNKING) as Postfix 3.7 answers it: the chunk is always read, then judged;
+     * content is taken as is, without dot-stuffing; a syntax error ends the session.
+     */
+    private boolean bdat(String arg) throws IOException {
+        String[] words = arg == null ? new String[0] : arg.split(" +");
+        boolean last = words.length == 2 && words[1].equalsIgnoreCase("LAST");
+        long count = words.length >= 1 && words[0].matches("\\d{1,18}") ? Long.parseLong(words[0]) : -1;
+        if (count < 0 || words.length > 2 || (words.length == 2 && !last)) {
+            reply("521 5.5.4 Syntax: BDAT count [LAST]");
+            quit = true;
+            return false;
+        }
+        ByteArrayOutputStream chunk = new ByteArrayOutputStream();
+        long kept = settings.messageSizeLimit > 0
+                ? Math.max(0, settings.messageSizeLimit - (bdatContent == null ? 0 : bdatContent.size())) : count;
+        stream.readChunk(count, chunk, kept);
+        if (!readyForContent()) {
+            return false;
+        }
+        if (count == 0 && !last) {
+            reply("551 5.7.1 Null BDAT request");
+            return false;
+        }
+        if (bdatContent == null) {
+            bdatContent = new ByteArrayOutputStream();
+        }
+        if (tooBig(bdatContent.size() + count)) {
+            return rejectTooBig("552 5.3.4 Chunk exceeds message size limit");
+        }
+        chunk.writeTo(bdatContent);
+        if (!last) {
+            reply("250 2.0.0 Ok: " + bdatContent.size() + " bytes");
+            return true;
+        }
+        byte[] raw = bdatContent.toByteArray();
+        queue(crlfLines(raw), raw.length + " bytes ");
+        return true;
+    }
+
+    /** Content is accepted only in a transaction with at least one recipient (DATA and BDAT alike). */
+    private boolean readyForContent() throws IOException {
         if (sender == null) {
             reply("503 5.5.1 Error: need RCPT command");
             return false;
@@ -569,51 +652,60 @@ final class SmtpdSession implements Runnable, Restrictions.State {
             reply("554 5.5.1 Error: no valid recipients");
             return false;
         }
-        reply("354 End data with <CR><LF>.<CR><LF>");
-        stream.flush();
-        endExchange("DATA");
-        exchangeLabel = ".";
+        return true;
+    }
+
+    /** A DATA line is kept up to just past the size limit, so a line without end cannot exhaust memory. */
+    private int contentLineCap() {
+        return settings.messageSizeLimit > 0 ? (int) Math.min(Integer.MAX_VALUE - 8, settings.messageSizeLimit + 1)
+                : Integer.MAX_VALUE - 8;
+    }
+
+    private boolean tooBig(long size) {
+        return settings.messageSizeLimit > 0 && size > settings.messageSizeLimit;
+    }
+
+    private boolean rejectTooBig(String reply) throws IOException {
+        log.info("{}/smtpd[{}]: {}: reject: message size exceeds fixed limit", settings.instance, id, queueId);
+        reply(reply);
+        resetTransaction();
+        return false;
+    }
+
+    /** Queue file lines end in CRLF whatever the client sent, as Postfix stores records, not bytes. */
+    private static byte[] crlfLines(byte[] raw) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(raw.length + 64);
+        int start = 0;
+        for (int i = 0; i <= raw.length; i++) {
+            if (i == raw.length || raw[i] == '\n') {
+                int end = i > start && raw[i - 1] == '\r' ? i - 1 : i;
+                if (i < raw.length || end > start) {
+                    out.write(raw, start, end - start);
+                    out.write('\r');
+                    out.write('\n');
+                }
+                start = i + 1;
+            }
+        }
+        return out.toByteArray();
+    }
+
+    /** Prepends the Received header, hands the message to cleanup and answers with the queue ID. */
+    private void queue(byte[] body, String bytesNote) throws IOException {
         Instant arrival = Instant.now();
         String protocol = protocol();
         String received = ReceivedHeader.format(settings, helo, clientName, clientAddress, null,
                 settings.saslAuthenticatedHeader ? sasl.username() : null, protocol, queueId,
                 recipients.size() == 1 ? recipients.get(0) : null, arrival);
-        ByteArrayOutputStream content = new ByteArrayOutputStream();
-        content.write(received.getBytes(StandardCharsets.UTF_8));
-        long size = 0;
-        boolean tooBig = false;
-        while (true) {
-            SmtpdStream.RawLine line = stream.readLine(Integer.MAX_VALUE - 8);
-            if (line == null) {
-                throw new IOException("lost connection in DATA");
-            }
-            byte[] b = line.bytes();
-            if (b.length == 1 && b[0] == '.') {
-                break;
-            }
-            int from = b.length > 0 && b[0] == '.' ? 1 : 0;   // dot-unstuffing
-            size += b.length - from + 2;
-            if (settings.messageSizeLimit > 0 && size > settings.messageSizeLimit) {
-                tooBig = true;    // keep reading to the end of DATA, store nothing more
-                continue;
-            }
-            content.write(b, from, b.length - from);
-            content.write('\r');
-            content.write('\n');
-        }
-        if (tooBig) {
-            log.info("{}/smtpd[{}]: {}: reject: message size exceeds fixed limit", settings.instance, id, queueId);
-            reply("552 5.3.4 Message size exceeds fixed limit");
-            resetTransaction();
-            return false;
-        }
-        CapturedMessage message = new CapturedMessage(queueId, settings.instance, sender, recipients, clientName,
-                clientAddress.getHostAddress(), helo, protocol, sasl.method(), sasl.username(), sasl.mailAuthParameter(),
-                null, received, arrival, content.toByteArray());
-        settings.cleanup.enqueue(message);
-        reply("250 2.0.0 Ok: queued as " + queueId);
+        byte[] header = received.getBytes(StandardCharsets.UTF_8);
+        byte[] content = new byte[header.length + body.length];
+        System.arraycopy(header, 0, content, 0, header.length);
+        System.arraycopy(body, 0, content, header.length, body.length);
+        settings.cleanup.enqueue(new CapturedMessage(queueId, settings.instance, sender, recipients, clientName,
+                clientAddress.getHostAddress(), helo, protocol, sasl.method(), sasl.username(),
+                sasl.mailAuthParameter(), null, received, arrival, content));
+        reply("250 2.0.0 Ok: " + bytesNote + "queued as " + queueId);
         resetTransaction();
-        return true;
     }
 
     /** The Received header's "with" protocol: SMTP, ESMTP, with S for TLS and A for AUTH; UTF8 variants. */
@@ -683,6 +775,7 @@ final class SmtpdSession implements Runnable, Restrictions.State {
 
     void resetTransaction() {
         sender = null;
+        bdatContent = null;
         queueId = null;
         recipients.clear();
         smtputf8Requested = false;

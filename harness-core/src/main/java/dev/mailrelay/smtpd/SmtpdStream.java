@@ -68,6 +68,27 @@ final class SmtpdStream {
         return length + 1;
     }
 
+    /**
+     * Reads exactly {@code count} bytes (a BDAT chunk), keeping at most {@code keep} of them in
+     * {@code sink}; the rest is read and discarded.
+     */
+    void readChunk(long count, OutputStream sink, long keep) throws IOException {
+        byte[] buf = new byte[8192];
+        long left = count;
+        long room = keep;
+        while (left > 0) {
+            int n = in.read(buf, 0, (int) Math.min(buf.length, left));
+            if (n < 0) {
+                throw new IOException("lost connection in BDAT");
+            }
+            if (room > 0) {
+                sink.write(buf, 0, (int) Math.min(n, room));
+                room -= Math.min(n, room);
+            }
+            left -= n;
+        }
+    }
+
     /** Queues one reply line; it goes out at the next {@link #flushIfIdle()} or {@link #flush()}. */
     void reply(String line) throws IOException {
         out.write(line.getBytes(StandardCharsets.UTF_8));

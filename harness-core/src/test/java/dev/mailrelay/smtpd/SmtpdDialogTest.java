@@ -114,10 +114,7 @@ class SmtpdDialogTest {
         return d;
     }
 
-    /**
-     * The EHLO reply of the reference minus its last line, "250 CHUNKING": mailrelay does not
-     * implement BDAT, so it does not advertise CHUNKING and SMTPUTF8 ends the list.
-     */
+    /** The EHLO reply of the reference, CHUNKING last. */
     static List<String> ehlo(boolean auth, boolean authEquals) {
         List<String> l = new ArrayList<>(List.of("250-mail.example.com", "250-PIPELINING", "250-SIZE 10240000",
                 "250-VRFY", "250-ETRN"));
@@ -127,7 +124,7 @@ class SmtpdDialogTest {
                 l.add("250-AUTH=" + MECHS);
             }
         }
-        l.addAll(List.of("250-ENHANCEDSTATUSCODES", "250-8BITMIME", "250-DSN", "250 SMTPUTF8"));
+        l.addAll(List.of("250-ENHANCEDSTATUSCODES", "250-8BITMIME", "250-DSN", "250-SMTPUTF8", "250 CHUNKING"));
         return l;
     }
 
@@ -633,5 +630,58 @@ class SmtpdDialogTest {
         assertThat(noHeader.subList(0, 2)).containsExactly("Received: from client.example.net (localhost [127.0.0.1])",
                 "\tby mail.example.com (Postfix) with ESMTPA id QUEUEID");
         quit(d);
+    }
+
+    // ---- I. BDAT (CHUNKING), probed on the reference's port 10025 ----------------------------------
+
+    @Test
+    void i1_bdatChunksAreCountedAndQueuedRaw() throws IOException {
+        SmtpDialog d = ehloed("10025");
+        assertThat(d.send("MAIL FROM:<alice@example.com>")).containsExactly("250 2.1.0 Ok");
+        assertThat(d.send("RCPT TO:<alice@example.com>")).containsExactly("250 2.1.5 Ok");
+        d.write("BDAT 12\r\nSubject: x\r\n");
+        assertThat(d.reply()).containsExactly("250 2.0.0 Ok: 12 bytes");
+        d.write("BDAT 5\r\n\r\n.a\n");
+        assertThat(d.reply()).containsExactly("250 2.0.0 Ok: 17 bytes");
+        assertThat(d.send("DATA")).containsExactly("503 5.5.1 Error: DATA after BDAT");
+        d.write("BDAT 3 LAST\r\n.\r\n");
+        List<String> queued = d.reply();
+        assertThat(queued).singleElement().asString().matches("250 2\\.0\\.0 Ok: 20 bytes queued as [0-9A-F]+");
+        String id = queued.get(0).substring(queued.get(0).lastIndexOf(' ') + 1);
+        CapturedMessage m = ref.capture().awaitMessage(x -> x.queueId().equals(id), Duration.ofSeconds(10));
+        // No dot-unstuffing in BDAT; a bare LF line is stored as a CRLF line like every other.
+        assertThat(m.contentAsString()).endsWith("Subject: x\r\n\r\n.a\r\n.\r\n");
+        assertThat(m.receivedHeader()).contains("with ESMTP id " + id);
+    }
+
+    @Test
+    void i2_bdatOutOfOrderAndNullChunks() throws IOException {
+        SmtpDialog d = ehloed("10025");
+        d.write("BDAT 5\r\nabcde");
+        assertThat(d.reply()).containsExactly("503 5.5.1 Error: need RCPT command");
+        assertThat(d.send("MAIL FROM:<alice@example.com>")).containsExactly("250 2.1.0 Ok");
+        d.write("BDAT 3\r\nabc");
+        assertThat(d.reply()).containsExactly("554 5.5.1 Error: no valid recipients");
+        assertThat(d.send("RCPT TO:<alice@example.com>")).containsExactly("250 2.1.5 Ok");
+        assertThat(d.send("BDAT 0")).containsExactly("551 5.7.1 Null BDAT request");
+        assertThat(d.send("BDAT 0 LAST")).singleElement().asString().startsWith("250 2.0.0 Ok: 0 bytes queued as ");
+    }
+
+    @Test
+    void i3_bdatSyntaxErrorEndsTheSession() throws IOException {
+        SmtpDialog d = ehloed("10025");
+        assertThat(d.send("BDAT 3 FOO")).containsExactly("521 5.5.4 Syntax: BDAT count [LAST]");
+        assertThat(d.reply()).containsExactly("[closed]");
+    }
+
+    @Test
+    void i4_bdatChunkOverTheSizeLimit() throws IOException {
+        SmtpDialog d = open("10040");                    // message_size_limit = 1000
+        assertThat(d.send("EHLO client.example.net")).contains("250-SIZE 1000");
+        assertThat(d.send("MAIL FROM:<alice@example.com>")).containsExactly("250 2.1.0 Ok");
+        assertThat(d.send("RCPT TO:<alice@example.com>")).containsExactly("250 2.1.5 Ok");
+        d.write("BDAT 2000 LAST\r\n" + "x".repeat(2000));
+        assertThat(d.reply()).containsExactly("552 5.3.4 Chunk exceeds message size limit");
+        assertThat(d.send("NOOP")).containsExactly("250 2.0.0 Ok");
     }
 }
