@@ -10,8 +10,8 @@ import java.util.Set;
 /**
  * DIGEST-MD5 (RFC 2831) as Cyrus offers it to Postfix (which allows no security layer): the challenge
  * is {@code nonce="...",realm="<user realm or server FQDN>",qop="auth",charset=utf-8,algorithm=md5-sess}
- * in Cyrus' order; the digest-uri must be {@code <service>/<serverFQDN>}; {@code rspauth} is final
- * server data. The user is looked up by its canonical login (the realm directive only enters the hash).
+ * in Cyrus' order; the digest-uri must name the service (its host part is not checked, as in Cyrus);
+ * {@code rspauth} is final server data. The user is looked up by its canonical login (the realm directive only enters the hash).
  *
  * <pre>{@code
  * ServerMechanism digest = new DigestMd5Mechanism();
@@ -137,7 +137,9 @@ public final class DigestMd5Mechanism implements ServerMechanism, ClientMechanis
                 String qop = d.getOrDefault("qop", "auth");
                 if (login == null || cnonce == null || nc == null || uri == null || response == null
                         || !nonce.equals(d.get("nonce")) || !qop.equals("auth")
-                        || !uri.equalsIgnoreCase(context.service() + "/" + context.serverFqdn())) {
+                        || !uri.regionMatches(true, 0, context.service() + "/", 0, context.service().length() + 1)) {
+                    // Cyrus checks only the service part of digest-uri ("xxx we don't verify the
+                    // hostname component"): clients that dial 127.0.0.1 send smtp/127.0.0.1.
                     throw CyrusStatus.BADPROT.failure();
                 }
                 String realm = d.getOrDefault("realm", "");
