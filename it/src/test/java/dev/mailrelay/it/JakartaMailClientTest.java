@@ -10,6 +10,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.mailrelay.capture.CapturedMessage;
+import dev.mailrelay.master.Harness;
+import dev.mailrelay.master.InstanceConfig;
 import jakarta.mail.AuthenticationFailedException;
 import jakarta.mail.Message;
 import jakarta.mail.MessagingException;
@@ -18,6 +20,7 @@ import jakarta.mail.Transport;
 import jakarta.mail.internet.InternetAddress;
 import jakarta.mail.internet.MimeMessage;
 import java.time.Duration;
+import java.util.List;
 import java.util.Properties;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -54,11 +57,42 @@ class JakartaMailClientTest {
         server.assertAuthenticatedDelivery(subject, "LOGIN", BOB);
     }
 
+    /**
+     * Angus sends {@code digest-uri="smtp/127.0.0.1"} (the host it connected to) and
+     * {@code charset="utf-8"} quoted. Cyrus 2.1.28 checks only the service part of digest-uri and
+     * unquotes values, so Postfix accepts this.
+     */
     @Test
     void digestMd5() throws MessagingException {
         String subject = IspServer.uniqueSubject("Jakarta DIGEST-MD5");
         send(session("DIGEST-MD5", false), ALICE, ALICE_PASSWORD, subject);
         server.assertAuthenticatedDelivery(subject, "DIGEST-MD5", ALICE);
+    }
+
+    /**
+     * DIGEST-MD5 where the digest-uri Angus sends names myhostname ({@code smtp/localhost}): isolates
+     * the digest-uri host check from the rest of the mechanism.
+     */
+    @Test
+    void digestMd5WithDigestUriNamingMyhostname() throws MessagingException {
+        try (Harness local = Harness.start(List.of(InstanceConfig.named("local").mainCf("""
+                myhostname = localhost
+                mynetworks =
+                smtpd_sasl_auth_enable = yes
+                mailrelay_sasl_users = inline:{ alice=secret }
+                """).masterCf("submission inet n - n - - smtpd")), true)) {
+            String subject = IspServer.uniqueSubject("Jakarta DIGEST-MD5 localhost");
+            Session session = session("DIGEST-MD5", false);
+            session.getProperties().put("mail.smtp.host", "localhost");
+            session.getProperties().put("mail.smtp.port", String.valueOf(local.instance("local").port("submission")));
+            send(session, ALICE, ALICE_PASSWORD, subject);
+            CapturedMessage m = local.instance("local").capture()
+                    .awaitMessage(x -> subject.equals(x.subject()), IspServer.WAIT);
+            assertThat(m.saslMethod()).isEqualTo("DIGEST-MD5");
+            assertThat(m.saslUsername()).isEqualTo(ALICE);
+            assertThat(m.protocol()).isEqualTo("ESMTPA");
+            assertThat(m.receivedHeader()).contains("with ESMTPA id " + m.queueId());
+        }
     }
 
     @Test
