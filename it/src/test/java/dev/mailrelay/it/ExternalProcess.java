@@ -115,32 +115,7 @@ final class ExternalProcess implements AutoCloseable {
      * @throws AssertionError after {@code timeout}, or when stdout ends without such a line
      */
     String awaitStdoutLine(Predicate<String> condition, Duration timeout) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        lock.lock();
-        try {
-            while (true) {
-                for (String line : stdoutLines) {
-                    if (condition.test(line)) {
-                        return line;
-                    }
-                }
-                if (!stdoutOpen) {
-                    throw new AssertionError("stdout of " + command + " ended without the expected line; "
-                            + snapshot());
-                }
-                long left = deadline - System.nanoTime();
-                if (left <= 0) {
-                    throw new AssertionError("no expected stdout line from " + command + " within " + timeout
-                            + "; " + snapshot());
-                }
-                changed.await(left, TimeUnit.NANOSECONDS);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError("interrupted waiting for " + command, e);
-        } finally {
-            lock.unlock();
-        }
+        return awaitStdoutLines(condition, 1, timeout).get(0);
     }
 
     /** Waits for {@code count} stdout lines matching {@code condition} and returns them. */
@@ -208,11 +183,6 @@ final class ExternalProcess implements AutoCloseable {
     /** Sends SIGTERM (on Unix) to the process. */
     void terminate() {
         process.destroy();
-    }
-
-    /** The operating-system process, for what this class does not cover. */
-    Process process() {
-        return process;
     }
 
     /** Kills the process and its descendants if it is still running. */

@@ -191,7 +191,6 @@ class StandaloneJarTest {
                 """);
 
         try (ExternalProcess p = standalone("--config", bad.toString(), "--ephemeral-ports")) {
-            p.writeStdinAndClose(null);
             ExternalProcess.Result r = p.awaitExit(JVM);
             assertThat(r.exitCode()).as(r.describe()).isEqualTo(2);
             assertThat(r.stderr()).as(r.describe())
