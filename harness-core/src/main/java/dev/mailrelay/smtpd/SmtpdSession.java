@@ -463,9 +463,6 @@ final class SmtpdSession implements Runnable, Restrictions.State {
         }
         smtputf8Requested = utf8;
         sasl.setMailAuthParameter(saslSender);
-        queueId = QueueIds.next();
-        log.info("{}/smtpd[{}]: {}: client={}{}", settings.instance, id, queueId, clientNameAddress(),
-                sasl.logSuffix());
         reply("250 2.1.0 Ok");
         return true;
     }
@@ -517,6 +514,13 @@ final class SmtpdSession implements Runnable, Restrictions.State {
             logReject("RCPT", reject.get(), sender, rcpt);
             reply(reject.get());
             return false;
+        }
+        if (queueId == null) {
+            // smtpd_delay_open_until_valid_rcpt: the queue file, and so its ID, comes with the first
+            // accepted recipient; that is also when Postfix logs the client and SASL login.
+            queueId = QueueIds.next();
+            log.info("{}/smtpd[{}]: {}: client={}{}", settings.instance, id, queueId, clientNameAddress(),
+                    sasl.logSuffix());
         }
         recipients.add(rcpt);
         reply("250 2.1.5 Ok");
