@@ -13,8 +13,8 @@ import java.util.function.Consumer;
 import java.util.function.Predicate;
 
 /**
- * Everything one instance saw, for tests to assert on: its SMTP sessions and the messages it
- * accepted. Waiting is event-driven: a condition is signalled on every arrival, so a waiting test
+ * Everything one instance saw, for tests to assert on: its SMTP sessions, the messages it
+ * accepted and the delivery attempts of its SMTP client. Waiting is event-driven: a condition is signalled on every arrival, so a waiting test
  * wakes as soon as the message is there and never polls.
  *
  * <pre>{@code
@@ -28,6 +28,7 @@ public final class Capture {
     private final Condition changed = lock.newCondition();
     private final List<CapturedMessage> messages = new ArrayList<>();
     private final Map<Long, CapturedSession> sessions = new LinkedHashMap<>();
+    private final List<DeliveryAttempt> deliveries = new ArrayList<>();
     private final List<Consumer<CapturedMessage>> listeners = new CopyOnWriteArrayList<>();
 
     public Capture(String instance) {
@@ -57,6 +58,41 @@ public final class Capture {
         } finally {
             lock.unlock();
         }
+    }
+
+    /** Records a delivery attempt and wakes waiting threads. */
+    public void record(DeliveryAttempt attempt) {
+        lock.lock();
+        try {
+            deliveries.add(attempt);
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The delivery attempts so far, in order. */
+    public List<DeliveryAttempt> deliveries() {
+        lock.lock();
+        try {
+            return List.copyOf(deliveries);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Waits until at least {@code count} delivery attempts have been recorded and returns all of them. */
+    public List<DeliveryAttempt> awaitDeliveries(int count, Duration timeout) {
+        await(c -> c.deliveries.size() >= count, timeout,
+                "expected at least " + count + " delivery attempt(s) at instance " + instance);
+        return deliveries();
+    }
+
+    /** Waits until a delivery attempt matching {@code condition} has been recorded and returns the first. */
+    public DeliveryAttempt awaitDelivery(Predicate<DeliveryAttempt> condition, Duration timeout) {
+        await(c -> c.deliveries.stream().anyMatch(condition), timeout,
+                "expected a matching delivery attempt at instance " + instance);
+        return deliveries().stream().filter(condition).findFirst().orElseThrow();
     }
 
     /** Calls {@code listener} for every message recorded from now on (e.g. to spool it). */
@@ -115,6 +151,7 @@ public final class Capture {
         try {
             messages.clear();
             sessions.clear();
+            deliveries.clear();
             changed.signalAll();
         } finally {
             lock.unlock();
@@ -148,6 +185,12 @@ public final class Capture {
             sb.append(messages.size()).append(" message(s) arrived");
             for (CapturedMessage m : messages) {
                 sb.append("\n  ").append(m);
+            }
+            sb.append("\n").append(deliveries.size()).append(" delivery attempt(s)");
+            for (DeliveryAttempt d : deliveries) {
+                sb.append("\n  ").append(d.queueId()).append(": to=").append(d.recipients()).append(", relay=")
+                        .append(d.relay()).append(", status=").append(d.status().word()).append(" (")
+                        .append(d.reply()).append(")");
             }
             sb.append("\n").append(sessions.size()).append(" session(s):");
             for (CapturedSession s : sessions.values()) {
