@@ -44,6 +44,12 @@ public record CapturedMessage(String queueId, String instance, String sender, Li
         recipients = List.copyOf(recipients);
     }
 
+    /** The same queue file with a rewritten envelope and content (cleanup's address rewriting). */
+    public CapturedMessage withEnvelope(String newSender, List<String> newRecipients, byte[] newContent) {
+        return new CapturedMessage(queueId, instance, newSender, newRecipients, clientName, clientAddress, helo,
+                protocol, saslMethod, saslUsername, saslSender, tls, receivedHeader, arrivalTime, newContent.clone());
+    }
+
     /** The raw message bytes, as they would be written to an {@code .eml} file. */
     @Override
     public byte[] content() {

@@ -1,32 +1,158 @@
 package dev.mailrelay.cleanup;
 
 import dev.mailrelay.capture.CapturedMessage;
+import dev.mailrelay.config.Parameters;
+import dev.mailrelay.tables.AddressLookup;
+import dev.mailrelay.tables.DomainList;
+import dev.mailrelay.tables.LookupTable;
+import dev.mailrelay.tables.Tables;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Optional;
+import java.util.Set;
 import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * The cleanup stage of one instance: it takes a finished message from smtpd and hands the queue
- * file on to what comes next (the capture, and the queue manager of a relay). Address rewriting
- * (canonical, virtual, myorigin) belongs here as in cleanup(8).
+ * The cleanup stage of one instance (cleanup(8) with trivial-rewrite's rewrite step): it takes a
+ * finished message from smtpd, rewrites its addresses as Postfix does and hands the queue file on
+ * (to the capture and the queue manager). In Postfix's order: unqualified addresses get
+ * {@code @$myorigin} ({@code append_at_myorigin}); the sender goes through
+ * {@code sender_canonical_maps} then {@code canonical_maps}, each recipient through
+ * {@code recipient_canonical_maps} then {@code canonical_maps}, in the envelope and in the address
+ * headers ({@code canonical_classes}); then {@code virtual_alias_maps} expands envelope recipients,
+ * recursively and one-to-many.
  *
  * <pre>{@code
- * Cleanup cleanup = new Cleanup(List.of(capture::record));
+ * Cleanup cleanup = new Cleanup(params, instanceDirectory, List.of(capture::record, qmgr::enqueue));
  * cleanup.enqueue(message);
  * }</pre>
  */
 public final class Cleanup {
 
+    private static final Logger log = LoggerFactory.getLogger("dev.mailrelay.cleanup");
+    /** Postfix's virtual_alias_recursion_limit and virtual_alias_expansion_limit defaults. */
+    private static final int RECURSION_LIMIT = 1000;
+    private static final int EXPANSION_LIMIT = 1000;
+
+    private final String instance;
+    private final String myorigin;
+    private final boolean appendAtMyorigin;
+    private final List<LookupTable> senderCanonical;
+    private final List<LookupTable> recipientCanonical;
+    private final List<LookupTable> canonical;
+    private final List<LookupTable> virtualAlias;
+    private final Set<String> canonicalClasses;
+    private final String recipientDelimiter;
+    private final DomainList localDomains;
     private final List<Consumer<CapturedMessage>> next;
 
     /** @param next the stages the queued message goes to, in order */
-    public Cleanup(List<Consumer<CapturedMessage>> next) {
+    public Cleanup(Parameters params, Path baseDirectory, List<Consumer<CapturedMessage>> next) {
+        this.instance = params.instanceName();
+        this.myorigin = params.get("myorigin");
+        this.appendAtMyorigin = params.bool("append_at_myorigin");
+        this.senderCanonical = Tables.openList(params.get("sender_canonical_maps"), baseDirectory);
+        this.recipientCanonical = Tables.openList(params.get("recipient_canonical_maps"), baseDirectory);
+        this.canonical = Tables.openList(params.get("canonical_maps"), baseDirectory);
+        this.virtualAlias = Tables.openList(params.get("virtual_alias_maps"), baseDirectory);
+        this.canonicalClasses = new LinkedHashSet<>(params.list("canonical_classes"));
+        this.recipientDelimiter = params.get("recipient_delimiter");
+        this.localDomains = DomainList.parse(Parameters.split(myorigin + " " + params.get("mydestination")),
+                baseDirectory, false);
         this.next = List.copyOf(next);
     }
 
-    /** Queues a message: from here on it is the instance's responsibility and is never lost. */
+    /** Rewrites and queues a message: from here on it is the instance's and is never lost. */
     public void enqueue(CapturedMessage message) {
+        CapturedMessage rewritten = rewrite(message);
         for (Consumer<CapturedMessage> stage : next) {
-            stage.accept(message);
+            stage.accept(rewritten);
+        }
+    }
+
+    private CapturedMessage rewrite(CapturedMessage m) {
+        String sender = m.sender().isEmpty() ? "" : qualify(m.sender());
+        if (!sender.isEmpty() && canonicalClasses.contains("envelope_sender")) {
+            sender = canonical(sender, senderCanonical);
+        }
+        List<String> recipients = new ArrayList<>();
+        for (String r : m.recipients()) {
+            String q = qualify(r);
+            recipients.addAll(virtual(canonicalClasses.contains("envelope_recipient") ? canonical(q, recipientCanonical) : q,
+                    m.queueId()));
+        }
+        byte[] content = m.content();
+        if (canonicalClasses.contains("header_sender") && hasCanonical(senderCanonical)) {
+            content = AddressHeaders.rewrite(content, AddressHeaders.SENDER_HEADERS,
+                    a -> canonical(qualify(a), senderCanonical));
+        }
+        if (canonicalClasses.contains("header_recipient") && hasCanonical(recipientCanonical)) {
+            content = AddressHeaders.rewrite(content, AddressHeaders.RECIPIENT_HEADERS,
+                    a -> canonical(qualify(a), recipientCanonical));
+        }
+        if (sender.equals(m.sender()) && recipients.equals(m.recipients()) && content == m.content()) {
+            return m;
+        }
+        return m.withEnvelope(sender, List.copyOf(new LinkedHashSet<>(recipients)), content);
+    }
+
+    private boolean hasCanonical(List<LookupTable> specific) {
+        return !specific.isEmpty() || !canonical.isEmpty();
+    }
+
+    /** append_at_myorigin: {@code user} becomes {@code user@$myorigin}. */
+    private String qualify(String address) {
+        return appendAtMyorigin && address.indexOf('@') < 0 && !address.isEmpty() ? address + "@" + myorigin : address;
+    }
+
+    private String canonical(String address, List<LookupTable> specific) {
+        String a = find(specific, address).map(this::qualify).orElse(address);
+        return find(canonical, a).map(this::qualify).orElse(a);
+    }
+
+    private Optional<String> find(List<LookupTable> maps, String address) {
+        if (maps.isEmpty()) {
+            return Optional.empty();
+        }
+        return AddressLookup.find(maps, address, recipientDelimiter, localDomains::matches)
+                .flatMap(v -> Parameters.split(v).stream().findFirst());
+    }
+
+    /** virtual_alias_maps: recursive, one-to-many; an address that maps to itself is final. */
+    private List<String> virtual(String address, String queueId) {
+        if (virtualAlias.isEmpty()) {
+            return List.of(address);
+        }
+        List<String> out = new ArrayList<>();
+        expand(address, 0, out, queueId);
+        return out;
+    }
+
+    private void expand(String address, int depth, List<String> out, String queueId) {
+        Optional<String> v = AddressLookup.find(virtualAlias, address, recipientDelimiter, localDomains::matches);
+        if (v.isEmpty() || depth >= RECURSION_LIMIT) {
+            if (depth >= RECURSION_LIMIT) {
+                log.warn("{}/cleanup: {}: unreasonable virtual_alias_maps nesting for {}", instance, queueId, address);
+            }
+            out.add(address);
+            return;
+        }
+        for (String target : Parameters.split(v.get())) {
+            String t = qualify(target);
+            if (out.size() >= EXPANSION_LIMIT) {
+                log.warn("{}/cleanup: {}: unreasonable virtual_alias_maps expansion for {}", instance, queueId,
+                        address);
+                return;
+            }
+            if (t.equalsIgnoreCase(address)) {
+                out.add(t);
+            } else {
+                expand(t, depth + 1, out, queueId);
+            }
         }
     }
 }

@@ -1,5 +1,6 @@
 package dev.mailrelay.master;
 
+import dev.mailrelay.dns.VirtualNetwork;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -21,6 +22,7 @@ import java.util.Map;
 public final class Harness implements AutoCloseable {
 
     private final Map<String, Instance> instances = new LinkedHashMap<>();
+    private final VirtualNetwork network = new VirtualNetwork();
 
     private Harness() {
     }
@@ -37,7 +39,7 @@ public final class Harness implements AutoCloseable {
                 if (harness.instances.containsKey(config.name())) {
                     throw new IllegalArgumentException("two instances are named " + config.name());
                 }
-                harness.instances.put(config.name(), Instance.start(config, ephemeralPorts));
+                harness.instances.put(config.name(), Instance.start(config, ephemeralPorts, harness.network));
             }
         } catch (RuntimeException e) {
             harness.close();

@@ -2,6 +2,15 @@ package dev.mailrelay.master;
 
 import dev.mailrelay.capture.Capture;
 import dev.mailrelay.cleanup.Cleanup;
+import dev.mailrelay.dns.VirtualNetwork;
+import dev.mailrelay.qmgr.QueueManager;
+import dev.mailrelay.qmgr.Resolver;
+import dev.mailrelay.qmgr.Transports;
+import dev.mailrelay.smtp.SmtpTransport;
+import dev.mailrelay.tables.DomainList;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
 import dev.mailrelay.config.ConfigException;
 import dev.mailrelay.config.Parameters;
 import dev.mailrelay.config.Service;
@@ -39,11 +48,15 @@ public final class Instance implements AutoCloseable {
     private final Parameters parameters;
     private final Capture capture;
     private final List<SmtpdServer> servers = new ArrayList<>();
+    private final VirtualNetwork network;
+    private Cleanup cleanup;
+    private QueueManager qmgr;
 
-    private Instance(String name, Parameters parameters) {
+    private Instance(String name, Parameters parameters, VirtualNetwork network) {
         this.name = name;
         this.parameters = parameters;
         this.capture = new Capture(name);
+        this.network = network;
     }
 
     /**
@@ -51,13 +64,19 @@ public final class Instance implements AutoCloseable {
      *
      * @param ephemeralPorts bind ephemeral ports instead of the ports master.cf names
      */
-    static Instance start(InstanceConfig config, boolean ephemeralPorts) {
+    static Instance start(InstanceConfig config, boolean ephemeralPorts, VirtualNetwork network) {
         Parameters params = config.parameters();
         params.warnings().forEach(w -> log.warn("{}: warning: {}", config.name(), w));
         params.notImplemented().forEach(w -> log.info("{}: {}", config.name(), w));
-        Instance instance = new Instance(config.name(), params);
-        Cleanup cleanup = new Cleanup(List.of(instance.capture::record));
+        Instance instance = new Instance(config.name(), params, network);
         try {
+            Path dir = config.baseDirectory();
+            SmtpTransport smtp = new SmtpTransport(params, dir, network);
+            instance.qmgr = new QueueManager(params, new Resolver(params, dir), Map.of("smtp", smtp, "relay", smtp,
+                    "local", Transports.LOCAL, "discard", Transports.DISCARD, "error", Transports.ERROR,
+                    "retry", Transports.RETRY), instance.capture, m -> instance.cleanup.enqueue(m));
+            instance.cleanup = new Cleanup(params, dir, List.of(instance.capture::record, instance.qmgr::enqueue));
+            Cleanup cleanup = instance.cleanup;
             for (Service service : config.services()) {
                 if (!service.isSmtpdListener()) {
                     continue;
@@ -70,6 +89,7 @@ public final class Instance implements AutoCloseable {
                 log.info("{}/{}: listening on {}:{}", config.name(), service.name(),
                         server.address().getHostAddress(), server.port());
             }
+            instance.joinNetwork(config);
         } catch (IOException e) {
             instance.close();
             throw new UncheckedIOException("instance " + config.name() + ": cannot bind: " + e.getMessage(), e);
@@ -78,6 +98,28 @@ public final class Instance implements AutoCloseable {
             throw e;
         }
         return instance;
+    }
+
+    /** Publishes the instance's names, MX domains and listeners in the virtual network. */
+    private void joinNetwork(InstanceConfig config) {
+        List<String> names = new ArrayList<>();
+        names.add(parameters.get("myhostname").toLowerCase(Locale.ROOT));
+        parameters.list("mailrelay_hostnames").forEach(n -> names.add(n.toLowerCase(Locale.ROOT)));
+        DomainList finalDestination = DomainList.parse(parameters.list("mydestination"), config.baseDirectory(), false);
+        Map<Integer, Integer> ports = new HashMap<>();
+        InetAddress address = InetAddress.getLoopbackAddress();
+        for (SmtpdServer s : servers) {
+            ports.putIfAbsent(Service.port(serviceName(s.service()), null, 0), s.port());
+            if (s.address().isLoopbackAddress()) {
+                address = s.address();
+            }
+        }
+        network.register(new VirtualNetwork.Host(name, List.copyOf(names), finalDestination::matches, address, ports));
+    }
+
+    private static String serviceName(String service) {
+        int colon = service.lastIndexOf(':');
+        return colon < 0 ? service : service.substring(colon + 1);
     }
 
     /** The service's own host, else the first of inet_interfaces (loopback-only by default). */
@@ -143,11 +185,25 @@ public final class Instance implements AutoCloseable {
                 + "; it has " + listeners());
     }
 
-    /** Stops every listener and open session. */
+    /**
+     * Retries all deferred mail now, as {@code postqueue -f} does; returns at once (wait on
+     * {@link Capture#awaitDeliveries} for the outcome).
+     */
+    public void flush() {
+        if (qmgr != null) {
+            qmgr.flush();
+        }
+    }
+
+    /** Stops every listener, open session and delivery, and leaves the virtual network. */
     @Override
     public void close() {
+        network.unregister(name);
         for (SmtpdServer s : servers) {
             s.close();
+        }
+        if (qmgr != null) {
+            qmgr.close();
         }
     }
 

@@ -48,7 +48,8 @@ public final class CyrusServerImpl implements SaslServerImpl {
     public CyrusServerImpl(LookupTable users, LookupTable oauthTokens, List<String> mechList, String mechanismFilter) {
         this.users = Objects.requireNonNull(users, "users");
         this.oauthTokens = oauthTokens;
-        MechanismFilter filter = MechanismFilter.parse(mechanismFilter == null ? DEFAULT_MECHANISM_FILTER : mechanismFilter);
+        MechanismFilter filter = MechanismFilter.parse(mechanismFilter == null ? DEFAULT_MECHANISM_FILTER : mechanismFilter,
+                "smtpd_sasl_mechanism_filter");
         List<ServerMechanism> list = new ArrayList<>();
         for (ServerMechanism m : Mechanisms.servers()) {
             boolean listed = mechList == null || mechList.stream().anyMatch(n -> n.equalsIgnoreCase(m.name()));

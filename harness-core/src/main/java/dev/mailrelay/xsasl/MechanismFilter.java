@@ -12,10 +12,10 @@ import java.util.List;
  * Other table types are not supported here.
  *
  * <pre>{@code
- * MechanismFilter.parse("!external, static:rest").allows("PLAIN");   // true
+ * MechanismFilter.parse("!external, static:rest", "smtpd_sasl_mechanism_filter").allows("PLAIN");   // true
  * }</pre>
  */
-final class MechanismFilter {
+public final class MechanismFilter {
     private record Entry(String pattern, boolean negated) {
     }
 
@@ -25,7 +25,8 @@ final class MechanismFilter {
         this.entries = entries;
     }
 
-    static MechanismFilter parse(String value) {
+    /** Parses a filter value; {@code parameter} names it in errors. */
+    public static MechanismFilter parse(String value, String parameter) {
         List<Entry> entries = new ArrayList<>();
         for (String word : value.split("[,\\s]+")) {
             if (word.isEmpty()) {
@@ -35,7 +36,7 @@ final class MechanismFilter {
             String pattern = negated ? word.substring(1) : word;
             int colon = pattern.indexOf(':');
             if (colon >= 0 && !pattern.substring(0, colon).equalsIgnoreCase("static")) {
-                throw new ConfigException(null, 0, "smtpd_sasl_mechanism_filter",
+                throw new ConfigException(null, 0, parameter,
                         "table-valued filter \"" + word + "\" is not supported; list mechanism names or static:rest");
             }
             entries.add(new Entry(colon >= 0 ? null : pattern, negated));
@@ -43,7 +44,8 @@ final class MechanismFilter {
         return new MechanismFilter(entries);
     }
 
-    boolean allows(String mechanism) {
+    /** Whether the mechanism passes the filter. */
+    public boolean allows(String mechanism) {
         if (entries.isEmpty()) {
             return true;
         }

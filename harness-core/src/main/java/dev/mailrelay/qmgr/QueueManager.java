@@ -1,0 +1,257 @@
+package dev.mailrelay.qmgr;
+
+import dev.mailrelay.capture.Capture;
+import dev.mailrelay.capture.CapturedMessage;
+import dev.mailrelay.capture.DeliveryAttempt;
+import dev.mailrelay.capture.DeliveryAttempt.Status;
+import dev.mailrelay.config.Parameters;
+import dev.mailrelay.qmgr.DeliveryResult.RecipientStatus;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Postfix's qmgr(8) for one instance: an in-memory queue whose messages are delivered as soon as
+ * they arrive, recipient groups per transport and next hop, deferred recipients retried with
+ * Postfix's backoff ({@code minimal_backoff_time} doubling up to {@code maximal_backoff_time}),
+ * returned to the sender when {@code maximal_queue_lifetime} runs out or a recipient fails
+ * permanently, and {@link #flush()} for {@code postqueue -f}. Every attempt is recorded in the
+ * capture and logged as Postfix's {@code status=} line.
+ *
+ * <pre>{@code
+ * QueueManager qmgr = new QueueManager(params, resolver, transports, capture, cleanup::enqueue);
+ * qmgr.enqueue(message);
+ * qmgr.flush();                      // retry deferred mail now
+ * }</pre>
+ */
+public final class QueueManager implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger("dev.mailrelay.qmgr");
+    private static final AtomicLong AGENT_IDS = new AtomicLong();
+
+    private final Parameters params;
+    private final String instance;
+    private final Resolver resolver;
+    private final Map<String, Transport> transports;
+    private final Capture capture;
+    private final Consumer<CapturedMessage> bounceSink;
+    private final Duration minimalBackoff;
+    private final Duration maximalBackoff;
+    private final Duration queueRunDelay;
+    private final Duration maximalLifetime;
+    private final Duration bounceLifetime;
+    private final ExecutorService agents;
+    private final ScheduledExecutorService timer;
+    private final Map<String, Entry> deferred = new ConcurrentHashMap<>();
+
+    /** A queue file with the recipients still to be delivered. */
+    private static final class Entry {
+        final CapturedMessage message;
+        final List<String> pending;
+        int attempts;
+        ScheduledFuture<?> retry;
+
+        Entry(CapturedMessage message) {
+            this.message = message;
+            this.pending = new ArrayList<>(message.recipients());
+        }
+    }
+
+    /**
+     * @param transports the delivery agents by master.cf name
+     * @param bounceSink where bounces go (cleanup, so they are queued like any message)
+     */
+    public QueueManager(Parameters params, Resolver resolver, Map<String, Transport> transports, Capture capture,
+                        Consumer<CapturedMessage> bounceSink) {
+        this.params = params;
+        this.instance = params.instanceName();
+        this.resolver = resolver;
+        this.transports = Map.copyOf(transports);
+        this.capture = capture;
+        this.bounceSink = bounceSink;
+        this.minimalBackoff = params.time("minimal_backoff_time");
+        this.maximalBackoff = params.time("maximal_backoff_time");
+        this.queueRunDelay = params.time("queue_run_delay");
+        this.maximalLifetime = params.time("maximal_queue_lifetime");
+        this.bounceLifetime = params.time("bounce_queue_lifetime");
+        this.agents = Executors.newFixedThreadPool(4, r -> daemon(r, "mailrelay-" + instance + "-delivery"));
+        this.timer = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "mailrelay-" + instance + "-qmgr"));
+    }
+
+    private static Thread daemon(Runnable r, String name) {
+        Thread t = new Thread(r, name);
+        t.setDaemon(true);
+        return t;
+    }
+
+    /** Takes a queued message and starts delivering it. */
+    public void enqueue(CapturedMessage message) {
+        log.info("{}/qmgr: {}: from=<{}>, size={}, nrcpt={} (queue active)", instance, message.queueId(),
+                message.sender(), message.content().length, message.recipients().size());
+        Entry e = new Entry(message);
+        agents.execute(() -> attempt(e));
+    }
+
+    /** Retries every deferred message now ({@code postqueue -f}). */
+    public void flush() {
+        for (Entry e : deferred.values()) {
+            if (e.retry == null || e.retry.cancel(false)) {
+                deferred.remove(e.message.queueId());
+                agents.execute(() -> attempt(e));
+            }
+        }
+    }
+
+    /** The number of messages waiting for a retry. */
+    public int deferredCount() {
+        return deferred.size();
+    }
+
+    private void attempt(Entry e) {
+        e.attempts++;
+        Map<Resolver.Route, List<String>> groups = new LinkedHashMap<>();
+        for (String rcpt : e.pending) {
+            groups.computeIfAbsent(resolver.resolve(e.message.sender(), rcpt), k -> new ArrayList<>()).add(rcpt);
+        }
+        List<RecipientStatus> bounced = new ArrayList<>();
+        List<RecipientStatus> stillDeferred = new ArrayList<>();
+        for (Map.Entry<Resolver.Route, List<String>> g : groups.entrySet()) {
+            DeliveryRequest request = new DeliveryRequest(e.message, g.getValue(), g.getKey().transport(),
+                    g.getKey().nextHop());
+            DeliveryResult result = deliver(request);
+            record(request, result);
+            for (RecipientStatus s : result.recipients()) {
+                if (s.status() == Status.BOUNCED) {
+                    bounced.add(s);
+                } else if (s.status() == Status.DEFERRED) {
+                    stillDeferred.add(s);
+                }
+            }
+        }
+        e.pending.clear();
+        Duration age = Duration.between(e.message.arrivalTime(), Instant.now());
+        Duration lifetime = e.message.sender().isEmpty() ? bounceLifetime : maximalLifetime;
+        if (!stillDeferred.isEmpty() && age.compareTo(lifetime) >= 0) {
+            for (RecipientStatus s : stillDeferred) {
+                log.info("{}/qmgr: {}: to=<{}>, status=expired, returned to sender", instance, e.message.queueId(),
+                        s.recipient());
+                bounced.add(new RecipientStatus(s.recipient(), s.sentAs(), Status.BOUNCED, "5" + s.dsn().substring(1),
+                        "message expired: " + s.reason()));
+            }
+            stillDeferred.clear();
+        }
+        if (!bounced.isEmpty()) {
+            returnToSender(e.message, bounced);
+        }
+        if (stillDeferred.isEmpty()) {
+            log.info("{}/qmgr: {}: removed", instance, e.message.queueId());
+            return;
+        }
+        stillDeferred.forEach(s -> e.pending.add(s.recipient()));
+        deferred.put(e.message.queueId(), e);
+        long delay = backoff(e.attempts).toMillis();
+        e.retry = timer.schedule(() -> {
+            if (deferred.remove(e.message.queueId(), e)) {
+                agents.execute(() -> attempt(e));
+            }
+        }, delay, TimeUnit.MILLISECONDS);
+    }
+
+    private DeliveryResult deliver(DeliveryRequest request) {
+        Transport t = transports.get(request.transport());
+        if (t == null) {
+            return DeliveryResult.all(request, "none", Status.DEFERRED, "4.3.0",
+                    "mail transport unavailable");
+        }
+        try {
+            return t.deliver(request);
+        } catch (RuntimeException ex) {
+            // A bug in a delivery agent defers the mail, never loses it.
+            log.error("{}/{}: {}: delivery agent failed: {}", instance, request.transport(),
+                    request.message().queueId(), ex.toString(), ex);
+            return DeliveryResult.all(request, "none", Status.DEFERRED, "4.3.0", "delivery agent failed: "
+                    + ex.getClass().getSimpleName());
+        }
+    }
+
+    /**
+     * Postfix: the first retry after minimal_backoff_time, then doubling, capped at
+     * maximal_backoff_time; a message becomes eligible then but is picked up by the next deferred
+     * queue scan, every queue_run_delay.
+     */
+    private Duration backoff(int attempts) {
+        Duration d = minimalBackoff;
+        for (int i = 1; i < attempts && d.compareTo(maximalBackoff) < 0; i++) {
+            d = d.multipliedBy(2);
+        }
+        d = d.compareTo(maximalBackoff) > 0 ? maximalBackoff : d;
+        long run = queueRunDelay.toMillis();
+        return run <= 0 ? d : Duration.ofMillis(((d.toMillis() + run - 1) / run) * run);
+    }
+
+    private void record(DeliveryRequest request, DeliveryResult result) {
+        CapturedMessage m = request.message();
+        Instant now = Instant.now();
+        Duration delay = Duration.between(m.arrivalTime(), now);
+        long agent = AGENT_IDS.incrementAndGet();
+        Map<Status, List<RecipientStatus>> byStatus = new LinkedHashMap<>();
+        for (RecipientStatus s : result.recipients()) {
+            byStatus.computeIfAbsent(s.status(), k -> new ArrayList<>()).add(s);
+            log.info("{}/{}[{}]: {}: to=<{}>, relay={}, delay={}, dsn={}, status={} ({})", instance,
+                    request.transport(), agent, m.queueId(), s.recipient(), result.relay(),
+                    String.format(Locale.ROOT, "%.2g", delay.toMillis() / 1000.0), s.dsn(), s.status().word(),
+                    s.reason());
+        }
+        for (Map.Entry<Status, List<RecipientStatus>> g : byStatus.entrySet()) {
+            RecipientStatus first = g.getValue().get(0);
+            capture.record(new DeliveryAttempt(m.queueId(), instance, result.sender(),
+                    g.getValue().stream().map(RecipientStatus::sentAs).toList(), request.transport(),
+                    request.nextHop(), result.relay(), result.saslMethod(), result.saslUsername(), result.tls(),
+                    g.getKey(), first.dsn(), first.reason(), delay, now));
+        }
+    }
+
+    private void returnToSender(CapturedMessage original, List<RecipientStatus> failed) {
+        if (original.sender().isEmpty()) {
+            // A bounce of a bounce: Postfix sends it to the postmaster; a harness keeps it in the
+            // capture (the original is there) and says so.
+            log.warn("{}/bounce: {}: undeliverable bounce for {}, not returned (null sender)", instance,
+                    original.queueId(), failed.stream().map(RecipientStatus::recipient).toList());
+            return;
+        }
+        CapturedMessage bounce = Bounce.of(original, failed, params.get("myhostname"), instance);
+        log.info("{}/bounce: {}: sender non-delivery notification: {}", instance, original.queueId(),
+                bounce.queueId());
+        bounceSink.accept(bounce);
+    }
+
+    /** Stops delivering; deferred mail stays in the capture (this queue is in memory). */
+    @Override
+    public void close() {
+        timer.shutdownNow();
+        agents.shutdownNow();
+        for (Transport t : transports.values()) {
+            if (t instanceof AutoCloseable c) {
+                try {
+                    c.close();
+                } catch (Exception ignored) {
+                    // closing cached connections only
+                }
+            }
+        }
+    }
+}

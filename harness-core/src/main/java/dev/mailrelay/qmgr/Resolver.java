@@ -1,0 +1,122 @@
+package dev.mailrelay.qmgr;
+
+import dev.mailrelay.config.Parameters;
+import dev.mailrelay.tables.AddressLookup;
+import dev.mailrelay.tables.DomainList;
+import dev.mailrelay.tables.LookupTable;
+import dev.mailrelay.tables.Tables;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+
+/**
+ * Postfix's trivial-rewrite resolve step: which transport and next hop a recipient goes to.
+ * {@code transport_maps} first (address, domain, {@code .parent} domains, {@code *}); then local
+ * ({@code mydestination}, {@code local_transport}), {@code relay_domains} ({@code relay_transport})
+ * or everything else ({@code default_transport}); the next hop of the non-local classes is
+ * {@code sender_dependent_relayhost_maps}, else {@code relayhost}, else the recipient domain.
+ *
+ * <pre>{@code
+ * Resolver.Route r = resolver.resolve("alice@box.local", "bob@example.com");
+ * // Route[transport=smtp, nextHop=[mail.isp.example]:submission]
+ * }</pre>
+ */
+public final class Resolver {
+
+    /** Where a recipient goes. */
+    public record Route(String transport, String nextHop) {
+    }
+
+    private final Parameters params;
+    private final List<LookupTable> transportMaps;
+    private final List<LookupTable> senderRelayhostMaps;
+    private final DomainList mydestination;
+    private final DomainList relayDomains;
+
+    public Resolver(Parameters params, Path baseDirectory) {
+        this.params = params;
+        this.transportMaps = Tables.openList(params.get("transport_maps"), baseDirectory);
+        this.senderRelayhostMaps = Tables.openList(params.get("sender_dependent_relayhost_maps"), baseDirectory);
+        this.mydestination = DomainList.parse(params.list("mydestination"), baseDirectory, false);
+        this.relayDomains = DomainList.parse(params.list("relay_domains"), baseDirectory, true);
+        // Checked now so that a bad relayhost fails the start, naming the parameter.
+        for (String p : List.of("relayhost", "default_transport", "relay_transport", "local_transport")) {
+            try {
+                split(params.get(p), null);
+            } catch (RuntimeException e) {
+                throw params.error(p, e.getMessage());
+            }
+        }
+    }
+
+    /** Whether a domain is local (mydestination). */
+    public boolean isLocal(String domain) {
+        return domain == null || mydestination.matches(domain);
+    }
+
+    /** The route of one recipient of a message from {@code sender}. */
+    public Route resolve(String sender, String recipient) {
+        String domain = domainOf(recipient);
+        Route defaultRoute;
+        if (isLocal(domain)) {
+            defaultRoute = split(params.get("local_transport"), params.get("myhostname"));
+        } else {
+            String relayhost = relayhost(sender);
+            String nextHop = relayhost.isEmpty() ? domain : relayhost;
+            String transport = relayDomains.matches(domain) ? params.get("relay_transport") : params.get("default_transport");
+            defaultRoute = split(transport, nextHop);
+        }
+        Optional<String> mapped = transportLookup(recipient, domain);
+        if (mapped.isEmpty()) {
+            return defaultRoute;
+        }
+        Route m = split(mapped.get(), null);
+        // An empty transport or next hop in the table keeps the default one (transport(5)).
+        return new Route(m.transport().isEmpty() ? defaultRoute.transport() : m.transport(),
+                m.nextHop() == null || m.nextHop().isEmpty() ? defaultRoute.nextHop() : m.nextHop());
+    }
+
+    private String relayhost(String sender) {
+        if (!senderRelayhostMaps.isEmpty()) {
+            String key = sender.isEmpty() ? params.get("empty_address_relayhost_maps_lookup_key") : sender;
+            Optional<String> hop = sender.isEmpty() ? Tables.find(senderRelayhostMaps, key)
+                    : AddressLookup.find(senderRelayhostMaps, key, params.get("recipient_delimiter"), this::isLocal);
+            if (hop.isPresent()) {
+                return hop.get().strip();
+            }
+        }
+        return params.get("relayhost").strip();
+    }
+
+    private Optional<String> transportLookup(String recipient, String domain) {
+        if (transportMaps.isEmpty()) {
+            return Optional.empty();
+        }
+        Optional<String> hit = Tables.find(transportMaps, recipient.toLowerCase(Locale.ROOT));
+        if (hit.isPresent() || domain == null) {
+            return hit;
+        }
+        hit = Tables.find(transportMaps, domain);
+        for (int dot = domain.indexOf('.'); hit.isEmpty() && dot >= 0; dot = domain.indexOf('.', dot + 1)) {
+            hit = Tables.find(transportMaps, domain.substring(dot));
+        }
+        return hit.isPresent() ? hit : Tables.find(transportMaps, "*");
+    }
+
+    /** {@code transport:nexthop}; a bare {@code [host]} or {@code host:port} is not a transport. */
+    private static Route split(String value, String defaultNextHop) {
+        String v = value.strip();
+        int colon = v.indexOf(':');
+        if (colon < 0) {
+            return new Route(v, defaultNextHop);
+        }
+        String hop = v.substring(colon + 1);
+        return new Route(v.substring(0, colon), hop.isEmpty() ? defaultNextHop : hop);
+    }
+
+    static String domainOf(String address) {
+        int at = address.lastIndexOf('@');
+        return at < 0 ? null : address.substring(at + 1).toLowerCase(Locale.ROOT);
+    }
+}

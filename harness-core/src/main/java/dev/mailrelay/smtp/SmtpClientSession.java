@@ -1,0 +1,241 @@
+package dev.mailrelay.smtp;
+
+import dev.mailrelay.capture.TlsInfo;
+import dev.mailrelay.dns.Endpoint;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * One connection of the SMTP client to a server: the greeting, EHLO (HELO as fallback) and its
+ * features, commands and replies, and the message content with dot-stuffing. Failures without a
+ * server reply are {@link SmtpClientException}s whose text is what Postfix logs, e.g.
+ * {@code lost connection with host[addr] while sending RCPT TO}.
+ */
+final class SmtpClientSession implements Closeable {
+
+    /** A failure without a usable reply. */
+    static final class SmtpClientException extends Exception {
+        SmtpClientException(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    final Endpoint endpoint;
+    private final Socket socket;
+    private final InputStream in;
+    private final OutputStream out;
+    /** EHLO keywords (upper case) with their parameters. */
+    private final Map<String, String> features = new LinkedHashMap<>();
+    private String stage = "receiving the initial server greeting";
+    String saslMethod;
+    String saslUsername;
+    TlsInfo tls;
+
+    private SmtpClientSession(Endpoint endpoint, Socket socket) throws IOException {
+        this.endpoint = endpoint;
+        this.socket = socket;
+        this.in = new BufferedInputStream(socket.getInputStream());
+        this.out = new BufferedOutputStream(socket.getOutputStream());
+    }
+
+    /** Connects; a refused or timed-out connection is reported as Postfix words it. */
+    static SmtpClientSession connect(Endpoint endpoint, Duration connectTimeout, Duration readTimeout)
+            throws SmtpClientException {
+        if (endpoint.port() == Endpoint.NOT_LISTENING) {
+            throw new SmtpClientException("connect to " + endpoint + ": Connection refused");
+        }
+        Socket socket = new Socket();
+        try {
+            socket.connect(new InetSocketAddress(endpoint.address(), endpoint.port()),
+                    (int) Math.min(Integer.MAX_VALUE, connectTimeout.toMillis()));
+            socket.setSoTimeout((int) Math.min(Integer.MAX_VALUE, readTimeout.toMillis()));
+            return new SmtpClientSession(endpoint, socket);
+        } catch (SocketTimeoutException e) {
+            closeQuietly(socket);
+            throw new SmtpClientException("connect to " + endpoint + ": Connection timed out");
+        } catch (IOException e) {
+            closeQuietly(socket);
+            throw new SmtpClientException("connect to " + endpoint + ": Connection refused");
+        }
+    }
+
+    /** {@code host[addr]} for messages. */
+    String namaddr() {
+        return endpoint.name() + "[" + endpoint.address().getHostAddress() + "]";
+    }
+
+    SmtpReply greeting() throws SmtpClientException {
+        return readReply();
+    }
+
+    /** EHLO, falling back to HELO when EHLO is refused; records the features. */
+    SmtpReply ehlo(String heloName) throws SmtpClientException {
+        stage = "performing the EHLO handshake";
+        SmtpReply reply = command("EHLO " + heloName);
+        features.clear();
+        if (reply.positive()) {
+            for (String line : reply.lines().subList(1, reply.lines().size())) {
+                String[] kv = line.split("[ =]", 2);
+                String key = kv[0].toUpperCase(Locale.ROOT);
+                String value = kv.length > 1 ? kv[1] : "";
+                // "250-AUTH=PLAIN LOGIN" (old Microsoft syntax) counts like "250-AUTH PLAIN LOGIN".
+                features.merge(key, value, (a, b) -> a.isEmpty() ? b : a + " " + b);
+            }
+            return reply;
+        }
+        stage = "performing the HELO handshake";
+        return command("HELO " + heloName);
+    }
+
+    boolean hasFeature(String keyword) {
+        return features.containsKey(keyword);
+    }
+
+    /** The AUTH mechanism list the server offered (from AUTH and AUTH= lines), or empty. */
+    String authMechanisms() {
+        return features.getOrDefault("AUTH", "");
+    }
+
+    /** The server's SIZE limit, or 0 for none. */
+    long sizeLimit() {
+        try {
+            return Long.parseLong(features.getOrDefault("SIZE", "0").strip());
+        } catch (NumberFormatException e) {
+            return 0;
+        }
+    }
+
+    /** Sends a command and reads the reply; {@code stageName} names it in failures ("sending RCPT TO"). */
+    SmtpReply command(String line, String stageName) throws SmtpClientException {
+        stage = stageName;
+        return command(line);
+    }
+
+    private SmtpReply command(String line) throws SmtpClientException {
+        try {
+            out.write(line.getBytes(StandardCharsets.UTF_8));
+            out.write('\r');
+            out.write('\n');
+            out.flush();
+        } catch (IOException e) {
+            throw lost();
+        }
+        return readReply();
+    }
+
+    /** Sends the message content, dot-stuffed, then the final dot, and reads the reply. */
+    SmtpReply data(byte[] content) throws SmtpClientException {
+        stage = "sending message body";
+        try {
+            int start = 0;
+            for (int i = 0; i <= content.length; i++) {
+                if (i == content.length || content[i] == '\n') {
+                    int end = i > start && content[i - 1] == '\r' ? i - 1 : i;
+                    if (i == content.length && end == start) {
+                        break;
+                    }
+                    if (end > start && content[start] == '.') {
+                        out.write('.');
+                    }
+                    out.write(content, start, end - start);
+                    out.write('\r');
+                    out.write('\n');
+                    start = i + 1;
+                }
+            }
+            out.write(".\r\n".getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+        } catch (IOException e) {
+            throw lost();
+        }
+        stage = "sending end of data -- message may be sent more than once";
+        return readReply();
+    }
+
+    private SmtpReply readReply() throws SmtpClientException {
+        List<String> lines = new ArrayList<>();
+        int code = 0;
+        try {
+            while (true) {
+                String line = readLine();
+                if (line == null) {
+                    throw lost();
+                }
+                if (line.length() < 3 || !line.substring(0, 3).chars().allMatch(Character::isDigit)) {
+                    throw new SmtpClientException("malformed reply from " + namaddr() + " while " + stage);
+                }
+                code = Integer.parseInt(line.substring(0, 3));
+                lines.add(line.length() > 4 ? line.substring(4) : "");
+                if (line.length() == 3 || line.charAt(3) != '-') {
+                    return SmtpReply.of(code, lines);
+                }
+            }
+        } catch (SocketTimeoutException e) {
+            throw new SmtpClientException("conversation with " + namaddr() + " timed out while " + stage);
+        } catch (IOException e) {
+            throw lost();
+        }
+    }
+
+    private String readLine() throws IOException {
+        ByteArrayOutputStream line = new ByteArrayOutputStream(128);
+        int b;
+        while ((b = in.read()) >= 0 && b != '\n') {
+            if (line.size() < 4096) {
+                line.write(b);
+            }
+        }
+        if (b < 0 && line.size() == 0) {
+            return null;
+        }
+        String s = line.toString(StandardCharsets.UTF_8);
+        return s.endsWith("\r") ? s.substring(0, s.length() - 1) : s;
+    }
+
+    private SmtpClientException lost() {
+        return new SmtpClientException("lost connection with " + namaddr() + " while " + stage);
+    }
+
+    /** Whether the connection still looks usable for another message. */
+    boolean isOpen() {
+        return !socket.isClosed();
+    }
+
+    /** Sends QUIT (ignoring the answer) and closes. */
+    void quit() {
+        try {
+            command("QUIT", "sending QUIT");
+        } catch (SmtpClientException ignored) {
+            // the server may close first; the session is over either way
+        }
+        close();
+    }
+
+    @Override
+    public void close() {
+        closeQuietly(socket);
+    }
+
+    private static void closeQuietly(Socket s) {
+        try {
+            s.close();
+        } catch (IOException ignored) {
+            // nothing left to release
+        }
+    }
+}

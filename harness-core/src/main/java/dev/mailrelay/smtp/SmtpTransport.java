@@ -1,0 +1,355 @@
+package dev.mailrelay.smtp;
+
+import dev.mailrelay.capture.CapturedMessage;
+import dev.mailrelay.capture.DeliveryAttempt.Status;
+import dev.mailrelay.cleanup.AddressHeaders;
+import dev.mailrelay.config.Parameters;
+import dev.mailrelay.dns.Endpoint;
+import dev.mailrelay.dns.VirtualNetwork;
+import dev.mailrelay.qmgr.DeliveryRequest;
+import dev.mailrelay.qmgr.DeliveryResult;
+import dev.mailrelay.qmgr.DeliveryResult.RecipientStatus;
+import dev.mailrelay.qmgr.Transport;
+import dev.mailrelay.tables.AddressLookup;
+import dev.mailrelay.tables.DomainList;
+import dev.mailrelay.tables.LookupTable;
+import dev.mailrelay.tables.Tables;
+import dev.mailrelay.xsasl.ClientCredentials;
+import dev.mailrelay.xsasl.MechanismFilter;
+import dev.mailrelay.xsasl.SaslClient;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+
+/**
+ * The SMTP client, Postfix's smtp(8): for a group of recipients it resolves the next hop through the
+ * virtual network, tries each host in turn, authenticates with {@code smtp_sasl_password_maps}
+ * credentials using the mechanism Cyrus' client would choose, applies {@code smtp_generic_maps} to
+ * the envelope and the address headers, and reports each recipient's fate with Postfix's texts.
+ * Idle connections are kept for {@code smtp_connection_cache_time_limit} and reused for the same
+ * next hop unless sender-dependent authentication is on.
+ *
+ * <pre>{@code
+ * Transport smtp = new SmtpTransport(params, instanceDirectory, network);
+ * DeliveryResult r = smtp.deliver(new DeliveryRequest(message, rcpts, "smtp", "[mail.isp.example]:submission"));
+ * }</pre>
+ */
+public final class SmtpTransport implements Transport, AutoCloseable {
+
+    private final Parameters params;
+    private final VirtualNetwork network;
+    private final String heloName;
+    private final Duration connectTimeout;
+    private final Duration readTimeout;
+    private final boolean saslEnabled;
+    private final SaslPasswords passwords;
+    private final String saslSecurityOptions;
+    private final MechanismFilter mechanismFilter;
+    private final boolean senderDependent;
+    private final boolean softBounce;
+    private final boolean skip5xxGreeting;
+    private final List<LookupTable> genericMaps;
+    private final String recipientDelimiter;
+    private final DomainList localDomains;
+    private final long cacheMillis;
+    private final Map<String, CachedSession> cache = new ConcurrentHashMap<>();
+    private final ScheduledExecutorService idleCloser = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "mailrelay-smtp-connection-cache");
+        t.setDaemon(true);
+        return t;
+    });
+
+    private record CachedSession(SmtpClientSession session, long expires) {
+    }
+
+    public SmtpTransport(Parameters params, Path baseDirectory, VirtualNetwork network) {
+        this.params = params;
+        this.network = network;
+        this.heloName = params.get("smtp_helo_name");
+        this.connectTimeout = params.time("smtp_connect_timeout");
+        this.readTimeout = params.time("smtp_helo_timeout");
+        this.saslEnabled = params.bool("smtp_sasl_auth_enable");
+        this.senderDependent = params.bool("smtp_sender_dependent_authentication");
+        this.recipientDelimiter = params.get("recipient_delimiter");
+        this.localDomains = DomainList.parse(Parameters.split(params.get("myorigin") + " " + params.get("mydestination")),
+                baseDirectory, false);
+        this.passwords = new SaslPasswords(Tables.openList(params.get("smtp_sasl_password_maps"), baseDirectory),
+                senderDependent, recipientDelimiter, localDomains::matches);
+        this.saslSecurityOptions = params.get("smtp_sasl_security_options");
+        this.mechanismFilter = MechanismFilter.parse(params.get("smtp_sasl_mechanism_filter"),
+                "smtp_sasl_mechanism_filter");
+        this.softBounce = params.bool("smtp_sasl_auth_soft_bounce");
+        this.skip5xxGreeting = params.bool("smtp_skip_5xx_greeting");
+        this.genericMaps = Tables.openList(params.get("smtp_generic_maps"), baseDirectory);
+        this.cacheMillis = params.bool("smtp_connection_cache_on_demand") && !senderDependent
+                ? params.time("smtp_connection_cache_time_limit").toMillis() : 0;
+    }
+
+    @Override
+    public DeliveryResult deliver(DeliveryRequest request) {
+        CapturedMessage m = request.message();
+        String sender = generic(m.sender());
+        String lastReason = "no next-hop destination";
+        String lastDsn = "4.4.3";
+        for (NextHop hop : NextHop.parseList(request.nextHop())) {
+            List<Endpoint> endpoints;
+            try {
+                endpoints = network.resolve(hop.host(), hop.port(), hop.mxLookup());
+            } catch (VirtualNetwork.NotFoundException e) {
+                lastReason = e.getMessage();
+                lastDsn = "4.4.3";
+                continue;
+            }
+            for (Endpoint endpoint : endpoints) {
+                SmtpClientSession session = null;
+                try {
+                    session = cachedOrNew(hop, endpoint);
+                    if (session.saslUsername == null) {
+                        authenticate(session, m.sender(), hop);
+                    }
+                    DeliveryResult result = transaction(session, request, sender);
+                    release(hop, session);
+                    return result;
+                } catch (Refusal r) {
+                    if (session != null) {
+                        session.quit();
+                    }
+                    if (r.finalForMessage) {
+                        return all(request, session == null ? "none" : session.endpoint.toString(), sender,
+                                r.status, r.dsn, r.getMessage(), session);
+                    }
+                    lastReason = r.getMessage();
+                    lastDsn = r.dsn;
+                } catch (SmtpClientSession.SmtpClientException e) {
+                    if (session != null) {
+                        session.close();
+                    }
+                    lastReason = e.getMessage();
+                    lastDsn = "4.4.2";
+                }
+            }
+        }
+        return all(request, "none", sender, Status.DEFERRED, lastDsn, lastReason, null);
+    }
+
+    /** A server said no (greeting, HELO, AUTH) — for this host, or for the whole message. */
+    private static final class Refusal extends Exception {
+        final Status status;
+        final String dsn;
+        final boolean finalForMessage;
+
+        Refusal(String message, Status status, String dsn, boolean finalForMessage) {
+            super(message, null, false, false);
+            this.status = status;
+            this.dsn = dsn;
+            this.finalForMessage = finalForMessage;
+        }
+    }
+
+    private SmtpClientSession cachedOrNew(NextHop hop, Endpoint endpoint)
+            throws SmtpClientSession.SmtpClientException, Refusal {
+        CachedSession cached = cache.remove(hop.destination());
+        if (cached != null) {
+            if (cached.expires > System.currentTimeMillis() && cached.session.isOpen()) {
+                try {
+                    if (cached.session.command("RSET", "sending RSET").positive()) {
+                        return cached.session;
+                    }
+                } catch (SmtpClientSession.SmtpClientException ignored) {
+                    // the cached connection went stale; open a fresh one below
+                }
+            }
+            cached.session.close();
+        }
+        SmtpClientSession session = SmtpClientSession.connect(endpoint, connectTimeout, readTimeout);
+        SmtpReply greeting = session.greeting();
+        if (!greeting.positive()) {
+            // smtp_skip_5xx_greeting: a 5xx greeting means "try the next host", like a 4xx.
+            throw new Refusal("host " + session.namaddr() + " refused to talk to me: " + greeting,
+                    Status.DEFERRED, "4" + greeting.dsn().substring(1), false);
+        }
+        SmtpReply ehlo = session.ehlo(heloName);
+        if (!ehlo.positive()) {
+            throw new Refusal("host " + session.namaddr() + " refused to talk to me: " + ehlo, Status.DEFERRED,
+                    "4" + ehlo.dsn().substring(1), false);
+        }
+        return session;
+    }
+
+    private void release(NextHop hop, SmtpClientSession session) {
+        if (cacheMillis <= 0) {
+            session.quit();
+            return;
+        }
+        CachedSession entry = new CachedSession(session, System.currentTimeMillis() + cacheMillis);
+        CachedSession previous = cache.put(hop.destination(), entry);
+        if (previous != null) {
+            previous.session.quit();
+        }
+        // An idle connection is closed when its time is up, as Postfix's scache does.
+        idleCloser.schedule(() -> {
+            if (cache.remove(hop.destination(), entry)) {
+                entry.session.quit();
+            }
+        }, cacheMillis, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * SASL as smtp_sasl_glue.c does it: only when enabled, offered by the server and credentials
+     * are found; otherwise the mail goes without AUTH.
+     */
+    private void authenticate(SmtpClientSession session, String sender, NextHop hop)
+            throws SmtpClientSession.SmtpClientException, Refusal {
+        String offered = session.authMechanisms();
+        if (!saslEnabled || offered.isBlank()) {
+            return;
+        }
+        Optional<SaslPasswords.Credentials> creds = passwords.lookup(sender, session.endpoint.name(), hop.destination());
+        if (creds.isEmpty()) {
+            return;
+        }
+        String filtered = Arrays.stream(offered.strip().split("\\s+")).filter(mechanismFilter::allows)
+                .collect(Collectors.joining(" "));
+        ClientCredentials credentials = ClientCredentials.password(creds.get().username(), creds.get().password());
+        try {
+            SaslClient client = new SaslClient(credentials, saslSecurityOptions, "smtp", session.endpoint.name());
+            SaslClient.Start start;
+            try {
+                start = client.first(filtered);
+            } catch (SaslClient.SaslClientException e) {
+                throw new Refusal("SASL authentication failed; cannot authenticate to server " + session.namaddr()
+                        + ": " + e.getMessage(), Status.DEFERRED, "4.7.0", false);
+            }
+            SmtpReply reply = session.command("AUTH " + start.mechanism()
+                    + (start.initialResponse() == null ? "" : " " + start.initialResponse()), "sending AUTH");
+            while (reply.intermediate()) {
+                String response;
+                try {
+                    response = client.next(reply.lines().get(0));
+                } catch (SaslClient.SaslClientException e) {
+                    session.command("*", "sending AUTH");
+                    throw new Refusal("SASL authentication failed; cannot authenticate to server "
+                            + session.namaddr() + ": " + e.getMessage(), Status.DEFERRED, "4.7.0", false);
+                }
+                reply = session.command(response, "sending AUTH");
+            }
+            if (!reply.positive()) {
+                // smtp_sasl_auth_soft_bounce turns a 535 into a deferral; other 5xx bounce.
+                boolean soft = reply.transientFailure() || softBounce;
+                throw new Refusal("SASL authentication failed; server " + session.namaddr() + " said: " + reply,
+                        soft ? Status.DEFERRED : Status.BOUNCED, (soft ? "4" : "5") + reply.dsn().substring(1),
+                        !soft);
+            }
+            session.saslMethod = start.mechanism();
+            session.saslUsername = creds.get().username();
+        } finally {
+            credentials.destroy();
+            Arrays.fill(creds.get().password(), '\0');
+        }
+    }
+
+    private DeliveryResult transaction(SmtpClientSession s, DeliveryRequest request, String sender)
+            throws SmtpClientSession.SmtpClientException {
+        CapturedMessage m = request.message();
+        byte[] content = genericHeaders(m.content());
+        long limit = s.sizeLimit();
+        if (limit > 0 && content.length > limit) {
+            return all(request, s.endpoint.toString(), sender, Status.BOUNCED, "5.3.4", "message size "
+                    + content.length + " exceeds size limit " + limit + " of server " + s.namaddr(), s);
+        }
+        String size = s.hasFeature("SIZE") ? " SIZE=" + content.length : "";
+        SmtpReply mail = s.command("MAIL FROM:<" + sender + ">" + size, "sending MAIL FROM");
+        if (!mail.positive()) {
+            s.command("RSET", "sending RSET");
+            return all(request, s.endpoint.toString(), sender, failure(mail),
+                    mail.dsn(), said(s, mail, "MAIL FROM"), s);
+        }
+        List<RecipientStatus> statuses = new ArrayList<>();
+        List<Integer> accepted = new ArrayList<>();
+        for (String rcpt : request.recipients()) {
+            String sentAs = generic(rcpt);
+            SmtpReply r = s.command("RCPT TO:<" + sentAs + ">", "sending RCPT TO");
+            if (r.positive()) {
+                accepted.add(statuses.size());
+                statuses.add(null);
+            } else {
+                statuses.add(new RecipientStatus(rcpt, sentAs, failure(r), r.dsn(), said(s, r, "RCPT TO")));
+            }
+        }
+        if (accepted.isEmpty()) {
+            s.command("RSET", "sending RSET");
+            return result(statuses, s, sender);
+        }
+        SmtpReply data = s.command("DATA", "sending DATA");
+        SmtpReply end = data.intermediate() ? s.data(content) : data;
+        String stage = data.intermediate() ? "end of DATA" : "DATA";
+        for (int i : accepted) {
+            String rcpt = request.recipients().get(i);
+            statuses.set(i, end.positive()
+                    ? new RecipientStatus(rcpt, generic(rcpt), Status.SENT, end.dsn(), end.toString())
+                    : new RecipientStatus(rcpt, generic(rcpt), failure(end), end.dsn(), said(s, end, stage)));
+        }
+        return result(statuses, s, sender);
+    }
+
+    private static Status failure(SmtpReply r) {
+        return r.transientFailure() ? Status.DEFERRED : Status.BOUNCED;
+    }
+
+    private static String said(SmtpClientSession s, SmtpReply r, String command) {
+        return "host " + s.namaddr() + " said: " + r + " (in reply to " + command + " command)";
+    }
+
+    private static DeliveryResult result(List<RecipientStatus> statuses, SmtpClientSession s, String sender) {
+        return new DeliveryResult(statuses, s.endpoint.toString(), sender, s.saslMethod, s.saslUsername, s.tls);
+    }
+
+    private DeliveryResult all(DeliveryRequest request, String relay, String sender, Status status, String dsn,
+                               String reason, SmtpClientSession s) {
+        return new DeliveryResult(request.recipients().stream()
+                .map(r -> new RecipientStatus(r, generic(r), status, dsn, reason)).toList(), relay, sender,
+                s == null ? null : s.saslMethod, s == null ? null : s.saslUsername, s == null ? null : s.tls);
+    }
+
+    /** smtp_generic_maps for one envelope address (the null sender stays null). */
+    private String generic(String address) {
+        if (genericMaps.isEmpty() || address.isEmpty()) {
+            return address;
+        }
+        return AddressLookup.find(genericMaps, address, recipientDelimiter, localDomains::matches).orElse(address);
+    }
+
+    private byte[] genericHeaders(byte[] content) {
+        if (genericMaps.isEmpty()) {
+            return content;
+        }
+        Set<String> headers = new java.util.HashSet<>(AddressHeaders.SENDER_HEADERS);
+        headers.addAll(AddressHeaders.RECIPIENT_HEADERS);
+        return AddressHeaders.rewrite(content, headers, this::generic);
+    }
+
+    /** Closes cached connections. */
+    @Override
+    public void close() {
+        idleCloser.shutdownNow();
+        for (CachedSession c : cache.values()) {
+            c.session.quit();
+        }
+        cache.clear();
+    }
+
+    @Override
+    public String toString() {
+        return "SmtpTransport[" + params.instanceName() + "]";
+    }
+}
