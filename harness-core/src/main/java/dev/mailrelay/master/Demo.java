@@ -1,6 +1,7 @@
 package dev.mailrelay.master;
 
 import dev.mailrelay.capture.CapturedMessage;
+import dev.mailrelay.capture.DeliveryAttempt;
 import jakarta.mail.Message;
 import jakarta.mail.MessagingException;
 import jakarta.mail.Session;
@@ -13,9 +14,10 @@ import java.util.List;
 import java.util.Properties;
 
 /**
- * The main job on its embedded defaults: start a SASL-protected server configured as SASL_README
- * configures Postfix, send one authenticated message to it with Jakarta Mail, and print what the
- * server captured.
+ * The main job on its embedded defaults: a SASL-protected ISP server configured as SASL_README
+ * configures Postfix, and a relay configured as its client section does ({@code relayhost},
+ * {@code smtp_sasl_password_maps}); Jakarta Mail submits one message to the relay, which relays it
+ * with SASL; then what was relayed is printed from both captures.
  */
 final class Demo {
 
@@ -25,37 +27,46 @@ final class Demo {
     static int run(PrintStream out) {
         InstanceConfig isp = InstanceConfig.named("isp").mainCf("""
                 myhostname = mail.isp.example
+                mydestination = $myhostname, isp.example
+                mynetworks =
                 smtpd_sasl_auth_enable = yes
                 smtpd_sasl_authenticated_header = yes
                 broken_sasl_auth_clients = yes
                 smtpd_recipient_restrictions =
-                    permit_sasl_authenticated, reject_unauth_destination
-                smtpd_relay_restrictions = permit_sasl_authenticated, reject_unauth_destination
-                mynetworks =
+                    permit_mynetworks, permit_sasl_authenticated, reject_unauth_destination
                 mailrelay_sasl_users = inline:{ alice@isp.example=wonderland }
                 """).masterCf("submission inet n - n - - smtpd");
-        try (Harness harness = Harness.start(List.of(isp), true)) {
+        InstanceConfig relay = InstanceConfig.named("relay").mainCf("""
+                myhostname = relay.box.local
+                relayhost = [mail.isp.example]:submission
+                smtp_sasl_auth_enable = yes
+                smtp_sasl_password_maps = inline:{ [mail.isp.example]:submission=alice@isp.example:wonderland }
+                """).masterCf("smtp inet n - n - - smtpd");
+        try (Harness harness = Harness.start(List.of(isp, relay), true)) {
             Instance server = harness.instance("isp");
-            int port = server.port("submission");
-            out.println("started instance isp: " + server.listeners());
+            Instance client = harness.instance("relay");
+            out.println("started isp " + server.listeners() + " and relay " + client.listeners());
+            int port = client.port("smtp");
             Properties props = new Properties();
             props.put("mail.smtp.host", "127.0.0.1");
             props.put("mail.smtp.port", String.valueOf(port));
-            props.put("mail.smtp.auth", "true");
-            props.put("mail.smtp.auth.mechanisms", "PLAIN");
-            Session session = Session.getInstance(props);
-            MimeMessage message = new MimeMessage(session);
-            message.setFrom(new InternetAddress("alice@isp.example"));
-            message.setRecipient(Message.RecipientType.TO, new InternetAddress("bob@elsewhere.example"));
-            message.setSubject("Hello through a SASL-protected server");
-            message.setText("Sent with Jakarta Mail, AUTH PLAIN as alice@isp.example.\n");
-            out.println("sending with Jakarta Mail to 127.0.0.1:" + port + " as alice@isp.example (AUTH PLAIN)");
-            Transport.send(message, "alice@isp.example", "wonderland");
+            MimeMessage message = new MimeMessage(Session.getInstance(props));
+            message.setFrom(new InternetAddress("me@box.local"));
+            message.setRecipient(Message.RecipientType.TO, new InternetAddress("bob@isp.example"));
+            message.setSubject("Hello through an authenticated relay");
+            message.setText("Submitted to the relay, relayed to the ISP with SASL.\n");
+            out.println("sending with Jakarta Mail to the relay at 127.0.0.1:" + port);
+            Transport.send(message);
+            DeliveryAttempt d = client.capture().awaitDeliveries(1, Duration.ofSeconds(10)).get(0);
+            out.println("relay: " + d.queueId() + ": to=" + d.recipients() + ", relay=" + d.relay()
+                    + ", sasl_method=" + d.saslMethod() + ", sasl_username=" + d.saslUsername()
+                    + ", dsn=" + d.dsn() + ", status=" + d.status().word() + " (" + d.reply() + ")");
+            if (d.status() != DeliveryAttempt.Status.SENT) {
+                return 1;
+            }
             CapturedMessage got = server.capture().awaitMessages(1, Duration.ofSeconds(10)).get(0);
-            out.println("captured: " + got);
+            out.println("isp captured: " + got);
             out.println("  envelope: from=<" + got.sender() + "> to=" + got.recipients());
-            out.println("  sasl_method=" + got.saslMethod() + " sasl_username=" + got.saslUsername()
-                    + " protocol=" + got.protocol());
             out.println("  subject: " + got.subject());
             out.println("  Received header:");
             got.receivedHeader().lines().forEach(l -> out.println("    " + l));
