@@ -20,7 +20,7 @@ import org.slf4j.LoggerFactory;
  * The cleanup stage of one instance (cleanup(8) with trivial-rewrite's rewrite step): it takes a
  * finished message from smtpd, rewrites its addresses as Postfix does and hands the queue file on
  * (to the capture and the queue manager). In Postfix's order: unqualified addresses get
- * {@code @$myorigin} ({@code append_at_myorigin}); the sender goes through
+ * {@code @$myorigin} ({@code append_at_myorigin}, and {@code append_dot_mydomain}); the sender goes through
  * {@code sender_canonical_maps} then {@code canonical_maps}, each recipient through
  * {@code recipient_canonical_maps} then {@code canonical_maps}, in the envelope and in the address
  * headers ({@code canonical_classes}); then {@code virtual_alias_maps} expands envelope recipients,
@@ -41,6 +41,8 @@ public final class Cleanup {
     private final String instance;
     private final String myorigin;
     private final boolean appendAtMyorigin;
+    private final boolean appendDotMydomain;
+    private final String mydomain;
     private final List<LookupTable> senderCanonical;
     private final List<LookupTable> recipientCanonical;
     private final List<LookupTable> canonical;
@@ -55,6 +57,8 @@ public final class Cleanup {
         this.instance = params.instanceName();
         this.myorigin = params.get("myorigin");
         this.appendAtMyorigin = params.bool("append_at_myorigin");
+        this.appendDotMydomain = params.bool("append_dot_mydomain");
+        this.mydomain = params.get("mydomain");
         this.senderCanonical = Tables.openList(params.get("sender_canonical_maps"), baseDirectory);
         this.recipientCanonical = Tables.openList(params.get("recipient_canonical_maps"), baseDirectory);
         this.canonical = Tables.openList(params.get("canonical_maps"), baseDirectory);
@@ -104,9 +108,21 @@ public final class Cleanup {
         return !specific.isEmpty() || !canonical.isEmpty();
     }
 
-    /** append_at_myorigin: {@code user} becomes {@code user@$myorigin}. */
+    /**
+     * append_at_myorigin: {@code user} becomes {@code user@$myorigin}; append_dot_mydomain (off
+     * since Postfix 3.0): {@code user@host} becomes {@code user@host.$mydomain}.
+     */
     private String qualify(String address) {
-        return appendAtMyorigin && address.indexOf('@') < 0 && !address.isEmpty() ? address + "@" + myorigin : address;
+        if (address.isEmpty()) {
+            return address;
+        }
+        int at = address.lastIndexOf('@');
+        if (at < 0) {
+            return appendAtMyorigin ? address + "@" + myorigin : address;
+        }
+        String domain = address.substring(at + 1);
+        return appendDotMydomain && domain.indexOf('.') < 0 && !domain.startsWith("[")
+                ? address + "." + mydomain : address;
     }
 
     private String canonical(String address, List<LookupTable> specific) {

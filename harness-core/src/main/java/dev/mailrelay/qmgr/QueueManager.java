@@ -56,13 +56,18 @@ public final class QueueManager implements AutoCloseable {
     private final Duration bounceLifetime;
     private final ExecutorService agents;
     private final ScheduledExecutorService timer;
-    private final Map<String, Entry> deferred = new ConcurrentHashMap<>();
+    /** Every message not yet removed, active or deferred. */
+    private final Map<String, Entry> queue = new ConcurrentHashMap<>();
 
     /** A queue file with the recipients still to be delivered. */
     private static final class Entry {
         final CapturedMessage message;
         final List<String> pending;
         int attempts;
+        /** Being delivered now (Postfix's active queue) rather than waiting (deferred). */
+        boolean active;
+        /** A flush came while the message was active: retry as soon as this attempt ends. */
+        boolean flushRequested;
         ScheduledFuture<?> retry;
 
         Entry(CapturedMessage message) {
@@ -103,22 +108,37 @@ public final class QueueManager implements AutoCloseable {
         log.info("{}/qmgr: {}: from=<{}>, size={}, nrcpt={} (queue active)", instance, message.queueId(),
                 message.sender(), message.content().length, message.recipients().size());
         Entry e = new Entry(message);
+        e.active = true;
+        queue.put(message.queueId(), e);
         agents.execute(() -> attempt(e));
     }
 
-    /** Retries every deferred message now ({@code postqueue -f}). */
+    /**
+     * Retries every deferred message now ({@code postqueue -f}); a message being delivered at this
+     * moment is retried as soon as that attempt ends, if it leaves anything deferred.
+     */
     public void flush() {
-        for (Entry e : deferred.values()) {
-            if (e.retry == null || e.retry.cancel(false)) {
-                deferred.remove(e.message.queueId());
-                agents.execute(() -> attempt(e));
+        for (Entry e : queue.values()) {
+            synchronized (e) {
+                if (e.active) {
+                    e.flushRequested = true;
+                } else if (e.retry == null || e.retry.cancel(false)) {
+                    activate(e);
+                }
             }
         }
     }
 
     /** The number of messages waiting for a retry. */
     public int deferredCount() {
-        return deferred.size();
+        return (int) queue.values().stream().filter(e -> !e.active).count();
+    }
+
+    /** Moves a deferred entry to the active queue; the caller holds its lock. */
+    private void activate(Entry e) {
+        e.active = true;
+        e.flushRequested = false;
+        agents.execute(() -> attempt(e));
     }
 
     private void attempt(Entry e) {
@@ -158,17 +178,25 @@ public final class QueueManager implements AutoCloseable {
             returnToSender(e.message, bounced);
         }
         if (stillDeferred.isEmpty()) {
+            queue.remove(e.message.queueId());
             log.info("{}/qmgr: {}: removed", instance, e.message.queueId());
             return;
         }
         stillDeferred.forEach(s -> e.pending.add(s.recipient()));
-        deferred.put(e.message.queueId(), e);
-        long delay = backoff(e.attempts).toMillis();
-        e.retry = timer.schedule(() -> {
-            if (deferred.remove(e.message.queueId(), e)) {
-                agents.execute(() -> attempt(e));
+        synchronized (e) {
+            e.active = false;
+            if (e.flushRequested) {
+                activate(e);
+                return;
             }
-        }, delay, TimeUnit.MILLISECONDS);
+            e.retry = timer.schedule(() -> {
+                synchronized (e) {
+                    if (!e.active) {
+                        activate(e);
+                    }
+                }
+            }, backoff(e.attempts).toMillis(), TimeUnit.MILLISECONDS);
+        }
     }
 
     private DeliveryResult deliver(DeliveryRequest request) {

@@ -317,4 +317,70 @@ class RelayTest {
             assertThat(h.instance("isp").capture().sessions()).hasSize(1);
         }
     }
+
+    @Test
+    void withoutRelayhostTheRecipientDomainsMxIsUsedAndNoCredentialsMeansNoAuth() throws Exception {
+        try (Harness h = Harness.start(List.of(
+                InstanceConfig.named("dest").mainCf("""
+                        myhostname = mx.dest.example
+                        mydestination = $myhostname, dest.example
+                        """).masterCf("smtp inet n - n - - smtpd"),
+                relay("smtp_sasl_auth_enable = yes\n")), true)) {
+            send(h.instance("relay"), "me@box.local", "ann@dest.example", "direct");
+            CapturedMessage got = h.instance("dest").capture().awaitMessage(m -> "direct".equals(m.subject()), WAIT);
+            assertThat(got.saslMethod()).isNull();
+            DeliveryAttempt d = h.instance("relay").capture().awaitDelivery(a -> a.status() == Status.SENT, WAIT);
+            assertThat(d.nextHop()).isEqualTo("dest.example");
+            assertThat(d.relay()).isEqualTo("mx.dest.example[127.0.0.1]:25");
+            h.instance("dest").capture().awaitDelivery(a -> a.transport().equals("local"), WAIT);
+        }
+    }
+
+    @Test
+    void transportMapsDiscardAndError() throws Exception {
+        try (Harness h = Harness.start(List.of(relay("""
+                transport_maps = inline:{ discard.example=discard:, { error.example = error:5.1.2 no such domain } }
+                """)), true)) {
+            send(h.instance("relay"), "me@box.local", "a@discard.example", "discarded");
+            send(h.instance("relay"), "me@box.local", "b@error.example", "refused");
+            Instance relay = h.instance("relay");
+            DeliveryAttempt discarded = relay.capture().awaitDelivery(a -> a.transport().equals("discard"), WAIT);
+            assertThat(discarded.status()).isEqualTo(Status.SENT);
+            DeliveryAttempt refused = relay.capture().awaitDelivery(a -> a.transport().equals("error"), WAIT);
+            assertThat(refused.status()).isEqualTo(Status.BOUNCED);
+            assertThat(refused.dsn()).isEqualTo("5.1.2");
+            assertThat(refused.reply()).isEqualTo("no such domain");
+        }
+    }
+
+    @Test
+    void withoutSoftBounceA535Bounces() throws Exception {
+        try (Harness h = Harness.start(List.of(
+                isp("inline:{ alice@isp.example=wonderland }", ""),
+                relay("""
+                        relayhost = [mail.isp.example]:submission
+                        smtp_sasl_auth_enable = yes
+                        smtp_sasl_auth_soft_bounce = no
+                        smtp_sasl_password_maps = inline:{ [mail.isp.example]:submission=alice@isp.example:wrong }
+                        """)), true)) {
+            send(h.instance("relay"), "me@box.local", "friend@elsewhere.example", "hard");
+            DeliveryAttempt d = h.instance("relay").capture().awaitDeliveries(1, WAIT).get(0);
+            assertThat(d.status()).isEqualTo(Status.BOUNCED);
+            assertThat(d.dsn()).isEqualTo("5.7.8");
+        }
+    }
+
+    @Test
+    void maximalQueueLifetimeReturnsDeferredMail() throws Exception {
+        try (Harness h = Harness.start(List.of(relay("""
+                relayhost = [mail.nowhere.example]
+                maximal_queue_lifetime = 0s
+                mydestination = $myhostname, box.local
+                """)), true)) {
+            send(h.instance("relay"), "me@box.local", "friend@elsewhere.example", "expires");
+            CapturedMessage bounce = h.instance("relay").capture().awaitMessage(m -> m.sender().isEmpty(), WAIT);
+            assertThat(bounce.contentAsString()).contains("message expired: Host or domain name not found");
+            assertThat(bounce.recipients()).containsExactly("me@box.local");
+        }
+    }
 }
