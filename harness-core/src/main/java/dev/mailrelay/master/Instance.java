@@ -9,6 +9,7 @@ import dev.mailrelay.qmgr.Transports;
 import dev.mailrelay.smtp.SmtpTransport;
 import dev.mailrelay.tables.DomainList;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import dev.mailrelay.config.ConfigException;
@@ -192,6 +193,21 @@ public final class Instance implements AutoCloseable {
     public void flush() {
         if (qmgr != null) {
             qmgr.flush();
+        }
+    }
+
+    /**
+     * Waits until this instance is delivering nothing (deferred mail may remain): after it, no
+     * message arrives anywhere because of mail this instance has already accepted, until a retry.
+     *
+     * @return whether it went idle within the timeout
+     */
+    public boolean awaitIdle(Duration timeout) {
+        try {
+            return qmgr == null || qmgr.awaitIdle(timeout);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
         }
     }
 

@@ -15,6 +15,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -56,6 +57,8 @@ public final class QueueManager implements AutoCloseable {
     private final Duration bounceLifetime;
     private final ExecutorService agents;
     private final ScheduledExecutorService timer;
+    private volatile boolean closed;
+    private final Object idle = new Object();
     /** Every message not yet removed, active or deferred. */
     private final Map<String, Entry> queue = new ConcurrentHashMap<>();
 
@@ -108,9 +111,10 @@ public final class QueueManager implements AutoCloseable {
         log.info("{}/qmgr: {}: from=<{}>, size={}, nrcpt={} (queue active)", instance, message.queueId(),
                 message.sender(), message.content().length, message.recipients().size());
         Entry e = new Entry(message);
-        e.active = true;
         queue.put(message.queueId(), e);
-        agents.execute(() -> attempt(e));
+        synchronized (e) {
+            activate(e);
+        }
     }
 
     /**
@@ -129,6 +133,33 @@ public final class QueueManager implements AutoCloseable {
         }
     }
 
+    /**
+     * Waits until no message is being delivered (deferred ones may remain), so that nothing arrives
+     * anywhere because of this instance afterwards until new mail or a retry comes.
+     *
+     * @return whether the queue went idle within the timeout
+     */
+    public boolean awaitIdle(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        synchronized (idle) {
+            while (queue.values().stream().anyMatch(e -> e.active)) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                idle.wait(Math.max(1, left / 1_000_000));
+            }
+            return true;
+        }
+    }
+
+    /** Wakes {@link #awaitIdle} waiters after an attempt ended. */
+    private void attemptEnded() {
+        synchronized (idle) {
+            idle.notifyAll();
+        }
+    }
+
     /** The number of messages waiting for a retry. */
     public int deferredCount() {
         return (int) queue.values().stream().filter(e -> !e.active).count();
@@ -138,10 +169,25 @@ public final class QueueManager implements AutoCloseable {
     private void activate(Entry e) {
         e.active = true;
         e.flushRequested = false;
-        agents.execute(() -> attempt(e));
+        if (closed) {
+            return;     // the instance is stopping: the (captured) mail stays queued
+        }
+        try {
+            agents.execute(() -> attempt(e));
+        } catch (RejectedExecutionException ex) {
+            // close() raced with this activation: nothing more is delivered after it.
+        }
     }
 
     private void attempt(Entry e) {
+        try {
+            deliverOnce(e);
+        } finally {
+            attemptEnded();
+        }
+    }
+
+    private void deliverOnce(Entry e) {
         e.attempts++;
         Map<Resolver.Route, List<String>> groups = new LinkedHashMap<>();
         for (String rcpt : e.pending) {
@@ -189,13 +235,20 @@ public final class QueueManager implements AutoCloseable {
                 activate(e);
                 return;
             }
-            e.retry = timer.schedule(() -> {
-                synchronized (e) {
-                    if (!e.active) {
-                        activate(e);
-                    }
+            long delay = backoff(e.attempts).toMillis();
+            if (!closed) {
+                try {
+                    e.retry = timer.schedule(() -> {
+                        synchronized (e) {
+                            if (!e.active) {
+                                activate(e);
+                            }
+                        }
+                    }, delay, TimeUnit.MILLISECONDS);
+                } catch (RejectedExecutionException ex) {
+                    // close() raced with this attempt: the mail stays deferred in the capture.
                 }
-            }, backoff(e.attempts).toMillis(), TimeUnit.MILLISECONDS);
+            }
         }
     }
 
@@ -270,6 +323,7 @@ public final class QueueManager implements AutoCloseable {
     /** Stops delivering; deferred mail stays in the capture (this queue is in memory). */
     @Override
     public void close() {
+        closed = true;
         timer.shutdownNow();
         agents.shutdownNow();
         for (Transport t : transports.values()) {

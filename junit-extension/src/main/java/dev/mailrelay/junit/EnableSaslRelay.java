@@ -1,0 +1,90 @@
+package dev.mailrelay.junit;
+
+import java.lang.annotation.Documented;
+import java.lang.annotation.ElementType;
+import java.lang.annotation.Inherited;
+import java.lang.annotation.Retention;
+import java.lang.annotation.RetentionPolicy;
+import java.lang.annotation.Target;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * Runs mailrelay instances — SASL-protected SMTP servers and Postfix-style relays — around the tests
+ * of the annotated class, on ephemeral loopback ports.
+ *
+ * <p>Alone, it starts the default topology: an instance {@code relay} the application submits to
+ * (loopback in {@code mynetworks}, SASL offered, {@code smtp} service) that relays through
+ * {@code relayhost = [mail.isp.example]:submission} with SASL client credentials to an instance
+ * {@code isp} that requires AUTH on its {@code submission} service and offers STARTTLS. Passwords are
+ * generated per harness; read them from the injected handles.
+ *
+ * <pre>{@code
+ * @EnableSaslRelay
+ * class SignupMailTest {
+ *     @Test
+ *     void sendsTheWelcomeMail(SaslRelay mail, @Instance("isp") RelayInstance isp) {
+ *         app.configureSmtp(mail.host(), mail.port(), mail.username(), mail.password());
+ *         app.signUp("bob@example.org");
+ *         MailAssertions.assertThat(isp).receivedMessage().hasSubject("Welcome");
+ *     }
+ * }
+ * }</pre>
+ *
+ * <p>With {@link #instances()} or {@link #config()} it starts exactly what they declare:
+ *
+ * <pre>{@code
+ * @EnableSaslRelay(instances = @SaslInstance(name = "isp", myhostname = "mail.isp.example",
+ *         users = "alice=secret", mechanisms = {"PLAIN", "LOGIN"},
+ *         masterCf = "submission inet n - n - - smtpd"))
+ * }</pre>
+ *
+ * <p>The harness lives for the class ({@link Lifecycle#PER_CLASS}, the default) or for each test
+ * method; between the tests of a per-class harness the captured mail is cleared unless
+ * {@link #resetBetweenTests()} is false. {@code @Nested} classes share the enclosing class's harness
+ * unless they carry their own {@code @EnableSaslRelay}. The annotation is inherited and works as a
+ * meta-annotation. For configuration computed at run time use {@link SaslRelayExtension#builder()}.
+ */
+@Target({ElementType.TYPE, ElementType.ANNOTATION_TYPE})
+@Retention(RetentionPolicy.RUNTIME)
+@Documented
+@Inherited
+@ExtendWith(SaslRelayExtension.class)
+public @interface EnableSaslRelay {
+
+    /** The instances to run; none (and no {@link #config()}) means the default topology. */
+    SaslInstance[] instances() default {};
+
+    /**
+     * A configuration in the standalone layout: a directory holding one subdirectory per instance
+     * (each with its {@code main.cf}, optional {@code master.cf}, tables and {@code sasl/smtpd.conf}),
+     * or a single instance directory holding {@code main.cf}. A {@code classpath:} prefix names a
+     * resource, otherwise it is a path relative to the working directory. The tree is copied to a
+     * temporary directory, so a production {@code main.cf} with relative table paths runs unchanged.
+     * {@link #instances()} with the same name as a directory instance add to it.
+     */
+    String config() default "";
+
+    /** Whether one harness serves the whole class or each test method gets a fresh one. */
+    Lifecycle lifecycle() default Lifecycle.PER_CLASS;
+
+    /** Whether captured mail is cleared after each test of a per-class harness. */
+    boolean resetBetweenTests() default true;
+
+    /**
+     * The instance the application submits to: what {@link SaslRelay#host()}, {@link SaslRelay#port()}
+     * and the exported {@code spring.mail.*} properties describe. Empty: {@code relay} when there is
+     * one, else the first instance.
+     */
+    String entry() default "";
+
+    /** Bind ephemeral ports (the default) instead of the ports {@code master.cf} names. */
+    boolean ephemeralPorts() default true;
+
+    /** When a harness lives: per test class or per test method. */
+    enum Lifecycle {
+        /** Started before the class's first test, stopped after its last; mail cleared between tests. */
+        PER_CLASS,
+        /** Started before each test method and stopped after it. */
+        PER_METHOD
+    }
+}

@@ -1,0 +1,41 @@
+package dev.mailrelay.junit;
+
+import java.lang.annotation.Documented;
+import java.lang.annotation.ElementType;
+import java.lang.annotation.Inherited;
+import java.lang.annotation.Retention;
+import java.lang.annotation.RetentionPolicy;
+import java.lang.annotation.Target;
+import org.junit.jupiter.api.parallel.ResourceLock;
+import org.junit.jupiter.api.parallel.Resources;
+
+/**
+ * Exports the running harness as system properties while it runs, and restores the previous values
+ * when it stops: {@code spring.mail.host}, {@code spring.mail.port}, {@code spring.mail.username},
+ * {@code spring.mail.password} for the entry instance, and for every instance {@code mailrelay.<name>.host},
+ * {@code mailrelay.<name>.port}, {@code mailrelay.<name>.<service>.port}, {@code mailrelay.<name>.username}
+ * and {@code mailrelay.<name>.password}.
+ *
+ * <p>It carries {@code @ResourceLock(Resources.SYSTEM_PROPERTIES)}, so under JUnit's parallel
+ * execution no other class that declares that lock (read or write) runs at the same time. Classes
+ * that read these properties without the extension should declare
+ * {@code @ResourceLock(value = Resources.SYSTEM_PROPERTIES, mode = READ)}.
+ *
+ * <pre>{@code
+ * @EnableSaslRelay
+ * @ExportSystemProperties
+ * class SpringBootMailTest {
+ *     // Spring Boot's mail auto-configuration reads spring.mail.* from the system properties
+ * }
+ * }</pre>
+ *
+ * <p>With the programmatic form, call {@link SaslRelayExtension.Builder#exportSystemProperties()}
+ * and put this annotation or the same {@code @ResourceLock} on the class (checked at start).
+ */
+@Target({ElementType.TYPE, ElementType.ANNOTATION_TYPE})
+@Retention(RetentionPolicy.RUNTIME)
+@Documented
+@Inherited
+@ResourceLock(Resources.SYSTEM_PROPERTIES)
+public @interface ExportSystemProperties {
+}

@@ -1,0 +1,212 @@
+package dev.mailrelay.junit;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * The programmatic form of {@link SaslInstance}, for {@link SaslRelayExtension#builder()}: one
+ * instance configured with Postfix parameters. Each method adds to the configuration; nothing runs
+ * until the extension starts the harness.
+ *
+ * <pre>{@code
+ * InstanceSpec isp = InstanceSpec.named("isp")
+ *     .myhostname("mail.isp.example")
+ *     .user("relay-user", "s3cret")
+ *     .mechanisms("PLAIN", "LOGIN")
+ *     .mainCf("smtpd_relay_restrictions = permit_sasl_authenticated, reject")
+ *     .masterCf("submission inet n - n - - smtpd");
+ * }</pre>
+ */
+public final class InstanceSpec {
+
+    private final String name;
+    private String myhostname;
+    private final List<String> hostnames = new ArrayList<>();
+    private final List<String> mechanisms = new ArrayList<>();
+    private final Map<String, String> users = new LinkedHashMap<>();
+    private String tls;
+    private String relayhost;
+    private final List<String> mainCf = new ArrayList<>();
+    private final List<String> masterCf = new ArrayList<>();
+    private final Map<String, String> tables = new LinkedHashMap<>();
+
+    private InstanceSpec(String name) {
+        if (name == null || name.isBlank() || name.contains("/") || name.contains("\\") || name.startsWith(".")) {
+            throw new IllegalArgumentException("bad instance name: " + name);
+        }
+        this.name = name;
+    }
+
+    /** A new instance called {@code name}. */
+    public static InstanceSpec named(String name) {
+        return new InstanceSpec(name);
+    }
+
+    static InstanceSpec of(SaslInstance a) {
+        InstanceSpec s = named(a.name());
+        if (!a.myhostname().isEmpty()) {
+            s.myhostname(a.myhostname());
+        }
+        s.hostnames(a.hostnames());
+        s.mechanisms(a.mechanisms());
+        for (String u : a.users()) {
+            int eq = u.indexOf('=');
+            if (eq < 0) {
+                s.user(u.strip());
+            } else {
+                s.user(u.substring(0, eq).strip(), u.substring(eq + 1).strip());
+            }
+        }
+        if (!a.tls().isEmpty()) {
+            s.tls(a.tls());
+        }
+        if (!a.relayhost().isEmpty()) {
+            s.relayhost(a.relayhost());
+        }
+        s.mainCf(String.join("\n", a.mainCf()));
+        for (String service : a.masterCf()) {
+            s.masterCf(service);
+        }
+        for (SaslInstance.Table t : a.tables()) {
+            s.table(t.name(), String.join("\n", t.lines()));
+        }
+        return s;
+    }
+
+    /** {@code myhostname}, which the virtual network resolves to this instance. */
+    public InstanceSpec myhostname(String hostname) {
+        this.myhostname = Objects.requireNonNull(hostname);
+        return this;
+    }
+
+    /** Extra virtual-network names ({@code mailrelay_hostnames}). */
+    public InstanceSpec hostnames(String... names) {
+        hostnames.addAll(Arrays.asList(names));
+        return this;
+    }
+
+    /** {@code mech_list} of {@code sasl/<smtpd_sasl_path>.conf}, in the order EHLO lists them. */
+    public InstanceSpec mechanisms(String... names) {
+        mechanisms.addAll(Arrays.asList(names));
+        return this;
+    }
+
+    /** A SASL user with this password; enables {@code smtpd_sasl_auth_enable}. */
+    public InstanceSpec user(String login, String password) {
+        if (login.isEmpty() || login.chars().anyMatch(Character::isWhitespace)
+                || password.isEmpty() || password.chars().anyMatch(Character::isWhitespace)) {
+            throw new IllegalArgumentException("SASL login and password must be non-empty and without whitespace: "
+                    + login);
+        }
+        users.put(login, password);
+        return this;
+    }
+
+    /** A SASL user whose password is generated each time a harness starts. */
+    public InstanceSpec user(String login) {
+        if (login.isEmpty() || login.chars().anyMatch(Character::isWhitespace)) {
+            throw new IllegalArgumentException("bad SASL login: " + login);
+        }
+        users.put(login, null);
+        return this;
+    }
+
+    /** {@code smtpd_tls_security_level}: {@code may} offers STARTTLS, {@code encrypt} requires it. */
+    public InstanceSpec tls(String securityLevel) {
+        this.tls = Objects.requireNonNull(securityLevel);
+        return this;
+    }
+
+    /** {@code relayhost}, e.g. {@code [mail.isp.example]:submission}. */
+    public InstanceSpec relayhost(String destination) {
+        this.relayhost = Objects.requireNonNull(destination);
+        return this;
+    }
+
+    /** {@code main.cf} lines, after everything else (later lines win). */
+    public InstanceSpec mainCf(String text) {
+        if (!text.isBlank()) {
+            mainCf.add(text);
+        }
+        return this;
+    }
+
+    /** One {@code master.cf} service (may span lines); without any, Postfix's {@code smtp} service. */
+    public InstanceSpec masterCf(String service) {
+        if (!service.isBlank()) {
+            masterCf.add(service);
+        }
+        return this;
+    }
+
+    /** A file in the instance directory, e.g. a {@code texthash:sasl_passwd} table. */
+    public InstanceSpec table(String fileName, String content) {
+        tables.put(fileName, content);
+        return this;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    String myhostname() {
+        return myhostname;
+    }
+
+    List<String> hostnamesList() {
+        return hostnames;
+    }
+
+    List<String> mechanismsList() {
+        return mechanisms;
+    }
+
+    /** Login → password, {@code null} for a generated one. */
+    Map<String, String> usersMap() {
+        return users;
+    }
+
+    String tls() {
+        return tls;
+    }
+
+    String relayhost() {
+        return relayhost;
+    }
+
+    List<String> mainCfList() {
+        return mainCf;
+    }
+
+    List<String> masterCfList() {
+        return masterCf;
+    }
+
+    Map<String, String> tablesMap() {
+        return tables;
+    }
+
+    /** A deep copy, so that a started harness never sees later builder calls. */
+    InstanceSpec copy() {
+        InstanceSpec c = named(name);
+        c.myhostname = myhostname;
+        c.hostnames.addAll(hostnames);
+        c.mechanisms.addAll(mechanisms);
+        c.users.putAll(users);
+        c.tls = tls;
+        c.relayhost = relayhost;
+        c.mainCf.addAll(mainCf);
+        c.masterCf.addAll(masterCf);
+        c.tables.putAll(tables);
+        return c;
+    }
+
+    @Override
+    public String toString() {
+        return "InstanceSpec[" + name + (myhostname == null ? "" : " " + myhostname) + ", users=" + users.keySet() + "]";
+    }
+}

@@ -1,0 +1,268 @@
+package dev.mailrelay.junit;
+
+import dev.mailrelay.capture.Capture;
+import dev.mailrelay.capture.CaptureTimeoutException;
+import dev.mailrelay.capture.CapturedMessage;
+import dev.mailrelay.capture.CapturedSession;
+import dev.mailrelay.capture.DeliveryAttempt;
+import dev.mailrelay.config.Parameters;
+import dev.mailrelay.master.Instance.Listener;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.cert.CertificateException;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Predicate;
+
+/**
+ * One running instance of a harness started by {@link SaslRelayExtension}, as a test sees it: where
+ * to connect, with which credentials, and what it captured. Injected by name:
+ *
+ * <pre>{@code
+ * @Test
+ * void relaysThroughTheIsp(@Instance("relay") RelayInstance relay, @Instance("isp") RelayInstance isp) {
+ *     mailer.send(relay.host(), relay.port(), relay.username(), relay.password(), message);
+ *     relay.flush();
+ *     CapturedMessage m = isp.awaitMessage(x -> "Hello".equals(x.subject()));
+ *     assertEquals(isp.username(), m.saslUsername());
+ * }
+ * }</pre>
+ *
+ * <p>Awaiting methods wake on the capture's arrival event (no polling) and fail with an
+ * {@link AssertionError} that lists what did arrive. {@link #toString()} never shows a password.
+ */
+public final class RelayInstance {
+
+    /** How long the awaiting methods without a timeout wait. */
+    public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(10);
+
+    private final dev.mailrelay.master.Instance core;
+    private final Map<String, String> users;
+    private final Path directory;
+
+    RelayInstance(dev.mailrelay.master.Instance core, Map<String, String> users, Path directory) {
+        this.core = core;
+        this.users = new LinkedHashMap<>(users);
+        this.directory = directory;
+    }
+
+    /** The instance name. */
+    public String name() {
+        return core.name();
+    }
+
+    /** {@code myhostname}. */
+    public String hostname() {
+        return core.parameters().get("myhostname");
+    }
+
+    /** The names the virtual network resolves to this instance: {@code myhostname}, then {@code mailrelay_hostnames}. */
+    public List<String> hostnames() {
+        List<String> out = new ArrayList<>();
+        out.add(hostname());
+        out.addAll(core.parameters().list("mailrelay_hostnames"));
+        return out;
+    }
+
+    /** The address the listeners are bound to ({@code 127.0.0.1} unless configured otherwise). */
+    public String host() {
+        return firstListener().host();
+    }
+
+    /** The port of the first service in {@code master.cf}. */
+    public int port() {
+        return firstListener().port();
+    }
+
+    /** The bound port of a service by its {@code master.cf} name: {@code smtp}, {@code submission}, {@code 2525}. */
+    public int port(String service) {
+        return core.port(service);
+    }
+
+    /** Every bound listener in {@code master.cf} order. */
+    public List<Listener> listeners() {
+        return core.listeners();
+    }
+
+    /** The first SASL login declared for this instance. */
+    public String username() {
+        if (users.isEmpty()) {
+            throw new IllegalStateException("instance " + name() + " declares no SASL users (users = ...)");
+        }
+        return users.keySet().iterator().next();
+    }
+
+    /** The password of {@link #username()}. */
+    public String password() {
+        return password(username());
+    }
+
+    /** The password of a declared login, generated ones included. */
+    public String password(String login) {
+        String p = users.get(login);
+        if (p == null) {
+            throw new IllegalArgumentException("instance " + name() + " declares no SASL user " + login
+                    + "; it declares " + users.keySet());
+        }
+        return p;
+    }
+
+    /** The declared SASL logins, in declaration order. */
+    public List<String> usernames() {
+        return List.copyOf(users.keySet());
+    }
+
+    /**
+     * The certificate a client of this instance should trust: the first one in
+     * {@code smtpd_tls_CAfile} when that is set (relative to the instance directory), else empty.
+     */
+    public Optional<X509Certificate> caCertificate() {
+        String file = core.parameters().get("smtpd_tls_CAfile");
+        if (file.isEmpty()) {
+            return Optional.empty();
+        }
+        Path path = directory.resolve(file);
+        try (InputStream in = Files.newInputStream(path)) {
+            return Optional.of((X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in));
+        } catch (IOException e) {
+            throw new UncheckedIOException("instance " + name() + ": cannot read smtpd_tls_CAfile " + path, e);
+        } catch (CertificateException e) {
+            throw new IllegalStateException("instance " + name() + ": smtpd_tls_CAfile " + path
+                    + " holds no X.509 certificate: " + e.getMessage(), e);
+        }
+    }
+
+    /** The messages accepted so far, in arrival order. */
+    public List<CapturedMessage> messages() {
+        return core.capture().messages();
+    }
+
+    /** The SMTP sessions so far, with their transcripts. */
+    public List<CapturedSession> sessions() {
+        return core.capture().sessions();
+    }
+
+    /** The delivery attempts of this instance's SMTP client so far. */
+    public List<DeliveryAttempt> deliveries() {
+        return core.capture().deliveries();
+    }
+
+    /** Waits up to {@link #DEFAULT_TIMEOUT} for at least {@code count} messages and returns all. */
+    public List<CapturedMessage> awaitMessages(int count) {
+        return awaitMessages(count, DEFAULT_TIMEOUT);
+    }
+
+    /** Waits for at least {@code count} messages and returns all; fails listing what arrived. */
+    public List<CapturedMessage> awaitMessages(int count, Duration timeout) {
+        try {
+            return core.capture().awaitMessages(count, timeout);
+        } catch (CaptureTimeoutException e) {
+            throw failure(e);
+        }
+    }
+
+    /** Waits up to {@link #DEFAULT_TIMEOUT} for a message matching {@code condition}. */
+    public CapturedMessage awaitMessage(Predicate<CapturedMessage> condition) {
+        return awaitMessage(condition, DEFAULT_TIMEOUT);
+    }
+
+    /** Waits for a message matching {@code condition} and returns the first such; fails listing what arrived. */
+    public CapturedMessage awaitMessage(Predicate<CapturedMessage> condition, Duration timeout) {
+        try {
+            return core.capture().awaitMessage(condition, timeout);
+        } catch (CaptureTimeoutException e) {
+            throw failure(e);
+        }
+    }
+
+    /** Waits up to {@link #DEFAULT_TIMEOUT} for at least {@code count} delivery attempts. */
+    public List<DeliveryAttempt> awaitDeliveries(int count) {
+        return awaitDeliveries(count, DEFAULT_TIMEOUT);
+    }
+
+    /** Waits for at least {@code count} delivery attempts and returns all; fails listing what was recorded. */
+    public List<DeliveryAttempt> awaitDeliveries(int count, Duration timeout) {
+        try {
+            return core.capture().awaitDeliveries(count, timeout);
+        } catch (CaptureTimeoutException e) {
+            throw failure(e);
+        }
+    }
+
+    /** Waits up to {@link #DEFAULT_TIMEOUT} for a delivery attempt matching {@code condition}. */
+    public DeliveryAttempt awaitDelivery(Predicate<DeliveryAttempt> condition) {
+        return awaitDelivery(condition, DEFAULT_TIMEOUT);
+    }
+
+    /** Waits for a delivery attempt matching {@code condition}; fails listing what was recorded. */
+    public DeliveryAttempt awaitDelivery(Predicate<DeliveryAttempt> condition, Duration timeout) {
+        try {
+            return core.capture().awaitDelivery(condition, timeout);
+        } catch (CaptureTimeoutException e) {
+            throw failure(e);
+        }
+    }
+
+    /** Attempts delivery of every deferred message now ({@code postqueue -f}); see {@code Instance.flush()}. */
+    public void flush() {
+        core.flush();
+    }
+
+    /** Forgets the captured sessions, messages and delivery attempts. */
+    public void reset() {
+        core.capture().reset();
+    }
+
+    /** What arrived so far, as failure messages list it. */
+    public String describe() {
+        return core.capture().describe();
+    }
+
+    /** The core capture, for what this handle does not wrap. */
+    public Capture capture() {
+        return core.capture();
+    }
+
+    /** The instance's effective parameters. */
+    public Parameters parameters() {
+        return core.parameters();
+    }
+
+    /** The instance directory (temporary; removed when the harness stops). */
+    public Path directory() {
+        return directory;
+    }
+
+    /** The core instance. */
+    public dev.mailrelay.master.Instance core() {
+        return core;
+    }
+
+    private Listener firstListener() {
+        List<Listener> l = core.listeners();
+        if (l.isEmpty()) {
+            throw new IllegalStateException("instance " + name() + " has no smtpd listener in master.cf");
+        }
+        return l.get(0);
+    }
+
+    private static AssertionError failure(CaptureTimeoutException e) {
+        AssertionError error = new AssertionError(e.getMessage());
+        error.initCause(e);
+        return error;
+    }
+
+    @Override
+    public String toString() {
+        return "RelayInstance[" + name() + " " + hostname() + " " + core.listeners() + " users=" + users.keySet() + "]";
+    }
+}

@@ -1,0 +1,137 @@
+package dev.mailrelay.junit;
+
+import dev.mailrelay.master.Harness;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The running harness of a test class (or method): every instance by name, and the entry instance
+ * the application submits to. Injected as a parameter (also into {@code @BeforeAll} methods and
+ * constructors of a per-class harness) or into a field marked {@link Instance}.
+ *
+ * <pre>{@code
+ * @EnableSaslRelay
+ * class OrderMailTest {
+ *     @Test
+ *     void confirmsTheOrder(SaslRelay mail) {
+ *         shop.smtp(mail.host(), mail.port(), mail.username(), mail.password());
+ *         shop.order("bob@example.org");
+ *         MailAssertions.assertThat(mail.server("relay")).receivedMessage().hasSubject("Your order");
+ *     }
+ * }
+ * }</pre>
+ *
+ * <p>{@link #host()}, {@link #port()}, {@link #username()} and {@link #password()} describe the entry
+ * instance, so they fit property suppliers such as Spring's
+ * {@code registry.add("spring.mail.port", mail::port)}.
+ */
+public final class SaslRelay {
+
+    private final Harness harness;
+    private final Map<String, RelayInstance> instances;
+    private final String entry;
+
+    SaslRelay(Harness harness, Map<String, RelayInstance> instances, String entry) {
+        this.harness = harness;
+        this.instances = new LinkedHashMap<>(instances);
+        this.entry = entry;
+    }
+
+    /** The instance with this name. */
+    public RelayInstance instance(String name) {
+        RelayInstance i = instances.get(name);
+        if (i == null) {
+            throw new IllegalArgumentException("no instance named " + name + "; running: " + instances.keySet());
+        }
+        return i;
+    }
+
+    /** The same as {@link #instance(String)}, reading well in {@code assertThat(mail.server("isp"))}. */
+    public RelayInstance server(String name) {
+        return instance(name);
+    }
+
+    /** Every instance in start order. */
+    public List<RelayInstance> instances() {
+        return new ArrayList<>(instances.values());
+    }
+
+    /** The instance the application submits to ({@link EnableSaslRelay#entry()}). */
+    public RelayInstance entry() {
+        return instance(entry);
+    }
+
+    /** The entry instance's address. */
+    public String host() {
+        return entry().host();
+    }
+
+    /** The entry instance's first port. */
+    public int port() {
+        return entry().port();
+    }
+
+    /** The entry instance's first SASL login. */
+    public String username() {
+        return entry().username();
+    }
+
+    /** The entry instance's password for {@link #username()}. */
+    public String password() {
+        return entry().password();
+    }
+
+    /** Flushes every instance's queue ({@link RelayInstance#flush()}). */
+    public void flush() {
+        instances.values().forEach(RelayInstance::flush);
+    }
+
+    /**
+     * Forgets everything every instance captured, once mail already accepted has finished moving
+     * between the instances (so that a delivery still in flight cannot land in the next test).
+     */
+    public void reset() {
+        instances.values().forEach(i -> i.core().awaitIdle(java.time.Duration.ofSeconds(10)));
+        instances.values().forEach(RelayInstance::reset);
+    }
+
+    /**
+     * The properties {@link ExportSystemProperties} sets: {@code spring.mail.host/port/username/password}
+     * for the entry instance and {@code mailrelay.<instance>.host/port/<service>.port/username/password}.
+     */
+    public Map<String, String> properties() {
+        Map<String, String> p = new LinkedHashMap<>();
+        RelayInstance e = entry();
+        p.put("spring.mail.host", e.host());
+        p.put("spring.mail.port", String.valueOf(e.port()));
+        if (!e.usernames().isEmpty()) {
+            p.put("spring.mail.username", e.username());
+            p.put("spring.mail.password", e.password());
+        }
+        for (RelayInstance i : instances.values()) {
+            String prefix = "mailrelay." + i.name() + ".";
+            if (!i.listeners().isEmpty()) {
+                p.put(prefix + "host", i.host());
+                p.put(prefix + "port", String.valueOf(i.port()));
+            }
+            i.listeners().forEach(l -> p.put(prefix + l.service() + ".port", String.valueOf(l.port())));
+            if (!i.usernames().isEmpty()) {
+                p.put(prefix + "username", i.username());
+                p.put(prefix + "password", i.password());
+            }
+        }
+        return p;
+    }
+
+    /** The core harness. */
+    public Harness harness() {
+        return harness;
+    }
+
+    @Override
+    public String toString() {
+        return "SaslRelay[entry=" + entry + ", " + instances.values() + "]";
+    }
+}

@@ -1,0 +1,355 @@
+package dev.mailrelay.junit;
+
+import dev.mailrelay.junit.EnableSaslRelay.Lifecycle;
+import java.lang.reflect.Field;
+import java.lang.reflect.Modifier;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.BeforeEachCallback;
+import org.junit.jupiter.api.extension.ExtensionConfigurationException;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.junit.jupiter.api.extension.ParameterContext;
+import org.junit.jupiter.api.extension.ParameterResolutionException;
+import org.junit.jupiter.api.extension.ParameterResolver;
+import org.junit.jupiter.api.parallel.ExecutionMode;
+import org.junit.jupiter.api.parallel.ResourceLock;
+import org.junit.jupiter.api.parallel.Resources;
+import org.junit.platform.commons.support.AnnotationSupport;
+import org.junit.platform.commons.support.HierarchyTraversalMode;
+import org.junit.platform.commons.support.ModifierSupport;
+
+/**
+ * The JUnit 5 extension behind {@link EnableSaslRelay}, and its programmatic form for tests that
+ * compute their configuration:
+ *
+ * <pre>{@code
+ * class ComputedConfigTest {
+ *     @RegisterExtension
+ *     static SaslRelayExtension mail = SaslRelayExtension.builder()
+ *         .instance(InstanceSpec.named("isp")
+ *             .myhostname("mail.isp.example")
+ *             .user("alice", secretFromSomewhere())
+ *             .masterCf("submission inet n - n - - smtpd"))
+ *         .build();
+ *
+ *     @Test
+ *     void accepts(@Instance("isp") RelayInstance isp) { ... }
+ * }
+ * }</pre>
+ *
+ * <p>The extension keeps no state of its own: each started harness lives in the
+ * {@link ExtensionContext.Store} of the class (or method) context that started it and is stopped
+ * when JUnit closes that context, also when a test or callback fails. A startup failure (a bad
+ * parameter, a port taken) fails the class with the configuration error, with nothing left running.
+ * Each harness binds its own ephemeral ports, so classes can run in parallel.
+ */
+public final class SaslRelayExtension implements BeforeAllCallback, AfterAllCallback, BeforeEachCallback,
+        AfterEachCallback, ParameterResolver {
+
+    private static final ExtensionContext.Namespace NAMESPACE = ExtensionContext.Namespace.create(SaslRelayExtension.class);
+    private static final String KEY = "harness";
+
+    /** The builder's configuration; {@code null} for the declarative {@code @EnableSaslRelay} form. */
+    private final Definition programmatic;
+
+    /** The declarative form, instantiated by JUnit for {@link EnableSaslRelay}. */
+    public SaslRelayExtension() {
+        this(null);
+    }
+
+    private SaslRelayExtension(Definition programmatic) {
+        this.programmatic = programmatic;
+    }
+
+    /** A builder for the programmatic form; {@code build()} without instances gives the default topology. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    @Override
+    public void beforeAll(ExtensionContext context) {
+        Definition def = definition(context);
+        if (def.perClass() && declaresOwnHarness(context)) {
+            ensureStarted(context, def);
+        }
+        injectStaticFields(context, def);
+    }
+
+    @Override
+    public void afterAll(ExtensionContext context) {
+        Class<?> testClass = context.getRequiredTestClass();
+        for (Field f : annotatedFields(testClass)) {
+            if (ModifierSupport.isStatic(f) && f.getDeclaringClass() == testClass) {
+                set(f, null, null);
+            }
+        }
+    }
+
+    @Override
+    public void beforeEach(ExtensionContext context) {
+        Definition def = definition(context);
+        if (!def.perClass()) {
+            ensureStarted(context, def);
+        }
+        RunningHarness running = find(context);
+        if (running == null) {
+            return;
+        }
+        for (Object instance : context.getRequiredTestInstances().getAllInstances()) {
+            for (Field f : annotatedFields(instance.getClass())) {
+                if (!ModifierSupport.isStatic(f)) {
+                    set(f, instance, value(running.relay(), f.getType(), f.getAnnotation(Instance.class), f.toString()));
+                }
+            }
+        }
+    }
+
+    @Override
+    public void afterEach(ExtensionContext context) {
+        Definition def = definition(context);
+        RunningHarness running = find(context);
+        // Concurrent methods share the class's capture: clearing it under another test's feet would
+        // be wrong, so only tests that run one after the other are separated by a reset.
+        if (def.perClass() && def.resetBetweenTests() && running != null
+                && context.getExecutionMode() == ExecutionMode.SAME_THREAD) {
+            running.relay().reset();
+        }
+    }
+
+    @Override
+    public boolean supportsParameter(ParameterContext parameterContext, ExtensionContext extensionContext) {
+        Class<?> type = parameterContext.getParameter().getType();
+        return type == SaslRelay.class || type == RelayInstance.class;
+    }
+
+    @Override
+    public Object resolveParameter(ParameterContext parameterContext, ExtensionContext context) {
+        RunningHarness running = find(context);
+        if (running == null) {
+            Definition def = definition(context);
+            boolean methodLevel = context.getTestMethod().isPresent();
+            if (def.perClass() ? declaresOwnHarness(context) : methodLevel) {
+                // A constructor runs before beforeAll (PER_CLASS test instances) or beforeEach.
+                running = ensureStarted(context, def);
+            } else {
+                throw new ParameterResolutionException("mailrelay: no harness for " + parameterContext.getParameter()
+                        + ": a per-method harness (lifecycle = PER_METHOD) exists only for test methods");
+            }
+        }
+        return value(running.relay(), parameterContext.getParameter().getType(),
+                parameterContext.findAnnotation(Instance.class).orElse(null), parameterContext.getParameter().toString());
+    }
+
+    private static Object value(SaslRelay relay, Class<?> type, Instance annotation, String target) {
+        if (type == SaslRelay.class) {
+            return relay;
+        }
+        if (type == RelayInstance.class) {
+            String name = annotation == null ? "" : annotation.value();
+            return name.isEmpty() ? relay.entry() : relay.instance(name);
+        }
+        throw new ExtensionConfigurationException("mailrelay: @Instance on " + target
+                + " needs type SaslRelay or RelayInstance");
+    }
+
+    /** The nearest harness: this context's, else an enclosing one's (the store looks up its parents). */
+    private static RunningHarness find(ExtensionContext context) {
+        return context.getStore(NAMESPACE).get(KEY, RunningHarness.class);
+    }
+
+    private static RunningHarness ensureStarted(ExtensionContext context, Definition def) {
+        ExtensionContext.Store store = context.getStore(NAMESPACE);
+        RunningHarness existing = store.get(KEY, RunningHarness.class);
+        if (existing != null && existing.owner().equals(context.getUniqueId())) {
+            return existing;
+        }
+        Class<?> testClass = context.getRequiredTestClass();
+        if (def.exportSystemProperties() && !holdsSystemPropertiesLock(testClass)) {
+            throw new ExtensionConfigurationException("mailrelay: " + testClass.getName() + " exports system "
+                    + "properties but does not hold @ResourceLock(Resources.SYSTEM_PROPERTIES); annotate it with "
+                    + "@ExportSystemProperties or that @ResourceLock");
+        }
+        RunningHarness started = RunningHarness.start(def, context.getUniqueId(), testClass);
+        store.put(KEY, started);
+        return started;
+    }
+
+    /**
+     * Whether this class context starts its own harness rather than sharing the enclosing class's:
+     * a class carrying {@code @EnableSaslRelay} (directly, inherited or as a meta-annotation) does;
+     * for the programmatic form, the class that registered it does (its nested classes share).
+     */
+    private boolean declaresOwnHarness(ExtensionContext context) {
+        if (programmatic != null) {
+            ExtensionContext.Store store = context.getStore(NAMESPACE);
+            RunningHarness visible = store.get(KEY, RunningHarness.class);
+            return visible == null || visible.owner().equals(context.getUniqueId());
+        }
+        return AnnotationSupport.findAnnotation(context.getRequiredTestClass(), EnableSaslRelay.class).isPresent();
+    }
+
+    /** The configuration in force: the builder's, else the nearest class's {@code @EnableSaslRelay}. */
+    private Definition definition(ExtensionContext context) {
+        if (programmatic != null) {
+            return programmatic;
+        }
+        for (Optional<ExtensionContext> c = Optional.of(context); c.isPresent(); c = c.get().getParent()) {
+            Optional<Class<?>> testClass = c.get().getTestClass();
+            if (testClass.isEmpty()) {
+                break;
+            }
+            Optional<EnableSaslRelay> a = AnnotationSupport.findAnnotation(testClass.get(), EnableSaslRelay.class);
+            if (a.isPresent()) {
+                return Definition.of(a.get(),
+                        AnnotationSupport.isAnnotated(testClass.get(), ExportSystemProperties.class));
+            }
+        }
+        throw new ExtensionConfigurationException("mailrelay: SaslRelayExtension registered with @ExtendWith on "
+                + context.getRequiredTestClass().getName() + " without @EnableSaslRelay; use @EnableSaslRelay or "
+                + "SaslRelayExtension.builder()");
+    }
+
+    private static boolean holdsSystemPropertiesLock(Class<?> testClass) {
+        for (Class<?> c = testClass; c != null; c = c.getEnclosingClass()) {
+            boolean locked = AnnotationSupport.findRepeatableAnnotations(c, ResourceLock.class).stream()
+                    .anyMatch(l -> l.value().equals(Resources.SYSTEM_PROPERTIES)
+                            && l.mode() == org.junit.jupiter.api.parallel.ResourceAccessMode.READ_WRITE);
+            if (locked) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static void injectStaticFields(ExtensionContext context, Definition def) {
+        Class<?> testClass = context.getRequiredTestClass();
+        List<Field> statics = annotatedFields(testClass).stream()
+                .filter(ModifierSupport::isStatic).filter(f -> f.getDeclaringClass() == testClass).toList();
+        if (statics.isEmpty()) {
+            return;
+        }
+        RunningHarness running = find(context);
+        if (running == null) {
+            throw new ExtensionConfigurationException("mailrelay: static field " + statics.get(0)
+                    + " cannot be injected: a per-method harness (lifecycle = PER_METHOD) exists only during a test; "
+                    + "make the field non-static");
+        }
+        for (Field f : statics) {
+            set(f, null, value(running.relay(), f.getType(), f.getAnnotation(Instance.class), f.toString()));
+        }
+    }
+
+    private static List<Field> annotatedFields(Class<?> testClass) {
+        return AnnotationSupport.findAnnotatedFields(testClass, Instance.class, f -> true, HierarchyTraversalMode.TOP_DOWN);
+    }
+
+    private static void set(Field f, Object target, Object value) {
+        if (Modifier.isFinal(f.getModifiers())) {
+            throw new ExtensionConfigurationException("mailrelay: @Instance field " + f + " must not be final");
+        }
+        try {
+            f.setAccessible(true);
+            f.set(target, value);
+        } catch (IllegalAccessException e) {
+            throw new ExtensionConfigurationException("mailrelay: cannot inject " + f + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Builds the programmatic form. Every method mirrors an attribute of {@link EnableSaslRelay}.
+     *
+     * <pre>{@code
+     * @RegisterExtension
+     * static SaslRelayExtension mail = SaslRelayExtension.builder()
+     *     .defaultTopology()
+     *     .mainCf("relay", "smtp_sasl_mechanism_filter = plain")
+     *     .lifecycle(Lifecycle.PER_METHOD)
+     *     .build();
+     * }</pre>
+     */
+    public static final class Builder {
+        private final List<InstanceSpec> instances = new ArrayList<>();
+        private boolean defaultTopology;
+        private String config = "";
+        private Lifecycle lifecycle = Lifecycle.PER_CLASS;
+        private boolean resetBetweenTests = true;
+        private String entry = "";
+        private boolean ephemeralPorts = true;
+        private boolean exportSystemProperties;
+        private final Map<String, List<String>> extraMainCf = new LinkedHashMap<>();
+
+        private Builder() {
+        }
+
+        /** Adds instances. */
+        public Builder instance(InstanceSpec... specs) {
+            instances.addAll(Arrays.asList(specs));
+            return this;
+        }
+
+        /** Starts the default topology ({@code relay} and {@code isp}) besides any declared instances. */
+        public Builder defaultTopology() {
+            this.defaultTopology = true;
+            return this;
+        }
+
+        /** Appends {@code main.cf} lines to the named instance (a declared, default-topology or directory one). */
+        public Builder mainCf(String instance, String lines) {
+            extraMainCf.computeIfAbsent(instance, k -> new ArrayList<>()).add(lines);
+            return this;
+        }
+
+        /** A configuration in the standalone layout; see {@link EnableSaslRelay#config()}. */
+        public Builder config(String location) {
+            this.config = location;
+            return this;
+        }
+
+        /** Per class (the default) or per method. */
+        public Builder lifecycle(Lifecycle lifecycle) {
+            this.lifecycle = lifecycle;
+            return this;
+        }
+
+        /** Keep captured mail between the tests of a per-class harness. */
+        public Builder keepCapturedMailBetweenTests() {
+            this.resetBetweenTests = false;
+            return this;
+        }
+
+        /** The instance the application submits to; see {@link EnableSaslRelay#entry()}. */
+        public Builder entry(String instance) {
+            this.entry = instance;
+            return this;
+        }
+
+        /** Bind the ports {@code master.cf} names instead of ephemeral ones. */
+        public Builder fixedPorts() {
+            this.ephemeralPorts = false;
+            return this;
+        }
+
+        /**
+         * Export the system properties {@link ExportSystemProperties} describes; the test class must
+         * carry {@code @ExportSystemProperties} or {@code @ResourceLock(Resources.SYSTEM_PROPERTIES)}.
+         */
+        public Builder exportSystemProperties() {
+            this.exportSystemProperties = true;
+            return this;
+        }
+
+        /** The extension; without instances or config, the default topology. */
+        public SaslRelayExtension build() {
+            boolean defaults = defaultTopology || (instances.isEmpty() && config.isEmpty());
+            return new SaslRelayExtension(new Definition(instances, defaults, config, lifecycle, resetBetweenTests,
+                    entry, ephemeralPorts, exportSystemProperties, extraMainCf));
+        }
+    }
+}

@@ -1,0 +1,44 @@
+package dev.mailrelay.junit.assertj;
+
+import dev.mailrelay.capture.CapturedMessage;
+import dev.mailrelay.capture.DeliveryAttempt;
+import dev.mailrelay.junit.RelayInstance;
+
+/**
+ * AssertJ entry points for what a mailrelay instance captured. This package is the only part of the
+ * extension that uses AssertJ, so tests without AssertJ on the classpath can use everything else.
+ *
+ * <pre>{@code
+ * import static dev.mailrelay.junit.assertj.MailAssertions.assertThat;
+ *
+ * assertThat(mail.server("isp")).receivedMessage()
+ *     .isFrom("shop@example.com")
+ *     .isTo("bob@example.org")
+ *     .hasSubject("Your order")
+ *     .wasAuthenticatedAs("relay-user")
+ *     .usedMechanism("PLAIN")
+ *     .hasBodyContaining("Thank you");
+ *
+ * assertThat(mail.server("relay")).deliveredMessage().wasSent().wasAuthenticatedAs("relay-user");
+ * }</pre>
+ */
+public final class MailAssertions {
+
+    private MailAssertions() {
+    }
+
+    /** Assertions on an instance's capture, waiting for mail with a timeout. */
+    public static RelayInstanceAssert assertThat(RelayInstance actual) {
+        return new RelayInstanceAssert(actual);
+    }
+
+    /** Assertions on one captured message. */
+    public static CapturedMessageAssert assertThat(CapturedMessage actual) {
+        return new CapturedMessageAssert(actual);
+    }
+
+    /** Assertions on one delivery attempt of a relay. */
+    public static DeliveryAttemptAssert assertThat(DeliveryAttempt actual) {
+        return new DeliveryAttemptAssert(actual);
+    }
+}

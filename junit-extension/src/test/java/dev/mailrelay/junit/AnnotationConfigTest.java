@@ -1,0 +1,60 @@
+package dev.mailrelay.junit;
+
+import static dev.mailrelay.junit.assertj.MailAssertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+
+/** Every attribute of {@link SaslInstance} ends up in the instance's Postfix configuration. */
+@EnableSaslRelay(entry = "isp", instances = {
+    @SaslInstance(name = "isp", myhostname = "mail.isp.example", hostnames = {"smtp.isp.example", "mx.isp.example"},
+        mechanisms = {"LOGIN", "PLAIN", "CRAM-MD5"}, users = {"alice=secret", "bob"}, tls = "may",
+        mainCf = {"smtpd_sasl_authenticated_header = yes", "message_size_limit = 1000000"},
+        masterCf = {"submission inet n - n - - smtpd", "2525 inet n - n - - smtpd -o smtpd_sasl_auth_enable=no"},
+        tables = @SaslInstance.Table(name = "sender_access", lines = {"spam@example.com REJECT"})),
+    @SaslInstance(name = "relay2", relayhost = "[mail.isp.example]:submission")
+})
+class AnnotationConfigTest {
+
+    @Test
+    void parametersComeFromTheAttributes(@Instance("isp") RelayInstance isp) {
+        assertThat(isp.hostname()).isEqualTo("mail.isp.example");
+        assertThat(isp.hostnames()).containsExactly("mail.isp.example", "smtp.isp.example", "mx.isp.example");
+        assertThat(isp.parameters().get("smtpd_tls_security_level")).isEqualTo("may");
+        assertThat(isp.parameters().get("smtpd_sasl_auth_enable")).isEqualTo("yes");
+        assertThat(isp.parameters().get("message_size_limit")).isEqualTo("1000000");
+        assertThat(isp.directory().resolve("sender_access")).content().isEqualTo("spam@example.com REJECT");
+    }
+
+    @Test
+    void mechanismsAreTheMechListInItsOrder(@Instance("isp") RelayInstance isp) {
+        assertThat(isp.directory().resolve("sasl/smtpd.conf")).content().contains("mech_list: LOGIN PLAIN CRAM-MD5");
+        assertThat(Mail.ehlo(isp.host(), isp.port("submission"))).contains("250-AUTH LOGIN PLAIN CRAM-MD5");
+    }
+
+    @Test
+    void masterCfServicesWithOverrides(@Instance("isp") RelayInstance isp) {
+        assertThat(isp.listeners()).extracting(l -> l.service()).containsExactly("submission", "2525");
+        assertThat(isp.port()).isEqualTo(isp.port("submission"));
+        assertThat(Mail.ehlo(isp.host(), isp.port("2525"))).noneMatch(l -> l.contains("AUTH"));
+    }
+
+    @Test
+    void declaredAndGeneratedPasswordsBothWork(@Instance("isp") RelayInstance isp) throws Exception {
+        assertThat(isp.usernames()).containsExactly("alice", "bob");
+        assertThat(isp.password("alice")).isEqualTo("secret");
+        assertThat(isp.password("bob")).hasSize(20);
+        Mail.send(isp.host(), isp.port("submission"), "bob", isp.password("bob"), "bob@example.org",
+                "carol@example.net", "from bob");
+        assertThat(isp).receivedMessage().wasAuthenticatedAs("bob").hasSubject("from bob");
+    }
+
+    @Test
+    void anInstanceWithoutMasterCfGetsPostfixsSmtpService(@Instance("relay2") RelayInstance relay2, SaslRelay mail) {
+        assertThat(relay2.listeners()).extracting(l -> l.service()).containsExactly("smtp");
+        assertThat(relay2.parameters().get("relayhost")).isEqualTo("[mail.isp.example]:submission");
+        assertThat(relay2.usernames()).isEmpty();
+        assertThat(mail.entry().name()).isEqualTo("isp");
+        assertThat(mail.username()).isEqualTo("alice");
+    }
+}

@@ -1,0 +1,79 @@
+package dev.mailrelay.junit;
+
+import static dev.mailrelay.junit.assertj.MailAssertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import jakarta.mail.SendFailedException;
+import org.junit.jupiter.api.Test;
+
+/** What {@code @EnableSaslRelay} alone starts. */
+@EnableSaslRelay
+class DefaultTopologyTest {
+
+    @Test
+    void twoInstancesRelayFirstOnTheirOwnLoopbackPorts(SaslRelay mail, @Instance("relay") RelayInstance relay,
+                                                       @Instance("isp") RelayInstance isp) {
+        assertThat(mail.instances()).extracting(RelayInstance::name).containsExactly("relay", "isp");
+        assertThat(mail.entry()).isSameAs(relay);
+        assertThat(relay.host()).isEqualTo("127.0.0.1");
+        assertThat(relay.port()).isEqualTo(relay.port("smtp")).isPositive();
+        assertThat(isp.port("submission")).isPositive().isNotEqualTo(relay.port());
+        assertThat(mail.host()).isEqualTo(relay.host());
+        assertThat(mail.port()).isEqualTo(relay.port());
+    }
+
+    @Test
+    void theIspIsMailIspExampleRequiringAuthAndOfferingStarttls(@Instance("isp") RelayInstance isp) {
+        assertThat(isp.hostname()).isEqualTo("mail.isp.example");
+        assertThat(isp.parameters().get("smtpd_tls_security_level")).isEqualTo("may");
+        assertThat(Mail.ehlo(isp.host(), isp.port("submission"))).anyMatch(l -> l.startsWith("250-AUTH "));
+        assertThatThrownBy(() -> Mail.send(isp.host(), isp.port("submission"), null, null,
+                "app@example.com", "bob@example.org", "no auth"))
+                .isInstanceOf(SendFailedException.class)
+                .hasStackTraceContaining("554 5.7.1 <localhost[127.0.0.1]>: Client host rejected: Access denied");
+        assertThat(isp).receivedMessages(0).hasNoMessages();
+    }
+
+    @Test
+    void theRelayRelaysThroughTheIspWithGeneratedCredentials(@Instance("relay") RelayInstance relay,
+                                                             @Instance("isp") RelayInstance isp) throws Exception {
+        assertThat(relay.parameters().get("relayhost")).isEqualTo("[mail.isp.example]:submission");
+        assertThat(relay.parameters().get("smtp_sasl_auth_enable")).isEqualTo("yes");
+        assertThat(relay.parameters().get("smtp_sasl_password_maps")).isEqualTo("texthash:sasl_passwd");
+        assertThat(relay.directory().resolve("sasl_passwd")).content()
+                .isEqualTo("[mail.isp.example]:submission " + isp.username() + ":" + isp.password() + "\n");
+        assertThat(isp.username()).isEqualTo("relay-user");
+        assertThat(relay.username()).isEqualTo("app");
+        assertThat(isp.password()).hasSize(20).isNotEqualTo(relay.password());
+        assertThat(relay.toString()).doesNotContain(relay.password());
+        assertThat(isp.toString()).doesNotContain(isp.password());
+    }
+
+    @Test
+    void theApplicationSubmitsToTheRelayWithAuth(SaslRelay mail) throws Exception {
+        Mail.send(mail.host(), mail.port(), mail.username(), mail.password(), "app@example.com", "bob@example.org",
+                "Welcome");
+        assertThat(mail.server("relay")).receivedMessage()
+                .isFrom("app@example.com").isTo("bob@example.org").hasSubject("Welcome")
+                .wasAuthenticatedAs("app").usedMechanism("PLAIN").hasProtocol("ESMTPA").wasNotEncrypted()
+                .hasHeader("X-Mailer", "mailrelay-junit-test").hasBodyContaining("sent by Jakarta Mail");
+    }
+
+    @Test
+    void loopbackClientsMayRelayWithoutAuth(SaslRelay mail) throws Exception {
+        Mail.send(mail.host(), mail.port(), null, null, "app@example.com", "bob@example.org", "from mynetworks");
+        assertThat(mail.server("relay")).receivedMessage().wasNotAuthenticated().hasProtocol("ESMTP");
+    }
+
+    @Test
+    void theRelayHandsTheMessageToTheIspAsRelayUser(SaslRelay mail) throws Exception {
+        Mail.send(mail.host(), mail.port(), mail.username(), mail.password(), "app@example.com", "bob@example.org",
+                "Upstream");
+        mail.flush();
+        assertThat(mail.server("relay")).deliveredMessage().wasSent().wentTo("[mail.isp.example]:submission")
+                .wasAuthenticatedAs("relay-user");
+        assertThat(mail.server("isp")).receivedMessageWithSubject("Upstream")
+                .isFrom("app@example.com").isTo("bob@example.org").wasAuthenticatedAs("relay-user");
+    }
+}

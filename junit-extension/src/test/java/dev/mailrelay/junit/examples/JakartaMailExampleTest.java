@@ -1,0 +1,79 @@
+package dev.mailrelay.junit.examples;
+
+import static dev.mailrelay.junit.assertj.MailAssertions.assertThat;
+
+import dev.mailrelay.junit.EnableSaslRelay;
+import dev.mailrelay.junit.Instance;
+import dev.mailrelay.junit.RelayInstance;
+import dev.mailrelay.junit.SaslRelay;
+import jakarta.mail.Message;
+import jakarta.mail.Session;
+import jakarta.mail.Transport;
+import jakarta.mail.internet.InternetAddress;
+import jakarta.mail.internet.MimeMessage;
+import java.util.Properties;
+import org.junit.jupiter.api.Disabled;
+import org.junit.jupiter.api.Test;
+
+/**
+ * An application's Jakarta Mail code submitting with AUTH through the default topology: the
+ * application talks to {@code relay}, which relays through {@code [mail.isp.example]:submission}
+ * with its own SASL credentials.
+ */
+@EnableSaslRelay
+class JakartaMailExampleTest {
+
+    /** What the application does in production; only host, port and credentials come from the test. */
+    static void sendWelcome(String host, int port, String user, String password, boolean startTls) throws Exception {
+        Properties props = new Properties();
+        props.put("mail.smtp.host", host);
+        props.put("mail.smtp.port", String.valueOf(port));
+        props.put("mail.smtp.auth", "true");
+        props.put("mail.smtp.starttls.enable", String.valueOf(startTls));
+        props.put("mail.smtp.starttls.required", String.valueOf(startTls));
+        props.put("mail.smtp.timeout", "10000");
+        Session session = Session.getInstance(props);
+        MimeMessage message = new MimeMessage(session);
+        message.setFrom(new InternetAddress("shop@example.com"));
+        message.setRecipient(Message.RecipientType.TO, new InternetAddress("bob@example.org"));
+        message.setSubject("Welcome");
+        message.setText("Thank you for signing up.\n");
+        Transport.send(message, user, password);
+    }
+
+    @Test
+    void theApplicationAuthenticatesAtTheRelay(SaslRelay mail) throws Exception {
+        sendWelcome(mail.host(), mail.port(), mail.username(), mail.password(), false);
+
+        assertThat(mail.server("relay")).receivedMessage()
+                .isFrom("shop@example.com")
+                .isTo("bob@example.org")
+                .hasSubject("Welcome")
+                .wasAuthenticatedAs(mail.username())
+                .hasBodyContaining("Thank you");
+    }
+
+    @Test
+    void theRelayAuthenticatesUpstreamAsItsOwnAccount(SaslRelay mail, @Instance("isp") RelayInstance isp)
+            throws Exception {
+        sendWelcome(mail.host(), mail.port(), mail.username(), mail.password(), false);
+        mail.flush();
+
+        assertThat(isp).receivedMessage()
+                .hasSubject("Welcome")
+                .wasAuthenticatedAs(isp.username());   // relay-user, from the relay's sasl_passwd
+    }
+
+    @Test
+    @Disabled("needs TLS (issue 3)")
+    void startTlsToTheIsp(@Instance("isp") RelayInstance isp) throws Exception {
+        // Trust the harness CA: RelayInstance.caCertificate() (the harness CA once TLS lands).
+        System.setProperty("mail.smtp.ssl.trust", "*");
+        try {
+            sendWelcome(isp.host(), isp.port("submission"), isp.username(), isp.password(), true);
+        } finally {
+            System.clearProperty("mail.smtp.ssl.trust");
+        }
+        assertThat(isp).receivedMessage().wasEncrypted().hasProtocol("ESMTPSA").wasAuthenticatedAs(isp.username());
+    }
+}
