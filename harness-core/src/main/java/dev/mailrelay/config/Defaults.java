@@ -130,6 +130,7 @@ final class Defaults {
         d.put("mailrelay_sasl_users", "");
         d.put("mailrelay_sasl_oauth_tokens", "");
         d.put("mailrelay_hostnames", "");
+        d.put("mailrelay_mailboxes", "no");
         VALUES = Collections.unmodifiableMap(d);
     }
 

@@ -3,6 +3,8 @@ package dev.mailrelay.master;
 import dev.mailrelay.capture.Capture;
 import dev.mailrelay.cleanup.Cleanup;
 import dev.mailrelay.dns.VirtualNetwork;
+import dev.mailrelay.local.Mailboxes;
+import dev.mailrelay.tables.Tables;
 import dev.mailrelay.qmgr.QueueManager;
 import dev.mailrelay.qmgr.Resolver;
 import dev.mailrelay.qmgr.Transports;
@@ -52,6 +54,7 @@ public final class Instance implements AutoCloseable {
     private final VirtualNetwork network;
     private Cleanup cleanup;
     private QueueManager qmgr;
+    private Mailboxes mailboxes;
 
     private Instance(String name, Parameters parameters, VirtualNetwork network) {
         this.name = name;
@@ -73,9 +76,11 @@ public final class Instance implements AutoCloseable {
         try {
             Path dir = config.baseDirectory();
             SmtpTransport smtp = new SmtpTransport(params, dir, network);
+            instance.mailboxes = params.bool("mailrelay_mailboxes") ? startMailboxes(params, dir) : null;
             instance.qmgr = new QueueManager(params, new Resolver(params, dir), Map.of("smtp", smtp, "relay", smtp,
-                    "local", Transports.LOCAL, "discard", Transports.DISCARD, "error", Transports.ERROR,
-                    "retry", Transports.RETRY), instance.capture, m -> instance.cleanup.enqueue(m));
+                    "local", instance.mailboxes != null ? instance.mailboxes : Transports.LOCAL,
+                    "discard", Transports.DISCARD, "error", Transports.ERROR, "retry", Transports.RETRY),
+                    instance.capture, m -> instance.cleanup.enqueue(m));
             instance.cleanup = new Cleanup(params, dir, List.of(instance.capture::record, instance.qmgr::enqueue));
             Cleanup cleanup = instance.cleanup;
             for (Service service : config.services()) {
@@ -99,6 +104,16 @@ public final class Instance implements AutoCloseable {
             throw e;
         }
         return instance;
+    }
+
+    private static Mailboxes startMailboxes(Parameters params, Path dir) {
+        String users = params.get("mailrelay_sasl_users").strip();
+        try {
+            return Mailboxes.start(users.isEmpty() ? Tables.empty("(no mailrelay_sasl_users)") : Tables.open(users, dir));
+        } catch (NoClassDefFoundError e) {
+            throw params.error("mailrelay_mailboxes", "mailrelay_mailboxes = yes needs GreenMail "
+                    + "(com.icegreen:greenmail) on the classpath");
+        }
     }
 
     /** Publishes the instance's names, MX domains and listeners in the virtual network. */
@@ -163,6 +178,10 @@ public final class Instance implements AutoCloseable {
         for (SmtpdServer s : servers) {
             out.add(new Listener(s.service(), s.address().getHostAddress(), s.port()));
         }
+        if (mailboxes != null) {
+            out.add(new Listener("imap", "127.0.0.1", mailboxes.imapPort()));
+            out.add(new Listener("pop3", "127.0.0.1", mailboxes.pop3Port()));
+        }
         return out;
     }
 
@@ -171,9 +190,9 @@ public final class Instance implements AutoCloseable {
      * or by its service part ({@code submission}, {@code 2525}).
      */
     public int port(String service) {
-        for (SmtpdServer s : servers) {
-            if (s.service().equals(service)) {
-                return s.port();
+        for (Listener l : listeners()) {
+            if (l.service().equals(service)) {
+                return l.port();
             }
         }
         for (SmtpdServer s : servers) {
@@ -220,6 +239,9 @@ public final class Instance implements AutoCloseable {
         }
         if (qmgr != null) {
             qmgr.close();
+        }
+        if (mailboxes != null) {
+            mailboxes.close();
         }
     }
 
