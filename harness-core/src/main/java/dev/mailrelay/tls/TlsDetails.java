@@ -7,6 +7,7 @@ import java.security.cert.X509Certificate;
 import java.security.interfaces.ECPublicKey;
 import java.security.interfaces.RSAPublicKey;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.naming.InvalidNameException;
@@ -151,6 +152,12 @@ public record TlsDetails(String protocol, String cipher, int usedBits, int algor
             return new int[] {112, 168};
         }
         return new int[] {0, 0};
+    }
+
+    /** The subject CN of a certificate, if it has one. */
+    static Optional<String> cnOf(X509Certificate cert) {
+        String cn = cn(cert.getSubjectX500Principal().getName());
+        return cn.isEmpty() ? Optional.empty() : Optional.of(cn);
     }
 
     private static String cn(String dn) {
