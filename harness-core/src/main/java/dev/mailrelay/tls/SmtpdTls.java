@@ -91,7 +91,8 @@ public final class SmtpdTls {
         }
         TlsParameters.checkCipherGrade(params, required ? "smtpd_tls_mandatory_ciphers" : "smtpd_tls_ciphers");
         List<X509Certificate> caFile = TlsParameters.caFile(params, "smtpd_tls_CAfile", baseDirectory);
-        this.clientTrust = TlsParameters.pkix(caFile);
+        // Without smtpd_tls_CAfile no client certificate is trusted (PKIX needs at least one anchor).
+        this.clientTrust = caFile.isEmpty() ? null : TlsParameters.pkix(caFile);
         this.context = context(params, baseDirectory, caFile);
         this.protocols = TlsParameters.protocols(params,
                 required ? "smtpd_tls_mandatory_protocols" : "smtpd_tls_protocols", context);
@@ -166,6 +167,9 @@ public final class SmtpdTls {
      * ({@code false} without a client certificate).
      */
     public boolean clientCertificateTrusted(SSLSocket ssl) {
+        if (clientTrust == null) {
+            return false;
+        }
         try {
             java.security.cert.Certificate[] chain = ssl.getSession().getPeerCertificates();
             X509Certificate[] x509 = new X509Certificate[chain.length];

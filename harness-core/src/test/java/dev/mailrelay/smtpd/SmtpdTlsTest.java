@@ -284,6 +284,47 @@ class SmtpdTlsTest {
         }
     }
 
+    /** smtpd_tls_ask_ccert: a presented client certificate is recorded and named in the Received header. */
+    @Test
+    void clientCertificateIsRecorded() throws Exception {
+        KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
+        g.initialize(256);
+        KeyPair keys = g.generateKeyPair();
+        X509Certificate cert = new JcaX509CertificateConverter().getCertificate(new JcaX509v3CertificateBuilder(
+                new X500Name("CN=client CA"), BigInteger.ONE, Date.from(Instant.now().minusSeconds(60)),
+                Date.from(Instant.now().plusSeconds(3600)), new X500Name("CN=relay.client.example"), keys.getPublic())
+                .build(new JcaContentSignerBuilder("SHA256withECDSA").build(keys.getPrivate())));
+        java.security.KeyStore ks = java.security.KeyStore.getInstance("PKCS12");
+        ks.load(null, null);
+        ks.setKeyEntry("client", keys.getPrivate(), new char[0], new X509Certificate[] {cert});
+        javax.net.ssl.KeyManagerFactory kmf = javax.net.ssl.KeyManagerFactory.getInstance("PKIX");
+        kmf.init(ks, new char[0]);
+        javax.net.ssl.TrustManagerFactory tmf = javax.net.ssl.TrustManagerFactory.getInstance("PKIX");
+        tmf.init(HarnessCa.trustStore());
+        SSLContext ctx = SSLContext.getInstance("TLS");
+        ctx.init(kmf.getKeyManagers(), tmf.getTrustManagers(), null);
+        try (Harness h = Harness.start(List.of(InstanceConfig.named("ccert").mainCf("""
+                myhostname = mail.isp.example
+                smtpd_tls_security_level = may
+                smtpd_tls_ask_ccert = yes
+                smtpd_tls_received_header = yes
+                """)), true);
+             SmtpDialog d = SmtpDialog.open(h.instance("ccert").port("smtp"))) {
+            d.send("EHLO client.example.net");
+            assertThat(d.send("STARTTLS")).containsExactly(READY);
+            d.startTls(ctx.getSocketFactory());
+            d.send("EHLO client.example.net");
+            assertThat(d.send("MAIL FROM:<a@isp.example>")).containsExactly("250 2.1.0 Ok");
+            assertThat(d.send("RCPT TO:<postmaster@mail.isp.example>")).containsExactly("250 2.1.5 Ok");
+            assertThat(d.send("DATA")).containsExactly("354 End data with <CR><LF>.<CR><LF>");
+            assertThat(d.send("Subject: ccert\r\n\r\nhi\r\n.")).first().asString().startsWith("250 2.0.0 Ok");
+            CapturedMessage m = h.instance("ccert").capture().awaitMessages(1, Duration.ofSeconds(10)).get(0);
+            assertThat(m.tls().clientCertificatePresented()).isTrue();
+            assertThat(m.receivedHeader()).contains(
+                    "\t(Client CN \"relay.client.example\", Issuer \"client CA\" (not verified))\r\n");
+        }
+    }
+
     /** The harness CA and the server certificate are made once per JVM, not per start. */
     @Test
     void certificateIsGeneratedOncePerJvm() throws Exception {
