@@ -126,6 +126,35 @@ final class Defaults {
         d.put("smtp_sasl_mechanism_filter", "");
         d.put("smtp_sender_dependent_authentication", "no");
         d.put("smtp_sasl_auth_soft_bounce", "yes");
+        // TLS (smtpd and smtp), Postfix 3.7's defaults. Without a certificate file smtpd serves the
+        // harness CA's certificate for myhostname (tls.HarnessCa) where Postfix would disable TLS.
+        d.put("smtpd_tls_security_level", "");
+        d.put("smtpd_use_tls", "no");
+        d.put("smtpd_enforce_tls", "no");
+        d.put("smtpd_tls_auth_only", "no");
+        d.put("smtpd_tls_wrappermode", "no");
+        d.put("smtpd_tls_protocols", ">=TLSv1");
+        d.put("smtpd_tls_mandatory_protocols", ">=TLSv1");
+        d.put("smtpd_tls_ciphers", "medium");
+        d.put("smtpd_tls_mandatory_ciphers", "medium");
+        d.put("smtpd_tls_cert_file", "");
+        d.put("smtpd_tls_key_file", "$smtpd_tls_cert_file");
+        d.put("smtpd_tls_chain_files", "");
+        d.put("smtpd_tls_CAfile", "");
+        d.put("smtpd_tls_ask_ccert", "no");
+        d.put("smtpd_tls_received_header", "no");
+        d.put("smtpd_starttls_timeout", "${stress?{10}:{300}}s");
+        d.put("smtp_tls_security_level", "");
+        d.put("smtp_use_tls", "no");
+        d.put("smtp_enforce_tls", "no");
+        d.put("smtp_tls_enforce_peername", "yes");
+        d.put("smtp_tls_wrappermode", "no");
+        d.put("smtp_tls_CAfile", "");
+        d.put("smtp_tls_protocols", ">=TLSv1");
+        d.put("smtp_tls_mandatory_protocols", ">=TLSv1");
+        d.put("smtp_tls_verify_cert_match", "hostname");
+        d.put("smtp_tls_secure_cert_match", "nexthop, dot-nexthop");
+        d.put("smtp_starttls_timeout", "300s");
         // mailrelay's own: the roles Cyrus sasldb and the outside world play for Postfix.
         d.put("mailrelay_sasl_users", "");
         d.put("mailrelay_sasl_oauth_tokens", "");

@@ -125,7 +125,7 @@ public final class Instance implements AutoCloseable {
         Map<Integer, Integer> ports = new HashMap<>();
         InetAddress address = InetAddress.getLoopbackAddress();
         for (SmtpdServer s : servers) {
-            ports.putIfAbsent(Service.port(serviceName(s.service()), null, 0), s.port());
+            nominalPort(s.service()).ifPresent(p -> ports.putIfAbsent(p, s.port()));
             if (s.address().isLoopbackAddress()) {
                 address = s.address();
             }
@@ -133,9 +133,17 @@ public final class Instance implements AutoCloseable {
         network.register(new VirtualNetwork.Host(name, List.copyOf(names), finalDestination::matches, address, ports));
     }
 
-    private static String serviceName(String service) {
+    /**
+     * The port a master.cf service name stands for; none for a label that is no port (accepted with
+     * ephemeral ports only, and then reachable by its bound port but not through the network).
+     */
+    private static java.util.Optional<Integer> nominalPort(String service) {
         int colon = service.lastIndexOf(':');
-        return colon < 0 ? service : service.substring(colon + 1);
+        try {
+            return java.util.Optional.of(Service.port(colon < 0 ? service : service.substring(colon + 1), null, 0));
+        } catch (ConfigException e) {
+            return java.util.Optional.empty();
+        }
     }
 
     /** The service's own host, else the first of inet_interfaces (loopback-only by default). */

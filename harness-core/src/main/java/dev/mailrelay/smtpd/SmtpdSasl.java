@@ -32,8 +32,23 @@ final class SmtpdSasl {
         this.session = session;
     }
 
+    /**
+     * Postfix's smtpd_sasl_is_active(): SASL is on, and, under smtpd_tls_auth_only (implied by
+     * smtpd_tls_security_level = encrypt), TLS is active.
+     */
     boolean enabled() {
-        return session.settings.sasl != null;
+        return session.settings.sasl != null && (session.tlsActive() || !session.settings.tls.authOnly());
+    }
+
+    /**
+     * After the TLS handshake Postfix deactivates SASL and activates it anew with
+     * smtpd_sasl_tls_security_options: a login made before STARTTLS is forgotten.
+     */
+    void tlsStarted() {
+        server = null;
+        method = null;
+        username = null;
+        mailAuthParameter = null;
     }
 
     String method() {
@@ -79,8 +94,10 @@ final class SmtpdSasl {
     private SaslServer server() {
         if (server == null) {
             SmtpdSettings s = session.settings;
+            boolean tls = session.tlsActive();
             server = s.sasl.newServer(new SaslServerRequest(s.params.get("smtpd_sasl_service"), s.myhostname,
-                    s.params.get("smtpd_sasl_local_domain"), s.params.get("smtpd_sasl_security_options"), false,
+                    s.params.get("smtpd_sasl_local_domain"),
+                    s.params.get(tls ? "smtpd_sasl_tls_security_options" : "smtpd_sasl_security_options"), tls,
                     session.clientAddress().getHostAddress()));
         }
         return server;

@@ -4,6 +4,7 @@ import dev.mailrelay.capture.CapturedMessage;
 import dev.mailrelay.capture.CapturedSession;
 import dev.mailrelay.cleanup.QueueIds;
 import dev.mailrelay.tables.AddressLookup;
+import dev.mailrelay.tls.TlsDetails;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -17,6 +18,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import javax.net.ssl.SSLSocket;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,6 +40,7 @@ final class SmtpdSession implements Runnable, Restrictions.State {
     private static final Map<String, Command> COMMANDS = Map.ofEntries(
             Map.entry("HELO", SmtpdSession::helo),
             Map.entry("EHLO", SmtpdSession::ehlo),
+            Map.entry("STARTTLS", SmtpdSession::starttls),
             Map.entry("AUTH", SmtpdSasl::auth),
             Map.entry("MAIL", SmtpdSession::mail),
             Map.entry("RCPT", SmtpdSession::rcpt),
@@ -50,6 +53,8 @@ final class SmtpdSession implements Runnable, Restrictions.State {
             Map.entry("QUIT", SmtpdSession::quit));
     /** Commands that count toward smtpd_junk_command_limit. */
     private static final List<String> JUNK = List.of("NOOP", "VRFY", "ETRN", "RSET");
+    /** Commands allowed before STARTTLS when TLS is required (smtpd.c's SMTPD_CMD_FLAG_PRE_TLS). */
+    private static final List<String> PRE_TLS = List.of("HELO", "EHLO", "STARTTLS", "NOOP", "QUIT");
     /**
      * smtpd_forbidden_commands' default, {@code CONNECT GET POST regexp:{{/^[^A-Z]/ Bogus}}}: HTTP and
      * proxy requests, and lines that do not start with a letter, end the session.
@@ -57,11 +62,16 @@ final class SmtpdSession implements Runnable, Restrictions.State {
     private static final List<String> FORBIDDEN = List.of("CONNECT", "GET", "POST");
 
     final SmtpdSettings settings;
-    private final Socket socket;
+    /** The client connection: the TCP socket, or the TLS socket layered over it after the handshake. */
+    private Socket socket;
     private final long id;
     private final InetAddress clientAddress;
     private final String clientName;
-    final SmtpdStream stream;
+    SmtpdStream stream;
+    /** The TLS session, or {@code null} before STARTTLS (or the wrapper-mode handshake). */
+    private TlsDetails tls;
+    /** Whether the client's certificate is trusted by smtpd_tls_CAfile (for the Received header). */
+    private boolean clientCertificateTrusted;
     private final Instant start = Instant.now();
     private final List<CapturedSession.Exchange> transcript = new ArrayList<>();
     private final Map<String, int[]> counters = new LinkedHashMap<>();
@@ -100,6 +110,9 @@ final class SmtpdSession implements Runnable, Restrictions.State {
         log.info("{}/smtpd[{}]: connect from {}", settings.instance, id, clientNameAddress());
         try {
             socket.setSoTimeout((int) Math.min(Integer.MAX_VALUE, settings.timeout.toMillis()));
+            if (settings.tls.wrapperMode()) {
+                startTls();
+            }
             reply("220 " + settings.banner);
             endExchange(null);
             commandLoop();
@@ -174,6 +187,10 @@ final class SmtpdSession implements Runnable, Restrictions.State {
                     // Postfix 3.7 answers 500, not RFC 5321's 502 (also for HELP, which it lacks).
                     reply("500 5.5.2 Error: command not recognized");
                     errorCount++;
+                } else if (settings.tls.required() && tls == null && !PRE_TLS.contains(verb)) {
+                    count(verb.toLowerCase(Locale.ROOT), false);
+                    reply("530 5.7.0 Must issue a STARTTLS command first");
+                    errorCount++;
                 } else {
                     if (JUNK.contains(verb) && junkCommands++ > settings.junkCommandLimit) {
                         errorCount++;
@@ -238,8 +255,8 @@ final class SmtpdSession implements Runnable, Restrictions.State {
 
     private void publish(Instant end) {
         settings.capture.record(new CapturedSession(id, settings.instance, settings.service,
-                clientAddress.getHostAddress(), socket.getPort(), helo, sasl.method(), sasl.username(), null,
-                transcript, start, end));
+                clientAddress.getHostAddress(), socket.getPort(), helo, sasl.method(), sasl.username(),
+                tls == null ? null : tls.toTlsInfo(), transcript, start, end));
     }
 
     private String lastCommand() {
@@ -321,6 +338,10 @@ final class SmtpdSession implements Runnable, Restrictions.State {
         return id;
     }
 
+    boolean tlsActive() {
+        return tls != null;
+    }
+
     boolean inTransaction() {
         return sender != null;
     }
@@ -359,6 +380,9 @@ final class SmtpdSession implements Runnable, Restrictions.State {
             addKeyword(lines, "VRFY", "VRFY");
         }
         addKeyword(lines, "ETRN", "ETRN");
+        if (settings.tls.offered() && tls == null) {
+            addKeyword(lines, "STARTTLS", "STARTTLS");
+        }
         List<String> mechanisms = sasl.offeredMechanisms();
         if (!mechanisms.isEmpty()) {
             addKeyword(lines, "AUTH", "AUTH " + String.join(" ", mechanisms));
@@ -698,7 +722,8 @@ final class SmtpdSession implements Runnable, Restrictions.State {
     private void queue(byte[] body, String bytesNote) throws IOException {
         Instant arrival = Instant.now();
         String protocol = protocol();
-        String received = ReceivedHeader.format(settings, helo, clientName, clientAddress, null,
+        String received = ReceivedHeader.format(settings, helo, clientName, clientAddress,
+                tls != null && settings.tls.receivedHeader() ? tls : null, clientCertificateTrusted,
                 settings.saslAuthenticatedHeader ? sasl.username() : null, protocol, queueId,
                 recipients.size() == 1 ? recipients.get(0) : null, arrival);
         byte[] header = received.getBytes(StandardCharsets.UTF_8);
@@ -707,18 +732,18 @@ final class SmtpdSession implements Runnable, Restrictions.State {
         System.arraycopy(body, 0, content, header.length, body.length);
         settings.cleanup.enqueue(new CapturedMessage(queueId, settings.instance, sender, recipients, clientName,
                 clientAddress.getHostAddress(), helo, protocol, sasl.method(), sasl.username(),
-                sasl.mailAuthParameter(), null, received, arrival, content));
+                sasl.mailAuthParameter(), tls == null ? null : tls.toTlsInfo(), received, arrival, content));
         reply("250 2.0.0 Ok: " + bytesNote + "queued as " + queueId);
         resetTransaction();
     }
 
-    /** The Received header's "with" protocol: SMTP, ESMTP, with S for TLS and A for AUTH; UTF8 variants. */
+    /**
+     * The Received header's "with" protocol: SMTP, ESMTP, with S for TLS and A for AUTH (RFC 3848,
+     * which Postfix applies to ESMTP only); UTF8SMTP variants.
+     */
     private String protocol() {
         String base = smtputf8Requested ? "UTF8SMTP" : esmtp ? "ESMTP" : "SMTP";
-        if (sasl.username() != null) {
-            return esmtp || smtputf8Requested ? base + "A" : base;
-        }
-        return base;
+        return base + (esmtp && tls != null ? "S" : "") + (esmtp && sasl.username() != null ? "A" : "");
     }
 
     private boolean rset(String arg) throws IOException {
@@ -769,6 +794,58 @@ final class SmtpdSession implements Runnable, Restrictions.State {
         // Postfix 3.7 sends this reply without an enhanced status code.
         reply("459 <" + arg + ">: service unavailable");
         return false;
+    }
+
+    /**
+     * STARTTLS as smtpd.c's starttls_cmd() answers it. After "220 2.0.0 Ready to start TLS" any
+     * plaintext the client pipelined behind STARTTLS is discarded (Postfix's vstream_fpurge(), the
+     * CVE-2011-0411 fix) rather than read as commands of the TLS session, and the session starts over:
+     * no HELO, no transaction, no SASL login, AUTH offered anew with smtpd_sasl_tls_security_options.
+     */
+    private boolean starttls(String arg) throws IOException {
+        if (arg != null) {
+            reply("501 5.5.4 Syntax: STARTTLS");
+            return false;
+        }
+        if (tls != null) {
+            reply("554 5.5.1 Error: TLS already active");
+            return false;
+        }
+        if (!settings.tls.offered() || settings.discardEhloKeywords.contains("starttls")) {
+            reply("502 5.5.1 Error: command not implemented");
+            return false;
+        }
+        reply("220 2.0.0 Ready to start TLS");
+        stream.flush();
+        helo = null;
+        esmtp = false;
+        resetTransaction();
+        startTls();
+        return true;
+    }
+
+    /**
+     * The server handshake (STARTTLS or wrapper mode); a failure ends the session, as the conversation
+     * is then in an unknown state. A new stream over the TLS socket drops buffered plaintext.
+     */
+    private void startTls() throws IOException {
+        SSLSocket ssl;
+        try {
+            ssl = settings.tls.handshake(socket);
+        } catch (IOException e) {
+            log.info("{}/smtpd[{}]: SSL_accept error from {}: {}", settings.instance, id, clientNameAddress(),
+                    e.getMessage());
+            throw e;
+        }
+        socket = ssl;
+        stream = new SmtpdStream(ssl.getInputStream(), ssl.getOutputStream());
+        tls = settings.tls.details(ssl);
+        String trust = !tls.peerCertificatePresented() ? "Anonymous"
+                : settings.tls.clientCertificateTrusted(ssl) ? "Trusted" : "Untrusted";
+        clientCertificateTrusted = trust.equals("Trusted");
+        log.info("{}/smtpd[{}]: {} TLS connection established from {}: {}", settings.instance, id, trust,
+                clientNameAddress(), tls.summary());
+        sasl.tlsStarted();
     }
 
     private boolean quit(String arg) throws IOException {

@@ -7,6 +7,7 @@ import dev.mailrelay.tables.DomainList;
 import dev.mailrelay.tables.LookupTable;
 import dev.mailrelay.tables.NetworkList;
 import dev.mailrelay.tables.Tables;
+import dev.mailrelay.tls.SmtpdTls;
 import dev.mailrelay.xsasl.SaslServerImpl;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -51,6 +52,7 @@ final class SmtpdSettings {
     final boolean saslAuthenticatedHeader;
     final boolean brokenSaslAuthClients;
     final int saslResponseLimit;
+    final SmtpdTls tls;
     final Cleanup cleanup;
     final Capture capture;
 
@@ -97,6 +99,7 @@ final class SmtpdSettings {
             throw params.error("smtpd_sasl_response_limit", "invalid smtpd_sasl_response_limit parameter value "
                     + saslResponseLimit + " < 12288");
         }
+        this.tls = SmtpdTls.from(params, baseDirectory);
         this.cleanup = cleanup;
         this.capture = capture;
     }

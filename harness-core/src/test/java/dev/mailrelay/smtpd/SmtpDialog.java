@@ -10,6 +10,8 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.SSLSocketFactory;
 
 /**
  * A raw SMTP client for replaying reference dialogs: sends a line (CRLF added) and reads the reply
@@ -17,9 +19,9 @@ import java.util.List;
  */
 final class SmtpDialog implements AutoCloseable {
 
-    private final Socket socket = new Socket();
-    private final InputStream in;
-    private final OutputStream out;
+    private Socket socket = new Socket();
+    private InputStream in;
+    private OutputStream out;
     /** The 220 greeting, read on connect. */
     final List<String> greeting;
 
@@ -36,12 +38,35 @@ final class SmtpDialog implements AutoCloseable {
 
     /** Connects from 127.0.0.1; the greeting is in {@link #greeting}. */
     static SmtpDialog open(int port) throws IOException {
-        return new SmtpDialog(port, null);
+        return new SmtpDialog(port, (String) null);
     }
 
     /** Connects from {@code localAddress} (127.0.0.2 is outside the default mynetworks). */
     static SmtpDialog openFrom(int port, String localAddress) throws IOException {
         return new SmtpDialog(port, localAddress);
+    }
+
+    /** Connects with TLS from the start (wrapper mode), trusting what {@code factory} trusts. */
+    static SmtpDialog openTls(int port, SSLSocketFactory factory) throws IOException {
+        return new SmtpDialog(port, factory);
+    }
+
+    private SmtpDialog(int port, SSLSocketFactory factory) throws IOException {
+        socket.connect(new InetSocketAddress("127.0.0.1", port), 5000);
+        socket.setSoTimeout(10_000);
+        startTls(factory);
+        greeting = reply();
+    }
+
+    /** Runs the client handshake over the connection (after "220 2.0.0 Ready to start TLS"). */
+    SSLSocket startTls(SSLSocketFactory factory) throws IOException {
+        SSLSocket ssl = (SSLSocket) factory.createSocket(socket, "localhost", socket.getPort(), true);
+        ssl.setUseClientMode(true);
+        ssl.startHandshake();
+        socket = ssl;
+        in = new BufferedInputStream(ssl.getInputStream());
+        out = ssl.getOutputStream();
+        return ssl;
     }
 
     /** Sends one command line and returns its reply lines. */
