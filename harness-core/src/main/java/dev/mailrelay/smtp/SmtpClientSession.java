@@ -36,9 +36,9 @@ final class SmtpClientSession implements Closeable {
     }
 
     final Endpoint endpoint;
-    private final Socket socket;
-    private final InputStream in;
-    private final OutputStream out;
+    private Socket socket;
+    private InputStream in;
+    private OutputStream out;
     /** EHLO keywords (upper case) with their parameters. */
     private final Map<String, String> features = new LinkedHashMap<>();
     private String stage = "receiving the initial server greeting";
@@ -72,6 +72,30 @@ final class SmtpClientSession implements Closeable {
             closeQuietly(socket);
             throw new SmtpClientException("connect to " + endpoint + ": Connection refused");
         }
+    }
+
+    /** The connection, for a TLS handshake over it. */
+    Socket socket() {
+        return socket;
+    }
+
+    /**
+     * Continues over a TLS socket. Whatever the server sent in plaintext after its STARTTLS reply
+     * is dropped, and all EHLO features and SASL state are forgotten, as Postfix's client does.
+     */
+    void upgrade(Socket tlsSocket, TlsInfo info) throws IOException {
+        this.socket = tlsSocket;
+        this.in = new BufferedInputStream(tlsSocket.getInputStream());
+        this.out = new BufferedOutputStream(tlsSocket.getOutputStream());
+        this.features.clear();
+        this.saslMethod = null;
+        this.saslUsername = null;
+        this.tls = info;
+    }
+
+    /** The EHLO keywords, for the STARTTLS decision. */
+    java.util.Set<String> featureKeywords() {
+        return features.keySet();
     }
 
     /** {@code host[addr]} for messages. */

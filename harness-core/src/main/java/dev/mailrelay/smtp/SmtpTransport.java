@@ -14,6 +14,10 @@ import dev.mailrelay.tables.AddressLookup;
 import dev.mailrelay.tables.DomainList;
 import dev.mailrelay.tables.LookupTable;
 import dev.mailrelay.tables.Tables;
+import dev.mailrelay.tls.SmtpTlsClient;
+import dev.mailrelay.tls.SmtpTlsException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import dev.mailrelay.xsasl.ClientCredentials;
 import dev.mailrelay.xsasl.MechanismFilter;
 import dev.mailrelay.xsasl.SaslClient;
@@ -35,7 +39,8 @@ import java.util.stream.Collectors;
  * The SMTP client, Postfix's smtp(8): for a group of recipients it resolves the next hop through the
  * virtual network, tries each host in turn, authenticates with {@code smtp_sasl_password_maps}
  * credentials using the mechanism Cyrus' client would choose, applies {@code smtp_generic_maps} to
- * the envelope and the address headers, and reports each recipient's fate with Postfix's texts.
+ * the envelope and the address headers, speaks TLS as {@code smtp_tls_security_level} demands,
+ * and reports each recipient's fate with Postfix's texts.
  * Idle connections are kept for {@code smtp_connection_cache_time_limit} and reused for the same
  * next hop unless sender-dependent authentication is on.
  *
@@ -46,6 +51,8 @@ import java.util.stream.Collectors;
  */
 public final class SmtpTransport implements Transport, AutoCloseable {
 
+    private static final Logger log = LoggerFactory.getLogger("dev.mailrelay.smtp");
+
     private final Parameters params;
     private final VirtualNetwork network;
     private final String heloName;
@@ -54,6 +61,8 @@ public final class SmtpTransport implements Transport, AutoCloseable {
     private final boolean saslEnabled;
     private final SaslPasswords passwords;
     private final String saslSecurityOptions;
+    private final String saslTlsSecurityOptions;
+    private final SmtpTlsClient tls;
     private final MechanismFilter mechanismFilter;
     private final boolean senderDependent;
     private final boolean softBounce;
@@ -86,6 +95,8 @@ public final class SmtpTransport implements Transport, AutoCloseable {
         this.passwords = new SaslPasswords(Tables.openList(params.get("smtp_sasl_password_maps"), baseDirectory),
                 senderDependent, recipientDelimiter, localDomains::matches);
         this.saslSecurityOptions = params.get("smtp_sasl_security_options");
+        this.saslTlsSecurityOptions = params.get("smtp_sasl_tls_security_options");
+        this.tls = SmtpTlsClient.from(params, baseDirectory);
         this.mechanismFilter = MechanismFilter.parse(params.get("smtp_sasl_mechanism_filter"),
                 "smtp_sasl_mechanism_filter");
         this.softBounce = params.bool("smtp_sasl_auth_soft_bounce");
@@ -171,19 +182,55 @@ public final class SmtpTransport implements Transport, AutoCloseable {
             }
             cached.session.close();
         }
+        SmtpTlsClient.Peer peer = new SmtpTlsClient.Peer(hop.host(), endpoint.name(),
+                endpoint.address().getHostAddress(), endpoint.nominalPort());
         SmtpClientSession session = SmtpClientSession.connect(endpoint, connectTimeout, readTimeout);
-        SmtpReply greeting = session.greeting();
-        if (!greeting.positive()) {
-            // smtp_skip_5xx_greeting: a 5xx greeting means "try the next host", like a 4xx.
-            throw new Refusal("host " + session.namaddr() + " refused to talk to me: " + greeting,
-                    Status.DEFERRED, "4" + greeting.dsn().substring(1), false);
+        try {
+            if (tls.wrapperMode()) {
+                startTls(session, peer);
+            }
+            SmtpReply greeting = session.greeting();
+            if (!greeting.positive()) {
+                // smtp_skip_5xx_greeting: a 5xx greeting means "try the next host", like a 4xx.
+                throw new Refusal("host " + session.namaddr() + " refused to talk to me: " + greeting,
+                        Status.DEFERRED, "4" + greeting.dsn().substring(1), false);
+            }
+            ehlo(session);
+            if (!tls.wrapperMode() && tls.startTlsAfterEhlo(session.featureKeywords(), peer)) {
+                SmtpReply reply = session.command("STARTTLS", "sending STARTTLS");
+                if (reply.positive()) {
+                    startTls(session, peer);
+                    ehlo(session);
+                } else {
+                    tls.starttlsRefused(reply.toString(), peer);
+                }
+            }
+            return session;
+        } catch (SmtpTlsException e) {
+            session.close();
+            throw new Refusal(e.reason(), Status.DEFERRED, "4" + e.dsn().substring(1), false);
+        } catch (Refusal | SmtpClientSession.SmtpClientException e) {
+            session.close();
+            throw e;
         }
+    }
+
+    private void ehlo(SmtpClientSession session) throws SmtpClientSession.SmtpClientException, Refusal {
         SmtpReply ehlo = session.ehlo(heloName);
         if (!ehlo.positive()) {
             throw new Refusal("host " + session.namaddr() + " refused to talk to me: " + ehlo, Status.DEFERRED,
                     "4" + ehlo.dsn().substring(1), false);
         }
-        return session;
+    }
+
+    private void startTls(SmtpClientSession session, SmtpTlsClient.Peer peer) throws SmtpTlsException {
+        SmtpTlsClient.Session s = tls.handshake(session.socket(), peer);
+        try {
+            session.upgrade(s.socket(), s.tlsInfo());
+        } catch (java.io.IOException e) {
+            throw new SmtpTlsException("4.7.5", "Cannot start TLS: handshake failure", e.getMessage(), false);
+        }
+        log.info("{}/smtp: {}", params.instanceName(), s.logLine(peer));
     }
 
     private void release(NextHop hop, SmtpClientSession session) {
@@ -222,7 +269,9 @@ public final class SmtpTransport implements Transport, AutoCloseable {
                 .collect(Collectors.joining(" "));
         ClientCredentials credentials = ClientCredentials.password(creds.get().username(), creds.get().password());
         try {
-            SaslClient client = new SaslClient(credentials, saslSecurityOptions, "smtp", session.endpoint.name());
+            // Once TLS is up, smtp_sasl_tls_security_options replace smtp_sasl_security_options.
+            SaslClient client = new SaslClient(credentials, session.tls != null ? saslTlsSecurityOptions
+                    : saslSecurityOptions, "smtp", session.endpoint.name());
             SaslClient.Start start;
             try {
                 start = client.first(filtered);

@@ -383,4 +383,45 @@ class RelayTest {
             assertThat(bounce.recipients()).containsExactly("me@box.local");
         }
     }
+
+    @Test
+    void sohoClientWithTlsEncryptAndSasl() throws Exception {
+        // SOHO_README: smtp_tls_security_level = encrypt with SASL, to a server that offers AUTH only after TLS.
+        try (Harness h = Harness.start(List.of(
+                isp("inline:{ alice@isp.example=wonderland }", "smtpd_tls_security_level = may\nsmtpd_tls_auth_only = yes"),
+                relay("""
+                        relayhost = [mail.isp.example]:submission
+                        smtp_tls_security_level = encrypt
+                        smtp_sasl_auth_enable = yes
+                        smtp_sasl_tls_security_options = noanonymous
+                        smtp_sasl_password_maps = inline:{ [mail.isp.example]:submission=alice@isp.example:wonderland }
+                        """)), true)) {
+            send(h.instance("relay"), "me@box.local", "friend@elsewhere.example", "over tls");
+            CapturedMessage got = h.instance("isp").capture().awaitMessage(m -> "over tls".equals(m.subject()), WAIT);
+            assertThat(got.tls()).isNotNull();
+            assertThat(got.protocol()).isEqualTo("ESMTPSA");
+            // smtp_sasl_tls_security_options = noanonymous: after TLS, plaintext mechanisms are fine,
+            // but Cyrus' client still prefers the strongest.
+            assertThat(got.saslMethod()).isEqualTo("SCRAM-SHA-512");
+            DeliveryAttempt d = h.instance("relay").capture().awaitDelivery(a -> a.status() == Status.SENT, WAIT);
+            assertThat(d.tls()).isNotNull();
+            assertThat(d.tls().protocol()).startsWith("TLSv1.");
+        }
+    }
+
+    @Test
+    void encryptDefersWhenTheServerOffersNoTls() throws Exception {
+        try (Harness h = Harness.start(List.of(
+                isp("inline:{ alice@isp.example=wonderland }", ""),
+                relay("""
+                        relayhost = [mail.isp.example]:submission
+                        smtp_tls_security_level = encrypt
+                        """)), true)) {
+            send(h.instance("relay"), "me@box.local", "friend@elsewhere.example", "no tls");
+            DeliveryAttempt d = h.instance("relay").capture().awaitDeliveries(1, WAIT).get(0);
+            assertThat(d.status()).isEqualTo(Status.DEFERRED);
+            assertThat(d.dsn()).isEqualTo("4.7.4");
+            assertThat(d.reply()).isEqualTo("TLS is required, but was not offered by host mail.isp.example[127.0.0.1]");
+        }
+    }
 }
