@@ -21,6 +21,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import dev.mailrelay.tls.HarnessCa;
 import java.util.function.Predicate;
 
 /**
@@ -122,23 +123,15 @@ public final class RelayInstance {
     }
 
     /**
-     * The certificate a client of this instance should trust: the first one in
-     * {@code smtpd_tls_CAfile} when that is set (relative to the instance directory), else empty.
+     * The CA a client of this instance should trust: the harness CA when smtpd serves the harness's
+     * own certificate (no {@code smtpd_tls_cert_file} or {@code smtpd_tls_chain_files}), else empty —
+     * whoever configured the certificate files knows their issuer. For Jakarta Mail,
+     * {@code HarnessCa.socketFactory()} is the ready-made socket factory.
      */
     public Optional<X509Certificate> caCertificate() {
-        String file = core.parameters().get("smtpd_tls_CAfile");
-        if (file.isEmpty()) {
-            return Optional.empty();
-        }
-        Path path = directory.resolve(file);
-        try (InputStream in = Files.newInputStream(path)) {
-            return Optional.of((X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in));
-        } catch (IOException e) {
-            throw new UncheckedIOException("instance " + name() + ": cannot read smtpd_tls_CAfile " + path, e);
-        } catch (CertificateException e) {
-            throw new IllegalStateException("instance " + name() + ": smtpd_tls_CAfile " + path
-                    + " holds no X.509 certificate: " + e.getMessage(), e);
-        }
+        boolean ownCertificate = core.parameters().get("smtpd_tls_cert_file").isEmpty()
+                && core.parameters().get("smtpd_tls_chain_files").isEmpty();
+        return ownCertificate ? Optional.of(HarnessCa.certificate()) : Optional.empty();
     }
 
     /** The messages accepted so far, in arrival order. */

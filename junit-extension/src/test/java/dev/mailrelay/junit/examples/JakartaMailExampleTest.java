@@ -12,8 +12,8 @@ import jakarta.mail.Transport;
 import jakarta.mail.internet.InternetAddress;
 import jakarta.mail.internet.MimeMessage;
 import java.util.Properties;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
+import dev.mailrelay.tls.HarnessCa;
 
 /**
  * An application's Jakarta Mail code submitting with AUTH through the default topology: the
@@ -32,6 +32,10 @@ class JakartaMailExampleTest {
         props.put("mail.smtp.starttls.enable", String.valueOf(startTls));
         props.put("mail.smtp.starttls.required", String.valueOf(startTls));
         props.put("mail.smtp.timeout", "10000");
+        if (startTls) {
+            props.put("mail.smtp.ssl.socketFactory", HarnessCa.socketFactory());
+            props.put("mail.smtp.ssl.checkserveridentity", "true");
+        }
         Session session = Session.getInstance(props);
         MimeMessage message = new MimeMessage(session);
         message.setFrom(new InternetAddress("shop@example.com"));
@@ -65,15 +69,10 @@ class JakartaMailExampleTest {
     }
 
     @Test
-    @Disabled("needs TLS (issue 3)")
     void startTlsToTheIsp(@Instance("isp") RelayInstance isp) throws Exception {
-        // Trust the harness CA: RelayInstance.caCertificate() (the harness CA once TLS lands).
-        System.setProperty("mail.smtp.ssl.trust", "*");
-        try {
-            sendWelcome(isp.host(), isp.port("submission"), isp.username(), isp.password(), true);
-        } finally {
-            System.clearProperty("mail.smtp.ssl.trust");
-        }
+        // The application trusts the harness CA (isp.caCertificate(), or HarnessCa.socketFactory()).
+        org.assertj.core.api.Assertions.assertThat(isp.caCertificate()).contains(HarnessCa.certificate());
+        sendWelcome(isp.host(), isp.port("submission"), isp.username(), isp.password(), true);
         assertThat(isp).receivedMessage().wasEncrypted().hasProtocol("ESMTPSA").wasAuthenticatedAs(isp.username());
     }
 }
