@@ -93,4 +93,79 @@ class GreenMailUpstreamTest {
             assertThat(greenMail.getReceivedMessages()).isEmpty();
         }
     }
+
+    @Test
+    void mechanismFilterAndGenericMapsTowardsGreenMail() throws Exception {
+        try (Harness h = Harness.start(List.of(InstanceConfig.named("relay").mainCf("""
+                myhostname = host.localdomain.local
+                mydomain = localdomain.local
+                myorigin = $mydomain
+                relayhost = [127.0.0.1]:%d
+                smtp_sasl_auth_enable = yes
+                smtp_sasl_security_options = noanonymous
+                smtp_sasl_mechanism_filter = login
+                smtp_sasl_password_maps = inline:{ [127.0.0.1]:%d=alice:secret }
+                smtp_generic_maps = inline:{ her@localdomain.local=alice@gm.example }
+                """.formatted(port, port)).masterCf("smtp inet n - n - - smtpd")), true)) {
+            Properties props = new Properties();
+            props.put("mail.smtp.host", "127.0.0.1");
+            props.put("mail.smtp.port", String.valueOf(h.instance("relay").port("smtp")));
+            MimeMessage m = new MimeMessage(Session.getInstance(props));
+            m.setFrom(new InternetAddress("her@localdomain.local"));
+            m.setRecipient(Message.RecipientType.TO, new InternetAddress("alice@gm.example"));
+            m.setSubject("generic");
+            m.setText("hi\n");
+            Transport.send(m);
+            DeliveryAttempt d = h.instance("relay").capture().awaitDeliveries(1, Duration.ofSeconds(20)).get(0);
+            assertThat(d.status()).as(d.reply()).isEqualTo(DeliveryAttempt.Status.SENT);
+            assertThat(d.saslMethod()).isEqualTo("LOGIN");
+            assertThat(d.sender()).isEqualTo("alice@gm.example");
+            assertThat(greenMail.waitForIncomingEmail(10_000, 1)).isTrue();
+            assertThat(greenMail.getReceivedMessages()[0].getFrom()[0].toString()).isEqualTo("alice@gm.example");
+        }
+    }
+
+    @Test
+    void perSenderAccountsAndRelayhostsTowardsTwoGreenMails() throws Exception {
+        GreenMail second = new GreenMail(new ServerSetup(0, "127.0.0.1", ServerSetup.PROTOCOL_SMTP).dynamicPort());
+        second.start();
+        try {
+            second.setUser("bob@gm2.example", "bob", "builder");
+            int port2 = second.getSmtp().getPort();
+            try (Harness h = Harness.start(List.of(InstanceConfig.named("relay").mainCf("""
+                    myhostname = relay.box.local
+                    smtp_sender_dependent_authentication = yes
+                    sender_dependent_relayhost_maps = inline:{ user1@example.com=[127.0.0.1]:%d, user2@example.net=[127.0.0.1]:%d }
+                    smtp_sasl_auth_enable = yes
+                    smtp_sasl_security_options = noanonymous
+                    smtp_sasl_password_maps = inline:{ user1@example.com=alice:secret, user2@example.net=bob:builder }
+                    relayhost = [127.0.0.1]:%d
+                    """.formatted(port, port2, port)).masterCf("smtp inet n - n - - smtpd")), true)) {
+                int relayPort = h.instance("relay").port("smtp");
+                sendAs(relayPort, "user1@example.com", "alice@gm.example", "from user1");
+                sendAs(relayPort, "user2@example.net", "bob@gm2.example", "from user2");
+                List<DeliveryAttempt> d = h.instance("relay").capture().awaitDeliveries(2, Duration.ofSeconds(20));
+                assertThat(d).allSatisfy(a -> assertThat(a.status()).as(a.reply()).isEqualTo(DeliveryAttempt.Status.SENT));
+                assertThat(d).extracting(DeliveryAttempt::saslUsername).containsExactlyInAnyOrder("alice", "bob");
+                assertThat(greenMail.waitForIncomingEmail(10_000, 1)).isTrue();
+                assertThat(second.waitForIncomingEmail(10_000, 1)).isTrue();
+                assertThat(greenMail.getReceivedMessages()[0].getSubject()).isEqualTo("from user1");
+                assertThat(second.getReceivedMessages()[0].getSubject()).isEqualTo("from user2");
+            }
+        } finally {
+            second.stop();
+        }
+    }
+
+    private static void sendAs(int relayPort, String from, String to, String subject) throws Exception {
+        Properties props = new Properties();
+        props.put("mail.smtp.host", "127.0.0.1");
+        props.put("mail.smtp.port", String.valueOf(relayPort));
+        MimeMessage m = new MimeMessage(Session.getInstance(props));
+        m.setFrom(new InternetAddress(from));
+        m.setRecipient(Message.RecipientType.TO, new InternetAddress(to));
+        m.setSubject(subject);
+        m.setText("hi\n");
+        Transport.send(m);
+    }
 }
