@@ -77,7 +77,8 @@ public final class ApiModel {
     public record MessageInfo(String id, String instance, String from, List<String> to, String subject,
                               String saslMethod, String saslUsername, String tlsProtocol, String protocol,
                               Instant received, int size) {
-        static MessageInfo of(CapturedMessage m) {
+        /** The summary of a captured message. */
+        public static MessageInfo of(CapturedMessage m) {
             return new MessageInfo(m.queueId(), m.instance(), m.sender(), m.recipients(), subjectOf(m),
                     m.saslMethod(), m.saslUsername(), m.tls() == null ? null : m.tls().protocol(), m.protocol(),
                     m.arrivalTime(), m.content().length);
@@ -110,7 +111,8 @@ public final class ApiModel {
     public record DeliveryInfo(String queueId, String instance, String from, List<String> to, String transport,
                                String nextHop, String relay, String saslMethod, String saslUsername, Tls tls,
                                String status, String dsn, String reply, Duration delay, Instant time) {
-        static DeliveryInfo of(DeliveryAttempt d) {
+        /** The view of a delivery attempt. */
+        public static DeliveryInfo of(DeliveryAttempt d) {
             return new DeliveryInfo(d.queueId(), d.instance(), d.sender(), d.recipients(), d.transport(),
                     d.nextHop(), d.relay(), d.saslMethod(), d.saslUsername(), Tls.of(d.tls()),
                     d.status() == null ? null : d.status().word(), d.dsn(), d.reply(), d.delay(), d.time());
