@@ -31,6 +31,7 @@ final class Configurations {
 
     static final String USERS_TABLE = "mailrelay-sasl-users";
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*");
+    private static final Pattern STARTS_ENTRY = Pattern.compile("\\s*([A-Za-z_][A-Za-z0-9_.-]*\\s*=|#)");
     private static final Pattern TLS_PARAMETER =
             Pattern.compile("(smtpd_tls_|smtp_tls_|lmtp_tls_|tls_|smtpd_use_tls|smtpd_enforce_tls|smtp_use_tls"
                     + "|smtp_enforce_tls|smtp_sasl_tls_|smtpd_sasl_tls_).*");
@@ -184,7 +185,12 @@ final class Configurations {
         Files.writeString(table, sb.toString(), StandardCharsets.UTF_8);
     }
 
-    /** POM text is indented with the XML; main.cf continuation lines are indented lines, so un-indent. */
+    /**
+     * Un-indents {@code main.cf} text written inside a POM element, where every line carries the XML's
+     * indentation and Maven has already trimmed the first line. In main.cf an indented line continues
+     * the previous one, so the base indentation is that of the least indented later line that starts
+     * a parameter ({@code name =}) or a comment; lines indented deeper stay continuation lines.
+     */
     static String stripIndent(String text) {
         List<String> lines = new ArrayList<>(text.lines().map(String::stripTrailing).toList());
         while (!lines.isEmpty() && lines.get(0).isEmpty()) {
@@ -193,11 +199,15 @@ final class Configurations {
         while (!lines.isEmpty() && lines.get(lines.size() - 1).isEmpty()) {
             lines.remove(lines.size() - 1);
         }
-        int indent = lines.stream().filter(l -> !l.isEmpty())
-                .mapToInt(l -> l.length() - l.stripLeading().length()).min().orElse(0);
-        StringBuilder sb = new StringBuilder();
-        for (String l : lines) {
-            sb.append(l.isEmpty() ? l : l.substring(indent)).append('\n');
+        if (lines.isEmpty()) {
+            return "";
+        }
+        int indent = lines.subList(1, lines.size()).stream().filter(l -> STARTS_ENTRY.matcher(l).lookingAt())
+                .mapToInt(l -> l.length() - l.stripLeading().length()).min().orElse(Integer.MAX_VALUE);
+        StringBuilder sb = new StringBuilder(lines.get(0).strip()).append('\n');
+        for (String l : lines.subList(1, lines.size())) {
+            int own = l.length() - l.stripLeading().length();
+            sb.append(indent != Integer.MAX_VALUE && own >= indent ? l.substring(indent) : l).append('\n');
         }
         return sb.toString();
     }
