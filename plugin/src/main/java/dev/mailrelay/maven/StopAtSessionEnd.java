@@ -2,8 +2,6 @@ package dev.mailrelay.maven;
 
 import java.util.ArrayList;
 import java.util.Map;
-import javax.inject.Named;
-import javax.inject.Singleton;
 import org.apache.maven.AbstractMavenLifecycleParticipant;
 import org.apache.maven.execution.MavenSession;
 import org.slf4j.Logger;
@@ -22,15 +20,17 @@ import org.slf4j.LoggerFactory;
  *   ...
  * </plugin>
  * }</pre>
+ *
+ * Registered in {@code META-INF/plexus/components.xml}; {@code META-INF/maven/extension.xml} exports the
+ * package so that Maven's lookup from the project's realm sees it.
  */
-@Named("mailrelay")
-@Singleton
 public class StopAtSessionEnd extends AbstractMavenLifecycleParticipant {
 
     private static final Logger log = LoggerFactory.getLogger(StopAtSessionEnd.class);
 
     @Override
     public void afterProjectsRead(MavenSession session) {
+        log.debug("mailrelay: servers left running at the end of the build will be stopped");
         Registry.participantActive(session);
     }
 
