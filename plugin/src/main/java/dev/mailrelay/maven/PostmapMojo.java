@@ -20,7 +20,7 @@ import org.apache.maven.plugins.annotations.Parameter;
  * An address key ({@code user@domain}) is searched in Postfix's order (user+ext@domain, user@domain,
  * user+ext and user for local domains, @domain) unless {@code -Dexact=true}. Relative table paths
  * resolve against the project directory, or against the instance's directory with
- * {@code -Dmailrelay.instance=NAME} (whose {@code recipient_delimiter} and {@code mydestination} then
+ * {@code -Dinstance=NAME} (whose {@code recipient_delimiter} and {@code mydestination} then
  * apply).
  *
  * <pre>{@code
@@ -44,7 +44,7 @@ public class PostmapMojo extends AbstractMailRelayMojo {
     protected boolean exact;
 
     /** Resolve paths and take parameters from this configured instance. */
-    @Parameter(property = "mailrelay.instance")
+    @Parameter(property = "instance")
     protected String instance;
 
     /** Fail the build when the key is not found (postmap -q exits 1). */
