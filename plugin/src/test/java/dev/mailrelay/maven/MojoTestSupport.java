@@ -9,7 +9,11 @@ import org.apache.maven.model.Build;
 import org.apache.maven.project.MavenProject;
 import org.eclipse.aether.DefaultRepositorySystemSession;
 
-/** A mocked build session (its shared data real) and a project, as Maven would hand them to a mojo. */
+/**
+ * A mocked build session (its shared data real) and a project, as Maven would hand them to a mojo.
+ * Mockito runs with its subclass mock maker (src/test/resources/mockito-extensions): the inline one
+ * needs to attach an agent, which fails on JDK 25.
+ */
 final class MojoTestSupport {
 
     private MojoTestSupport() {
