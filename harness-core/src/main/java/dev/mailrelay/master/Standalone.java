@@ -1,5 +1,6 @@
 package dev.mailrelay.master;
 
+import dev.mailrelay.api.ApiServer;
 import dev.mailrelay.capture.CapturedMessage;
 import dev.mailrelay.config.ConfigException;
 import java.io.IOException;
@@ -15,9 +16,10 @@ import java.util.stream.Stream;
 
 /**
  * The standalone runner: {@code java -jar mailrelay-standalone.jar --config DIR [--ephemeral-ports]
- * [--spool DIR]}. DIR holds a {@code main.cf} (one instance, named after DIR) or subdirectories that
- * do (one instance each). When every listener is up it prints {@code READY <instance> <service>
- * <host>:<port>} per listener and runs until SIGTERM or SIGINT. Bad configuration: a message naming
+ * [--spool DIR] [--api-port N]}. DIR holds a {@code main.cf} (one instance, named after DIR) or
+ * subdirectories that do (one instance each). When every listener is up it prints {@code READY
+ * <instance> <service> <host>:<port>} per listener, then {@code READY api http://<host>:<port>/} for the
+ * HTTP control API ({@link ApiServer}), and runs until SIGTERM or SIGINT. Bad configuration: a message naming
  * file, line and parameter, and exit status 2. {@code --demo} runs {@link Demo} instead.
  */
 public final class Standalone {
@@ -37,11 +39,23 @@ public final class Standalone {
         Path config = null;
         Path spool = null;
         boolean ephemeral = false;
+        int apiPort = 0;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--config" -> config = i + 1 < args.length ? Path.of(args[++i]) : null;
                 case "--spool" -> spool = i + 1 < args.length ? Path.of(args[++i]) : null;
                 case "--ephemeral-ports" -> ephemeral = true;
+                case "--api-port" -> {
+                    try {
+                        apiPort = i + 1 < args.length ? Integer.parseInt(args[++i]) : -1;
+                    } catch (NumberFormatException e) {
+                        apiPort = -1;
+                    }
+                    if (apiPort < 0 || apiPort > 65535) {
+                        err.println("mailrelay: --api-port needs a port number");
+                        return usage(err);
+                    }
+                }
                 case "--demo" -> {
                     return Demo.run(out);
                 }
@@ -64,11 +78,20 @@ public final class Standalone {
             err.println("mailrelay: fatal: " + e.getMessage());
             return 1;
         }
+        ApiServer api;
+        try {
+            api = startApi(harness, apiPort);
+        } catch (UncheckedIOException e) {
+            harness.close();
+            err.println("mailrelay: fatal: " + e.getMessage());
+            return 1;
+        }
         if (spool != null) {
             spoolTo(harness, spool);
         }
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            api.close();
             harness.close();
             stopped.countDown();
         }, "mailrelay-shutdown"));
@@ -77,6 +100,7 @@ public final class Standalone {
                 out.println("READY " + instance.name() + " " + l.service() + " " + l.host() + ":" + l.port());
             }
         }
+        out.println("READY api " + api.url());
         out.flush();
         try {
             stopped.await();
@@ -87,13 +111,27 @@ public final class Standalone {
     }
 
     private static int usage(PrintStream err) {
-        err.println("usage: java -jar mailrelay-standalone.jar --config DIR [--ephemeral-ports] [--spool DIR]");
+        err.println("usage: java -jar mailrelay-standalone.jar --config DIR [--ephemeral-ports] [--spool DIR]"
+                + " [--api-port N]");
         err.println("       java -jar mailrelay-standalone.jar --demo");
         return 2;
     }
 
-    /** DIR/main.cf makes one instance named after DIR; otherwise each subdirectory with a main.cf. */
-    static List<InstanceConfig> instances(Path dir) {
+    /**
+     * Serves the HTTP control API for {@code harness} on 127.0.0.1 ({@code port} 0: ephemeral), as the
+     * standalone runner and the Maven plugin do; its flush endpoint is {@link Instance#flush()}.
+     */
+    public static ApiServer startApi(Harness harness, int port) {
+        return ApiServer.start(harness, Instance::flush, port);
+    }
+
+    /**
+     * The instances of a configuration directory in the standalone layout: DIR/main.cf makes one
+     * instance named after DIR; otherwise each subdirectory with a main.cf is one.
+     *
+     * @throws ConfigException when DIR is not a directory or holds no main.cf at all
+     */
+    public static List<InstanceConfig> instances(Path dir) {
         if (!Files.isDirectory(dir)) {
             throw new ConfigException(dir.toString(), 0, null, "not a directory");
         }

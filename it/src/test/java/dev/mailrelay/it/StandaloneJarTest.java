@@ -3,6 +3,8 @@ package dev.mailrelay.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
+import dev.mailrelay.api.ApiModel;
+import dev.mailrelay.api.MailRelayClient;
 import jakarta.mail.Message;
 import jakarta.mail.MessagingException;
 import jakarta.mail.Session;
@@ -33,13 +35,15 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The standalone runner as a user starts it: {@code java -jar mailrelay-standalone.jar --config DIR
- * --ephemeral-ports --spool DIR}, in its own JVM, read through its READY lines, stopped with SIGTERM.
+ * --ephemeral-ports --spool DIR}, in its own JVM, read through its READY lines (one per listener,
+ * then {@code READY api <url>}) and its HTTP control API, stopped with SIGTERM.
  */
 class StandaloneJarTest {
 
     /** How long a fresh JVM may take to print READY or to exit. */
     private static final Duration JVM = Duration.ofSeconds(30);
     private static final Pattern READY = Pattern.compile("READY (\\S+) (\\S+) (127\\.0\\.0\\.1):(\\d+)");
+    private static final Pattern READY_API = Pattern.compile("READY api (http://127\\.0\\.0\\.1:\\d+/)");
     /** The status the JVM exits with after SIGTERM once its shutdown hooks ran: 128 + 15. */
     private static final int SIGTERM_EXIT = 143;
 
@@ -72,6 +76,9 @@ class StandaloneJarTest {
                 "--spool", spool.toString());
              WatchService watcher = FileSystems.getDefault().newWatchService()) {
             Matcher ready = ready(p.awaitStdoutLine(l -> l.startsWith("READY "), JVM));
+            Matcher apiLine = READY_API.matcher(p.awaitStdoutLine(l -> l.startsWith("READY api "), JVM));
+            assertThat(apiLine.matches()).isTrue();
+            MailRelayClient client = MailRelayClient.connect(apiLine.group(1));
             assertThat(ready.group(1)).isEqualTo("server");
             assertThat(ready.group(2)).isEqualTo("2525");
             int port = Integer.parseInt(ready.group(4));
@@ -96,6 +103,11 @@ class StandaloneJarTest {
                 assertThat(queued.find()).as("reply to DATA: %s", reply).isTrue();
                 queueId = queued.group(1);
             }
+
+            ApiModel.MessageInfo captured = client.awaitMessages("server", 1, Duration.ofSeconds(10)).get(0);
+            assertThat(captured.id()).isEqualTo(queueId);
+            assertThat(captured.saslMethod()).isEqualTo("PLAIN");
+            assertThat(captured.saslUsername()).isEqualTo("test");
 
             Path eml = awaitFile(watcher, instanceSpool, queueId + ".eml", Duration.ofSeconds(10));
             String content = Files.readString(eml);
@@ -161,10 +173,13 @@ class StandaloneJarTest {
                 """);
 
         try (ExternalProcess p = standalone("--config", dir.toString(), "--ephemeral-ports")) {
-            List<String> lines = p.awaitStdoutLines(l -> l.startsWith("READY "), 3, JVM);
+            // One line per listener, then the HTTP control API's line last (DESIGN.md's contract).
+            List<String> lines = p.awaitStdoutLines(l -> l.startsWith("READY "), 4, JVM);
+            Matcher api = READY_API.matcher(lines.get(3));
+            assertThat(api.matches()).as("last READY line: %s", lines.get(3)).isTrue();
             List<String> withoutPorts = new ArrayList<>();
             List<Integer> ports = new ArrayList<>();
-            for (String line : lines) {
+            for (String line : lines.subList(0, 3)) {
                 Matcher m = ready(line);
                 withoutPorts.add(m.group(1) + " " + m.group(2) + " " + m.group(3));
                 ports.add(Integer.parseInt(m.group(4)));
@@ -172,11 +187,16 @@ class StandaloneJarTest {
             assertThat(withoutPorts).containsExactly(
                     "alpha submission 127.0.0.1", "beta smtp 127.0.0.1", "beta 2526 127.0.0.1");
             assertThat(ports).doesNotHaveDuplicates().allMatch(port -> port > 0);
+            // The API lists the same instances and listeners.
+            List<ApiModel.InstanceInfo> instances = MailRelayClient.connect(api.group(1)).instances();
+            assertThat(instances).extracting(ApiModel.InstanceInfo::name).containsExactly("alpha", "beta");
+            assertThat(instances.get(1).listeners()).extracting(ApiModel.ListenerInfo::port)
+                    .containsExactly(ports.get(1), ports.get(2));
 
             p.terminate();
             ExternalProcess.Result r = p.awaitExit(JVM);
             assertThat(r.exitCode()).as(r.describe()).isEqualTo(SIGTERM_EXIT);
-            assertThat(r.stdout().lines().filter(l -> l.startsWith("READY "))).hasSize(3);
+            assertThat(r.stdout().lines().filter(l -> l.startsWith("READY "))).hasSize(4);
         }
     }
 

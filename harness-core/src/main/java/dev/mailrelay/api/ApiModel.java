@@ -1,0 +1,149 @@
+package dev.mailrelay.api;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import dev.mailrelay.capture.CapturedMessage;
+import dev.mailrelay.capture.DeliveryAttempt;
+import dev.mailrelay.capture.TlsInfo;
+import dev.mailrelay.master.Instance;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * The JSON documents of the HTTP control API, shared by {@link ApiServer} (which writes them) and
+ * {@link MailRelayClient} (which reads them). None carries a password: SASL logins and mechanisms
+ * only, as Postfix logs them.
+ *
+ * <pre>{@code
+ * ApiModel.MessageInfo m = client.awaitMessages("isp", 1, Duration.ofSeconds(10)).get(0);
+ * assertEquals("PLAIN", m.saslMethod());
+ * }</pre>
+ */
+public final class ApiModel {
+
+    private ApiModel() {
+    }
+
+    /** One bound smtpd listener of an instance. */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record ListenerInfo(String service, String host, int port) {
+    }
+
+    /**
+     * A running instance: {@code GET /api/instances}.
+     *
+     * @param name       the instance name
+     * @param myhostname the instance's {@code myhostname}
+     * @param hostnames  its {@code mailrelay_hostnames}
+     * @param listeners  its bound listeners in master.cf order
+     */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record InstanceInfo(String name, String myhostname, List<String> hostnames, List<ListenerInfo> listeners) {
+
+        /** The port of a listener by master.cf service name, or by the part after {@code host:}. */
+        public int port(String service) {
+            for (ListenerInfo l : listeners) {
+                if (l.service().equals(service) || l.service().endsWith(":" + service)) {
+                    return l.port();
+                }
+            }
+            throw new IllegalArgumentException("instance " + name + " has no listener " + service + "; it has " + listeners);
+        }
+    }
+
+    /** The TLS state of a session, as Postfix logs it. */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record Tls(String protocol, String cipher, boolean clientCertificatePresented) {
+        static Tls of(TlsInfo tls) {
+            return tls == null ? null : new Tls(tls.protocol(), tls.cipher(), tls.clientCertificatePresented());
+        }
+    }
+
+    /**
+     * A captured message without its content: {@code GET /api/instances/{name}/messages}.
+     *
+     * @param id           the queue ID
+     * @param from         the envelope sender, empty for the null sender
+     * @param to           the envelope recipients
+     * @param subject      the decoded Subject, or {@code null}
+     * @param saslMethod   the SASL mechanism used, or {@code null}
+     * @param saslUsername the SASL login, or {@code null}
+     * @param tlsProtocol  the TLS protocol, or {@code null} without TLS
+     * @param protocol     {@code ESMTPA} and so on, as in the Received header
+     * @param received     when the message was queued
+     * @param size         the content size in bytes
+     */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record MessageInfo(String id, String instance, String from, List<String> to, String subject,
+                              String saslMethod, String saslUsername, String tlsProtocol, String protocol,
+                              Instant received, int size) {
+        /** The summary of a captured message. */
+        public static MessageInfo of(CapturedMessage m) {
+            return new MessageInfo(m.queueId(), m.instance(), m.sender(), m.recipients(), subjectOf(m),
+                    m.saslMethod(), m.saslUsername(), m.tls() == null ? null : m.tls().protocol(), m.protocol(),
+                    m.arrivalTime(), m.content().length);
+        }
+    }
+
+    /**
+     * One captured message with everything but its bytes: {@code GET /api/instances/{name}/messages/{id}}
+     * (the bytes are at {@code .../{id}/raw}).
+     */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record MessageDetails(String id, String instance, String from, List<String> to, String subject,
+                                 String clientName, String clientAddress, String helo, String protocol,
+                                 String saslMethod, String saslUsername, String saslSender, Tls tls,
+                                 String receivedHeader, Instant received, int size) {
+        static MessageDetails of(CapturedMessage m) {
+            return new MessageDetails(m.queueId(), m.instance(), m.sender(), m.recipients(), subjectOf(m),
+                    m.clientName(), m.clientAddress(), m.helo(), m.protocol(), m.saslMethod(), m.saslUsername(),
+                    m.saslSender(), Tls.of(m.tls()), m.receivedHeader(), m.arrivalTime(), m.content().length);
+        }
+    }
+
+    /**
+     * One delivery attempt of a relay: {@code GET /api/instances/{name}/deliveries}.
+     *
+     * @param status {@code sent}, {@code deferred} or {@code bounced}
+     * @param reply  the upstream reply or the reason, as in the log line's parentheses
+     */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record DeliveryInfo(String queueId, String instance, String from, List<String> to, String transport,
+                               String nextHop, String relay, String saslMethod, String saslUsername, Tls tls,
+                               String status, String dsn, String reply, Duration delay, Instant time) {
+        /** The view of a delivery attempt. */
+        public static DeliveryInfo of(DeliveryAttempt d) {
+            return new DeliveryInfo(d.queueId(), d.instance(), d.sender(), d.recipients(), d.transport(),
+                    d.nextHop(), d.relay(), d.saslMethod(), d.saslUsername(), Tls.of(d.tls()),
+                    d.status() == null ? null : d.status().word(), d.dsn(), d.reply(), d.delay(), d.time());
+        }
+    }
+
+    /**
+     * An error: 404 for an unknown instance, message or path, 400 for a bad request, 408 for a wait
+     * that ran out ({@code description} then says what did arrive, as {@code Capture.describe()}).
+     */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record ApiError(int status, String error, String description, List<MessageInfo> messages) {
+    }
+
+    /** The answer to {@code POST /api/instances/{name}/flush}. */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record FlushResult(String instance, boolean flushed) {
+    }
+
+    static InstanceInfo instanceInfo(Instance i) {
+        List<ListenerInfo> listeners = i.listeners().stream()
+                .map(l -> new ListenerInfo(l.service(), l.host(), l.port())).toList();
+        return new InstanceInfo(i.name(), i.parameters().get("myhostname"),
+                i.parameters().list("mailrelay_hostnames"), listeners);
+    }
+
+    private static String subjectOf(CapturedMessage m) {
+        try {
+            return m.subject();
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+}

@@ -1,0 +1,62 @@
+package dev.mailrelay.maven;
+
+import dev.mailrelay.config.ConfigException;
+import dev.mailrelay.master.InstanceConfig;
+import java.io.File;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.maven.execution.MavenSession;
+import org.apache.maven.plugin.AbstractMojo;
+import org.apache.maven.plugin.MojoFailureException;
+import org.apache.maven.plugins.annotations.Parameter;
+import org.apache.maven.project.MavenProject;
+
+/** What every goal shares: the instances' configuration and where generated files go. */
+abstract class AbstractMailRelayMojo extends AbstractMojo {
+
+    /**
+     * The instances, each with {@code <name>} and any of {@code <hostnames>}, {@code <mechanisms>},
+     * {@code <users>}, {@code <tls>}, {@code <parameters>}, {@code <mainCf>}, {@code <masterCf>} or
+     * {@code <services>}, {@code <configDirectory>} (see {@link InstanceSpec}).
+     */
+    @Parameter
+    protected List<InstanceSpec> instances = new ArrayList<>();
+
+    /**
+     * A configuration directory in the standalone runner's layout: a {@code main.cf} for one instance
+     * named after the directory, or one subdirectory with a {@code main.cf} per instance.
+     */
+    @Parameter(property = "mailrelay.configDirectory")
+    protected File configDirectory;
+
+    /** Where the plugin writes generated instance directories, properties and captured mail. */
+    @Parameter(property = "mailrelay.outputDirectory", defaultValue = "${project.build.directory}/mailrelay")
+    protected File outputDirectory;
+
+    @Parameter(defaultValue = "${project}", readonly = true, required = true)
+    protected MavenProject project;
+
+    @Parameter(defaultValue = "${session}", readonly = true, required = true)
+    protected MavenSession session;
+
+    /** The configured instances as the harness takes them; every error names the element or parameter. */
+    protected List<InstanceConfig> configs() throws MojoFailureException {
+        List<InstanceConfig> configs = Configurations.build(configDirectory, instances,
+                outputDirectory.toPath().resolve("instances"));
+        // Parse everything now, so that a malformed value fails here, naming file, line and parameter.
+        for (InstanceConfig c : configs) {
+            try {
+                c.parameters();
+                c.services();
+            } catch (ConfigException e) {
+                throw new MojoFailureException("mailrelay: " + e.getMessage(), e);
+            }
+        }
+        return configs;
+    }
+
+    protected Path output() {
+        return outputDirectory.toPath();
+    }
+}

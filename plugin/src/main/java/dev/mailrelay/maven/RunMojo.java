@@ -1,0 +1,51 @@
+package dev.mailrelay.maven;
+
+import java.util.concurrent.CountDownLatch;
+import org.apache.maven.plugin.MojoExecutionException;
+import org.apache.maven.plugin.MojoFailureException;
+import org.apache.maven.plugins.annotations.Mojo;
+import org.apache.maven.plugins.annotations.Parameter;
+
+/**
+ * Runs the configured instances and the HTTP control API in the foreground until Ctrl-C (SIGINT) or
+ * SIGTERM, printing the standalone runner's {@code READY} lines once every listener answers:
+ *
+ * <pre>{@code
+ * mvn mailrelay:run
+ * [INFO] READY isp submission 127.0.0.1:40125
+ * [INFO] READY api http://127.0.0.1:40127/
+ * }</pre>
+ */
+@Mojo(name = "run", threadSafe = true)
+public class RunMojo extends AbstractMailRelayMojo {
+
+    /** Bind ephemeral ports (the default); {@code false} binds the ports master.cf names. */
+    @Parameter(property = "mailrelay.ephemeralPorts", defaultValue = "true")
+    protected boolean ephemeralPorts;
+
+    /** The HTTP control API's port on 127.0.0.1; 0 (the default) picks an ephemeral one. */
+    @Parameter(property = "mailrelay.apiPort", defaultValue = "0")
+    protected int apiPort;
+
+    @Override
+    public void execute() throws MojoExecutionException, MojoFailureException {
+        Running running = Servers.start(Registry.key(project), configs(), ephemeralPorts, apiPort, output(),
+                getLog()::info);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Thread hook = new Thread(() -> {
+            running.close();
+            stopped.countDown();
+        }, "mailrelay-run-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        running.writeProperties();
+        Servers.printReady(running, getLog()::info);
+        getLog().info("mailrelay: running until Ctrl-C");
+        try {
+            stopped.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            Runtime.getRuntime().removeShutdownHook(hook);
+            running.close();
+        }
+    }
+}

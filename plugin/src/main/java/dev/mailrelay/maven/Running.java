@@ -1,0 +1,177 @@
+package dev.mailrelay.maven;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import dev.mailrelay.api.ApiModel;
+import dev.mailrelay.api.ApiServer;
+import dev.mailrelay.capture.CapturedMessage;
+import dev.mailrelay.capture.DeliveryAttempt;
+import dev.mailrelay.master.Harness;
+import dev.mailrelay.master.Instance;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+
+/**
+ * A harness and its API started for one project. {@link #close()} (idempotent) writes what was
+ * captured to the output directory — {@code <instance>/<queue id>.eml} and {@code messages.json} —
+ * then stops the API and the instances.
+ */
+final class Running implements AutoCloseable {
+
+    static final String PROPERTIES_FILE = "mailrelay.properties";
+    static final String INDEX_FILE = "messages.json";
+
+    private static final ObjectMapper JSON = new ObjectMapper().registerModule(new JavaTimeModule())
+            .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+            .disable(SerializationFeature.WRITE_DURATIONS_AS_TIMESTAMPS)
+            .enable(SerializationFeature.INDENT_OUTPUT);
+
+    private final String projectId;
+    private final Harness harness;
+    private final ApiServer api;
+    private final Path outputDirectory;
+    private final Consumer<String> log;
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    Running(String projectId, Harness harness, ApiServer api, Path outputDirectory, Consumer<String> log) {
+        this.projectId = projectId;
+        this.harness = harness;
+        this.api = api;
+        this.outputDirectory = outputDirectory;
+        this.log = log;
+    }
+
+    String projectId() {
+        return projectId;
+    }
+
+    Harness harness() {
+        return harness;
+    }
+
+    ApiServer api() {
+        return api;
+    }
+
+    /**
+     * The published properties: {@code mailrelay.<instance>.host}, {@code mailrelay.<instance>.<service>.port}
+     * (and for {@code host:port} services also by the part after the colon), {@code mailrelay.<instance>.port}
+     * (the first listener), {@code mailrelay.api.url} and {@code mailrelay.api.port}.
+     */
+    Map<String, String> properties() {
+        Map<String, String> out = new LinkedHashMap<>();
+        for (Instance i : harness.instances()) {
+            List<Instance.Listener> listeners = i.listeners();
+            for (Instance.Listener l : listeners) {
+                out.putIfAbsent("mailrelay." + i.name() + ".host", l.host());
+                out.putIfAbsent("mailrelay." + i.name() + ".port", String.valueOf(l.port()));
+                out.put("mailrelay." + i.name() + "." + l.service() + ".port", String.valueOf(l.port()));
+                int colon = l.service().lastIndexOf(':');
+                if (colon >= 0) {
+                    out.putIfAbsent("mailrelay." + i.name() + "." + l.service().substring(colon + 1) + ".port",
+                            String.valueOf(l.port()));
+                }
+            }
+        }
+        out.put("mailrelay.api.url", api.url().toString());
+        out.put("mailrelay.api.port", String.valueOf(api.port()));
+        return out;
+    }
+
+    /** Writes {@link #properties()} to {@code <output>/mailrelay.properties}, atomically. */
+    void writeProperties() {
+        Properties p = new Properties();
+        p.putAll(properties());
+        try {
+            Files.createDirectories(outputDirectory);
+            Path tmp = Files.createTempFile(outputDirectory, PROPERTIES_FILE, ".tmp");
+            try (Writer w = Files.newBufferedWriter(tmp, StandardCharsets.ISO_8859_1)) {
+                p.store(w, "mailrelay servers of " + projectId + " (written by mailrelay:start)");
+            }
+            Files.move(tmp, outputDirectory.resolve(PROPERTIES_FILE), StandardCopyOption.ATOMIC_MOVE,
+                    StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + outputDirectory.resolve(PROPERTIES_FILE), e);
+        }
+    }
+
+    /** Writes the captured mail, then stops the API and every instance; later calls do nothing. */
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            writeCapture();
+        } catch (RuntimeException e) {
+            log.accept("cannot write the captured mail to " + outputDirectory + ": " + e.getMessage());
+        } finally {
+            try {
+                api.close();
+            } finally {
+                harness.close();
+            }
+        }
+        log.accept("stopped the mailrelay servers of " + projectId);
+    }
+
+    boolean isClosed() {
+        return closed.get();
+    }
+
+    /** {@code <output>/<instance>/<queue id>.eml} per message and the index {@code <output>/messages.json}. */
+    void writeCapture() {
+        List<Map<String, Object>> instances = new ArrayList<>();
+        int count = 0;
+        try {
+            for (Instance i : harness.instances()) {
+                Path dir = outputDirectory.resolve(i.name());
+                List<Map<String, Object>> messages = new ArrayList<>();
+                for (CapturedMessage m : i.capture().messages()) {
+                    Files.createDirectories(dir);
+                    Path eml = dir.resolve(m.queueId() + ".eml");
+                    writeAtomically(eml, m.content());
+                    Map<String, Object> entry = new LinkedHashMap<>();
+                    entry.put("file", outputDirectory.relativize(eml).toString());
+                    entry.put("message", ApiModel.MessageInfo.of(m));
+                    messages.add(entry);
+                    count++;
+                }
+                List<ApiModel.DeliveryInfo> deliveries = new ArrayList<>();
+                for (DeliveryAttempt d : i.capture().deliveries()) {
+                    deliveries.add(ApiModel.DeliveryInfo.of(d));
+                }
+                Map<String, Object> entry = new LinkedHashMap<>();
+                entry.put("name", i.name());
+                entry.put("messages", messages);
+                entry.put("deliveries", deliveries);
+                instances.add(entry);
+            }
+            Files.createDirectories(outputDirectory);
+            writeAtomically(outputDirectory.resolve(INDEX_FILE),
+                    JSON.writeValueAsBytes(Map.of("instances", instances)));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e.getMessage(), e);
+        }
+        log.accept("wrote " + count + " captured message(s) and " + outputDirectory.resolve(INDEX_FILE));
+    }
+
+    private static void writeAtomically(Path file, byte[] bytes) throws IOException {
+        Path tmp = Files.createTempFile(file.getParent(), file.getFileName().toString(), ".tmp");
+        Files.write(tmp, bytes);
+        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    }
+}

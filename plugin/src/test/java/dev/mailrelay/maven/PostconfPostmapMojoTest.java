@@ -1,0 +1,98 @@
+package dev.mailrelay.maven;
+
+import dev.mailrelay.config.Parameters;
+import dev.mailrelay.master.InstanceConfig;
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.maven.plugin.MojoFailureException;
+import org.apache.maven.plugin.testing.AbstractMojoTestCase;
+
+/** postconf and postmap as Maven configures them from the test POM. */
+public class PostconfPostmapMojoTest extends AbstractMojoTestCase {
+
+    private Path work;
+
+    @Override
+    protected void setUp() throws Exception {
+        super.setUp();
+        work = Files.createTempDirectory("mailrelay-postconf-test");
+    }
+
+    public void testPostconfPrintsEffectiveParametersAndTheSaslLists() throws Exception {
+        PostconfMojo postconf = mojo("postconf");
+        List<String> out = new ArrayList<>();
+        List<InstanceConfig> configs = postconf.configs();
+        postconf.print(configs, out::add);
+        assertEquals("# instance isp", out.get(0));
+        assertTrue(out.contains("myhostname = mail.isp.example"));
+        assertTrue(out.contains("mailrelay_hostnames = smtp.isp.example"));
+        assertTrue(out.contains("mailrelay_sasl_users = texthash:" + Configurations.USERS_TABLE));
+        assertTrue(out.contains("smtpd_tls_security_level = none"));
+        // Defaults are there too (postconf without -n).
+        assertTrue(out.stream().anyMatch(l -> l.startsWith("smtpd_banner = ")));
+        assertEquals("cyrus", out.get(out.indexOf("# postconf -a (SASL server implementations)") + 1));
+        assertTrue(out.get(out.indexOf("# SASL server mechanisms") + 1).contains("SCRAM-SHA-256"));
+        assertFalse(String.join("\n", out).contains("pom-Secret-1"));
+
+        setVariableValueToObject(postconf, "nonDefault", true);
+        out.clear();
+        postconf.print(configs, out::add);
+        assertFalse(out.stream().anyMatch(l -> l.startsWith("smtpd_banner = ")));
+
+        setVariableValueToObject(postconf, "parameters", List.of("smtpd_sasl_auth_enable", "nosuch_parameter"));
+        out.clear();
+        try {
+            postconf.print(configs, out::add);
+            fail("printed an unknown parameter");
+        } catch (MojoFailureException e) {
+            assertEquals("mailrelay: postconf: nosuch_parameter: unknown parameter", e.getMessage());
+        }
+        assertTrue(out.contains("smtpd_sasl_auth_enable = yes"));
+    }
+
+    public void testInlinePasswordsAreMasked() {
+        assertEquals("inline:{ (hidden) }", PostconfMojo.mask("mailrelay_sasl_users", "inline:{ alice=secret }"));
+        assertEquals("inline:{ a=b }", PostconfMojo.mask("virtual_alias_maps", "inline:{ a=b }"));
+    }
+
+    public void testPostmapSearchesAddressesInPostfixOrder() throws Exception {
+        Path dir = work.resolve("tables");
+        Files.createDirectories(dir);
+        Files.writeString(dir.resolve("virtual"), "joe@example.com joe.smith@example.com\n@example.com catchall@example.com\n");
+        PostmapMojo postmap = mojo("postmap");
+        setVariableValueToObject(postmap, "table", "texthash:virtual");
+        Parameters params = Parameters.defaults("t").with(List.of(
+                dev.mailrelay.config.Parameter.of("recipient_delimiter", "+", "test")));
+        List<String> out = new ArrayList<>();
+
+        setVariableValueToObject(postmap, "query", "joe+list@example.com");
+        postmap.lookup(params, dir, out::add);
+        setVariableValueToObject(postmap, "query", "ann@example.com");
+        postmap.lookup(params, dir, out::add);
+        setVariableValueToObject(postmap, "exact", true);
+        postmap.lookup(params, dir, out::add);
+        assertEquals(List.of("joe+list@example.com joe.smith@example.com", "ann@example.com catchall@example.com",
+                "ann@example.com: not found in texthash:virtual"), out);
+
+        setVariableValueToObject(postmap, "failOnMissing", true);
+        try {
+            postmap.lookup(params, dir, out::add);
+            fail("found");
+        } catch (MojoFailureException e) {
+            assertEquals("mailrelay: postmap: ann@example.com not found in texthash:virtual", e.getMessage());
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private <T> T mojo(String goal) throws Exception {
+        File pom = getTestFile("src/test/resources/unit/start-stop/pom.xml");
+        T mojo = (T) lookupMojo(goal, pom);
+        setVariableValueToObject(mojo, "project", MojoTestSupport.project("p", work.toFile()));
+        setVariableValueToObject(mojo, "session", MojoTestSupport.session());
+        setVariableValueToObject(mojo, "outputDirectory", work.resolve("target/mailrelay").toFile());
+        return mojo;
+    }
+}
