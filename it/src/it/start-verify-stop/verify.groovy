@@ -1,6 +1,7 @@
 // start/verify/stop: the IT passed, the servers were stopped by mailrelay:stop, the capture was written.
 def log = new File(basedir, 'build.log').text
 assert log.contains('READY isp submission 127.0.0.1:')
+assert log.contains('READY relay smtp 127.0.0.1:')
 assert log.contains('READY api http://127.0.0.1:')
 assert log.contains('Tests run: 1, Failures: 0, Errors: 0')
 assert log.contains('stopped the mailrelay servers of')
@@ -11,11 +12,12 @@ def out = new File(basedir, 'target/mailrelay')
 def props = new Properties()
 new File(out, 'mailrelay.properties').withInputStream { props.load(it) }
 def smtpPort = props.getProperty('mailrelay.isp.submission.port') as int
+def relayPort = props.getProperty('mailrelay.relay.smtp.port') as int
 def apiPort = props.getProperty('mailrelay.api.port') as int
 assert props.getProperty('mailrelay.isp.host') == '127.0.0.1'
 assert props.getProperty('mailrelay.api.url') == "http://127.0.0.1:${apiPort}/".toString()
 
-[smtpPort, apiPort].each { port ->
+[smtpPort, relayPort, apiPort].each { port ->
     try {
         new Socket('127.0.0.1', port).close()
         assert false : "port ${port} still answers after mailrelay:stop"
@@ -28,7 +30,7 @@ def isp = index.instances.find { it.name == 'isp' }
 assert isp.messages.size() == 1
 def m = isp.messages[0]
 assert m.message.saslUsername == 'alice'
-assert m.message.saslMethod == 'LOGIN'
+assert m.message.saslMethod == 'PLAIN'
 assert new File(out, m.file).text.contains('Subject: invoker start-verify-stop')
 assert !new File(out, 'messages.json').text.contains('wonderland')
 return true
