@@ -49,6 +49,14 @@ class RelayTest {
                 .masterCf("smtp inet n - n - - smtpd");
     }
 
+    /** SASL_README's client settings towards the ISP, with alice's password and extra main.cf lines. */
+    private static String viaIsp(String password, String extraMainCf) {
+        return "relayhost = [mail.isp.example]:submission\n"
+                + "smtp_sasl_auth_enable = yes\n"
+                + "smtp_sasl_password_maps = inline:{ [mail.isp.example]:submission=alice@isp.example:" + password + " }\n"
+                + extraMainCf;
+    }
+
     private static void send(Instance relay, String from, String to, String subject) throws Exception {
         Properties props = new Properties();
         props.put("mail.smtp.host", "127.0.0.1");
@@ -66,11 +74,7 @@ class RelayTest {
     void relayhostWithOneAccount() throws Exception {
         try (Harness h = Harness.start(List.of(
                 isp("inline:{ alice@isp.example=wonderland }", ""),
-                relay("""
-                        relayhost = [mail.isp.example]:submission
-                        smtp_sasl_auth_enable = yes
-                        smtp_sasl_password_maps = inline:{ [mail.isp.example]:submission=alice@isp.example:wonderland }
-                        """)), true)) {
+                relay(viaIsp("wonderland", ""))), true)) {
             send(h.instance("relay"), "me@box.local", "friend@elsewhere.example", "one account");
             CapturedMessage got = h.instance("isp").capture()
                     .awaitMessage(m -> "one account".equals(m.subject()), WAIT);
@@ -217,13 +221,7 @@ class RelayTest {
     void mechanismFilterPicksWhatTheClientMayUse() throws Exception {
         try (Harness h = Harness.start(List.of(
                 isp("inline:{ alice@isp.example=wonderland }", ""),
-                relay("""
-                        relayhost = [mail.isp.example]:submission
-                        smtp_sasl_auth_enable = yes
-                        smtp_sasl_password_maps = inline:{ [mail.isp.example]:submission=alice@isp.example:wonderland }
-                        smtp_sasl_mechanism_filter = cram-md5, login
-                        smtp_sasl_security_options = noanonymous
-                        """)), true)) {
+                relay(viaIsp("wonderland", "smtp_sasl_mechanism_filter = cram-md5, login\nsmtp_sasl_security_options = noanonymous\n"))), true)) {
             send(h.instance("relay"), "me@box.local", "friend@elsewhere.example", "filtered");
             assertThat(h.instance("isp").capture().awaitMessage(m -> "filtered".equals(m.subject()), WAIT)
                     .saslMethod()).isEqualTo("CRAM-MD5");
@@ -234,11 +232,7 @@ class RelayTest {
     void wrongPasswordDefersWithTheServersReply() throws Exception {
         try (Harness h = Harness.start(List.of(
                 isp("inline:{ alice@isp.example=wonderland }", ""),
-                relay("""
-                        relayhost = [mail.isp.example]:submission
-                        smtp_sasl_auth_enable = yes
-                        smtp_sasl_password_maps = inline:{ [mail.isp.example]:submission=alice@isp.example:wrong }
-                        """)), true)) {
+                relay(viaIsp("wrong", ""))), true)) {
             send(h.instance("relay"), "me@box.local", "friend@elsewhere.example", "wrong");
             DeliveryAttempt d = h.instance("relay").capture().awaitDeliveries(1, WAIT).get(0);
             assertThat(d.status()).isEqualTo(Status.DEFERRED);
@@ -304,12 +298,7 @@ class RelayTest {
     void aConnectionIsReusedForTheSameNextHop() throws Exception {
         try (Harness h = Harness.start(List.of(
                 isp("inline:{ alice@isp.example=wonderland }", ""),
-                relay("""
-                        relayhost = [mail.isp.example]:submission
-                        smtp_sasl_auth_enable = yes
-                        smtp_sasl_password_maps = inline:{ [mail.isp.example]:submission=alice@isp.example:wonderland }
-                        smtp_connection_cache_time_limit = 30s
-                        """)), true)) {
+                relay(viaIsp("wonderland", "smtp_connection_cache_time_limit = 30s\n"))), true)) {
             send(h.instance("relay"), "me@box.local", "a@elsewhere.example", "first");
             h.instance("isp").capture().awaitMessage(m -> "first".equals(m.subject()), WAIT);
             send(h.instance("relay"), "me@box.local", "b@elsewhere.example", "second");
@@ -357,12 +346,7 @@ class RelayTest {
     void withoutSoftBounceA535Bounces() throws Exception {
         try (Harness h = Harness.start(List.of(
                 isp("inline:{ alice@isp.example=wonderland }", ""),
-                relay("""
-                        relayhost = [mail.isp.example]:submission
-                        smtp_sasl_auth_enable = yes
-                        smtp_sasl_auth_soft_bounce = no
-                        smtp_sasl_password_maps = inline:{ [mail.isp.example]:submission=alice@isp.example:wrong }
-                        """)), true)) {
+                relay(viaIsp("wrong", "smtp_sasl_auth_soft_bounce = no\n"))), true)) {
             send(h.instance("relay"), "me@box.local", "friend@elsewhere.example", "hard");
             DeliveryAttempt d = h.instance("relay").capture().awaitDeliveries(1, WAIT).get(0);
             assertThat(d.status()).isEqualTo(Status.BOUNCED);
@@ -389,13 +373,7 @@ class RelayTest {
         // SOHO_README: smtp_tls_security_level = encrypt with SASL, to a server that offers AUTH only after TLS.
         try (Harness h = Harness.start(List.of(
                 isp("inline:{ alice@isp.example=wonderland }", "smtpd_tls_security_level = may\nsmtpd_tls_auth_only = yes"),
-                relay("""
-                        relayhost = [mail.isp.example]:submission
-                        smtp_tls_security_level = encrypt
-                        smtp_sasl_auth_enable = yes
-                        smtp_sasl_tls_security_options = noanonymous
-                        smtp_sasl_password_maps = inline:{ [mail.isp.example]:submission=alice@isp.example:wonderland }
-                        """)), true)) {
+                relay(viaIsp("wonderland", "smtp_tls_security_level = encrypt\nsmtp_sasl_tls_security_options = noanonymous\n"))), true)) {
             send(h.instance("relay"), "me@box.local", "friend@elsewhere.example", "over tls");
             CapturedMessage got = h.instance("isp").capture().awaitMessage(m -> "over tls".equals(m.subject()), WAIT);
             assertThat(got.tls()).isNotNull();
