@@ -42,7 +42,9 @@ import org.slf4j.LoggerFactory;
  * {@code secured} once TLS is active, with {@code resp=} last. {@code OK} with {@code user=} succeeds,
  * {@code CONT} carries the challenge, {@code FAIL} fails with its {@code reason=} (else smtpd shows
  * "(reason unavailable)"); a lost connection or a timeout is TEMP, "Connection lost to authentication
- * server" (454 4.7.0), and the next request connects anew. A connection that cannot be made while
+ * server" (454 4.7.0), and the next request connects anew; a connection that cannot be made then is TEMP
+ * without a text ("(reason unavailable)"), a request that cannot be written twice "Can't connect to
+ * authentication server". A connection that cannot be made while
  * building the EHLO mechanism list is an error (Postfix's smtpd exits with "no SASL authentication
  * mechanisms"); at AUTH time it is TEMP, as Postfix does.
  *
@@ -294,12 +296,18 @@ public final class DovecotServerImpl implements SaslServerImpl {
             if (initialResponse != null && !isValidBase64(initialResponse)) {
                 return SaslResult.fail("Invalid base64 data in initial response");
             }
+            DovecotAuthConnection stale = connection;
+            if (stale != null && stale.lost()) {
+                // Postfix still holds the stream and learns of the loss when it reads the reply.
+                disconnect(stale);
+                return SaslResult.temp("Connection lost to authentication server");
+            }
             for (int attempt = 0; attempt < 2; attempt++) {
                 DovecotAuthConnection c;
                 try {
                     c = connection();
                 } catch (IOException e) {
-                    return SaslResult.temp("Can't connect to authentication server");
+                    return SaslResult.temp("");   // Postfix sets no text here: "(reason unavailable)"
                 }
                 lastRequestId = c.newId();
                 requestConnection = c;
