@@ -13,7 +13,8 @@ import java.util.Map;
  * ({@code unshare --mount}) where a private sasldb, made with {@code saslpasswd2 -f}, is bind-mounted
  * over {@code /etc/sasldb2}; the machine's file is not touched and nothing else sees the mount. Its
  * socket is {@code <dir>/mux}; it runs in the foreground ({@code -d}) and is ready when it logs
- * "listening on socket".
+ * "listening on socket". It runs in its own session ({@code setsid}): on SIGTERM saslauthd signals its
+ * whole process group, which would otherwise be the build's.
  *
  * <pre>{@code
  * try (RealSaslauthd saslauthd = RealSaslauthd.start(tempDir, Map.of("alice@example.com", "secret"))) {
@@ -53,7 +54,8 @@ final class RealSaslauthd implements AutoCloseable {
             }
         });
         RealSaslauthd s = new RealSaslauthd(dir);
-        s.process = ExternalProcess.start(dir, unshare, "--mount", "--propagation", "private", "sh", "-c",
+        // setsid: saslauthd signals its whole process group when it exits, which must not be the build's.
+        s.process = ExternalProcess.start(dir, Tools.require("/usr/bin/setsid", "util-linux"), unshare, "--mount", "--propagation", "private", "sh", "-c",
                 "mount --bind \"$0\" /etc/sasldb2 && exec \"$1\" -a sasldb -m \"$2\" -n 0 -d",
                 db.toString(), saslauthd, dir.toAbsolutePath().toString());
         try {
