@@ -72,10 +72,14 @@ class PostfixFidelityTest {
     @TempDir
     static Path temp;
     private static PrivatePostfix postfix;
+    private static RealDovecot dovecot;
     private static Harness harness;
 
     @BeforeAll
     static void start() throws Exception {
+        // Both servers also ask one real Dovecot auth service (over inet: Postfix's smtpd runs as postfix).
+        dovecot = RealDovecot.start(temp.resolve("dovecot"), Map.of(USER, PASSWORD));
+        SERVICES.put("dovecot", "-o smtpd_sasl_type=dovecot -o smtpd_sasl_path=inet:127.0.0.1:" + dovecot.inetPort());
         postfix = PrivatePostfix.start(temp.resolve("postfix"), MAIN_CF, SERVICES,
                 Map.of(USER, PASSWORD, "bob@example.com", "bobpw"), MECH_LIST);
         Path dir = temp.resolve("harness");
@@ -97,8 +101,14 @@ class PostfixFidelityTest {
                 harness.close();
             }
         } finally {
-            if (postfix != null) {
-                postfix.close();
+            try {
+                if (postfix != null) {
+                    postfix.close();
+                }
+            } finally {
+                if (dovecot != null) {
+                    dovecot.close();
+                }
             }
         }
     }
@@ -290,6 +300,27 @@ class PostfixFidelityTest {
                     for (int i = 0; i < 5; i++) {
                         s.send("AUTH PLAIN " + plain(USER, "wrong" + i));
                     }
+                }),
+                new Dialog("Dovecot: success, failures, cancel, bad base64, unknown mechanism", "dovecot", s -> {
+                    s.send("EHLO c");
+                    s.send("AUTH PLAIN " + plain(USER, "wrong"));
+                    s.send("AUTH FOO");
+                    s.send("AUTH PLAIN !!!!");
+                    s.send("AUTH LOGIN");
+                    s.send("*");
+                    s.send("AUTH LOGIN");
+                    s.send("a b");
+                    s.send("AUTH LOGIN");
+                    s.send(SmtpDialog.b64(USER));
+                    s.send(SmtpDialog.b64(PASSWORD));
+                    s.send("AUTH PLAIN " + plain(USER, PASSWORD));
+                }),
+                new Dialog("Dovecot: AUTH PLAIN without initial response", "dovecot", s -> {
+                    s.send("EHLO c");
+                    s.send("AUTH PLAIN");
+                    s.send(plain(USER, PASSWORD));
+                    s.send("MAIL FROM:<a@example.com>");
+                    s.send("RCPT TO:<x@remote.example.org>");
                 }),
                 new Dialog("empty line, unknown command, STARTTLS without TLS", "main", s -> {
                     s.send("");
