@@ -98,7 +98,7 @@ final class SmtpdSasl {
             server = s.sasl.newServer(new SaslServerRequest(s.params.get("smtpd_sasl_service"), s.myhostname,
                     s.params.get("smtpd_sasl_local_domain"),
                     s.params.get(tls ? "smtpd_sasl_tls_security_options" : "smtpd_sasl_security_options"), tls,
-                    session.clientAddress().getHostAddress()));
+                    session.clientAddress().getHostAddress(), session.serverAddress().getHostAddress()));
         }
         return server;
     }
@@ -165,11 +165,13 @@ final class SmtpdSasl {
                 session.reply("235 2.7.0 Authentication successful");
                 return true;
             case TEMP:
+                result = withReason(result);
                 logFailure(mechanism, result.text());
                 reset();
                 session.reply("454 4.7.0 Temporary authentication failure: " + result.text());
                 return false;
             default:
+                result = withReason(result);
                 logFailure(mechanism, result.text());
                 reset();
                 session.reply("535 5.7.8 Error: authentication failed: " + result.text());
@@ -177,10 +179,16 @@ final class SmtpdSasl {
         }
     }
 
+    /** Postfix's smtpd_sasl_authenticate(): an empty reason is shown as "(reason unavailable)". */
     private void logFailure(String mechanism, String reason) {
         String user = server.username();
         log.warn("{}/smtpd[{}]: {}: SASL {} authentication failed: {}, sasl_username={}", session.settings.instance,
                 session.id(), session.clientNameAddress(), mechanism, reason, user == null ? "(unavailable)" : user);
+    }
+
+    private static SaslResult withReason(SaslResult result) {
+        return result.text() == null || result.text().isEmpty()
+                ? new SaslResult(result.status(), "(reason unavailable)") : result;
     }
 
     /** A failed or aborted exchange starts over with a fresh server, as Postfix does. */

@@ -129,5 +129,8 @@ public final class SmtpdServer implements Closeable {
                 Thread.currentThread().interrupt();
             }
         }
+        if (settings.sasl != null) {
+            settings.sasl.close();   // e.g. the Dovecot auth connection
+        }
     }
 }

@@ -64,6 +64,8 @@ final class SmtpdSession implements Runnable, Restrictions.State {
     final SmtpdSettings settings;
     /** The client connection: the TCP socket, or the TLS socket layered over it after the handshake. */
     private Socket socket;
+    /** The local address the client connected to (Dovecot's {@code lip}). */
+    private final java.net.InetAddress serverAddress;
     private final long id;
     private final InetAddress clientAddress;
     private final String clientName;
@@ -92,11 +94,16 @@ final class SmtpdSession implements Runnable, Restrictions.State {
     /** The chunks of a BDAT transaction so far, or {@code null} when no BDAT was given. */
     private ByteArrayOutputStream bdatContent;
 
+    java.net.InetAddress serverAddress() {
+        return serverAddress;
+    }
+
     SmtpdSession(SmtpdSettings settings, Socket socket, long id) throws IOException {
         this.settings = settings;
         this.socket = socket;
         this.id = id;
         this.clientAddress = socket.getInetAddress();
+        this.serverAddress = socket.getLocalAddress();
         // The harness's virtual network has no reverse DNS: loopback is "localhost" as in
         // /etc/hosts, every other address is "unknown", as Postfix shows an unresolvable client.
         this.clientName = clientAddress.isLoopbackAddress() && (clientAddress.getHostAddress().equals("127.0.0.1")

@@ -37,6 +37,8 @@ public final class CyrusServerImpl implements SaslServerImpl {
     private final LookupTable users;
     private final LookupTable oauthTokens;
     private final List<ServerMechanism> offered;
+    private final SaslauthdClient saslauthd;
+    private final boolean auxprop;
 
     /**
      * @param users           login -> password
@@ -46,6 +48,27 @@ public final class CyrusServerImpl implements SaslServerImpl {
      * @throws ConfigException for a table-valued filter other than {@code static:}
      */
     public CyrusServerImpl(LookupTable users, LookupTable oauthTokens, List<String> mechList, String mechanismFilter) {
+        this(users, oauthTokens, mechList, mechanismFilter, null, true);
+    }
+
+    /**
+     * With {@code pwcheck_method: saslauthd}: PLAIN and LOGIN passwords are checked by saslauthd (and
+     * then by {@code users} when {@code auxprop} is listed too). Other mechanisms need the secret
+     * itself, which saslauthd cannot give; as in Cyrus they are still offered when {@code mech_list}
+     * names them, and fail for users the {@code users} table does not know.
+     *
+     * <pre>{@code
+     * new CyrusServerImpl(Tables.empty("none"), null, List.of("PLAIN", "LOGIN"), null,
+     *         new SaslauthdClient(Path.of("/var/run/saslauthd/mux")), false);
+     * }</pre>
+     *
+     * @param saslauthd the saslauthd client, or {@code null} for auxprop only
+     * @param auxprop   whether {@code users} checks plaintext passwords too
+     */
+    public CyrusServerImpl(LookupTable users, LookupTable oauthTokens, List<String> mechList, String mechanismFilter,
+                           SaslauthdClient saslauthd, boolean auxprop) {
+        this.saslauthd = saslauthd;
+        this.auxprop = saslauthd == null || auxprop;
         this.users = Objects.requireNonNull(users, "users");
         this.oauthTokens = oauthTokens;
         MechanismFilter filter = MechanismFilter.parse(mechanismFilter == null ? DEFAULT_MECHANISM_FILTER : mechanismFilter,
@@ -86,13 +109,13 @@ public final class CyrusServerImpl implements SaslServerImpl {
                 ? SecurityOptions.SERVER_DEFAULT : request.securityOptions());
         List<ServerMechanism> allowed = offered.stream().filter(m -> options.permits(m.flags())).toList();
         ServerContext context = new ServerContext(request.service(), request.serverFqdn(),
-                request.userRealm() == null ? "" : request.userRealm(), users, oauthTokens);
+                request.userRealm() == null ? "" : request.userRealm(), users, oauthTokens, saslauthd, auxprop);
         return new Session(context, allowed, request.clientAddress());
     }
 
     @Override
     public String toString() {
-        return "CyrusServerImpl[users=" + users.spec() + ", mechanisms="
+        return "CyrusServerImpl[users=" + users.spec() + (saslauthd == null ? "" : ", " + saslauthd) + ", mechanisms="
                 + offered.stream().map(ServerMechanism::name).toList() + "]";
     }
 

@@ -11,9 +11,12 @@ import java.util.Optional;
 
 /**
  * Chooses and builds the SASL server implementation of an smtpd service from its parameters, as
- * Postfix's xsasl_server_init() does: {@code smtpd_sasl_type} names it, {@code smtpd_sasl_path} names
- * the Cyrus application ({@code sasl/<path>.conf} in the instance directory, where Debian keeps
- * {@code /etc/postfix/sasl/smtpd.conf}).
+ * Postfix's xsasl_server_init() does: {@code smtpd_sasl_type} names it. For {@code cyrus},
+ * {@code smtpd_sasl_path} names the Cyrus application ({@code sasl/<path>.conf} in the instance
+ * directory, where Debian keeps {@code /etc/postfix/sasl/smtpd.conf}), whose {@code pwcheck_method}
+ * is {@code auxprop} (users from {@code mailrelay_sasl_users}) and/or {@code saslauthd} (a running
+ * saslauthd at {@code saslauthd_path}, relative paths taken from the instance directory). For
+ * {@code dovecot}, {@code smtpd_sasl_path} is the Dovecot auth socket ({@link DovecotServerImpl}).
  *
  * <pre>{@code
  * SaslServerImpl sasl = SaslServerImpls.forSmtpd(params, instanceDirectory);   // null: AUTH disabled
@@ -22,7 +25,10 @@ import java.util.Optional;
 public final class SaslServerImpls {
 
     /** What {@code postconf -a} lists. */
-    public static final List<String> SERVER_TYPES = List.of("cyrus");
+    public static final List<String> SERVER_TYPES = List.of("cyrus", "dovecot");
+
+    /** Cyrus' default saslauthd socket on Debian. */
+    public static final String DEFAULT_SASLAUTHD_PATH = "/var/run/saslauthd/mux";
 
     private SaslServerImpls() {
     }
@@ -33,19 +39,39 @@ public final class SaslServerImpls {
             return null;
         }
         String type = params.get("smtpd_sasl_type");
+        if (type.equals("dovecot")) {
+            try {
+                return DovecotServerImpl.create(params.get("smtpd_sasl_path"), baseDirectory,
+                        params.get("smtpd_sasl_mechanism_filter"));
+            } catch (ConfigException e) {
+                throw params.error(e.parameter() != null ? e.parameter() : "smtpd_sasl_path", e.getMessage());
+            }
+        }
         if (!type.equals("cyrus")) {
             throw params.error("smtpd_sasl_type", "unsupported SASL server implementation: " + type
                     + " (mailrelay implements: " + String.join(", ", SERVER_TYPES) + ")");
         }
         Path conf = baseDirectory.resolve("sasl").resolve(params.get("smtpd_sasl_path") + ".conf");
         List<String> mechList = null;
+        SaslauthdClient saslauthd = null;
+        boolean auxprop = true;
         if (Files.isRegularFile(conf)) {
             CyrusConfig cyrus = CyrusConfig.read(conf);
             String pwcheck = cyrus.pwcheckMethod();
-            if (pwcheck != null && !pwcheck.equals("auxprop")) {
-                throw new ConfigException(conf.toString(), 0, null, "pwcheck_method: " + pwcheck
-                        + " is not supported by mailrelay's built-in backend (use auxprop, with users from "
-                        + "mailrelay_sasl_users)");
+            if (pwcheck != null) {
+                List<String> methods = List.of(pwcheck.strip().split("[\\s,]+"));
+                for (String m : methods) {
+                    if (!m.equals("auxprop") && !m.equals("saslauthd")) {
+                        throw new ConfigException(conf.toString(), 0, null, "pwcheck_method: " + m
+                                + " is not supported by mailrelay (use auxprop, with users from "
+                                + "mailrelay_sasl_users, or saslauthd)");
+                    }
+                }
+                if (methods.contains("saslauthd")) {
+                    String path = cyrus.saslauthdPath() == null ? DEFAULT_SASLAUTHD_PATH : cyrus.saslauthdPath();
+                    saslauthd = new SaslauthdClient(baseDirectory.resolve(path));
+                    auxprop = methods.contains("auxprop");
+                }
             }
             mechList = cyrus.mechList();
         }
@@ -53,7 +79,8 @@ public final class SaslServerImpls {
                 .orElseGet(() -> Tables.empty("(no mailrelay_sasl_users)"));
         LookupTable tokens = table(params, "mailrelay_sasl_oauth_tokens", baseDirectory).orElse(null);
         try {
-            return new CyrusServerImpl(users, tokens, mechList, params.get("smtpd_sasl_mechanism_filter"));
+            return new CyrusServerImpl(users, tokens, mechList, params.get("smtpd_sasl_mechanism_filter"),
+                    saslauthd, auxprop);
         } catch (ConfigException e) {
             throw params.error("smtpd_sasl_mechanism_filter", e.getMessage());
         }

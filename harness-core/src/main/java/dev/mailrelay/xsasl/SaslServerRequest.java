@@ -3,14 +3,26 @@ package dev.mailrelay.xsasl;
 /**
  * What smtpd tells the SASL implementation about a new session (Postfix's XSASL_SERVER_CREATE_ARGS).
  *
+ * <pre>{@code
+ * new SaslServerRequest("smtp", "mx.example.com", "", "noanonymous", false, "192.0.2.1", "127.0.0.1");
+ * }</pre>
+ *
  * @param service          the SASL service name, {@code smtp}
  * @param serverFqdn       {@code myhostname}
  * @param userRealm        {@code smtpd_sasl_local_domain} (expanded), empty for none
  * @param securityOptions  {@code smtpd_sasl_security_options}, or {@code smtpd_sasl_tls_security_options}
  *                         once TLS is active
  * @param tlsActive        whether the session is encrypted (for Dovecot's {@code secured})
- * @param clientAddress    the client IP address, for logging
+ * @param clientAddress    the client IP address, for logging (Dovecot's {@code rip})
+ * @param serverAddress    the local IP address the client connected to (Dovecot's {@code lip}), empty if unknown
  */
 public record SaslServerRequest(String service, String serverFqdn, String userRealm,
-                                String securityOptions, boolean tlsActive, String clientAddress) {
+                                String securityOptions, boolean tlsActive, String clientAddress,
+                                String serverAddress) {
+
+    /** A request without the server address. */
+    public SaslServerRequest(String service, String serverFqdn, String userRealm,
+                             String securityOptions, boolean tlsActive, String clientAddress) {
+        this(service, serverFqdn, userRealm, securityOptions, tlsActive, clientAddress, "");
+    }
 }

@@ -17,9 +17,21 @@ import java.util.Optional;
  * @param userRealm   {@code smtpd_sasl_local_domain}, empty for none
  * @param users       login -> password ({@code mailrelay_sasl_users})
  * @param oauthTokens bearer token -> login ({@code mailrelay_sasl_oauth_tokens}), or {@code null}
+ * @param saslauthd   {@code pwcheck_method: saslauthd}: plaintext passwords (PLAIN, LOGIN) are checked
+ *                    by saslauthd, or {@code null}
+ * @param auxprop     whether {@code auxprop} (the {@code users} table) checks plaintext passwords too
+ *                    (after saslauthd, when both are listed); always {@code true} without saslauthd
  */
 public record ServerContext(String service, String serverFqdn, String userRealm,
-                            LookupTable users, LookupTable oauthTokens) {
+                            LookupTable users, LookupTable oauthTokens,
+                            SaslauthdClient saslauthd, boolean auxprop) {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ServerContext.class);
+
+    /** A context whose passwords all come from the {@code users} table (Cyrus auxprop/sasldb). */
+    public ServerContext(String service, String serverFqdn, String userRealm,
+                         LookupTable users, LookupTable oauthTokens) {
+        this(service, serverFqdn, userRealm, users, oauthTokens, null, true);
+    }
 
     /**
      * The canonical user name, as Cyrus' canon_user makes it: the user realm is appended to a login
@@ -41,6 +53,25 @@ public record ServerContext(String service, String serverFqdn, String userRealm,
 
     /** Checks a password; BADAUTH when the user is unknown or the password wrong. Clears {@code given}. */
     void verifyPassword(String canonicalUser, char[] given) throws SaslFailure {
+        if (saslauthd != null) {
+            try {
+                if (saslauthd.verify(canonicalUser, given, service, userRealm)) {
+                    SaslBytes.clear(given);
+                    return;
+                }
+            } catch (java.io.IOException e) {
+                // Cyrus: "cannot connect to saslauthd server: ..." and SASL_FAIL, which Postfix answers with 454
+                LOG.warn("SASL authentication failure: {}", e.getMessage());
+                if (!auxprop) {
+                    SaslBytes.clear(given);
+                    throw CyrusStatus.FAIL.failure();
+                }
+            }
+            if (!auxprop) {
+                SaslBytes.clear(given);
+                throw CyrusStatus.BADAUTH.failure();
+            }
+        }
         char[] expected = null;
         try {
             expected = password(canonicalUser);
@@ -62,6 +93,7 @@ public record ServerContext(String service, String serverFqdn, String userRealm,
     public String toString() {
         return "ServerContext[service=" + service + ", serverFqdn=" + serverFqdn + ", userRealm=" + userRealm
                 + ", users=" + (users == null ? null : users.spec())
-                + ", oauthTokens=" + (oauthTokens == null ? null : oauthTokens.spec()) + "]";
+                + ", oauthTokens=" + (oauthTokens == null ? null : oauthTokens.spec())
+                + (saslauthd == null ? "" : ", saslauthd=" + saslauthd.socket() + ", auxprop=" + auxprop) + "]";
     }
 }

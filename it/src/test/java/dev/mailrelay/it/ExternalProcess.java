@@ -120,22 +120,42 @@ final class ExternalProcess implements AutoCloseable {
 
     /** Waits for {@code count} stdout lines matching {@code condition} and returns them. */
     List<String> awaitStdoutLines(Predicate<String> condition, int count, Duration timeout) {
+        return awaitLines(true, condition, count, timeout);
+    }
+
+    /** Waits for the first stderr line (already printed or still to come) that matches. */
+    String awaitStderrLine(Predicate<String> condition, Duration timeout) {
+        return awaitLines(false, condition, 1, timeout).get(0);
+    }
+
+    /** Whether the process is still running. */
+    boolean alive() {
+        return process.isAlive();
+    }
+
+    /** The process id. */
+    long pid() {
+        return process.pid();
+    }
+
+    private List<String> awaitLines(boolean stdout, Predicate<String> condition, int count, Duration timeout) {
+        String stream = stdout ? "stdout" : "stderr";
         long deadline = System.nanoTime() + timeout.toNanos();
         lock.lock();
         try {
             while (true) {
-                List<String> matching = stdoutLines.stream().filter(condition).toList();
+                List<String> matching = (stdout ? stdoutLines : stderrLines).stream().filter(condition).toList();
                 if (matching.size() >= count) {
                     return matching;
                 }
-                if (!stdoutOpen) {
-                    throw new AssertionError("stdout of " + command + " ended with " + matching.size()
+                if (!(stdout ? stdoutOpen : stderrOpen)) {
+                    throw new AssertionError(stream + " of " + command + " ended with " + matching.size()
                             + " of " + count + " expected lines; " + snapshot());
                 }
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
                     throw new AssertionError("only " + matching.size() + " of " + count
-                            + " expected stdout lines from " + command + " within " + timeout + "; " + snapshot());
+                            + " expected " + stream + " lines from " + command + " within " + timeout + "; " + snapshot());
                 }
                 changed.await(left, TimeUnit.NANOSECONDS);
             }
@@ -183,6 +203,16 @@ final class ExternalProcess implements AutoCloseable {
     /** Sends SIGTERM (on Unix) to the process. */
     void terminate() {
         process.destroy();
+    }
+
+    /**
+     * Sends SIGTERM to the process and every descendant (a daemon's children that would outlive their
+     * master and keep serving, or keep the output pipes open).
+     */
+    void terminateTree() {
+        List<ProcessHandle> children = process.descendants().toList();
+        process.destroy();
+        children.forEach(ProcessHandle::destroy);
     }
 
     /** Kills the process and its descendants if it is still running. */

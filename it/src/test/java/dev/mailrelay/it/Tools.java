@@ -42,6 +42,50 @@ final class Tools {
         return require("python3", "python3");
     }
 
+    /** Dovecot's master binary (Debian dovecot-core). */
+    static String dovecot() {
+        return require("/usr/sbin/dovecot", "dovecot-core");
+    }
+
+    /** saslauthd (Debian sasl2-bin). */
+    static String saslauthd() {
+        return require("/usr/sbin/saslauthd", "sasl2-bin");
+    }
+
+    /** saslpasswd2 (Debian sasl2-bin). */
+    static String saslpasswd2() {
+        return require("/usr/sbin/saslpasswd2", "sasl2-bin");
+    }
+
+    /** The postfix command (Debian postfix). */
+    static String postfix() {
+        return require("/usr/sbin/postfix", "postfix");
+    }
+
+    /** unshare(1), to give saslauthd a private /etc/sasldb2 (Debian util-linux). */
+    static String unshare() {
+        return require("/usr/bin/unshare", "util-linux");
+    }
+
+    /**
+     * Requires root: the real servers (Postfix's master, Dovecot, saslauthd in its own mount namespace)
+     * run as root on loopback and in private directories, as CI runs the tests.
+     */
+    static void requireRoot(String why) {
+        if (!"root".equals(System.getProperty("user.name"))) {
+            missing("root privileges (" + why + ")", "none: run the tests as root, as CI does");
+        }
+    }
+
+    /** A loopback port that was free a moment ago, for servers that need a port in their configuration. */
+    static int freeLoopbackPort() {
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     /**
      * Requires a Perl module a swaks mechanism needs (swaks itself runs without it and would only
      * report the mechanism as unsupported).

@@ -1,0 +1,129 @@
+package dev.mailrelay.it;
+
+import java.io.BufferedInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+
+/**
+ * A raw SMTP client for scripted dialogs: sends lines exactly as given and returns each reply's lines
+ * as the server sent them (CRLF stripped). A closed connection is the reply {@code [closed]}; reads are
+ * bounded by the socket timeout.
+ *
+ * <pre>{@code
+ * try (SmtpDialog d = SmtpDialog.open("127.0.0.1", port, null)) {
+ *     d.greeting();                       // [220 mail.example.com ESMTP Postfix (Debian/GNU)]
+ *     List<String> ehlo = d.send("EHLO client.example.net");
+ *     d.send("AUTH PLAIN " + SmtpDialog.b64("\0alice\0secret"));
+ * }
+ * }</pre>
+ */
+final class SmtpDialog implements AutoCloseable {
+    static final String CLOSED = "[closed]";
+
+    private final Socket socket;
+    private final InputStream in;
+    private final OutputStream out;
+
+    private SmtpDialog(Socket socket) throws IOException {
+        this.socket = socket;
+        this.in = new BufferedInputStream(socket.getInputStream());
+        this.out = socket.getOutputStream();
+    }
+
+    /** Connects from {@code bindAddress} (null: any loopback address) with a 15 s read timeout. */
+    static SmtpDialog open(String host, int port, String bindAddress) {
+        try {
+            Socket s = new Socket();
+            if (bindAddress != null) {
+                s.bind(new InetSocketAddress(InetAddress.getByName(bindAddress), 0));
+            }
+            s.connect(new InetSocketAddress(host, port), 10_000);
+            s.setSoTimeout(15_000);
+            return new SmtpDialog(s);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot connect to " + host + ":" + port, e);
+        }
+    }
+
+    static String b64(String s) {
+        return Base64.getEncoder().encodeToString(s.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** The greeting. */
+    List<String> greeting() {
+        return reply();
+    }
+
+    /** Sends one line (CRLF appended) and reads one reply. */
+    List<String> send(String line) {
+        write(line);
+        return reply();
+    }
+
+    /** Sends one line without reading. */
+    void write(String line) {
+        try {
+            out.write((line + "\r\n").getBytes(StandardCharsets.ISO_8859_1));
+            out.flush();
+        } catch (IOException e) {
+            // the server closed the connection; the next reply() reports it
+        }
+    }
+
+    /** Reads one (possibly multi-line) reply. */
+    List<String> reply() {
+        List<String> lines = new ArrayList<>();
+        try {
+            while (true) {
+                String l = readLine();
+                if (l == null) {
+                    lines.add(CLOSED);
+                    return lines;
+                }
+                lines.add(l);
+                if (l.length() < 4 || l.charAt(3) != '-') {
+                    return lines;
+                }
+            }
+        } catch (SocketTimeoutException e) {
+            lines.add("[timeout]");
+            return lines;
+        } catch (IOException e) {
+            lines.add(CLOSED);
+            return lines;
+        }
+    }
+
+    private String readLine() throws IOException {
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        int c;
+        while ((c = in.read()) >= 0) {
+            if (c == '\n') {
+                String s = b.toString(StandardCharsets.ISO_8859_1);
+                return s.endsWith("\r") ? s.substring(0, s.length() - 1) : s;
+            }
+            b.write(c);
+        }
+        return b.size() == 0 ? null : b.toString(StandardCharsets.ISO_8859_1);
+    }
+
+    @Override
+    public void close() {
+        try {
+            socket.close();
+        } catch (IOException ignored) {
+            // closing
+        }
+    }
+}
