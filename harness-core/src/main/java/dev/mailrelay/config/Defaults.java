@@ -166,6 +166,9 @@ final class Defaults {
         d.put("mailrelay_sasl_oauth_tokens", "");
         d.put("mailrelay_hostnames", "");
         d.put("mailrelay_mailboxes", "no");
+        // The durable queue: empty keeps the queue in memory; a directory (relative to the instance
+        // directory) holds one file per queued message, written before the 250, removed when done.
+        d.put("mailrelay_queue_directory", "");
         VALUES = Collections.unmodifiableMap(d);
     }
 

@@ -82,6 +82,10 @@ public final class Instance implements AutoCloseable {
                     "local", instance.mailboxes != null ? instance.mailboxes : Transports.LOCAL,
                     "discard", Transports.DISCARD, "error", Transports.ERROR, "retry", Transports.RETRY),
                     instance.capture, m -> instance.cleanup.enqueue(m));
+            String queueDirectory = params.get("mailrelay_queue_directory").strip();
+            if (!queueDirectory.isEmpty()) {
+                instance.qmgr.useDirectory(dir.resolve(queueDirectory));
+            }
             instance.cleanup = new Cleanup(params, dir, List.of(instance.capture::record, instance.qmgr::enqueue));
             Cleanup cleanup = instance.cleanup;
             for (Service service : config.services()) {
@@ -97,6 +101,10 @@ public final class Instance implements AutoCloseable {
                         server.address().getHostAddress(), server.port());
             }
             instance.joinNetwork(config);
+            int recovered = instance.qmgr.recover();
+            if (recovered > 0) {
+                log.info("{}: {} queue file(s) recovered from mailrelay_queue_directory", config.name(), recovered);
+            }
         } catch (IOException e) {
             instance.close();
             throw new UncheckedIOException("instance " + config.name() + ": cannot bind: " + e.getMessage(), e);
