@@ -90,6 +90,12 @@ final class Defaults {
         d.put("smtpd_sasl_response_limit", "12288");
         d.put("smtpd_sasl_exceptions_networks", "");
         d.put("broken_sasl_auth_clients", "no");
+        // anvil(8) limits that smtpd enforces. Postfix's event-limit exceptions default is
+        // ${smtpd_client_connection_limit_exceptions:$mynetworks}; the old name is not implemented.
+        d.put("smtpd_client_connection_count_limit", "50");
+        d.put("smtpd_client_auth_rate_limit", "0");
+        d.put("smtpd_client_event_limit_exceptions", "$mynetworks");
+        d.put("anvil_rate_time_unit", "60s");
         // The relay: trivial-rewrite, cleanup, qmgr and the SMTP client.
         d.put("relayhost", "");
         d.put("sender_dependent_relayhost_maps", "");
@@ -160,6 +166,9 @@ final class Defaults {
         d.put("mailrelay_sasl_oauth_tokens", "");
         d.put("mailrelay_hostnames", "");
         d.put("mailrelay_mailboxes", "no");
+        // The durable queue: empty keeps the queue in memory; a directory (relative to the instance
+        // directory) holds one file per queued message, written before the 250, removed when done.
+        d.put("mailrelay_queue_directory", "");
         VALUES = Collections.unmodifiableMap(d);
     }
 

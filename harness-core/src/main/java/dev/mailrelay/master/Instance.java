@@ -73,6 +73,7 @@ public final class Instance implements AutoCloseable {
         params.warnings().forEach(w -> log.warn("{}: warning: {}", config.name(), w));
         params.notImplemented().forEach(w -> log.info("{}: {}", config.name(), w));
         Instance instance = new Instance(config.name(), params, network);
+        warnReadablePasswordTables(config.name(), params, config.baseDirectory());
         try {
             Path dir = config.baseDirectory();
             SmtpTransport smtp = new SmtpTransport(params, dir, network);
@@ -81,6 +82,10 @@ public final class Instance implements AutoCloseable {
                     "local", instance.mailboxes != null ? instance.mailboxes : Transports.LOCAL,
                     "discard", Transports.DISCARD, "error", Transports.ERROR, "retry", Transports.RETRY),
                     instance.capture, m -> instance.cleanup.enqueue(m));
+            String queueDirectory = params.get("mailrelay_queue_directory").strip();
+            if (!queueDirectory.isEmpty()) {
+                instance.qmgr.useDirectory(dir.resolve(queueDirectory));
+            }
             instance.cleanup = new Cleanup(params, dir, List.of(instance.capture::record, instance.qmgr::enqueue));
             Cleanup cleanup = instance.cleanup;
             for (Service service : config.services()) {
@@ -96,6 +101,10 @@ public final class Instance implements AutoCloseable {
                         server.address().getHostAddress(), server.port());
             }
             instance.joinNetwork(config);
+            int recovered = instance.qmgr.recover();
+            if (recovered > 0) {
+                log.info("{}: {} queue file(s) recovered from mailrelay_queue_directory", config.name(), recovered);
+            }
         } catch (IOException e) {
             instance.close();
             throw new UncheckedIOException("instance " + config.name() + ": cannot bind: " + e.getMessage(), e);
@@ -104,6 +113,42 @@ public final class Instance implements AutoCloseable {
             throw e;
         }
         return instance;
+    }
+
+    /** Table types whose name is a file mailrelay reads. */
+    private static final List<String> FILE_TABLES = List.of("hash", "btree", "lmdb", "texthash", "dbm", "cdb",
+            "sdbm", "regexp", "pcre", "cidr");
+
+    /**
+     * Postfix's SASL_README: the password file must not be readable by others ({@code chmod 600});
+     * a table of passwords (mailrelay_sasl_users, smtp_sasl_password_maps) that other users can read
+     * is a warning naming the file and its mode.
+     */
+    static List<String> warnReadablePasswordTables(String instance, Parameters params, Path baseDirectory) {
+        List<String> warnings = new ArrayList<>();
+        for (String parameter : List.of("mailrelay_sasl_users", "smtp_sasl_password_maps")) {
+            for (String spec : Parameters.split(params.get(parameter))) {
+                int colon = spec.indexOf(':');
+                if (colon <= 0 || !FILE_TABLES.contains(spec.substring(0, colon))) {
+                    continue;
+                }
+                Path file = baseDirectory.resolve(spec.substring(colon + 1));
+                try {
+                    java.util.Set<java.nio.file.attribute.PosixFilePermission> perms =
+                            java.nio.file.Files.getPosixFilePermissions(file);
+                    if (perms.contains(java.nio.file.attribute.PosixFilePermission.OTHERS_READ)) {
+                        String w = parameter + ": password table " + file + " is readable by other users (mode "
+                                + java.nio.file.attribute.PosixFilePermissions.toString(perms)
+                                + "); restrict it (chmod 600) as Postfix's SASL_README advises";
+                        log.warn("{}: warning: {}", instance, w);
+                        warnings.add(w);
+                    }
+                } catch (IOException | UnsupportedOperationException e) {
+                    // no such file (reported when the table is opened) or no POSIX permissions here
+                }
+            }
+        }
+        return warnings;
     }
 
     private static Mailboxes startMailboxes(Parameters params, Path dir) {

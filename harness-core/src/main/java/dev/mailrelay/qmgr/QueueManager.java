@@ -61,6 +61,8 @@ public final class QueueManager implements AutoCloseable {
     private final Object idle = new Object();
     /** Every message not yet removed, active or deferred. */
     private final Map<String, Entry> queue = new ConcurrentHashMap<>();
+    /** The durable queue (mailrelay_queue_directory), or {@code null} for memory only. */
+    private volatile QueueFiles files;
 
     /** A queue file with the recipients still to be delivered. */
     private static final class Entry {
@@ -74,8 +76,12 @@ public final class QueueManager implements AutoCloseable {
         ScheduledFuture<?> retry;
 
         Entry(CapturedMessage message) {
+            this(message, message.recipients());
+        }
+
+        Entry(CapturedMessage message, List<String> pending) {
             this.message = message;
-            this.pending = new ArrayList<>(message.recipients());
+            this.pending = new ArrayList<>(pending);
         }
     }
 
@@ -106,10 +112,41 @@ public final class QueueManager implements AutoCloseable {
         return t;
     }
 
+    /**
+     * Keeps queue files in {@code directory} as well (mailrelay_queue_directory): each accepted
+     * message is on disk before {@link #enqueue} returns (so before smtpd's 250), and its file is
+     * removed once it is delivered or bounced. Call before any mail arrives, then {@link #recover()}.
+     */
+    public void useDirectory(java.nio.file.Path directory) {
+        this.files = new QueueFiles(directory);
+    }
+
+    /** Re-queues what the queue directory holds (mail accepted before a crash or stop); returns how many. */
+    public int recover() {
+        if (files == null) {
+            return 0;
+        }
+        List<QueueFiles.Stored> stored = files.readAll();
+        for (QueueFiles.Stored s : stored) {
+            log.info("{}/qmgr: {}: from=<{}>, size={}, nrcpt={} (queue deferred, recovered from {})", instance,
+                    s.message().queueId(), s.message().sender(), s.message().content().length, s.pending().size(),
+                    files.directory());
+            Entry e = new Entry(s.message(), s.pending());
+            queue.put(s.message().queueId(), e);
+            synchronized (e) {
+                activate(e);
+            }
+        }
+        return stored.size();
+    }
+
     /** Takes a queued message and starts delivering it. */
     public void enqueue(CapturedMessage message) {
         log.info("{}/qmgr: {}: from=<{}>, size={}, nrcpt={} (queue active)", instance, message.queueId(),
                 message.sender(), message.content().length, message.recipients().size());
+        if (files != null) {
+            files.write(message, message.recipients());
+        }
         Entry e = new Entry(message);
         queue.put(message.queueId(), e);
         synchronized (e) {
@@ -224,11 +261,18 @@ public final class QueueManager implements AutoCloseable {
             returnToSender(e.message, bounced);
         }
         if (stillDeferred.isEmpty()) {
+            if (files != null) {
+                files.remove(e.message.queueId());
+            }
             queue.remove(e.message.queueId());
             log.info("{}/qmgr: {}: removed", instance, e.message.queueId());
             return;
         }
         stillDeferred.forEach(s -> e.pending.add(s.recipient()));
+        if (files != null && e.pending.size() != e.message.recipients().size()) {
+            // Recipients delivered or bounced are done: a restart retries only the others.
+            files.write(e.message, e.pending);
+        }
         synchronized (e) {
             e.active = false;
             if (e.flushRequested) {

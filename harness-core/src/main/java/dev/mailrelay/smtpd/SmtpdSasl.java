@@ -85,10 +85,25 @@ final class SmtpdSasl {
                 + (mailAuthParameter == null ? "" : ", sasl_sender=" + mailAuthParameter);
     }
 
-    /** {@code AUTH PLAIN dGVzdA==} becomes {@code AUTH PLAIN <SASL response hidden>}. */
+    /**
+     * {@code AUTH PLAIN dGVzdA==} becomes {@code AUTH PLAIN <SASL response hidden>}; a "mechanism"
+     * that is no mechanism name (a client that sent its credentials in its place) is hidden too.
+     */
     static String redact(String command) {
         String[] words = command.strip().split(" +");
-        return words.length <= 2 ? command.strip() : words[0] + " " + words[1] + " " + HIDDEN_RESPONSE;
+        if (words.length < 2) {
+            return command.strip();
+        }
+        String mechanism = printableMechanism(words[1]);
+        return words[0] + " " + mechanism + (words.length > 2 ? " " + HIDDEN_RESPONSE : "");
+    }
+
+    /**
+     * The mechanism as it may be logged: RFC 4422 names are 1 to 20 of A-Z, 0-9, - and _; anything
+     * else may be a secret sent in the wrong place (or log junk), and is not repeated.
+     */
+    static String printableMechanism(String mechanism) {
+        return mechanism.matches("[A-Za-z0-9_-]{1,20}") ? mechanism : "<invalid mechanism name hidden>";
     }
 
     private SaslServer server() {
@@ -109,6 +124,17 @@ final class SmtpdSasl {
 
     private boolean auth(String arg) throws IOException {
         SmtpdSettings s = session.settings;
+        if (s.authRateLimit > 0 && session.limitedByAnvil()) {
+            // smtpd.c's smtpd_sasl_auth_cmd_wrapper(): every AUTH command counts, before anything else.
+            String address = session.clientAddress().getHostAddress();
+            int rate = s.anvil.auth(address);
+            if (rate > s.authRateLimit) {
+                log.warn("{}/smtpd[{}]: warning: AUTH command rate limit exceeded: {} from {} for service {}",
+                        s.instance, session.id(), rate, session.clientNameAddress(), s.service);
+                session.reply("450 4.7.1 Error: too many AUTH commands from " + address);
+                return false;
+            }
+        }
         if (!enabled()) {
             session.reply("503 5.5.1 Error: authentication not enabled");
             return false;
@@ -151,7 +177,7 @@ final class SmtpdSasl {
             String response = new String(line.bytes(), java.nio.charset.StandardCharsets.US_ASCII).strip();
             if (response.equals("*")) {
                 log.warn("{}/smtpd[{}]: {}: SASL {} authentication aborted", s.instance, session.id(),
-                        session.clientNameAddress(), mechanism);
+                        session.clientNameAddress(), printableMechanism(mechanism));
                 reset();
                 session.reply("501 5.7.0 Authentication aborted");
                 return false;
@@ -183,7 +209,8 @@ final class SmtpdSasl {
     private void logFailure(String mechanism, String reason) {
         String user = server.username();
         log.warn("{}/smtpd[{}]: {}: SASL {} authentication failed: {}, sasl_username={}", session.settings.instance,
-                session.id(), session.clientNameAddress(), mechanism, reason, user == null ? "(unavailable)" : user);
+                session.id(), session.clientNameAddress(), printableMechanism(mechanism), reason,
+                user == null ? "(unavailable)" : user);
     }
 
     private static SaslResult withReason(SaslResult result) {

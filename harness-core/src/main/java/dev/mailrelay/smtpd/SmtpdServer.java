@@ -15,6 +15,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,12 +34,15 @@ public final class SmtpdServer implements Closeable {
 
     private static final Logger log = LoggerFactory.getLogger("dev.mailrelay.smtpd");
     private static final AtomicLong SESSION_IDS = new AtomicLong();
+    private static final long SESSION_STACK_SIZE = 512 * 1024;
 
     private final SmtpdSettings settings;
     private final Set<Socket> open = ConcurrentHashMap.newKeySet();
     private ServerSocket serverSocket;
     private ExecutorService sessions;
     private Thread acceptor;
+    /** The socket accepted last, to close it when no session can be started for it. */
+    private volatile Socket lastAccepted;
 
     /**
      * Checks the service's parameters; a bad value fails here, naming file, line and parameter.
@@ -54,10 +58,13 @@ public final class SmtpdServer implements Closeable {
     public void start(InetAddress address, int port) throws IOException {
         serverSocket = new ServerSocket();
         serverSocket.setReuseAddress(true);
-        serverSocket.bind(new InetSocketAddress(address, port), 100);
+        // A deep backlog: a burst of connections (many clients at once) is queued, not refused.
+        serverSocket.bind(new InetSocketAddress(address, port), 4096);
         String name = settings.instance + "/" + settings.service;
         sessions = Executors.newCachedThreadPool(r -> {
-            Thread t = new Thread(r, "mailrelay-" + name + "-session");
+            // One thread per session, as Postfix runs one smtpd process per client; a small stack
+            // lets thousands of idle sessions coexist (a session's call depth is shallow).
+            Thread t = new Thread(null, r, "mailrelay-" + name + "-session", SESSION_STACK_SIZE);
             t.setDaemon(true);
             return t;
         });
@@ -70,6 +77,7 @@ public final class SmtpdServer implements Closeable {
         while (!serverSocket.isClosed()) {
             try {
                 Socket socket = serverSocket.accept();
+                lastAccepted = socket;
                 open.add(socket);
                 SmtpdSession session = new SmtpdSession(settings, socket, SESSION_IDS.incrementAndGet());
                 sessions.execute(() -> {
@@ -83,6 +91,24 @@ public final class SmtpdServer implements Closeable {
                 if (!serverSocket.isClosed()) {
                     log.warn("{}/{}: accept failed: {}", settings.instance, settings.service, e.toString());
                 }
+            } catch (RejectedExecutionException e) {
+                // close() raced with this accept: the socket is closed with the others.
+            } catch (OutOfMemoryError e) {
+                // No thread for one more session ("unable to create native thread"): that client is
+                // dropped, as a Postfix at its process limit leaves it waiting; the listener lives on.
+                log.error("{}/{}: cannot start a session: {}", settings.instance, settings.service, e.toString());
+                closeQuietly(lastAccepted);
+            }
+        }
+    }
+
+    private void closeQuietly(Socket s) {
+        if (s != null) {
+            open.remove(s);
+            try {
+                s.close();
+            } catch (IOException ignored) {
+                // already closed
             }
         }
     }

@@ -85,6 +85,8 @@ final class SmtpdSession implements Runnable, Restrictions.State {
     private int errorCount;
     private int junkCommands;
     private boolean quit;
+    /** Whether anvil counted this connection (and must be told it ended). */
+    private boolean anvilConnected;
 
     // The current mail transaction.
     private String queueId;
@@ -120,6 +122,19 @@ final class SmtpdSession implements Runnable, Restrictions.State {
             if (settings.tls.wrapperMode()) {
                 startTls();
             }
+            if (limitedByAnvil()) {
+                int count = settings.anvil.connect(clientAddress.getHostAddress());
+                anvilConnected = true;
+                if (settings.connectionCountLimit > 0 && count > settings.connectionCountLimit) {
+                    // smtpd.c: the 421 replaces the greeting and the session ends.
+                    log.warn("{}/smtpd[{}]: warning: Connection concurrency limit exceeded: {} from {} for service {}",
+                            settings.instance, id, count, clientNameAddress(), settings.service);
+                    reply("421 4.7.0 " + settings.myhostname + " Error: too many connections from "
+                            + clientAddress.getHostAddress());
+                    endExchange(null);
+                    return;
+                }
+            }
             reply("220 " + settings.banner);
             endExchange(null);
             commandLoop();
@@ -145,8 +160,16 @@ final class SmtpdSession implements Runnable, Restrictions.State {
                 // the client is gone
             }
         } finally {
+            if (anvilConnected) {
+                settings.anvil.disconnect(clientAddress.getHostAddress());
+            }
             close();
         }
+    }
+
+    /** Whether this client counts toward anvil's limits (not in smtpd_client_event_limit_exceptions). */
+    boolean limitedByAnvil() {
+        return !settings.eventLimitExceptions.matches(clientAddress);
     }
 
     private void commandLoop() throws IOException {

@@ -53,6 +53,13 @@ final class SmtpdSettings {
     final boolean brokenSaslAuthClients;
     final int saslResponseLimit;
     final SmtpdTls tls;
+    /** smtpd_client_connection_count_limit; 0 means no limit. */
+    final int connectionCountLimit;
+    /** smtpd_client_auth_rate_limit; 0 means no limit. */
+    final int authRateLimit;
+    /** smtpd_client_event_limit_exceptions: clients the two limits above do not apply to. */
+    final NetworkList eventLimitExceptions;
+    final Anvil anvil;
     final Cleanup cleanup;
     final Capture capture;
 
@@ -100,6 +107,11 @@ final class SmtpdSettings {
                     + saslResponseLimit + " < 12288");
         }
         this.tls = SmtpdTls.from(params, baseDirectory);
+        this.connectionCountLimit = params.integer("smtpd_client_connection_count_limit");
+        this.authRateLimit = params.integer("smtpd_client_auth_rate_limit");
+        this.eventLimitExceptions = NetworkList.parse(params.list("smtpd_client_event_limit_exceptions"),
+                "smtpd_client_event_limit_exceptions", baseDirectory);
+        this.anvil = new Anvil(params.time("anvil_rate_time_unit"));
         this.cleanup = cleanup;
         this.capture = capture;
     }

@@ -43,7 +43,8 @@ public final class TextHashTable implements LookupTable {
             String text = line.text();
             int keyEnd = keyEnd(text);
             if (keyEnd < 0) {
-                log.warn("{}, line {}: unbalanced '\"' in '{}' -- ignoring this line", file, line.number(), text);
+                // Postfix quotes the line here; a password table's line holds a password, so it is not repeated.
+                log.warn("{}, line {}: unbalanced '\"' -- ignoring this line", file, line.number());
                 continue;
             }
             String key = text.substring(0, keyEnd);
