@@ -733,6 +733,11 @@ final class SmtpdSession implements Runnable, Restrictions.State {
         settings.cleanup.enqueue(new CapturedMessage(queueId, settings.instance, sender, recipients, clientName,
                 clientAddress.getHostAddress(), helo, protocol, sasl.method(), sasl.username(),
                 sasl.mailAuthParameter(), tls == null ? null : tls.toTlsInfo(), received, arrival, content));
+        // smtpd.c: "Forgive any previous client errors when a message was received successfully" --
+        // error_count and junk_cmds start over, so a client reusing the connection (RSET between
+        // messages, as Postfix's smtp client does) is never cut off by smtpd_junk_command_limit.
+        errorCount = 0;
+        junkCommands = 0;
         reply("250 2.0.0 Ok: " + bytesNote + "queued as " + queueId);
         resetTransaction();
     }
