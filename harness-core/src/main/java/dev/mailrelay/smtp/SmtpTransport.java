@@ -71,7 +71,14 @@ public final class SmtpTransport implements Transport, AutoCloseable {
     private final String recipientDelimiter;
     private final DomainList localDomains;
     private final long cacheMillis;
-    private final Map<String, CachedSession> cache = new ConcurrentHashMap<>();
+    /**
+     * Idle connections by next-hop destination, most recently used last. Several per destination,
+     * as Postfix's scache keeps one per smtp process: concurrent deliveries to one relayhost each
+     * reuse a connection instead of the last one to finish closing the others'.
+     */
+    private final Map<String, java.util.Deque<CachedSession>> cache = new ConcurrentHashMap<>();
+    /** At most this many idle connections are kept per destination (the queue manager runs 4 agents). */
+    private static final int MAX_IDLE_PER_DESTINATION = 8;
     private final ScheduledExecutorService idleCloser = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "mailrelay-smtp-connection-cache");
         t.setDaemon(true);
@@ -169,15 +176,15 @@ public final class SmtpTransport implements Transport, AutoCloseable {
 
     private SmtpClientSession cachedOrNew(NextHop hop, Endpoint endpoint)
             throws SmtpClientSession.SmtpClientException, Refusal {
-        CachedSession cached = cache.remove(hop.destination());
-        if (cached != null) {
+        CachedSession cached;
+        while ((cached = takeIdle(hop.destination())) != null) {
             if (cached.expires > System.currentTimeMillis() && cached.session.isOpen()) {
                 try {
                     if (cached.session.command("RSET", "sending RSET").positive()) {
                         return cached.session;
                     }
                 } catch (SmtpClientSession.SmtpClientException ignored) {
-                    // the cached connection went stale; open a fresh one below
+                    // the cached connection went stale; try the next, else open a fresh one below
                 }
             }
             cached.session.close();
@@ -233,19 +240,30 @@ public final class SmtpTransport implements Transport, AutoCloseable {
         log.info("{}/smtp: {}", params.instanceName(), s.logLine(peer));
     }
 
+    /** The most recently used idle connection to the destination, or null. */
+    private CachedSession takeIdle(String destination) {
+        java.util.Deque<CachedSession> idle = cache.get(destination);
+        return idle == null ? null : idle.pollLast();
+    }
+
     private void release(NextHop hop, SmtpClientSession session) {
         if (cacheMillis <= 0) {
             session.quit();
             return;
         }
         CachedSession entry = new CachedSession(session, System.currentTimeMillis() + cacheMillis);
-        CachedSession previous = cache.put(hop.destination(), entry);
-        if (previous != null) {
-            previous.session.quit();
+        java.util.Deque<CachedSession> idle = cache.computeIfAbsent(hop.destination(),
+                k -> new java.util.concurrent.ConcurrentLinkedDeque<>());
+        idle.addLast(entry);
+        while (idle.size() > MAX_IDLE_PER_DESTINATION) {
+            CachedSession oldest = idle.pollFirst();
+            if (oldest != null) {
+                oldest.session.quit();
+            }
         }
         // An idle connection is closed when its time is up, as Postfix's scache does.
         idleCloser.schedule(() -> {
-            if (cache.remove(hop.destination(), entry)) {
+            if (idle.remove(entry)) {
                 entry.session.quit();
             }
         }, cacheMillis, TimeUnit.MILLISECONDS);
@@ -391,8 +409,11 @@ public final class SmtpTransport implements Transport, AutoCloseable {
     @Override
     public void close() {
         idleCloser.shutdownNow();
-        for (CachedSession c : cache.values()) {
-            c.session.quit();
+        for (java.util.Deque<CachedSession> idle : cache.values()) {
+            CachedSession c;
+            while ((c = idle.pollLast()) != null) {
+                c.session.quit();
+            }
         }
         cache.clear();
     }
