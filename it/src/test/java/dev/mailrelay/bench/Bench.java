@@ -364,24 +364,26 @@ public final class Bench {
         try (Harness h = Topologies.startRelay()) {
             Instance isp = h.instance("isp");
             Instance relay = h.instance("relay");
-            relayRun(relay.port("smtp"), isp, msg, 100, conns);      // warm-up
+            relayRun(relay.port("smtp"), isp, relay, msg, 100, conns);      // warm-up
             relay.awaitIdle(WAIT);
-            double harness = relayRun(relay.port("smtp"), isp, msg, n, conns);
+            double harness = relayRun(relay.port("smtp"), isp, relay, msg, n, conns);
+            int harnessConnections = isp.capture().sessions().size();
             relay.awaitIdle(WAIT);
             relay.capture().reset();
             double postfix;
             String peer;
             try (PrivatePostfix pf = PrivatePostfix.start(isp.port("submission"), Topologies.RELAY_USER,
                     Topologies.RELAY_PASSWORD)) {
-                relayRun(pf.port(), isp, msg, 100, conns);           // warm-up
-                postfix = relayRun(pf.port(), isp, msg, n, conns);
-                peer = fmt(postfix) + " (Postfix " + pf.version() + ")";
+                relayRun(pf.port(), isp, null, msg, 100, conns);           // warm-up
+                postfix = relayRun(pf.port(), isp, null, msg, n, conns);
+                peer = fmt(postfix) + " (Postfix " + pf.version() + "; " + isp.capture().sessions().size()
+                        + " upstream connections)";
             } catch (PrivatePostfix.Unavailable e) {
                 postfix = Double.NaN;
                 peer = "not run: " + e.getMessage();
             }
             row("relay end to end msg/s, " + n + " x 1 KB over " + conns + " reused connections, upstream AUTH + STARTTLS",
-                    fmt(harness), peer, harness / postfix, ">= 4x Postfix", Double.isNaN(postfix) ? null : harness / postfix >= 4);
+                    fmt(harness) + " (" + harnessConnections + " upstream connections)", peer, harness / postfix, ">= 4x Postfix", Double.isNaN(postfix) ? null : harness / postfix >= 4);
         }
         NOTES.add("Relay end to end: the raw client submits over " + conns + " connections to the relay (the harness "
                 + "relay, then a private Postfix started with postfix -c on a free loopback port, relayhost = "
@@ -390,7 +392,7 @@ public final class Bench {
                 + "has captured the last message. 100 unmeasured messages warm each path first.");
     }
 
-    private static double relayRun(int port, Instance upstream, byte[] msg, int n, int conns) throws Exception {
+    private static double relayRun(int port, Instance upstream, Instance relay, byte[] msg, int n, int conns) throws Exception {
         upstream.capture().reset();
         ExecutorService pool = Executors.newFixedThreadPool(conns);
         try {
@@ -411,7 +413,14 @@ public final class Bench {
             for (Future<?> f : fs) {
                 f.get(5, TimeUnit.MINUTES);
             }
-            upstream.capture().awaitMessages(n, WAIT);
+            try {
+                upstream.capture().awaitMessages(n, WAIT);
+            } catch (dev.mailrelay.capture.CaptureTimeoutException e) {
+                throw new IllegalStateException("relay run: " + upstream.capture().messages().size() + " of " + n
+                        + " arrived; attempts that did not succeed at the relay: " + (relay == null ? "(Postfix: see its maillog)"
+                        : relay.capture().deliveries().stream().filter(d -> d.status() != dev.mailrelay.capture.DeliveryAttempt.Status.SENT)
+                        .map(d -> d.queueId() + " " + d.status() + " " + d.dsn() + " " + d.reply()).toList()));
+            }
             long t1 = System.nanoTime();
             return n / ((t1 - t0) / 1e9);
         } finally {
