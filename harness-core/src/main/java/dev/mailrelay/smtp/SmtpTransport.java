@@ -62,7 +62,13 @@ public final class SmtpTransport implements Transport, AutoCloseable {
     private final SaslPasswords passwords;
     private final String saslSecurityOptions;
     private final String saslTlsSecurityOptions;
-    private final SmtpTlsClient tls;
+    /**
+     * The TLS client; with {@code smtp_tls_security_level = none} (and no wrapper mode) it is built on
+     * first delivery, so an instance that never relays never makes the harness CA or an SSLContext at
+     * start (most of a cold start); any other level is built, and its parameters checked, at start.
+     */
+    private volatile SmtpTlsClient tls;
+    private final Path baseDirectory;
     private final MechanismFilter mechanismFilter;
     private final boolean senderDependent;
     private final boolean softBounce;
@@ -103,7 +109,11 @@ public final class SmtpTransport implements Transport, AutoCloseable {
                 senderDependent, recipientDelimiter, localDomains::matches);
         this.saslSecurityOptions = params.get("smtp_sasl_security_options");
         this.saslTlsSecurityOptions = params.get("smtp_sasl_tls_security_options");
-        this.tls = SmtpTlsClient.from(params, baseDirectory);
+        this.baseDirectory = baseDirectory;
+        String level = params.get("smtp_tls_security_level").strip();
+        boolean plaintextOnly = (level.equalsIgnoreCase("none") || level.isEmpty() && !params.bool("smtp_enforce_tls")
+                && !params.bool("smtp_use_tls")) && !params.bool("smtp_tls_wrappermode");
+        this.tls = plaintextOnly ? null : SmtpTlsClient.from(params, baseDirectory);
         this.mechanismFilter = MechanismFilter.parse(params.get("smtp_sasl_mechanism_filter"),
                 "smtp_sasl_mechanism_filter");
         this.softBounce = params.bool("smtp_sasl_auth_soft_bounce");
@@ -193,7 +203,7 @@ public final class SmtpTransport implements Transport, AutoCloseable {
                 endpoint.address().getHostAddress(), endpoint.nominalPort());
         SmtpClientSession session = SmtpClientSession.connect(endpoint, connectTimeout, readTimeout);
         try {
-            if (tls.wrapperMode()) {
+            if (tls().wrapperMode()) {
                 startTls(session, peer);
             }
             SmtpReply greeting = session.greeting();
@@ -203,13 +213,13 @@ public final class SmtpTransport implements Transport, AutoCloseable {
                         Status.DEFERRED, "4" + greeting.dsn().substring(1), false);
             }
             ehlo(session);
-            if (!tls.wrapperMode() && tls.startTlsAfterEhlo(session.featureKeywords(), peer)) {
+            if (!tls().wrapperMode() && tls().startTlsAfterEhlo(session.featureKeywords(), peer)) {
                 SmtpReply reply = session.command("STARTTLS", "sending STARTTLS");
                 if (reply.positive()) {
                     startTls(session, peer);
                     ehlo(session);
                 } else {
-                    tls.starttlsRefused(reply.toString(), peer);
+                    tls().starttlsRefused(reply.toString(), peer);
                 }
             }
             return session;
@@ -231,13 +241,27 @@ public final class SmtpTransport implements Transport, AutoCloseable {
     }
 
     private void startTls(SmtpClientSession session, SmtpTlsClient.Peer peer) throws SmtpTlsException {
-        SmtpTlsClient.Session s = tls.handshake(session.socket(), peer);
+        SmtpTlsClient.Session s = tls().handshake(session.socket(), peer);
         try {
             session.upgrade(s.socket(), s.tlsInfo());
         } catch (java.io.IOException e) {
             throw new SmtpTlsException("4.7.5", "Cannot start TLS: handshake failure", e.getMessage(), false);
         }
         log.info("{}/smtp: {}", params.instanceName(), s.logLine(peer));
+    }
+
+    private SmtpTlsClient tls() {
+        SmtpTlsClient t = tls;
+        if (t == null) {
+            synchronized (this) {
+                t = tls;
+                if (t == null) {
+                    t = SmtpTlsClient.from(params, baseDirectory);
+                    tls = t;
+                }
+            }
+        }
+        return t;
     }
 
     /** The most recently used idle connection to the destination, or null. */
