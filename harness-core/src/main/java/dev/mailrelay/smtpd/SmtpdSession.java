@@ -2,6 +2,7 @@ package dev.mailrelay.smtpd;
 
 import dev.mailrelay.capture.CapturedMessage;
 import dev.mailrelay.capture.CapturedSession;
+import dev.mailrelay.capture.Transcript;
 import dev.mailrelay.cleanup.QueueIds;
 import dev.mailrelay.tables.AddressLookup;
 import dev.mailrelay.tls.TlsDetails;
@@ -73,7 +74,7 @@ final class SmtpdSession implements Runnable, Restrictions.State {
     /** Whether the client's certificate is trusted by smtpd_tls_CAfile (for the Received header). */
     private boolean clientCertificateTrusted;
     private final Instant start = Instant.now();
-    private final List<CapturedSession.Exchange> transcript = new ArrayList<>();
+    private final Transcript transcript = new Transcript();
     private final Map<String, int[]> counters = new LinkedHashMap<>();
     private List<String> pendingReply = new ArrayList<>();
 
@@ -259,7 +260,7 @@ final class SmtpdSession implements Runnable, Restrictions.State {
     private void publish(Instant end) {
         settings.capture.record(new CapturedSession(id, settings.instance, settings.service,
                 clientAddress.getHostAddress(), socket.getPort(), helo, sasl.method(), sasl.username(),
-                tls == null ? null : tls.toTlsInfo(), transcript, start, end));
+                tls == null ? null : tls.toTlsInfo(), transcript.snapshot(), start, end));
     }
 
     private String lastCommand() {
