@@ -25,7 +25,8 @@ public record CapturedSession(long id, String instance, String service, String c
                               List<Exchange> transcript, Instant start, Instant end) {
 
     public CapturedSession {
-        transcript = List.copyOf(transcript);
+        // A Transcript snapshot is already immutable (and copying it on every command was quadratic).
+        transcript = transcript instanceof Transcript.Snapshot ? transcript : List.copyOf(transcript);
     }
 
     /** One client line (or {@code null} for the greeting) and the server's reply lines. */

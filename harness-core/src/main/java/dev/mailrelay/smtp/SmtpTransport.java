@@ -62,7 +62,13 @@ public final class SmtpTransport implements Transport, AutoCloseable {
     private final SaslPasswords passwords;
     private final String saslSecurityOptions;
     private final String saslTlsSecurityOptions;
-    private final SmtpTlsClient tls;
+    /**
+     * The TLS client; with {@code smtp_tls_security_level = none} (and no wrapper mode) it is built on
+     * first delivery, so an instance that never relays never makes the harness CA or an SSLContext at
+     * start (most of a cold start); any other level is built, and its parameters checked, at start.
+     */
+    private volatile SmtpTlsClient tls;
+    private final Path baseDirectory;
     private final MechanismFilter mechanismFilter;
     private final boolean senderDependent;
     private final boolean softBounce;
@@ -71,7 +77,14 @@ public final class SmtpTransport implements Transport, AutoCloseable {
     private final String recipientDelimiter;
     private final DomainList localDomains;
     private final long cacheMillis;
-    private final Map<String, CachedSession> cache = new ConcurrentHashMap<>();
+    /**
+     * Idle connections by next-hop destination, most recently used last. Several per destination,
+     * as Postfix's scache keeps one per smtp process: concurrent deliveries to one relayhost each
+     * reuse a connection instead of the last one to finish closing the others'.
+     */
+    private final Map<String, java.util.Deque<CachedSession>> cache = new ConcurrentHashMap<>();
+    /** At most this many idle connections are kept per destination (the queue manager runs 4 agents). */
+    private static final int MAX_IDLE_PER_DESTINATION = 8;
     private final ScheduledExecutorService idleCloser = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "mailrelay-smtp-connection-cache");
         t.setDaemon(true);
@@ -96,7 +109,11 @@ public final class SmtpTransport implements Transport, AutoCloseable {
                 senderDependent, recipientDelimiter, localDomains::matches);
         this.saslSecurityOptions = params.get("smtp_sasl_security_options");
         this.saslTlsSecurityOptions = params.get("smtp_sasl_tls_security_options");
-        this.tls = SmtpTlsClient.from(params, baseDirectory);
+        this.baseDirectory = baseDirectory;
+        String level = params.get("smtp_tls_security_level").strip();
+        boolean plaintextOnly = (level.equalsIgnoreCase("none") || level.isEmpty() && !params.bool("smtp_enforce_tls")
+                && !params.bool("smtp_use_tls")) && !params.bool("smtp_tls_wrappermode");
+        this.tls = plaintextOnly ? null : SmtpTlsClient.from(params, baseDirectory);
         this.mechanismFilter = MechanismFilter.parse(params.get("smtp_sasl_mechanism_filter"),
                 "smtp_sasl_mechanism_filter");
         this.softBounce = params.bool("smtp_sasl_auth_soft_bounce");
@@ -169,15 +186,15 @@ public final class SmtpTransport implements Transport, AutoCloseable {
 
     private SmtpClientSession cachedOrNew(NextHop hop, Endpoint endpoint)
             throws SmtpClientSession.SmtpClientException, Refusal {
-        CachedSession cached = cache.remove(hop.destination());
-        if (cached != null) {
+        CachedSession cached;
+        while ((cached = takeIdle(hop.destination())) != null) {
             if (cached.expires > System.currentTimeMillis() && cached.session.isOpen()) {
                 try {
                     if (cached.session.command("RSET", "sending RSET").positive()) {
                         return cached.session;
                     }
                 } catch (SmtpClientSession.SmtpClientException ignored) {
-                    // the cached connection went stale; open a fresh one below
+                    // the cached connection went stale; try the next, else open a fresh one below
                 }
             }
             cached.session.close();
@@ -186,7 +203,7 @@ public final class SmtpTransport implements Transport, AutoCloseable {
                 endpoint.address().getHostAddress(), endpoint.nominalPort());
         SmtpClientSession session = SmtpClientSession.connect(endpoint, connectTimeout, readTimeout);
         try {
-            if (tls.wrapperMode()) {
+            if (tls().wrapperMode()) {
                 startTls(session, peer);
             }
             SmtpReply greeting = session.greeting();
@@ -196,13 +213,13 @@ public final class SmtpTransport implements Transport, AutoCloseable {
                         Status.DEFERRED, "4" + greeting.dsn().substring(1), false);
             }
             ehlo(session);
-            if (!tls.wrapperMode() && tls.startTlsAfterEhlo(session.featureKeywords(), peer)) {
+            if (!tls().wrapperMode() && tls().startTlsAfterEhlo(session.featureKeywords(), peer)) {
                 SmtpReply reply = session.command("STARTTLS", "sending STARTTLS");
                 if (reply.positive()) {
                     startTls(session, peer);
                     ehlo(session);
                 } else {
-                    tls.starttlsRefused(reply.toString(), peer);
+                    tls().starttlsRefused(reply.toString(), peer);
                 }
             }
             return session;
@@ -224,7 +241,7 @@ public final class SmtpTransport implements Transport, AutoCloseable {
     }
 
     private void startTls(SmtpClientSession session, SmtpTlsClient.Peer peer) throws SmtpTlsException {
-        SmtpTlsClient.Session s = tls.handshake(session.socket(), peer);
+        SmtpTlsClient.Session s = tls().handshake(session.socket(), peer);
         try {
             session.upgrade(s.socket(), s.tlsInfo());
         } catch (java.io.IOException e) {
@@ -233,19 +250,44 @@ public final class SmtpTransport implements Transport, AutoCloseable {
         log.info("{}/smtp: {}", params.instanceName(), s.logLine(peer));
     }
 
+    private SmtpTlsClient tls() {
+        SmtpTlsClient t = tls;
+        if (t == null) {
+            synchronized (this) {
+                t = tls;
+                if (t == null) {
+                    t = SmtpTlsClient.from(params, baseDirectory);
+                    tls = t;
+                }
+            }
+        }
+        return t;
+    }
+
+    /** The most recently used idle connection to the destination, or null. */
+    private CachedSession takeIdle(String destination) {
+        java.util.Deque<CachedSession> idle = cache.get(destination);
+        return idle == null ? null : idle.pollLast();
+    }
+
     private void release(NextHop hop, SmtpClientSession session) {
         if (cacheMillis <= 0) {
             session.quit();
             return;
         }
         CachedSession entry = new CachedSession(session, System.currentTimeMillis() + cacheMillis);
-        CachedSession previous = cache.put(hop.destination(), entry);
-        if (previous != null) {
-            previous.session.quit();
+        java.util.Deque<CachedSession> idle = cache.computeIfAbsent(hop.destination(),
+                k -> new java.util.concurrent.ConcurrentLinkedDeque<>());
+        idle.addLast(entry);
+        while (idle.size() > MAX_IDLE_PER_DESTINATION) {
+            CachedSession oldest = idle.pollFirst();
+            if (oldest != null) {
+                oldest.session.quit();
+            }
         }
         // An idle connection is closed when its time is up, as Postfix's scache does.
         idleCloser.schedule(() -> {
-            if (cache.remove(hop.destination(), entry)) {
+            if (idle.remove(entry)) {
                 entry.session.quit();
             }
         }, cacheMillis, TimeUnit.MILLISECONDS);
@@ -391,8 +433,11 @@ public final class SmtpTransport implements Transport, AutoCloseable {
     @Override
     public void close() {
         idleCloser.shutdownNow();
-        for (CachedSession c : cache.values()) {
-            c.session.quit();
+        for (java.util.Deque<CachedSession> idle : cache.values()) {
+            CachedSession c;
+            while ((c = idle.pollLast()) != null) {
+                c.session.quit();
+            }
         }
         cache.clear();
     }

@@ -2,6 +2,7 @@ package dev.mailrelay.smtpd;
 
 import dev.mailrelay.capture.CapturedMessage;
 import dev.mailrelay.capture.CapturedSession;
+import dev.mailrelay.capture.Transcript;
 import dev.mailrelay.cleanup.QueueIds;
 import dev.mailrelay.tables.AddressLookup;
 import dev.mailrelay.tls.TlsDetails;
@@ -75,7 +76,7 @@ final class SmtpdSession implements Runnable, Restrictions.State {
     /** Whether the client's certificate is trusted by smtpd_tls_CAfile (for the Received header). */
     private boolean clientCertificateTrusted;
     private final Instant start = Instant.now();
-    private final List<CapturedSession.Exchange> transcript = new ArrayList<>();
+    private final Transcript transcript = new Transcript();
     private final Map<String, int[]> counters = new LinkedHashMap<>();
     private List<String> pendingReply = new ArrayList<>();
 
@@ -119,6 +120,9 @@ final class SmtpdSession implements Runnable, Restrictions.State {
         log.info("{}/smtpd[{}]: connect from {}", settings.instance, id, clientNameAddress());
         try {
             socket.setSoTimeout((int) Math.min(Integer.MAX_VALUE, settings.timeout.toMillis()));
+            // A multi-line reply (EHLO) is flushed line by line; without TCP_NODELAY Nagle holds the
+            // later lines until the client's delayed ACK, about 40 ms on every new connection.
+            socket.setTcpNoDelay(true);
             if (settings.tls.wrapperMode()) {
                 startTls();
             }
@@ -286,7 +290,7 @@ final class SmtpdSession implements Runnable, Restrictions.State {
     private void publish(Instant end) {
         settings.capture.record(new CapturedSession(id, settings.instance, settings.service,
                 clientAddress.getHostAddress(), socket.getPort(), helo, sasl.method(), sasl.username(),
-                tls == null ? null : tls.toTlsInfo(), transcript, start, end));
+                tls == null ? null : tls.toTlsInfo(), transcript.snapshot(), start, end));
     }
 
     private String lastCommand() {
@@ -763,6 +767,11 @@ final class SmtpdSession implements Runnable, Restrictions.State {
         settings.cleanup.enqueue(new CapturedMessage(queueId, settings.instance, sender, recipients, clientName,
                 clientAddress.getHostAddress(), helo, protocol, sasl.method(), sasl.username(),
                 sasl.mailAuthParameter(), tls == null ? null : tls.toTlsInfo(), received, arrival, content));
+        // smtpd.c: "Forgive any previous client errors when a message was received successfully" --
+        // error_count and junk_cmds start over, so a client reusing the connection (RSET between
+        // messages, as Postfix's smtp client does) is never cut off by smtpd_junk_command_limit.
+        errorCount = 0;
+        junkCommands = 0;
         reply("250 2.0.0 Ok: " + bytesNote + "queued as " + queueId);
         resetTransaction();
     }
