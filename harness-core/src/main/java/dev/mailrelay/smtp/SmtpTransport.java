@@ -271,6 +271,9 @@ public final class SmtpTransport implements Transport, AutoCloseable {
     }
 
     private void release(NextHop hop, SmtpClientSession session) {
+        if (!session.isOpen()) {
+            return;
+        }
         if (cacheMillis <= 0) {
             session.quit();
             return;
@@ -361,7 +364,7 @@ public final class SmtpTransport implements Transport, AutoCloseable {
         String size = s.hasFeature("SIZE") ? " SIZE=" + content.length : "";
         SmtpReply mail = s.command("MAIL FROM:<" + sender + ">" + size, "sending MAIL FROM");
         if (!mail.positive()) {
-            s.command("RSET", "sending RSET");
+            resetQuietly(s);
             return all(request, s.endpoint.toString(), sender, failure(mail),
                     mail.dsn(), said(s, mail, "MAIL FROM"), s);
         }
@@ -378,7 +381,7 @@ public final class SmtpTransport implements Transport, AutoCloseable {
             }
         }
         if (accepted.isEmpty()) {
-            s.command("RSET", "sending RSET");
+            resetQuietly(s);
             return result(statuses, s, sender);
         }
         SmtpReply data = s.command("DATA", "sending DATA");
@@ -391,6 +394,18 @@ public final class SmtpTransport implements Transport, AutoCloseable {
                     : new RecipientStatus(rcpt, generic(rcpt), failure(end), end.dsn(), said(s, end, stage)));
         }
         return result(statuses, s, sender);
+    }
+
+    /**
+     * RSET after a refused transaction: the server's verdicts stand even if the connection is lost
+     * now; a lost connection is just not kept for reuse.
+     */
+    private static void resetQuietly(SmtpClientSession s) {
+        try {
+            s.command("RSET", "sending RSET");
+        } catch (SmtpClientSession.SmtpClientException e) {
+            s.close();
+        }
     }
 
     private static Status failure(SmtpReply r) {

@@ -36,6 +36,8 @@ final class FakeUpstream implements AutoCloseable {
     /** The fault happens once: a later session, or a later transaction on a reused one, goes well. */
     private final java.util.concurrent.atomic.AtomicBoolean faultPending = new java.util.concurrent.atomic.AtomicBoolean(true);
     final List<String> accepted = new CopyOnWriteArrayList<>();
+    /** Also drop the connection when the client sends RSET (after a refused transaction, say). */
+    volatile boolean dropOnRset;
     private final List<Socket> open = new CopyOnWriteArrayList<>();
     private final Thread acceptor;
 
@@ -154,7 +156,13 @@ final class FakeUpstream implements AutoCloseable {
                             send(out, "250 2.0.0 Ok: queued as FAKE" + connections.get());
                         }
                     }
-                    case "RSET", "NOOP" -> send(out, "250 2.0.0 Ok");
+                    case "RSET" -> {
+                        if (dropOnRset) {
+                            return;
+                        }
+                        send(out, "250 2.0.0 Ok");
+                    }
+                    case "NOOP" -> send(out, "250 2.0.0 Ok");
                     case "QUIT" -> {
                         send(out, "221 2.0.0 Bye");
                         return;

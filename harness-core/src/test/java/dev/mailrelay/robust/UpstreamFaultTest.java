@@ -148,4 +148,18 @@ class UpstreamFaultTest {
             assertThat(up.accepted).isEmpty();
         }
     }
+
+    @Test
+    void aRejectedRecipientStaysBouncedWhenTheConnectionIsLostAtRset() throws Exception {
+        try (FakeUpstream up = new FakeUpstream(0, Stage.RCPT, "550 5.1.1 <x>: Recipient address rejected", false);
+             Harness h = Harness.start(List.of(relay(up.port(), "")), true)) {
+            up.dropOnRset = true;
+            Instance relay = h.instance("relay");
+            submit(relay, "rejected");
+            DeliveryAttempt d = relay.capture().awaitDeliveries(1, WAIT).get(0);
+            // The server's 550 is the verdict; losing the connection at the RSET after it changes nothing.
+            assertThat(d.status()).as(d.reply()).isEqualTo(Status.BOUNCED);
+            assertThat(d.reply()).contains("said: 550 5.1.1");
+        }
+    }
 }
