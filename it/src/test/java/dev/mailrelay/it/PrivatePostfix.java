@@ -43,7 +43,7 @@ final class PrivatePostfix implements AutoCloseable {
 
     /**
      * @param dir      a fresh private directory
-     * @param mainCf   the parameters under test (the plumbing is added here)
+     * @param mainCf   the parameters under test, written after the plumbing (so they override it)
      * @param services service label -> {@code -o} overrides (e.g. {@code "-o mynetworks=10.0.0.0/8"})
      * @param users    sasldb users, {@code login@realm} -> password
      * @param mechList Cyrus {@code mech_list}
