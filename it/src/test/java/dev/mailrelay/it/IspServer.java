@@ -44,7 +44,10 @@ final class IspServer implements AutoCloseable {
                 smtpd_sasl_authenticated_header = yes
                 mailrelay_sasl_users = inline:{ alice=secret, bob@isp.example=pw }
                 mailrelay_sasl_oauth_tokens = inline:{ tok123=alice }
-                """).masterCf("submission inet n - n - - smtpd")), true));
+                """).masterCf("""
+                submission inet n - n - - smtpd
+                xoauth2only inet n - n - - smtpd -o smtpd_sasl_mechanism_filter=xoauth2
+                """)), true));
     }
 
     Instance instance() {
@@ -53,6 +56,14 @@ final class IspServer implements AutoCloseable {
 
     int port() {
         return instance().port("submission");
+    }
+
+    /**
+     * The port of a service offering XOAUTH2 as its only mechanism, for clients that prefer
+     * OAUTHBEARER whenever both are offered (curl 7.88, even with {@code --login-options AUTH=XOAUTH2}).
+     */
+    int xoauth2OnlyPort() {
+        return instance().port("xoauth2only");
     }
 
     /** A subject no other test uses. */

@@ -80,6 +80,12 @@ class PostfixFidelityTest {
         // Both servers also ask one real Dovecot auth service (over inet: Postfix's smtpd runs as postfix).
         dovecot = RealDovecot.start(temp.resolve("dovecot"), Map.of(USER, PASSWORD));
         SERVICES.put("dovecot", "-o smtpd_sasl_type=dovecot -o smtpd_sasl_path=inet:127.0.0.1:" + dovecot.inetPort());
+        // STARTTLS: both serve the same self-signed certificate, made by openssl req -x509.
+        Path[] pem = PrivatePostfix.selfSignedCertificate(temp.resolve("tls"), "mail.example.com");
+        String tls = " -o smtpd_tls_cert_file=" + pem[0] + " -o smtpd_tls_key_file=" + pem[1];
+        SERVICES.put("tls", "-o smtpd_tls_security_level=may -o smtpd_tls_auth_only=yes" + tls);
+        SERVICES.put("tlsnoauthonly", "-o smtpd_tls_security_level=may" + tls);
+        SERVICES.put("encrypt", "-o smtpd_tls_security_level=encrypt -o mynetworks=10.0.0.0/8" + tls);
         postfix = PrivatePostfix.start(temp.resolve("postfix"), MAIN_CF, SERVICES,
                 Map.of(USER, PASSWORD, "bob@example.com", "bobpw"), MECH_LIST);
         Path dir = temp.resolve("harness");
@@ -138,6 +144,38 @@ class PostfixFidelityTest {
             transcript.add("C: " + (command.length() > 60 ? command.substring(0, 60) + "..." : command));
             reply.forEach(l -> transcript.add("S: " + mask(l)));
             return reply;
+        }
+
+        /** Sends STARTTLS and, after a 220 reply, does the TLS handshake. */
+        List<String> starttls() {
+            List<String> reply = send("STARTTLS");
+            if (reply.get(0).startsWith("220 ")) {
+                handshake();
+            }
+            return reply;
+        }
+
+        /** Sends STARTTLS and a pipelined command in one write, then the handshake, then reads on. */
+        void starttlsPipelined(String command) {
+            d.write("STARTTLS\r\n" + command);
+            starttlsReply(d.reply());
+            transcript.add("S (after the handshake): " + d.send("NOOP").stream().map(Script::mask).toList());
+        }
+
+        private void starttlsReply(List<String> reply) {
+            record("STARTTLS (pipelined)", reply);
+            if (reply.get(0).startsWith("220 ")) {
+                handshake();
+            }
+        }
+
+        /** The TLS handshake after 220; a failed one fails the dialog (both servers failing alike proves nothing). */
+        private void handshake() {
+            String protocol = d.startTls();
+            if (!protocol.startsWith("TLSv")) {
+                throw new AssertionError("TLS handshake failed: " + protocol + "\n" + String.join("\n", transcript));
+            }
+            transcript.add("(TLS handshake)");
         }
 
         /** Sends {@code AUTH CRAM-MD5} and answers the challenge. */
@@ -322,6 +360,63 @@ class PostfixFidelityTest {
                     s.send("MAIL FROM:<a@example.com>");
                     s.send("RCPT TO:<x@remote.example.org>");
                 }),
+                new Dialog("STARTTLS with smtpd_tls_auth_only: AUTH before and after TLS, STARTTLS twice", "tls", s -> {
+                    s.send("EHLO c");
+                    s.send("AUTH PLAIN " + plain(USER, PASSWORD));
+                    s.send("STARTTLS extra");
+                    s.starttls();
+                    s.send("MAIL FROM:<a@example.com>");
+                    s.send("EHLO c");
+                    s.starttls();
+                    s.send("AUTH PLAIN " + plain(USER, "wrong"));
+                    s.send("AUTH PLAIN " + plain(USER, PASSWORD));
+                    s.send("MAIL FROM:<alice@example.com>");
+                    s.send("RCPT TO:<someone@remote.example.org>");
+                    s.send("DATA");
+                    s.send("Subject: over TLS\r\n\r\nbody\r\n.");
+                }),
+                new Dialog("STARTTLS before EHLO, then HELO", "tls", s -> {
+                    s.starttls();
+                    s.send("HELO c");
+                    s.send("EHLO c");
+                    s.cramMd5(USER, PASSWORD);
+                }),
+                new Dialog("STARTTLS without smtpd_tls_auth_only: AUTH before TLS", "tlsnoauthonly", s -> {
+                    s.send("EHLO c");
+                    s.send("AUTH LOGIN");
+                    s.send(SmtpDialog.b64(USER));
+                    s.send(SmtpDialog.b64(PASSWORD));
+                    s.starttls();
+                    s.send("EHLO c");
+                    s.send("AUTH PLAIN " + plain(USER, PASSWORD));
+                    s.send("MAIL FROM:<a@example.com>");
+                }),
+                new Dialog("STARTTLS in a transaction", "tlsnoauthonly", s -> {
+                    s.send("EHLO c");
+                    s.send("MAIL FROM:<a@example.com>");
+                    s.starttls();
+                    s.send("RSET");
+                    s.starttls();
+                    s.send("EHLO c");
+                }),
+                new Dialog("STARTTLS with a pipelined command", "tlsnoauthonly", s -> {
+                    s.send("EHLO c");
+                    // An unknown command injected in plaintext behind STARTTLS: answered only if not discarded.
+                    s.starttlsPipelined("FOO");
+                }),
+                new Dialog("smtpd_tls_security_level = encrypt: 530 before STARTTLS", "encrypt", s -> {
+                    s.send("EHLO c");
+                    s.send("AUTH PLAIN " + plain(USER, PASSWORD));
+                    s.send("MAIL FROM:<a@example.com>");
+                    s.send("RCPT TO:<someone@remote.example.org>");
+                    s.send("VRFY alice");
+                    s.send("NOOP");
+                    s.starttls();
+                    s.send("EHLO c");
+                    s.send("AUTH PLAIN " + plain(USER, PASSWORD));
+                    s.send("MAIL FROM:<alice@example.com>");
+                    s.send("RCPT TO:<someone@remote.example.org>");
+                }),
                 new Dialog("empty line, unknown command, STARTTLS without TLS", "main", s -> {
                     s.send("");
                     s.send("FOO");
@@ -332,8 +427,13 @@ class PostfixFidelityTest {
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("dialogs")
-    void sameRepliesAsPostfix(Dialog dialog) {
+    void sameRepliesAsPostfix(Dialog dialog) throws java.io.IOException {
         List<String> real = run(dialog, postfix.port(dialog.service()));
+        // Postfix's transcripts, for reading what the real one answers.
+        Path transcripts = Path.of("target", "fidelity-transcripts");
+        Files.createDirectories(transcripts);
+        Files.writeString(transcripts.resolve(dialog.name().replaceAll("[^A-Za-z0-9]+", "-") + ".txt"),
+                String.join("\n", real) + "\n");
         List<String> ours = run(dialog, harness.instance("fidelity").port(dialog.service()));
         if (DELIBERATE_DIFFERENCES.stream().anyMatch(e -> e.getKey().equals(dialog.name()))) {
             return;

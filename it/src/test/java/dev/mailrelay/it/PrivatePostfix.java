@@ -8,7 +8,11 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.nio.file.StandardWatchEventKinds;
+import java.nio.file.WatchKey;
+import java.nio.file.WatchService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 
 /**
  * A real, private Postfix 3.7 (Debian {@code postfix}) run by a test: {@code postfix -c <dir>/conf
@@ -39,13 +43,23 @@ final class PrivatePostfix implements AutoCloseable {
 
     /**
      * @param dir      a fresh private directory
-     * @param mainCf   the parameters under test (the plumbing is added here)
+     * @param mainCf   the parameters under test, written after the plumbing (so they override it)
      * @param services service label -> {@code -o} overrides (e.g. {@code "-o mynetworks=10.0.0.0/8"})
      * @param users    sasldb users, {@code login@realm} -> password
      * @param mechList Cyrus {@code mech_list}
      */
     static PrivatePostfix start(Path dir, String mainCf, Map<String, String> services, Map<String, String> users,
                                 String mechList) {
+        return start(dir, mainCf, services, users, mechList, "");
+    }
+
+    /**
+     * As {@link #start(Path, String, Map, Map, String)}, with {@code mainCf} free to override the
+     * plumbing (e.g. {@code default_transport = smtp} for a Postfix that relays) and
+     * {@code extraMasterCf} appended to {@code master.cf} (e.g. an smtp client with {@code -o} overrides).
+     */
+    static PrivatePostfix start(Path dir, String mainCf, Map<String, String> services, Map<String, String> users,
+                                String mechList, String extraMasterCf) {
         String postfix = Tools.postfix();
         String saslpasswd2 = Tools.saslpasswd2();
         Tools.requireRoot("Postfix's master runs as root and its daemons as the postfix user");
@@ -67,8 +81,10 @@ final class PrivatePostfix implements AutoCloseable {
                     throw new AssertionError("saslpasswd2 failed: " + r.describe());
                 }
             });
-            run("chown", "root:postfix", db.toString());
-            run("chmod", "640", db.toString());
+            if (!users.isEmpty()) {
+                run("chown", "root:postfix", db.toString());
+                run("chmod", "640", db.toString());
+            }
             run("chown", "postfix", dir.resolve("data").toString());
             Files.writeString(conf.resolve("sasl/smtpd.conf"), """
                     pwcheck_method: auxprop
@@ -76,8 +92,8 @@ final class PrivatePostfix implements AutoCloseable {
                     sasldb_path: %s
                     mech_list: %s
                     """.formatted(db, mechList));
-            Files.writeString(conf.resolve("main.cf"), mainCf + """
-
+            // The plumbing first: Postfix takes the last of repeated parameters, so mainCf may override it.
+            Files.writeString(conf.resolve("main.cf"), """
                     # plumbing of the private instance
                     compatibility_level = 3.6
                     queue_directory = %1$s/queue
@@ -96,7 +112,9 @@ final class PrivatePostfix implements AutoCloseable {
                     default_transport = discard
                     relay_transport = discard
                     local_transport = discard
-                    """.formatted(dir.toAbsolutePath()));
+
+                    # the parameters under test
+                    """.formatted(dir.toAbsolutePath()) + mainCf);
             StringBuilder master = new StringBuilder();
             services.forEach((label, overrides) -> {
                 int port = Tools.freeLoopbackPort();
@@ -124,7 +142,8 @@ final class PrivatePostfix implements AutoCloseable {
                     anvil     unix  -       -       n       -       1       anvil
                     scache    unix  -       -       n       -       1       scache
                     postlog   unix-dgram n  -       n       -       1       postlogd
-                    """);
+                    tlsmgr    unix  -       -       n       1000?   1       tlsmgr
+                    """).append(extraMasterCf);
             Files.writeString(conf.resolve("master.cf"), master.toString());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -164,6 +183,73 @@ final class PrivatePostfix implements AutoCloseable {
         } catch (IOException e) {
             return "(unreadable maillog: " + e + ")";
         }
+    }
+
+    /** The private directory (the maillog, the queue, and any files a test puts there). */
+    Path dir() {
+        return dir;
+    }
+
+    /**
+     * Waits for the first maillog line matching {@code condition}: reads the log, and between reads
+     * waits for the directory to report a change (inotify), bounded by {@code timeout}.
+     *
+     * @throws AssertionError after {@code timeout}, with the log so far
+     */
+    String awaitMaillog(Predicate<String> condition, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        Path log = dir.resolve("maillog");
+        try (WatchService watch = dir.getFileSystem().newWatchService()) {
+            dir.register(watch, StandardWatchEventKinds.ENTRY_CREATE, StandardWatchEventKinds.ENTRY_MODIFY);
+            while (true) {
+                if (Files.exists(log)) {
+                    for (String line : Files.readAllLines(log)) {
+                        if (condition.test(line)) {
+                            return line;
+                        }
+                    }
+                }
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    throw new AssertionError("no such maillog line within " + timeout + "\n--- maillog ---\n" + maillog());
+                }
+                WatchKey key = watch.poll(left, TimeUnit.NANOSECONDS);
+                if (key != null) {
+                    key.pollEvents();
+                    key.reset();
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted waiting for the maillog", e);
+        }
+    }
+
+    /**
+     * A self-signed certificate and its key ({@code openssl req -x509}) for {@code commonName}, as
+     * {@code cert.pem} and {@code key.pem} in {@code dir}; the key is readable by root only (Postfix's
+     * smtpd reads it before it drops privileges).
+     */
+    static Path[] selfSignedCertificate(Path dir, String commonName) {
+        String openssl = Tools.require("openssl", "openssl");
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        Path cert = dir.resolve("cert.pem");
+        Path key = dir.resolve("key.pem");
+        ExternalProcess.Result r = ExternalProcess.run(Duration.ofSeconds(60), null, openssl, "req", "-x509",
+                "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=" + commonName,
+                "-addext", "subjectAltName=DNS:" + commonName, "-keyout", key.toString(), "-out", cert.toString());
+        if (r.exitCode() != 0) {
+            throw new AssertionError("openssl req failed: " + r.describe());
+        }
+        run("chmod", "600", key.toString());
+        run("chmod", "644", cert.toString());
+        return new Path[] {cert, key};
     }
 
     /** {@code postfix stop}, then waits until the master process exited. */
