@@ -19,9 +19,9 @@ class SaslClientFuzzTest {
     @FuzzTest(maxDuration = "10s")
     void clientSteps(FuzzedDataProvider data) {
         boolean bearer = data.consumeBoolean();
-        ClientCredentials credentials = bearer ? ClientCredentials.bearerToken("bob", PASSWORD.toCharArray())
-                : ClientCredentials.password(data.consumeBoolean() ? "bob" : data.consumeString(40),
-                        PASSWORD.toCharArray());
+        String username = data.consumeBoolean() ? "bob" : data.consumeString(40);
+        ClientCredentials credentials = bearer ? ClientCredentials.bearerToken(username, PASSWORD.toCharArray())
+                : ClientCredentials.password(username, PASSWORD.toCharArray());
         String offered = data.consumeBoolean() ? data.pickValue(MECHANISMS) : data.consumeString(60);
         SaslClient client = new SaslClient(credentials, "", "smtp", "mx.example.com");
         SaslClient.Start start;
@@ -45,7 +45,8 @@ class SaslClientFuzzTest {
             }
             if (!cleartext) {
                 String decoded = new String(Base64.getDecoder().decode(response), java.nio.charset.StandardCharsets.ISO_8859_1);
-                if (decoded.contains(PASSWORD)) {
+                // ANONYMOUS sends the user name as its trace token, which may hold anything.
+                if (decoded.contains(PASSWORD) && !username.contains(PASSWORD)) {
                     throw new AssertionError(start.mechanism() + " sent the password in clear");
                 }
             }
