@@ -244,6 +244,9 @@ final class SmtpdSession implements Runnable, Restrictions.State {
 
     /** Sends one reply line, slowed down once the client has made too many errors (smtpd_chat_reply). */
     void reply(String line) throws IOException {
+        // smtpd_chat_reply() sends printable text only: a control character the client put in an
+        // echoed argument (VRFY, an unsupported MAIL option) must not split or end the reply.
+        line = printable(line);
         if (errorCount >= settings.softErrorLimit && !settings.errorSleep.isZero()) {
             stream.flush();
             try {
