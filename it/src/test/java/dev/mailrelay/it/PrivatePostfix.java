@@ -29,7 +29,7 @@ import java.util.function.Predicate;
  * }
  * }</pre>
  */
-final class PrivatePostfix implements AutoCloseable {
+public final class PrivatePostfix implements AutoCloseable {
     private final Path dir;
     private final Map<String, Integer> ports;
     private final String postfix;
@@ -48,8 +48,8 @@ final class PrivatePostfix implements AutoCloseable {
      * @param users    sasldb users, {@code login@realm} -> password
      * @param mechList Cyrus {@code mech_list}
      */
-    static PrivatePostfix start(Path dir, String mainCf, Map<String, String> services, Map<String, String> users,
-                                String mechList) {
+    public static PrivatePostfix start(Path dir, String mainCf, Map<String, String> services, Map<String, String> users,
+                                       String mechList) {
         return start(dir, mainCf, services, users, mechList, "");
     }
 
@@ -165,12 +165,12 @@ final class PrivatePostfix implements AutoCloseable {
     }
 
     /** The loopback port of a service. */
-    int port(String label) {
+    public int port(String label) {
         return ports.get(label);
     }
 
     /** The Postfix version ({@code mail_version}). */
-    String version() {
+    public String version() {
         return ExternalProcess.run(Duration.ofSeconds(20), null, "/usr/sbin/postconf", "-c",
                 dir.resolve("conf").toString(), "-h", "mail_version").stdout().strip();
     }
