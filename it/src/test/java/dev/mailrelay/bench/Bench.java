@@ -2,6 +2,7 @@ package dev.mailrelay.bench;
 
 import com.icegreen.greenmail.util.GreenMail;
 import dev.mailrelay.master.Harness;
+import dev.mailrelay.it.ExternalProcess;
 import dev.mailrelay.it.PrivatePostfix;
 import dev.mailrelay.master.Instance;
 import java.io.BufferedReader;
@@ -320,7 +321,7 @@ public final class Bench {
             return;
         }
         int sinkPort = Ports.free();
-        try (ExternalTool sink = ExternalTool.start(List.of("/usr/sbin/smtp-sink", "-u", "postfix",
+        try (ExternalProcess sink = ExternalProcess.start(Path.of("."), List.of("/usr/sbin/smtp-sink", "-u", "postfix",
                 "127.0.0.1:" + sinkPort, "256"))) {
             Ports.awaitListening(sinkPort, Duration.ofSeconds(10));
             for (int size : new int[] {1024, 100 * 1024}) {
@@ -349,10 +350,10 @@ public final class Bench {
         }
         cmd.add("127.0.0.1:" + port);
         long t0 = System.nanoTime();
-        ExternalTool.Result r = ExternalTool.run(cmd, Duration.ofMinutes(3));
+        ExternalProcess.Result r = ExternalProcess.run(Duration.ofMinutes(3), null, cmd);
         long t1 = System.nanoTime();
-        if (r.exit() != 0) {
-            throw new IllegalStateException(cmd + " exited " + r.exit() + ": " + r.output());
+        if (r.exitCode() != 0) {
+            throw new IllegalStateException(r.describe());
         }
         return n / ((t1 - t0) / 1e9);
     }

@@ -30,10 +30,10 @@ import java.util.function.Predicate;
  * }
  * }</pre>
  */
-final class ExternalProcess implements AutoCloseable {
+public final class ExternalProcess implements AutoCloseable {
 
     /** How a finished process ended and what it wrote. */
-    record Result(List<String> command, int exitCode, String stdout, String stderr) {
+    public record Result(List<String> command, int exitCode, String stdout, String stderr) {
 
         /** stdout then stderr, for assertions on what the tool printed wherever it printed it. */
         String output() {
@@ -41,7 +41,7 @@ final class ExternalProcess implements AutoCloseable {
         }
 
         /** A description for assertion failures: the command, status and everything it wrote. */
-        String describe() {
+        public String describe() {
             return "command " + command + " exited " + exitCode + "\n--- stdout ---\n" + stdout
                     + "--- stderr ---\n" + stderr;
         }
@@ -68,7 +68,7 @@ final class ExternalProcess implements AutoCloseable {
         return start(directory, List.of(command));
     }
 
-    static ExternalProcess start(Path directory, List<String> command) {
+    public static ExternalProcess start(Path directory, List<String> command) {
         ProcessBuilder pb = new ProcessBuilder(command);
         if (directory != null) {
             pb.directory(directory.toFile());
@@ -90,7 +90,7 @@ final class ExternalProcess implements AutoCloseable {
         return run(timeout, stdin, List.of(command));
     }
 
-    static Result run(Duration timeout, String stdin, List<String> command) {
+    public static Result run(Duration timeout, String stdin, List<String> command) {
         try (ExternalProcess p = start(null, command)) {
             p.writeStdinAndClose(stdin);
             return p.awaitExit(timeout);

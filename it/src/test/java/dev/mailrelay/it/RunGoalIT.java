@@ -60,7 +60,9 @@ class RunGoalIT {
                 """.formatted(Path.of(property("mailrelay.userRepository")).toUri()));
         String mvn = Path.of(property("maven.home"), "bin", "mvn").toString();
 
-        try (ExternalProcess p = ExternalProcess.start(project, List.of(mvn, "-B", "-o", "-s", settings.toString(),
+        // Not offline: like the invoker projects, it reads what the private repository lacks (the parent
+        // POM's imported BOMs, say) from the user's repository, declared as a file:// remote.
+        try (ExternalProcess p = ExternalProcess.start(project, List.of(mvn, "-B", "-s", settings.toString(),
                 "-Dmaven.repo.local=" + property("mailrelay.itRepository"), "mailrelay:run"))) {
             String line = p.awaitStdoutLine(l -> l.contains("READY api "), MAVEN);
             Matcher m = READY_API.matcher(line);
