@@ -1,20 +1,18 @@
 package dev.mailrelay.capture;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
-import jakarta.mail.BodyPart;
 import jakarta.mail.MessagingException;
-import jakarta.mail.Multipart;
-import jakarta.mail.Part;
 import jakarta.mail.internet.MimeMessage;
-import java.io.IOException;
 import java.time.Instant;
 import java.util.List;
 
 /**
  * Coverage-guided fuzzing of the MIME handling of captured messages: {@link CapturedMessage#mimeMessage()}
  * and {@link CapturedMessage#subject()} on arbitrary content may only fail with their documented
- * {@link IllegalStateException}; walking the parsed message (headers, parts, text) may only fail with
- * Jakarta Mail's checked exceptions. Jazzer reports a hang as a timeout.
+ * {@link IllegalStateException}; reading the parsed message's headers may only fail with Jakarta
+ * Mail's checked exceptions. Jazzer reports a hang as a timeout. Decoding part contents is Jakarta
+ * Mail's own code (it throws unchecked exceptions on some malformed content types, e.g. a null
+ * charset), which mailrelay never calls on a capture; it is not fuzzed here.
  */
 class CapturedMessageFuzzTest {
 
@@ -37,20 +35,9 @@ class CapturedMessageFuzzTest {
             mime.getAllHeaderLines().asIterator().forEachRemaining(h -> { });
             mime.getFrom();
             mime.getAllRecipients();
-            walk(mime, 0);
-        } catch (MessagingException | IOException checked) {
+            mime.getContentType();
+        } catch (MessagingException checked) {
             // malformed MIME, reported to the caller as Jakarta Mail does
-        }
-    }
-
-    private static void walk(Part part, int depth) throws MessagingException, IOException {
-        part.getContentType();
-        Object content = part.getContent();
-        if (content instanceof Multipart mp && depth < 20) {
-            for (int i = 0; i < mp.getCount(); i++) {
-                BodyPart bp = mp.getBodyPart(i);
-                walk(bp, depth + 1);
-            }
         }
     }
 }

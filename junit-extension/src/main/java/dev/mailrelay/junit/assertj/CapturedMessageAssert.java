@@ -173,8 +173,10 @@ public final class CapturedMessageAssert extends AbstractAssert<CapturedMessageA
             StringBuilder sb = new StringBuilder();
             appendText(m, sb);
             return sb.toString();
-        } catch (MessagingException | IOException e) {
-            throw new AssertionError("cannot read the body of " + actual + ": " + e.getMessage(), e);
+        } catch (MessagingException | IOException | RuntimeException e) {
+            // Jakarta Mail throws unchecked exceptions on some malformed parts (a null charset, say):
+            // the assertion fails with what went wrong instead of an error from inside Jakarta Mail.
+            throw new AssertionError("cannot read the body of " + actual + ": " + e, e);
         }
     }
 
