@@ -27,6 +27,8 @@ class LifecycleTest {
 
     /** Ports seen by fixtures, by key; fixtures run one at a time through EngineTestKit. */
     static final Map<String, List<Integer>> PORTS = new ConcurrentHashMap<>();
+    /** The generated password of each harness a test saw: new per harness. */
+    static final List<String> HARNESSES = new CopyOnWriteArrayList<>();
 
     static void record(String key, int port) {
         PORTS.computeIfAbsent(key, k -> new CopyOnWriteArrayList<>()).add(port);
@@ -34,6 +36,7 @@ class LifecycleTest {
 
     static Events run(Class<?> fixture) {
         PORTS.clear();
+        HARNESSES.clear();
         return EngineTestKit.engine("junit-jupiter").selectors(selectClass(fixture)).execute().allEvents();
     }
 
@@ -95,11 +98,13 @@ class LifecycleTest {
         @Test
         void one(SaslRelay mail) {
             record("relay", mail.port());
+            HARNESSES.add(mail.password());
         }
 
         @Test
         void two(SaslRelay mail) {
             record("relay", mail.port());
+            HARNESSES.add(mail.password());
         }
 
         @Nested
@@ -107,6 +112,7 @@ class LifecycleTest {
             @Test
             void three(SaslRelay mail) {
                 record("relay", mail.port());
+                HARNESSES.add(mail.password());
             }
         }
     }
@@ -114,8 +120,10 @@ class LifecycleTest {
     @Test
     void perMethodHarnessIsFreshForEachTestAndStoppedAfterIt() {
         assertAllPassed(run(PerMethod.class));
-        assertThat(PORTS.get("relay")).hasSize(3).doesNotHaveDuplicates();
-        assertThat(PORTS.get("relay")).noneMatch(Mail::listening);
+        // Each test had a harness of its own (the OS may hand a closed harness's port to the next one,
+        // so the ports may repeat; the generated credentials do not).
+        assertThat(HARNESSES).hasSize(3).doesNotHaveDuplicates();
+        assertThat(PORTS.get("relay")).hasSize(3).noneMatch(Mail::listening);
     }
 
     @EnableSaslRelay(instances = @SaslInstance(name = "outer", users = "u"))
