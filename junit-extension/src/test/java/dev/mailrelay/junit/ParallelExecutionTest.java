@@ -16,12 +16,15 @@ import org.junit.platform.testkit.engine.Events;
 class ParallelExecutionTest {
 
     static final Map<String, Integer> PORTS = new ConcurrentHashMap<>();
+    /** Each class's generated password: new per harness, unlike a port the OS may hand out again. */
+    static final Map<String, String> PASSWORDS = new java.util.concurrent.ConcurrentHashMap<>();
 
     abstract static class SendsOne {
         @Test
         void sendsAndSeesOnlyItsOwnMessage(SaslRelay mail) throws Exception {
             String subject = getClass().getSimpleName();
             PORTS.put(subject, mail.port());
+            PASSWORDS.put(subject, mail.password());
             Mail.send(mail.host(), mail.port(), mail.username(), mail.password(), "app@example.com",
                     "bob@example.org", subject);
             assertThat(mail.entry().awaitMessages(1)).singleElement()
@@ -63,6 +66,7 @@ class ParallelExecutionTest {
         assertThat(events.failed().count()).as(events.failed().list().toString()).isZero();
         assertThat(events.succeeded().count()).isEqualTo(8);
         assertThat(PORTS).containsOnlyKeys("A", "B", "C", "D");
-        assertThat(PORTS.values()).doesNotHaveDuplicates().noneMatch(Mail::listening);
+        assertThat(PASSWORDS.values()).hasSize(4).doesNotHaveDuplicates();
+        assertThat(PORTS.values()).noneMatch(Mail::listening);
     }
 }
