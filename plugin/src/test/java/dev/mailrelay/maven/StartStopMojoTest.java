@@ -154,7 +154,8 @@ public class StartStopMojoTest extends AbstractMojoTestCase {
             fail("started");
         } catch (MojoFailureException e) {
             assertTrue(e.getMessage(), e.getMessage().startsWith(
-                    "mailrelay: instance isp: <mechanisms>: unknown SASL mechanism \"NTLM\""));
+                    "mailrelay: instance isp: mechanisms: unknown SASL mechanism \"NTLM\" (mailrelay implements: "
+                    + "SCRAM-SHA-512 "));
         }
     }
 
