@@ -57,16 +57,19 @@ public final class Instance implements AutoCloseable {
     private final Parameters parameters;
     private final Capture capture;
     private final List<Service> services;
+    private final Path directory;
     private final List<SmtpdServer> servers = new ArrayList<>();
     private final VirtualNetwork network;
     private Cleanup cleanup;
     private QueueManager qmgr;
     private Mailboxes mailboxes;
 
-    private Instance(String name, Parameters parameters, List<Service> services, VirtualNetwork network) {
+    private Instance(String name, Parameters parameters, List<Service> services, Path directory,
+                     VirtualNetwork network) {
         this.name = name;
         this.parameters = parameters;
         this.services = List.copyOf(services);
+        this.directory = directory;
         this.capture = new Capture(name);
         this.network = network;
     }
@@ -81,7 +84,7 @@ public final class Instance implements AutoCloseable {
         params.warnings().forEach(w -> log.warn("{}: warning: {}", config.name(), w));
         params.notImplemented().forEach(w -> log.info("{}: {}", config.name(), w));
         List<Service> services = config.services();
-        Instance instance = new Instance(config.name(), params, services, network);
+        Instance instance = new Instance(config.name(), params, services, config.baseDirectory(), network);
         warnReadablePasswordTables(config.name(), params, config.baseDirectory());
         try {
             Path dir = config.baseDirectory();
@@ -227,6 +230,11 @@ public final class Instance implements AutoCloseable {
     /** The instance's {@code master.cf} services, every one of them (not only the smtpd listeners). */
     public List<Service> services() {
         return services;
+    }
+
+    /** The instance directory: the base of relative table paths and {@code sasl/}. */
+    public Path directory() {
+        return directory;
     }
 
     /** What the instance captured: sessions and accepted messages. */
