@@ -143,6 +143,9 @@ public final class InstanceDirectory {
      */
     public InstanceConfig write(Path directory) {
         Path dir = directory.toAbsolutePath().normalize();
+        // The description is checked whole before anything is written.
+        users.forEach(this::checkUser);
+        List<String> mechList = mechList();
         try {
             Files.createDirectories(dir);
             for (Path source : copies) {
@@ -166,7 +169,7 @@ public final class InstanceDirectory {
                 config.masterCf(masterCf);
             }
             writeUsers(config, dir);
-            writeMechanisms(config, dir);
+            writeMechList(config, dir, mechList);
             return config;
         } catch (IOException e) {
             throw new UncheckedIOException("instance " + name + ": cannot write " + dir + ": " + e.getMessage(), e);
@@ -178,10 +181,7 @@ public final class InstanceDirectory {
             return;
         }
         StringBuilder table = new StringBuilder("# written by mailrelay: login password\n");
-        users.forEach((login, password) -> {
-            checkUser(login, password);
-            table.append(login).append(' ').append(password).append('\n');
-        });
+        users.forEach((login, password) -> table.append(login).append(' ').append(password).append('\n'));
         Parameters params = config.parameters();
         if (params.isSet("mailrelay_sasl_users")) {
             // The configuration names its own table: the declared users join it.
@@ -193,7 +193,7 @@ public final class InstanceDirectory {
                     || !Files.isRegularFile(file.get())) {
                 throw params.error("mailrelay_sasl_users", "instance " + name + " declares SASL users, but "
                         + "mailrelay_sasl_users = " + spec + " is not a table file in the instance directory "
-                        + "they could join (" + String.join(", ", TableType.names()) + " with key value lines)");
+                        + "they could join (" + String.join(", ", TableType.keyValueNames()) + ")");
             }
             Files.writeString(file.get(), "\n" + table, StandardCharsets.UTF_8, StandardOpenOption.APPEND);
         } else {
@@ -219,15 +219,8 @@ public final class InstanceDirectory {
         }
     }
 
-    /**
-     * Sets {@code mech_list} in {@code sasl/<smtpd_sasl_path>.conf}, the file the Cyrus-compatible
-     * backend reads, for main.cf's {@code smtpd_sasl_path} and every smtpd service's {@code -o}
-     * override of it; the file's other lines stay.
-     */
-    private void writeMechanisms(InstanceConfig config, Path dir) throws IOException {
-        if (mechanisms.isEmpty()) {
-            return;
-        }
+    /** The declared mechanisms by their canonical names; one mailrelay does not implement is an error. */
+    private List<String> mechList() {
         List<String> names = new ArrayList<>();
         for (String m : mechanisms) {
             String mech = m == null ? "" : m.strip();
@@ -235,6 +228,18 @@ public final class InstanceDirectory {
                     0, null, "mechanisms: unknown SASL mechanism \"" + mech + "\" (mailrelay implements: "
                     + String.join(" ", Mechanisms.serverNames()) + ")"));
             names.add(known.name());
+        }
+        return names;
+    }
+
+    /**
+     * Sets {@code mech_list} in {@code sasl/<smtpd_sasl_path>.conf}, the file the Cyrus-compatible
+     * backend reads, for main.cf's {@code smtpd_sasl_path} and every smtpd service's {@code -o}
+     * override of it; the file's other lines stay.
+     */
+    private void writeMechList(InstanceConfig config, Path dir, List<String> names) throws IOException {
+        if (names.isEmpty()) {
+            return;
         }
         Parameters main = config.parameters();
         List<Parameters> scopes = new ArrayList<>();

@@ -62,9 +62,9 @@ public enum TableType {
         return Arrays.stream(values()).filter(t -> t.type.equals(type)).findFirst();
     }
 
-    /** Every Postfix name, in this list's order. */
-    public static List<String> names() {
-        return Arrays.stream(values()).map(TableType::type).toList();
+    /** The Postfix names of the types whose file holds {@code key value} lines. */
+    public static List<String> keyValueNames() {
+        return Arrays.stream(values()).filter(TableType::keyValueFile).map(TableType::type).toList();
     }
 
     /**
