@@ -219,6 +219,19 @@ public final class Parameters {
         return out;
     }
 
+    /**
+     * The parameters assigned explicitly, with their expanded values, sorted by name: what
+     * {@code postconf -n} prints. Two ways of configuring an instance that give equal maps give
+     * the same instance.
+     */
+    public Map<String, String> explicit() {
+        Map<String, String> out = new TreeMap<>();
+        for (String name : assigned.keySet()) {
+            out.put(name, get(name));
+        }
+        return out;
+    }
+
     /** The names mailrelay implements. */
     public static Set<String> implementedNames() {
         return Defaults.VALUES.keySet();

@@ -4,7 +4,13 @@ import dev.mailrelay.capture.Capture;
 import dev.mailrelay.cleanup.Cleanup;
 import dev.mailrelay.dns.VirtualNetwork;
 import dev.mailrelay.local.Mailboxes;
+import dev.mailrelay.tables.TableType;
 import dev.mailrelay.tables.Tables;
+import java.nio.file.Files;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Optional;
+import java.util.Set;
 import dev.mailrelay.qmgr.QueueManager;
 import dev.mailrelay.qmgr.Resolver;
 import dev.mailrelay.qmgr.Transports;
@@ -50,15 +56,20 @@ public final class Instance implements AutoCloseable {
     private final String name;
     private final Parameters parameters;
     private final Capture capture;
+    private final List<Service> services;
+    private final Path directory;
     private final List<SmtpdServer> servers = new ArrayList<>();
     private final VirtualNetwork network;
     private Cleanup cleanup;
     private QueueManager qmgr;
     private Mailboxes mailboxes;
 
-    private Instance(String name, Parameters parameters, VirtualNetwork network) {
+    private Instance(String name, Parameters parameters, List<Service> services, Path directory,
+                     VirtualNetwork network) {
         this.name = name;
         this.parameters = parameters;
+        this.services = List.copyOf(services);
+        this.directory = directory;
         this.capture = new Capture(name);
         this.network = network;
     }
@@ -72,7 +83,8 @@ public final class Instance implements AutoCloseable {
         Parameters params = config.parameters();
         params.warnings().forEach(w -> log.warn("{}: warning: {}", config.name(), w));
         params.notImplemented().forEach(w -> log.info("{}: {}", config.name(), w));
-        Instance instance = new Instance(config.name(), params, network);
+        List<Service> services = config.services();
+        Instance instance = new Instance(config.name(), params, services, config.baseDirectory(), network);
         warnReadablePasswordTables(config.name(), params, config.baseDirectory());
         try {
             Path dir = config.baseDirectory();
@@ -88,7 +100,7 @@ public final class Instance implements AutoCloseable {
             }
             instance.cleanup = new Cleanup(params, dir, List.of(instance.capture::record, instance.qmgr::enqueue));
             Cleanup cleanup = instance.cleanup;
-            for (Service service : config.services()) {
+            for (Service service : services) {
                 if (!service.isSmtpdListener()) {
                     continue;
                 }
@@ -115,30 +127,25 @@ public final class Instance implements AutoCloseable {
         return instance;
     }
 
-    /** Table types whose name is a file mailrelay reads. */
-    private static final List<String> FILE_TABLES = List.of("hash", "btree", "lmdb", "texthash", "dbm", "cdb",
-            "sdbm", "regexp", "pcre", "cidr");
-
     /**
      * Postfix's SASL_README: the password file must not be readable by others ({@code chmod 600});
      * a table of passwords (mailrelay_sasl_users, smtp_sasl_password_maps) that other users can read
-     * is a warning naming the file and its mode.
+     * is a warning naming the file and its mode. Tables the harness writes itself are created 0600
+     * ({@link InstanceDirectory}) and so never warn.
      */
     static List<String> warnReadablePasswordTables(String instance, Parameters params, Path baseDirectory) {
         List<String> warnings = new ArrayList<>();
         for (String parameter : List.of("mailrelay_sasl_users", "smtp_sasl_password_maps")) {
             for (String spec : Parameters.split(params.get(parameter))) {
-                int colon = spec.indexOf(':');
-                if (colon <= 0 || !FILE_TABLES.contains(spec.substring(0, colon))) {
+                Optional<Path> file = TableType.file(spec, baseDirectory);
+                if (file.isEmpty()) {
                     continue;
                 }
-                Path file = baseDirectory.resolve(spec.substring(colon + 1));
                 try {
-                    java.util.Set<java.nio.file.attribute.PosixFilePermission> perms =
-                            java.nio.file.Files.getPosixFilePermissions(file);
-                    if (perms.contains(java.nio.file.attribute.PosixFilePermission.OTHERS_READ)) {
-                        String w = parameter + ": password table " + file + " is readable by other users (mode "
-                                + java.nio.file.attribute.PosixFilePermissions.toString(perms)
+                    Set<PosixFilePermission> perms = Files.getPosixFilePermissions(file.get());
+                    if (perms.contains(PosixFilePermission.OTHERS_READ)) {
+                        String w = parameter + ": password table " + file.get() + " is readable by other users (mode "
+                                + PosixFilePermissions.toString(perms)
                                 + "); restrict it (chmod 600) as Postfix's SASL_README advises";
                         log.warn("{}: warning: {}", instance, w);
                         warnings.add(w);
@@ -218,6 +225,16 @@ public final class Instance implements AutoCloseable {
     /** The instance's effective parameters ({@code main.cf} over Postfix's defaults). */
     public Parameters parameters() {
         return parameters;
+    }
+
+    /** The instance's {@code master.cf} services, every one of them (not only the smtpd listeners). */
+    public List<Service> services() {
+        return services;
+    }
+
+    /** The instance directory: the base of relative table paths and {@code sasl/}. */
+    public Path directory() {
+        return directory;
     }
 
     /** What the instance captured: sessions and accepted messages. */

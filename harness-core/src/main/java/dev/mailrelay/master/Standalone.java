@@ -12,7 +12,6 @@ import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
-import java.util.stream.Stream;
 
 /**
  * The standalone runner: {@code java -jar mailrelay-standalone.jar --config DIR [--ephemeral-ports]
@@ -132,24 +131,8 @@ public final class Standalone {
      * @throws ConfigException when DIR is not a directory or holds no main.cf at all
      */
     public static List<InstanceConfig> instances(Path dir) {
-        if (!Files.isDirectory(dir)) {
-            throw new ConfigException(dir.toString(), 0, null, "not a directory");
-        }
-        Path abs = dir.toAbsolutePath().normalize();
-        if (Files.isRegularFile(abs.resolve("main.cf"))) {
-            return List.of(InstanceConfig.fromDirectory(abs.getFileName().toString(), abs));
-        }
         List<InstanceConfig> out = new ArrayList<>();
-        try (Stream<Path> children = Files.list(abs)) {
-            children.filter(p -> Files.isRegularFile(p.resolve("main.cf"))).sorted()
-                    .forEach(p -> out.add(InstanceConfig.fromDirectory(p.getFileName().toString(), p)));
-        } catch (IOException e) {
-            throw new ConfigException(dir.toString(), 0, null, "cannot list: " + e.getMessage());
-        }
-        if (out.isEmpty()) {
-            throw new ConfigException(dir.toString(), 0, null,
-                    "no main.cf in the directory or in any of its subdirectories");
-        }
+        InstanceDirectory.layout(dir).forEach((name, path) -> out.add(InstanceConfig.fromDirectory(name, path)));
         return out;
     }
 

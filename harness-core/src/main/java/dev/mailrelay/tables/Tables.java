@@ -5,7 +5,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,8 +21,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class Tables {
     private static final Logger log = LoggerFactory.getLogger(Tables.class);
-    /** Indexed types, all served from the postmap(1) source file. */
-    private static final Set<String> HASH_FAMILY = Set.of("hash", "btree", "lmdb", "texthash", "dbm", "cdb", "sdbm");
 
     private Tables() {
     }
@@ -54,25 +51,18 @@ public final class Tables {
         if (colon <= 0 || colon == spec.length() - 1) {
             throw new ConfigException("open dictionary: expecting \"type:name\" form instead of \"" + spec + "\"");
         }
-        String type = spec.substring(0, colon);
         String name = spec.substring(colon + 1);
-        if (HASH_FAMILY.contains(type)) {
-            return TextHashTable.open(spec, baseDirectory.resolve(name));
-        }
-        switch (type) {
-            case "inline":
-                return InlineTable.open(spec);
-            case "static":
-                return StaticTable.open(spec);
-            case "cidr":
-                return CidrTable.open(spec, baseDirectory.resolve(name));
-            case "regexp":
-                return RegexTable.open(spec, baseDirectory.resolve(name), RegexDialect.REGEXP);
-            case "pcre":
-                return RegexTable.open(spec, baseDirectory.resolve(name), RegexDialect.PCRE);
-            default:
-                throw new ConfigException("unsupported dictionary type: " + type);
-        }
+        TableType type = TableType.of(spec.substring(0, colon)).orElseThrow(
+                () -> new ConfigException("unsupported dictionary type: " + spec.substring(0, colon)));
+        return switch (type) {
+            case INLINE -> InlineTable.open(spec);
+            case STATIC -> StaticTable.open(spec);
+            case CIDR -> CidrTable.open(spec, baseDirectory.resolve(name));
+            case REGEXP -> RegexTable.open(spec, baseDirectory.resolve(name), RegexDialect.REGEXP);
+            case PCRE -> RegexTable.open(spec, baseDirectory.resolve(name), RegexDialect.PCRE);
+            // The indexed types, all served from the postmap(1) source file.
+            case HASH, BTREE, LMDB, TEXTHASH, DBM, CDB, SDBM -> TextHashTable.open(spec, baseDirectory.resolve(name));
+        };
     }
 
     /**

@@ -27,6 +27,11 @@ public final class Mechanisms {
         return ALL.stream().map(ServerMechanism.class::cast).toList();
     }
 
+    /** The names of all server mechanisms, strongest first, as error messages list what mailrelay implements. */
+    public static List<String> serverNames() {
+        return servers().stream().map(ServerMechanism::name).toList();
+    }
+
     /** All client mechanisms, strongest first. */
     public static List<ClientMechanism> clients() {
         return ALL.stream().map(ClientMechanism.class::cast).toList();

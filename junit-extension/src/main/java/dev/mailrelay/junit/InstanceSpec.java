@@ -1,5 +1,6 @@
 package dev.mailrelay.junit;
 
+import dev.mailrelay.master.InstanceDirectory;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -95,23 +96,18 @@ public final class InstanceSpec {
         return this;
     }
 
-    /** A SASL user with this password; enables {@code smtpd_sasl_auth_enable}. */
+    /**
+     * A SASL user with this password, in {@code mailrelay_sasl_users}; enables
+     * {@code smtpd_sasl_auth_enable} unless it is set. A malformed login or password fails the start.
+     */
     public InstanceSpec user(String login, String password) {
-        if (login.isEmpty() || login.chars().anyMatch(Character::isWhitespace)
-                || password.isEmpty() || password.chars().anyMatch(Character::isWhitespace)) {
-            throw new IllegalArgumentException("SASL login and password must be non-empty and without whitespace: "
-                    + login);
-        }
-        users.put(login, password);
+        users.put(Objects.requireNonNull(login, "login"), Objects.requireNonNull(password, "password"));
         return this;
     }
 
     /** A SASL user whose password is generated each time a harness starts. */
     public InstanceSpec user(String login) {
-        if (login.isEmpty() || login.chars().anyMatch(Character::isWhitespace)) {
-            throw new IllegalArgumentException("bad SASL login: " + login);
-        }
-        users.put(login, null);
+        users.put(Objects.requireNonNull(login, "login"), null);
         return this;
     }
 
@@ -153,41 +149,33 @@ public final class InstanceSpec {
         return name;
     }
 
-    String myhostname() {
-        return myhostname;
-    }
-
-    List<String> hostnamesList() {
-        return hostnames;
-    }
-
-    List<String> mechanismsList() {
-        return mechanisms;
-    }
-
-    /** Login → password, {@code null} for a generated one. */
-    Map<String, String> usersMap() {
-        return users;
-    }
-
-    String tls() {
-        return tls;
-    }
-
-    String relayhost() {
-        return relayhost;
-    }
-
-    List<String> mainCfList() {
-        return mainCf;
-    }
-
-    List<String> masterCfList() {
-        return masterCf;
-    }
-
-    Map<String, String> tablesMap() {
-        return tables;
+    /**
+     * This instance in the core's terms, the same the Maven plugin's configuration turns into: the
+     * shortcuts first, then the {@code main.cf} lines (a later line wins); users without a password
+     * get a fresh one on each call.
+     */
+    InstanceDirectory toDirectory() {
+        InstanceDirectory d = InstanceDirectory.named(name);
+        if (myhostname != null) {
+            d.parameter("myhostname", myhostname);
+        }
+        if (!hostnames.isEmpty()) {
+            d.parameter("mailrelay_hostnames", String.join(", ", hostnames));
+        }
+        if (tls != null) {
+            d.parameter("smtpd_tls_security_level", tls);
+        }
+        if (relayhost != null) {
+            d.parameter("relayhost", relayhost);
+        }
+        mainCf.forEach(text -> d.mainCf(text.stripIndent().strip() + "\n"));
+        users.forEach((login, password) -> d.user(login, password != null ? password : DefaultTopology.password()));
+        tables.forEach(d::file);
+        d.mechanisms(mechanisms);
+        if (!masterCf.isEmpty()) {
+            d.masterCf(String.join("\n", masterCf) + "\n");
+        }
+        return d;
     }
 
     /** A deep copy, so that a started harness never sees later builder calls. */

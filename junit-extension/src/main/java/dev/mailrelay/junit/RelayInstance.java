@@ -117,6 +117,11 @@ public final class RelayInstance {
         return p;
     }
 
+    /** Login → password of the declared users, in declaration order. */
+    Map<String, String> users() {
+        return users;
+    }
+
     /** The declared SASL logins, in declaration order. */
     public List<String> usernames() {
         return List.copyOf(users.keySet());

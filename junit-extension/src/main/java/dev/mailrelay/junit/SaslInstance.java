@@ -8,8 +8,10 @@ import java.lang.annotation.Target;
 
 /**
  * One instance declared in {@link EnableSaslRelay#instances()}, configured the way Postfix is: every
- * attribute becomes {@code main.cf} lines, a {@code master.cf}, a table file or {@code sasl/smtpd.conf}
- * in the instance's own temporary directory (removed when the harness stops).
+ * attribute becomes {@code main.cf} lines, a {@code master.cf}, a table file or
+ * {@code sasl/<smtpd_sasl_path>.conf} in the instance's own temporary directory (removed when the
+ * harness stops), written by the core's {@link dev.mailrelay.master.InstanceDirectory} as the builder
+ * and the Maven plugin's configuration are. Files the harness writes are readable by their owner only.
  *
  * <pre>{@code
  * @EnableSaslRelay(instances = {
@@ -38,13 +40,18 @@ public @interface SaslInstance {
     /** Extra virtual-network names ({@code mailrelay_hostnames}). */
     String[] hostnames() default {};
 
-    /** SASL mechanisms offered: {@code mech_list} in {@code sasl/<smtpd_sasl_path>.conf}. Empty: all. */
+    /**
+     * SASL mechanisms offered: {@code mech_list} in {@code sasl/<smtpd_sasl_path>.conf}. Empty: all. A
+     * name mailrelay does not implement fails the start, naming it and the valid ones.
+     */
     String[] mechanisms() default {};
 
     /**
      * SASL users as {@code login=password}, or just {@code login} for a password generated per
      * harness (read it from {@link RelayInstance#password(String)}). Sets
-     * {@code smtpd_sasl_auth_enable = yes} and {@code mailrelay_sasl_users} (a {@code texthash:} table).
+     * {@code smtpd_sasl_auth_enable = yes} unless set, and {@code mailrelay_sasl_users} (a generated
+     * {@code texthash:sasl_users} table, or the table file a {@link EnableSaslRelay#config()} instance
+     * names, which they join).
      */
     String[] users() default {};
 

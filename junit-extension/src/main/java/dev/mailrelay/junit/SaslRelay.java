@@ -1,6 +1,7 @@
 package dev.mailrelay.junit;
 
 import dev.mailrelay.master.Harness;
+import dev.mailrelay.master.PublishedProperties;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -99,30 +100,13 @@ public final class SaslRelay {
 
     /**
      * The properties {@link ExportSystemProperties} sets: {@code spring.mail.host/port/username/password}
-     * for the entry instance and {@code mailrelay.<instance>.host/port/<service>.port/username/password}.
+     * for the entry instance and {@code mailrelay.<instance>.host/port/<service>.port/username/password},
+     * the names the Maven plugin publishes too ({@link PublishedProperties}).
      */
     public Map<String, String> properties() {
-        Map<String, String> p = new LinkedHashMap<>();
-        RelayInstance e = entry();
-        p.put("spring.mail.host", e.host());
-        p.put("spring.mail.port", String.valueOf(e.port()));
-        if (!e.usernames().isEmpty()) {
-            p.put("spring.mail.username", e.username());
-            p.put("spring.mail.password", e.password());
-        }
-        for (RelayInstance i : instances.values()) {
-            String prefix = "mailrelay." + i.name() + ".";
-            if (!i.listeners().isEmpty()) {
-                p.put(prefix + "host", i.host());
-                p.put(prefix + "port", String.valueOf(i.port()));
-            }
-            i.listeners().forEach(l -> p.put(prefix + l.service() + ".port", String.valueOf(l.port())));
-            if (!i.usernames().isEmpty()) {
-                p.put(prefix + "username", i.username());
-                p.put(prefix + "password", i.password());
-            }
-        }
-        return p;
+        PublishedProperties p = PublishedProperties.of(harness).entry(entry);
+        instances.values().forEach(i -> p.users(i.name(), i.users()));
+        return p.toMap();
     }
 
     /** The core harness. */

@@ -3,6 +3,9 @@ package dev.mailrelay.junit;
 import static dev.mailrelay.junit.assertj.MailAssertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.file.Files;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** Every attribute of {@link SaslInstance} ends up in the instance's Postfix configuration. */
@@ -24,6 +27,16 @@ class AnnotationConfigTest {
         assertThat(isp.parameters().get("smtpd_sasl_auth_enable")).isEqualTo("yes");
         assertThat(isp.parameters().get("message_size_limit")).isEqualTo("1000000");
         assertThat(isp.directory().resolve("sender_access")).content().isEqualTo("spam@example.com REJECT");
+    }
+
+    /** Postfix's SASL_README: password tables are for their owner only; the harness's own are, and do not warn. */
+    @Test
+    void theTablesTheHarnessWritesAreForItsOwnerOnly(@Instance("isp") RelayInstance isp) throws Exception {
+        assertThat(isp.parameters().get("mailrelay_sasl_users")).isEqualTo("texthash:sasl_users");
+        for (String table : List.of("sasl_users", "sender_access")) {
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(isp.directory().resolve(table))))
+                    .as(table).isEqualTo("rw-------");
+        }
     }
 
     @Test

@@ -113,6 +113,22 @@ class StartupFailureTest {
         assertThat(System.getProperty("spring.mail.host")).isNull();
     }
 
+    @EnableSaslRelay(instances = @SaslInstance(name = "isp", users = "alice=secret", mechanisms = {"PLAIN", "LOGN"}))
+    static class MisspelledMechanism {
+        @Test
+        void neverRuns() {
+        }
+    }
+
+    @Test
+    void aMisspelledMechanismFailsTheClassNamingItAndTheValidOnes() {
+        run(MisspelledMechanism.class).assertThatEvents().haveExactly(1, event(container(MisspelledMechanism.class),
+                finishedWithFailure(instanceOf(ExtensionConfigurationException.class), message(m -> m.endsWith(
+                        "instance isp: mechanisms: unknown SASL mechanism \"LOGN\" (mailrelay implements: "
+                        + "SCRAM-SHA-512 SCRAM-SHA-384 SCRAM-SHA-256 SCRAM-SHA-224 SCRAM-SHA-1 DIGEST-MD5 CRAM-MD5 "
+                        + "PLAIN LOGIN OAUTHBEARER XOAUTH2 ANONYMOUS)")))));
+    }
+
     @EnableSaslRelay(config = "classpath:no/such/dir")
     static class MissingConfig {
         @Test

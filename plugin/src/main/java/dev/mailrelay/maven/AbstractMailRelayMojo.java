@@ -42,18 +42,23 @@ abstract class AbstractMailRelayMojo extends AbstractMojo {
 
     /** The configured instances as the harness takes them; every error names the element or parameter. */
     protected List<InstanceConfig> configs() throws MojoFailureException {
-        List<InstanceConfig> configs = Configurations.build(configDirectory, instances,
+        return configured().stream().map(Configurations.Configured::config).toList();
+    }
+
+    /** The configured instances with the SASL users the POM declares for them. */
+    protected List<Configurations.Configured> configured() throws MojoFailureException {
+        List<Configurations.Configured> configured = Configurations.build(configDirectory, instances,
                 outputDirectory.toPath().resolve("instances"));
         // Parse everything now, so that a malformed value fails here, naming file, line and parameter.
-        for (InstanceConfig c : configs) {
+        for (Configurations.Configured c : configured) {
             try {
-                c.parameters();
-                c.services();
+                c.config().parameters();
+                c.config().services();
             } catch (ConfigException e) {
                 throw new MojoFailureException("mailrelay: " + e.getMessage(), e);
             }
         }
-        return configs;
+        return configured;
     }
 
     protected Path output() {

@@ -2,34 +2,34 @@ package dev.mailrelay.maven;
 
 import dev.mailrelay.config.ConfigException;
 import dev.mailrelay.master.InstanceConfig;
-import dev.mailrelay.master.Standalone;
-import dev.mailrelay.xsasl.Mechanisms;
-import dev.mailrelay.xsasl.ServerMechanism;
+import dev.mailrelay.master.InstanceDirectory;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
-import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.apache.maven.plugin.MojoFailureException;
 
 /**
- * Turns the plugin's configuration into the harness's {@link InstanceConfig}s, writing each instance's
- * generated directory ({@code sasl/smtpd.conf}, the users table, and a copy of its
- * {@code configDirectory}) under {@code target/mailrelay/instances/<name>}. Every error names the
- * POM element or the Postfix parameter at fault.
+ * Turns the plugin's configuration into the harness's {@link InstanceConfig}s through the core's
+ * {@link InstanceDirectory}, the writer the JUnit extension uses too: each instance of {@code <instances>}
+ * gets a generated directory {@code target/mailrelay/instances/<name>}; a top-level
+ * {@code <configDirectory>} is copied to {@code target/mailrelay/config/} and an {@code <instance>} of
+ * the same name adds to its instance there. Every error names the POM element or the Postfix
+ * parameter at fault.
  */
 final class Configurations {
 
-    static final String USERS_TABLE = "mailrelay-sasl-users";
+    /** One configured instance and the SASL users its POM declares (login → password). */
+    record Configured(InstanceConfig config, Map<String, String> users) {
+    }
+
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*");
     private static final Pattern STARTS_ENTRY = Pattern.compile("\\s*([A-Za-z_][A-Za-z0-9_.-]*\\s*=|#)");
     private static final Pattern TLS_PARAMETER =
@@ -42,39 +42,52 @@ final class Configurations {
     /**
      * The instances of {@code configDirectory} (standalone layout), then those of {@code instances}.
      *
-     * @param generated where the instances' generated directories go ({@code target/mailrelay/instances})
+     * @param generated where the instances' generated directories go ({@code target/mailrelay/instances});
+     *     the copy of {@code configDirectory} goes beside it ({@code target/mailrelay/config})
      */
-    static List<InstanceConfig> build(File configDirectory, List<InstanceSpec> instances, Path generated)
+    static List<Configured> build(File configDirectory, List<InstanceSpec> instances, Path generated)
             throws MojoFailureException {
-        List<InstanceConfig> out = new ArrayList<>();
+        List<InstanceSpec> specs = instances == null ? List.of() : instances;
+        Map<String, InstanceSpec> byName = new LinkedHashMap<>();
+        for (int i = 0; i < specs.size(); i++) {
+            InstanceSpec spec = specs.get(i);
+            if (spec.getName() == null || !NAME.matcher(spec.getName()).matches()) {
+                throw new MojoFailureException("mailrelay: <instances>, instance " + (i + 1) + ": <name> "
+                        + (spec.getName() == null ? "is missing" : "\"" + spec.getName() + "\" is not a valid instance name")
+                        + " (letters, digits, '.', '_', '-')");
+            }
+            if (byName.put(spec.getName(), spec) != null) {
+                throw new MojoFailureException("mailrelay: two instances are named " + spec.getName());
+            }
+        }
+        List<Configured> out = new ArrayList<>();
         try {
+            Map<String, Path> directories = new LinkedHashMap<>();
             if (configDirectory != null) {
                 if (!configDirectory.isDirectory()) {
                     throw new MojoFailureException("mailrelay: <configDirectory> " + configDirectory
                             + " is not a directory");
                 }
-                out.addAll(Standalone.instances(configDirectory.toPath()));
+                Path copies = generated.resolveSibling("config");
+                deleteTree(copies);
+                directories.putAll(InstanceDirectory.copyLayout(configDirectory.toPath(), copies));
             }
-            Set<String> names = new HashSet<>();
-            out.forEach(c -> names.add(c.name()));
-            List<InstanceSpec> specs = instances == null ? List.of() : instances;
-            for (int i = 0; i < specs.size(); i++) {
-                InstanceSpec spec = specs.get(i);
-                String where = "<instances>, instance " + (i + 1);
-                if (spec.getName() == null || !NAME.matcher(spec.getName()).matches()) {
-                    throw new MojoFailureException("mailrelay: " + where + ": <name> " + (spec.getName() == null
-                            ? "is missing" : "\"" + spec.getName() + "\" is not a valid instance name")
-                            + " (letters, digits, '.', '_', '-')");
+            for (String name : byName.keySet()) {
+                if (!directories.containsKey(name)) {
+                    Path dir = generated.resolve(name);
+                    deleteTree(dir);
+                    directories.put(name, dir);
                 }
-                if (!names.add(spec.getName())) {
-                    throw new MojoFailureException("mailrelay: two instances are named " + spec.getName());
-                }
-                out.add(build(spec, generated.resolve(spec.getName())));
             }
-        } catch (ConfigException e) {
+            for (Map.Entry<String, Path> e : directories.entrySet()) {
+                InstanceSpec spec = byName.get(e.getKey());
+                InstanceDirectory instance = spec == null ? InstanceDirectory.named(e.getKey()) : describe(spec);
+                out.add(new Configured(instance.write(e.getValue()), instance.users()));
+            }
+        } catch (ConfigException | UncheckedIOException e) {
             throw new MojoFailureException("mailrelay: " + e.getMessage(), e);
-        } catch (UncheckedIOException e) {
-            throw new MojoFailureException("mailrelay: " + e.getMessage(), e);
+        } catch (IOException e) {
+            throw new MojoFailureException("mailrelay: cannot write " + generated + ": " + e.getMessage(), e);
         }
         if (out.isEmpty()) {
             throw new MojoFailureException("mailrelay: nothing to run: configure <instances> or <configDirectory>");
@@ -82,107 +95,58 @@ final class Configurations {
         return out;
     }
 
-    private static InstanceConfig build(InstanceSpec spec, Path dir) throws MojoFailureException {
-        String name = spec.getName();
-        String where = "mailrelay: instance " + name + ": ";
-        try {
-            deleteTree(dir);
-            Files.createDirectories(dir);
-            if (spec.getConfigDirectory() != null) {
-                Path source = spec.getConfigDirectory().toPath();
-                if (!Files.isDirectory(source)) {
-                    throw new MojoFailureException(where + "<configDirectory> " + source + " is not a directory");
-                }
-                copyTree(source, dir);
+    /**
+     * The POM's elements in the core's terms, in the documented order: {@code configDirectory},
+     * {@code mainCf}, {@code parameters}, {@code tls}, {@code hostnames}; then users and mechanisms.
+     */
+    private static InstanceDirectory describe(InstanceSpec spec) throws MojoFailureException {
+        String where = "mailrelay: instance " + spec.getName() + ": ";
+        InstanceDirectory instance = InstanceDirectory.named(spec.getName());
+        if (spec.getConfigDirectory() != null) {
+            if (!spec.getConfigDirectory().isDirectory()) {
+                throw new MojoFailureException(where + "<configDirectory> " + spec.getConfigDirectory()
+                        + " is not a directory");
             }
-            if (!spec.getMechanisms().isEmpty()) {
-                writeMechList(dir, mechanisms(spec, where));
-            }
-            if (!spec.getUsers().isEmpty()) {
-                writeUsers(dir, spec.getUsers(), where);
-            }
-        } catch (IOException e) {
-            throw new MojoFailureException(where + "cannot write " + dir + ": " + e.getMessage(), e);
+            instance.copyOf(spec.getConfigDirectory().toPath());
         }
-        InstanceConfig config = InstanceConfig.fromDirectory(name, dir);
         if (spec.getMainCf() != null && !spec.getMainCf().isBlank()) {
-            config.mainCf(stripIndent(spec.getMainCf()));
+            instance.mainCf(stripIndent(spec.getMainCf()));
         }
         for (Map.Entry<String, String> p : spec.getParameters().entrySet()) {
-            config.parameter(p.getKey(), nullToEmpty(p.getValue()));
+            instance.parameter(p.getKey(), nullToEmpty(p.getValue()));
         }
         for (Map.Entry<String, String> p : spec.getTls().entrySet()) {
             if (!TLS_PARAMETER.matcher(p.getKey()).matches()) {
                 throw new MojoFailureException(where + "<tls>: " + p.getKey()
                         + " is not a TLS parameter (smtpd_tls_*, smtp_tls_*, tls_*, ...); put it in <parameters>");
             }
-            config.parameter(p.getKey(), nullToEmpty(p.getValue()));
+            instance.parameter(p.getKey(), nullToEmpty(p.getValue()));
         }
         if (!spec.getHostnames().isEmpty()) {
-            config.parameter("mailrelay_hostnames", String.join(", ", spec.getHostnames()));
+            instance.parameter("mailrelay_hostnames", String.join(", ", spec.getHostnames()));
         }
-        if (!spec.getUsers().isEmpty()) {
-            config.parameter("mailrelay_sasl_users", "texthash:" + USERS_TABLE);
+        List<User> users = spec.getUsers();
+        for (int i = 0; i < users.size(); i++) {
+            User u = users.get(i);
+            if (u.getLogin() == null || u.getLogin().isBlank()) {
+                throw new MojoFailureException(where + "<users>, user " + (i + 1) + ": <login> is missing");
+            }
+            if (u.getPassword() == null || u.getPassword().isEmpty()) {
+                throw new MojoFailureException(where + "<users>, user " + u.getLogin().strip()
+                        + ": <password> is missing");
+            }
+            instance.user(u.getLogin().strip(), u.getPassword());
         }
+        instance.mechanisms(spec.getMechanisms());
         if (!spec.getServices().isEmpty()) {
             if (spec.getMasterCf() != null) {
                 throw new MojoFailureException(where + "give either <masterCf> or <services>, not both");
             }
-            config.masterCf(String.join("\n", spec.getServices().stream().map(String::strip).toList()) + "\n");
+            instance.masterCf(String.join("\n", spec.getServices().stream().map(String::strip).toList()) + "\n");
         } else if (spec.getMasterCf() != null && !spec.getMasterCf().isBlank()) {
-            config.masterCf(stripIndent(spec.getMasterCf()));
+            instance.masterCf(stripIndent(spec.getMasterCf()));
         }
-        return config;
-    }
-
-    private static List<String> mechanisms(InstanceSpec spec, String where) throws MojoFailureException {
-        List<String> out = new ArrayList<>();
-        for (String m : spec.getMechanisms()) {
-            String mech = m == null ? "" : m.strip();
-            if (Mechanisms.server(mech).isEmpty()) {
-                throw new MojoFailureException(where + "<mechanisms>: unknown SASL mechanism \"" + mech
-                        + "\" (mailrelay implements: "
-                        + String.join(" ", Mechanisms.servers().stream().map(ServerMechanism::name).toList()) + ")");
-            }
-            out.add(mech.toUpperCase(java.util.Locale.ROOT));
-        }
-        return out;
-    }
-
-    /** Sets {@code mech_list} in {@code sasl/smtpd.conf}, keeping the file's other lines. */
-    private static void writeMechList(Path dir, List<String> mechanisms) throws IOException {
-        Path conf = dir.resolve("sasl").resolve("smtpd.conf");
-        Files.createDirectories(conf.getParent());
-        List<String> lines = new ArrayList<>();
-        if (Files.isRegularFile(conf)) {
-            for (String l : Files.readAllLines(conf, StandardCharsets.UTF_8)) {
-                if (!l.strip().startsWith("mech_list:")) {
-                    lines.add(l);
-                }
-            }
-        } else {
-            lines.add("pwcheck_method: auxprop");
-            lines.add("auxprop_plugin: sasldb");
-        }
-        lines.add("mech_list: " + String.join(" ", mechanisms));
-        Files.write(conf, lines, StandardCharsets.UTF_8);
-    }
-
-    private static void writeUsers(Path dir, List<User> users, String where) throws IOException, MojoFailureException {
-        StringBuilder sb = new StringBuilder("# generated by mailrelay-maven-plugin from <users>\n");
-        for (int i = 0; i < users.size(); i++) {
-            User u = users.get(i);
-            if (u.getLogin() == null || u.getLogin().isBlank() || u.getLogin().strip().matches(".*\\s.*")) {
-                throw new MojoFailureException(where + "<users>, user " + (i + 1)
-                        + ": <login> is missing or contains white space");
-            }
-            if (u.getPassword() == null || u.getPassword().isEmpty()) {
-                throw new MojoFailureException(where + "<users>, user " + u.getLogin() + ": <password> is missing");
-            }
-            sb.append(u.getLogin().strip()).append(' ').append(u.getPassword()).append('\n');
-        }
-        Path table = dir.resolve(USERS_TABLE);
-        Files.writeString(table, sb.toString(), StandardCharsets.UTF_8);
+        return instance;
     }
 
     /**
@@ -214,19 +178,6 @@ final class Configurations {
 
     private static String nullToEmpty(String s) {
         return s == null ? "" : s.strip();
-    }
-
-    private static void copyTree(Path source, Path target) throws IOException {
-        try (Stream<Path> files = Files.walk(source)) {
-            for (Path p : (Iterable<Path>) files::iterator) {
-                Path t = target.resolve(source.relativize(p).toString());
-                if (Files.isDirectory(p)) {
-                    Files.createDirectories(t);
-                } else {
-                    Files.copy(p, t, StandardCopyOption.REPLACE_EXISTING);
-                }
-            }
-        }
     }
 
     private static void deleteTree(Path dir) throws IOException {

@@ -26,8 +26,9 @@ import java.util.Map;
  * }</pre>
  *
  * Settings are applied in this order, later winning as later lines of {@code main.cf} do: the
- * {@code configDirectory}'s files, {@code mainCf}, {@code parameters}, {@code tls}, then
- * {@code hostnames} and {@code users}.
+ * {@code configDirectory}'s files, {@code mainCf}, {@code parameters}, {@code tls}, {@code hostnames};
+ * then {@code users} and {@code mechanisms} are written. The JUnit extension's annotation and builder
+ * go through the same writer ({@link dev.mailrelay.master.InstanceDirectory}) and build the same instance.
  */
 public class InstanceSpec {
 
@@ -72,7 +73,10 @@ public class InstanceSpec {
         return mechanisms;
     }
 
-    /** The SASL mechanisms offered, written as {@code mech_list} of {@code sasl/smtpd.conf}. */
+    /**
+     * The SASL mechanisms offered, written as {@code mech_list} of {@code sasl/<smtpd_sasl_path>.conf};
+     * an unknown name fails the build.
+     */
     public void setMechanisms(List<String> mechanisms) {
         this.mechanisms = mechanisms;
     }
@@ -81,7 +85,10 @@ public class InstanceSpec {
         return users;
     }
 
-    /** SASL logins and passwords ({@code mailrelay_sasl_users}, a generated table). */
+    /**
+     * SASL logins and passwords: a generated {@code texthash:sasl_users} table (0600), or added to the
+     * table file {@code mailrelay_sasl_users} names; {@code smtpd_sasl_auth_enable = yes} unless set.
+     */
     public void setUsers(List<User> users) {
         this.users = users;
     }

@@ -6,7 +6,6 @@ import dev.mailrelay.master.InstanceConfig;
 import dev.mailrelay.xsasl.ClientMechanism;
 import dev.mailrelay.xsasl.Mechanisms;
 import dev.mailrelay.xsasl.SaslServerImpls;
-import dev.mailrelay.xsasl.ServerMechanism;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -74,10 +73,8 @@ public class PostconfMojo extends AbstractMailRelayMojo {
                         out.accept(n + " = " + mask(n, p.get(n)));
                     }
                 } else {
-                    for (Map.Entry<String, String> e : p.effective().entrySet()) {
-                        if (!nonDefault || p.isSet(e.getKey())) {
-                            out.accept(e.getKey() + " = " + mask(e.getKey(), e.getValue()));
-                        }
+                    for (Map.Entry<String, String> e : (nonDefault ? p.explicit() : p.effective()).entrySet()) {
+                        out.accept(e.getKey() + " = " + mask(e.getKey(), e.getValue()));
                     }
                 }
             } catch (ConfigException e) {
@@ -93,7 +90,7 @@ public class PostconfMojo extends AbstractMailRelayMojo {
         out.accept("# postconf -A (SASL client implementations)");
         out.accept("cyrus");
         out.accept("# SASL server mechanisms");
-        out.accept(String.join(" ", Mechanisms.servers().stream().map(ServerMechanism::name).toList()));
+        out.accept(String.join(" ", Mechanisms.serverNames()));
         out.accept("# SASL client mechanisms");
         out.accept(String.join(" ", Mechanisms.clients().stream().map(ClientMechanism::name).toList()));
     }

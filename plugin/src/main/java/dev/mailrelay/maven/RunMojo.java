@@ -29,7 +29,7 @@ public class RunMojo extends AbstractMailRelayMojo {
 
     @Override
     public void execute() throws MojoExecutionException, MojoFailureException {
-        Running running = Servers.start(Registry.key(project), configs(), ephemeralPorts, apiPort, output(),
+        Running running = Servers.start(Registry.key(project), configured(), ephemeralPorts, apiPort, output(),
                 getLog()::info);
         CountDownLatch stopped = new CountDownLatch(1);
         Thread hook = new Thread(() -> {

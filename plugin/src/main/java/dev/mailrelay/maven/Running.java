@@ -9,6 +9,7 @@ import dev.mailrelay.capture.CapturedMessage;
 import dev.mailrelay.capture.DeliveryAttempt;
 import dev.mailrelay.master.Harness;
 import dev.mailrelay.master.Instance;
+import dev.mailrelay.master.PublishedProperties;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.io.Writer;
@@ -42,14 +43,18 @@ final class Running implements AutoCloseable {
     private final String projectId;
     private final Harness harness;
     private final ApiServer api;
+    private final Map<String, Map<String, String>> users;
     private final Path outputDirectory;
     private final Consumer<String> log;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    Running(String projectId, Harness harness, ApiServer api, Path outputDirectory, Consumer<String> log) {
+    /** @param users each instance's SASL users from the POM, login → password */
+    Running(String projectId, Harness harness, ApiServer api, Map<String, Map<String, String>> users,
+            Path outputDirectory, Consumer<String> log) {
         this.projectId = projectId;
         this.harness = harness;
         this.api = api;
+        this.users = users;
         this.outputDirectory = outputDirectory;
         this.log = log;
     }
@@ -67,28 +72,16 @@ final class Running implements AutoCloseable {
     }
 
     /**
-     * The published properties: {@code mailrelay.<instance>.host}, {@code mailrelay.<instance>.<service>.port}
-     * (and for {@code host:port} services also by the part after the colon), {@code mailrelay.<instance>.port}
-     * (the first listener), {@code mailrelay.api.url} and {@code mailrelay.api.port}.
+     * The published properties, as the JUnit extension exports them ({@link PublishedProperties}):
+     * {@code mailrelay.<instance>.host}, {@code mailrelay.<instance>.<service>.port} (and for
+     * {@code host:port} services also by the part after the colon), {@code mailrelay.<instance>.port}
+     * (the first listener), {@code mailrelay.<instance>.username} and {@code .password} (the first
+     * user of {@code <users>}), {@code mailrelay.api.url} and {@code mailrelay.api.port}.
      */
     Map<String, String> properties() {
-        Map<String, String> out = new LinkedHashMap<>();
-        for (Instance i : harness.instances()) {
-            List<Instance.Listener> listeners = i.listeners();
-            for (Instance.Listener l : listeners) {
-                out.putIfAbsent("mailrelay." + i.name() + ".host", l.host());
-                out.putIfAbsent("mailrelay." + i.name() + ".port", String.valueOf(l.port()));
-                out.put("mailrelay." + i.name() + "." + l.service() + ".port", String.valueOf(l.port()));
-                int colon = l.service().lastIndexOf(':');
-                if (colon >= 0) {
-                    out.putIfAbsent("mailrelay." + i.name() + "." + l.service().substring(colon + 1) + ".port",
-                            String.valueOf(l.port()));
-                }
-            }
-        }
-        out.put("mailrelay.api.url", api.url().toString());
-        out.put("mailrelay.api.port", String.valueOf(api.port()));
-        return out;
+        PublishedProperties p = PublishedProperties.of(harness).api(api.url());
+        users.forEach(p::users);
+        return p.toMap();
     }
 
     /** Writes {@link #properties()} to {@code <output>/mailrelay.properties}, atomically. */

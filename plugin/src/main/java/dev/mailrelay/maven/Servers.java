@@ -4,7 +4,6 @@ import dev.mailrelay.api.ApiServer;
 import dev.mailrelay.config.ConfigException;
 import dev.mailrelay.master.Harness;
 import dev.mailrelay.master.Instance;
-import dev.mailrelay.master.InstanceConfig;
 import dev.mailrelay.master.Standalone;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -18,7 +17,9 @@ import java.net.URL;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Consumer;
 import org.apache.maven.plugin.MojoExecutionException;
 import org.apache.maven.plugin.MojoFailureException;
@@ -37,11 +38,11 @@ final class Servers {
      * @throws MojoFailureException for configuration errors (named file, line and parameter)
      * @throws MojoExecutionException when a port cannot be bound or a listener does not answer
      */
-    static Running start(String projectId, List<InstanceConfig> configs, boolean ephemeralPorts, int apiPort,
-            Path output, Consumer<String> log) throws MojoFailureException, MojoExecutionException {
+    static Running start(String projectId, List<Configurations.Configured> configured, boolean ephemeralPorts,
+            int apiPort, Path output, Consumer<String> log) throws MojoFailureException, MojoExecutionException {
         Harness harness;
         try {
-            harness = Harness.start(configs, ephemeralPorts);
+            harness = Harness.start(configured.stream().map(Configurations.Configured::config).toList(), ephemeralPorts);
         } catch (ConfigException e) {
             throw new MojoFailureException("mailrelay: " + e.getMessage(), e);
         } catch (IllegalArgumentException e) {
@@ -56,7 +57,9 @@ final class Servers {
             harness.close();
             throw new MojoExecutionException("mailrelay: " + e.getMessage(), e);
         }
-        Running running = new Running(projectId, harness, api, output, log);
+        Map<String, Map<String, String>> users = new LinkedHashMap<>();
+        configured.forEach(c -> users.put(c.config().name(), c.users()));
+        Running running = new Running(projectId, harness, api, users, output, log);
         try {
             for (Instance instance : harness.instances()) {
                 for (Instance.Listener l : instance.listeners()) {

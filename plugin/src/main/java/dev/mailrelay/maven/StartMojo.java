@@ -58,7 +58,7 @@ public class StartMojo extends AbstractMailRelayMojo {
             getLog().warn("mailrelay: the servers of " + project.getArtifactId() + " are already running");
             return;
         }
-        Running running = Servers.start(key, configs(), ephemeralPorts, apiPort, output(), getLog()::info);
+        Running running = Servers.start(key, configured(), ephemeralPorts, apiPort, output(), getLog()::info);
         try {
             registry.put(key, running);
             Map<String, String> properties = running.properties();

@@ -2,6 +2,7 @@ package dev.mailrelay.maven;
 
 import dev.mailrelay.config.Parameters;
 import dev.mailrelay.master.InstanceConfig;
+import dev.mailrelay.master.InstanceDirectory;
 import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,7 +30,7 @@ public class PostconfPostmapMojoTest extends AbstractMojoTestCase {
         assertEquals("# instance isp", out.get(0));
         assertTrue(out.contains("myhostname = mail.isp.example"));
         assertTrue(out.contains("mailrelay_hostnames = smtp.isp.example"));
-        assertTrue(out.contains("mailrelay_sasl_users = texthash:" + Configurations.USERS_TABLE));
+        assertTrue(out.contains("mailrelay_sasl_users = texthash:" + InstanceDirectory.USERS_TABLE));
         assertTrue(out.contains("smtpd_tls_security_level = none"));
         // Defaults are there too (postconf without -n).
         assertTrue(out.stream().anyMatch(l -> l.startsWith("smtpd_banner = ")));

@@ -65,11 +65,18 @@ public class StartStopMojoTest extends AbstractMojoTestCase {
         String url = published.getProperty("mailrelay.api.url");
         assertTrue(url, url.matches("http://127\\.0\\.0\\.1:\\d+/"));
         assertEquals(url, file.getProperty("mailrelay.api.url"));
+        // The names @ExportSystemProperties uses; the file is its owner's only, since it holds a password.
+        assertEquals("alice", file.getProperty("mailrelay.isp.username"));
+        assertEquals("pom-Secret-1", published.getProperty("mailrelay.isp.password"));
+        assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(
+                Files.getPosixFilePermissions(output.resolve("mailrelay.properties"))));
 
         // The generated instance directory: mech_list and the users table.
         Path dir = output.resolve("instances/isp");
         assertEquals(List.of("pwcheck_method: auxprop", "auxprop_plugin: sasldb", "mech_list: PLAIN LOGIN"),
                 Files.readAllLines(dir.resolve("sasl/smtpd.conf")));
+        assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(
+                Files.getPosixFilePermissions(dir.resolve("sasl_users"))));
 
         MailRelayClient client = MailRelayClient.connect(url);
         ApiModel.InstanceInfo isp = client.instance("isp");
@@ -154,7 +161,8 @@ public class StartStopMojoTest extends AbstractMojoTestCase {
             fail("started");
         } catch (MojoFailureException e) {
             assertTrue(e.getMessage(), e.getMessage().startsWith(
-                    "mailrelay: instance isp: <mechanisms>: unknown SASL mechanism \"NTLM\""));
+                    "mailrelay: instance isp: mechanisms: unknown SASL mechanism \"NTLM\" (mailrelay implements: "
+                    + "SCRAM-SHA-512 "));
         }
     }
 

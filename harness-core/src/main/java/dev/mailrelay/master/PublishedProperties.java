@@ -1,0 +1,115 @@
+package dev.mailrelay.master;
+
+import java.net.URI;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * The properties a running harness publishes for the application under test — the JUnit extension
+ * as system properties ({@code @ExportSystemProperties}), the Maven plugin as project properties and
+ * {@code mailrelay.properties}: one list of names and values for both.
+ *
+ * <ul>
+ *   <li>{@code mailrelay.<instance>.host} and {@code mailrelay.<instance>.port}: the first listener;</li>
+ *   <li>{@code mailrelay.<instance>.<service>.port} per listener, for a {@code host:port} service also
+ *       by the part after the colon;</li>
+ *   <li>{@code mailrelay.<instance>.username} and {@code mailrelay.<instance>.password}: the first
+ *       declared SASL user;</li>
+ *   <li>with an entry instance, {@code spring.mail.host}, {@code spring.mail.port},
+ *       {@code spring.mail.username} and {@code spring.mail.password} for it;</li>
+ *   <li>with the HTTP API, {@code mailrelay.api.url} and {@code mailrelay.api.port}.</li>
+ * </ul>
+ *
+ * <pre>{@code
+ * Map<String, String> p = PublishedProperties.of(harness)
+ *     .users("relay", Map.of("app", "s3cret"))
+ *     .entry("relay")
+ *     .toMap();
+ * p.get("spring.mail.port");                 // the relay's first port
+ * }</pre>
+ */
+public final class PublishedProperties {
+
+    private final Harness harness;
+    private final Map<String, Map<String, String>> users = new HashMap<>();
+    private String entry;
+    private URI api;
+
+    private PublishedProperties(Harness harness) {
+        this.harness = Objects.requireNonNull(harness, "harness");
+    }
+
+    /** The properties of this running harness. */
+    public static PublishedProperties of(Harness harness) {
+        return new PublishedProperties(harness);
+    }
+
+    /** The declared SASL users of an instance, login → password in declaration order. */
+    public PublishedProperties users(String instance, Map<String, String> loginToPassword) {
+        users.put(instance, new LinkedHashMap<>(loginToPassword));
+        return this;
+    }
+
+    /** The instance the application submits to: what {@code spring.mail.*} describes. */
+    public PublishedProperties entry(String instance) {
+        this.entry = instance;
+        return this;
+    }
+
+    /** The HTTP control API's URL. */
+    public PublishedProperties api(URI url) {
+        this.api = url;
+        return this;
+    }
+
+    /** The names and values, in a stable order: {@code spring.mail.*}, each instance, the API. */
+    public Map<String, String> toMap() {
+        Map<String, String> out = new LinkedHashMap<>();
+        if (entry != null) {
+            Instance e = harness.instance(entry);
+            List<Instance.Listener> listeners = e.listeners();
+            if (!listeners.isEmpty()) {
+                out.put("spring.mail.host", listeners.get(0).host());
+                out.put("spring.mail.port", String.valueOf(listeners.get(0).port()));
+            }
+            firstUser(entry).ifPresent(u -> {
+                out.put("spring.mail.username", u.getKey());
+                out.put("spring.mail.password", u.getValue());
+            });
+        }
+        for (Instance i : harness.instances()) {
+            String prefix = "mailrelay." + i.name() + ".";
+            for (Instance.Listener l : i.listeners()) {
+                out.putIfAbsent(prefix + "host", l.host());
+                out.putIfAbsent(prefix + "port", String.valueOf(l.port()));
+                out.put(prefix + l.service() + ".port", String.valueOf(l.port()));
+                int colon = l.service().lastIndexOf(':');
+                if (colon >= 0) {
+                    out.putIfAbsent(prefix + l.service().substring(colon + 1) + ".port", String.valueOf(l.port()));
+                }
+            }
+            firstUser(i.name()).ifPresent(u -> {
+                out.put(prefix + "username", u.getKey());
+                out.put(prefix + "password", u.getValue());
+            });
+        }
+        if (api != null) {
+            out.put("mailrelay.api.url", api.toString());
+            out.put("mailrelay.api.port", String.valueOf(api.getPort()));
+        }
+        return out;
+    }
+
+    private Optional<Map.Entry<String, String>> firstUser(String instance) {
+        return users.getOrDefault(instance, Map.of()).entrySet().stream().findFirst();
+    }
+
+    @Override
+    public String toString() {
+        return "PublishedProperties[" + harness.instances().stream().map(Instance::name).toList() + "]";
+    }
+}
