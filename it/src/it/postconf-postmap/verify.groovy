@@ -19,5 +19,6 @@ assert lines[a + 1] == 'cyrus'
 assert lines[lines.indexOf('# postconf -A (SASL client implementations)') + 1] == 'cyrus'
 def mechs = lines[lines.indexOf('# SASL server mechanisms') + 1].split(' ') as List
 assert mechs.containsAll(['PLAIN', 'LOGIN', 'CRAM-MD5', 'DIGEST-MD5', 'SCRAM-SHA-1', 'SCRAM-SHA-256'])
-assert lines.contains('joe+list@isp.example joe.smith@isp.example')
+// postmap -q prints the value alone
+assert lines.contains('joe.smith@isp.example')
 return true

@@ -39,6 +39,11 @@ final class Servers {
      */
     static Running start(String projectId, List<InstanceConfig> configs, boolean ephemeralPorts, int apiPort,
             Path output, Consumer<String> log) throws MojoFailureException, MojoExecutionException {
+        try {
+            Running.clearEarlierRun(output);
+        } catch (UncheckedIOException e) {
+            throw new MojoExecutionException("mailrelay: " + e.getMessage(), e);
+        }
         Harness harness;
         try {
             harness = Harness.start(configs, ephemeralPorts);
