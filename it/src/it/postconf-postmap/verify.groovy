@@ -1,7 +1,8 @@
 // postconf -n per instance (a configDirectory one and a POM one), the -a/-A lists and mechanisms;
 // postmap answers with Postfix's address search order (joe+list@ -> joe@ via recipient_delimiter).
 def log = new File(basedir, 'build.log').text
-def lines = log.readLines().collect { it.replaceFirst(/^\[INFO\] /, '') }
+// Under -q the answers are standard output lines (Maven may put a colour reset in front of the first).
+def lines = log.readLines().collect { it.replaceAll(/\u001B\[[0-9;]*m/, '') }
 def isp = lines.indexOf('# instance isp')
 def relay = lines.indexOf('# instance relay')
 assert isp >= 0 && relay > isp
