@@ -1,7 +1,8 @@
 // postconf -n per instance (a configDirectory one and a POM one), the -a/-A lists and mechanisms;
 // postmap answers with Postfix's address search order (joe+list@ -> joe@ via recipient_delimiter).
 def log = new File(basedir, 'build.log').text
-def lines = log.readLines().collect { it.replaceFirst(/^\[INFO\] /, '') }
+// Under -q the answers are standard output lines (Maven may put a colour reset in front of the first).
+def lines = log.readLines().collect { it.replaceAll(/\u001B\[[0-9;]*m/, '') }
 def isp = lines.indexOf('# instance isp')
 def relay = lines.indexOf('# instance relay')
 assert isp >= 0 && relay > isp
@@ -19,5 +20,6 @@ assert lines[a + 1] == 'cyrus'
 assert lines[lines.indexOf('# postconf -A (SASL client implementations)') + 1] == 'cyrus'
 def mechs = lines[lines.indexOf('# SASL server mechanisms') + 1].split(' ') as List
 assert mechs.containsAll(['PLAIN', 'LOGIN', 'CRAM-MD5', 'DIGEST-MD5', 'SCRAM-SHA-1', 'SCRAM-SHA-256'])
-assert lines.contains('joe+list@isp.example joe.smith@isp.example')
+// postmap -q prints the value alone
+assert lines.contains('joe.smith@isp.example')
 return true

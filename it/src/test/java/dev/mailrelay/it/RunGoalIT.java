@@ -61,11 +61,13 @@ class RunGoalIT {
         String mvn = Path.of(property("maven.home"), "bin", "mvn").toString();
 
         // Not offline: like the invoker projects, it reads what the private repository lacks (the parent
-        // POM's imported BOMs, say) from the user's repository, declared as a file:// remote.
-        try (ExternalProcess p = ExternalProcess.start(project, List.of(mvn, "-B", "-s", settings.toString(),
+        // POM's imported BOMs, say) from the user's repository, declared as a file:// remote. Quiet (-q):
+        // the READY lines are the goal's output, not log lines, so they show anyway.
+        try (ExternalProcess p = ExternalProcess.start(project, List.of(mvn, "-B", "-q", "-s", settings.toString(),
                 "-Dmaven.repo.local=" + property("mailrelay.itRepository"), "mailrelay:run"))) {
             String line = p.awaitStdoutLine(l -> l.contains("READY api "), MAVEN);
             Matcher m = READY_API.matcher(line);
+            assertThat(line).as("a READY line is printed as is, not as a log line").startsWith("READY api ");
             assertThat(m.matches()).as(line).isTrue();
             MailRelayClient client = MailRelayClient.connect(m.group(1));
             ApiModel.InstanceInfo isp = client.instance("isp");

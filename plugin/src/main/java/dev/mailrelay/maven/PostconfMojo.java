@@ -21,10 +21,13 @@ import org.apache.maven.plugins.annotations.Parameter;
  * over Postfix's defaults, {@code $name} expanded), then the {@code postconf -a}/{@code -A} lists of
  * SASL server and client implementations and the SASL mechanisms mailrelay implements.
  *
+ * <p>The answer goes to standard output, as {@code postconf} prints it, so that {@code mvn -q} shows
+ * it and nothing else:
+ *
  * <pre>{@code
- * mvn mailrelay:postconf -Dmailrelay.postconf.n=true -Dmailrelay.postconf.parameters=smtpd_sasl_auth_enable
- * [INFO] # instance isp
- * [INFO] smtpd_sasl_auth_enable = yes
+ * mvn -q mailrelay:postconf -Dmailrelay.postconf.n=true -Dmailrelay.postconf.parameters=smtpd_sasl_auth_enable
+ * # instance isp
+ * smtpd_sasl_auth_enable = yes
  * }</pre>
  *
  * Values of inline SASL user tables are masked: a password is never printed.
@@ -51,7 +54,7 @@ public class PostconfMojo extends AbstractMailRelayMojo {
 
     @Override
     public void execute() throws MojoFailureException {
-        print(configs(), getLog()::info);
+        print(configs(), System.out::println);
     }
 
     void print(List<InstanceConfig> configs, Consumer<String> out) throws MojoFailureException {

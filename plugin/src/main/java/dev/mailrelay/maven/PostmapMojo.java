@@ -16,7 +16,9 @@ import org.apache.maven.plugins.annotations.Mojo;
 import org.apache.maven.plugins.annotations.Parameter;
 
 /**
- * Answers a lookup as the harness would, like {@code postmap -q}: {@code -Dquery=KEY -Dtable=TYPE:NAME}.
+ * Answers a lookup as the harness would, like {@code postmap -q}: {@code -Dquery=KEY -Dtable=TYPE:NAME}
+ * prints the value alone on standard output (also under {@code mvn -q}), and a key that is not found
+ * fails the goal, as {@code postmap -q} exits 1.
  * An address key ({@code user@domain}) is searched in Postfix's order (user+ext@domain, user@domain,
  * user+ext and user for local domains, @domain) unless {@code -Dexact=true}. Relative table paths
  * resolve against the project directory, or against the instance's directory with
@@ -24,8 +26,8 @@ import org.apache.maven.plugins.annotations.Parameter;
  * apply).
  *
  * <pre>{@code
- * mvn mailrelay:postmap -Dquery=alice@example.com -Dtable=texthash:src/test/mailrelay/virtual
- * [INFO] alice@example.com alice@isp.example
+ * mvn -q mailrelay:postmap -Dquery=alice@example.com -Dtable=texthash:src/test/mailrelay/virtual
+ * alice@isp.example
  * }</pre>
  */
 @Mojo(name = "postmap", threadSafe = true, requiresProject = false)
@@ -47,10 +49,6 @@ public class PostmapMojo extends AbstractMailRelayMojo {
     @Parameter(property = "instance")
     protected String instance;
 
-    /** Fail the build when the key is not found (postmap -q exits 1). */
-    @Parameter(property = "failOnMissing", defaultValue = "false")
-    protected boolean failOnMissing;
-
     @Override
     public void execute() throws MojoFailureException {
         Parameters params = Parameters.defaults("postmap");
@@ -62,7 +60,7 @@ public class PostmapMojo extends AbstractMailRelayMojo {
             params = config.parameters();
             base = config.baseDirectory();
         }
-        lookup(params, base, getLog()::info);
+        lookup(params, base, System.out::println);
     }
 
     void lookup(Parameters params, Path base, Consumer<String> out) throws MojoFailureException {
@@ -80,12 +78,9 @@ public class PostmapMojo extends AbstractMailRelayMojo {
         } catch (ConfigException e) {
             throw new MojoFailureException("mailrelay: postmap: " + e.getMessage(), e);
         }
-        if (result.isPresent()) {
-            out.accept(query + " " + result.get());
-        } else if (failOnMissing) {
+        if (result.isEmpty()) {
             throw new MojoFailureException("mailrelay: postmap: " + query + " not found in " + table);
-        } else {
-            out.accept(query + ": not found in " + table);
         }
+        out.accept(result.get());
     }
 }

@@ -8,12 +8,13 @@ import org.apache.maven.plugins.annotations.Parameter;
 
 /**
  * Runs the configured instances and the HTTP control API in the foreground until Ctrl-C (SIGINT) or
- * SIGTERM, printing the standalone runner's {@code READY} lines once every listener answers:
+ * SIGTERM, printing the standalone runner's {@code READY} lines on standard output (also under
+ * {@code mvn -q}) once every listener answers:
  *
  * <pre>{@code
- * mvn mailrelay:run
- * [INFO] READY isp submission 127.0.0.1:40125
- * [INFO] READY api http://127.0.0.1:40127/
+ * mvn -q mailrelay:run
+ * READY isp submission 127.0.0.1:40125
+ * READY api http://127.0.0.1:40127/
  * }</pre>
  */
 @Mojo(name = "run", threadSafe = true)
@@ -38,7 +39,8 @@ public class RunMojo extends AbstractMailRelayMojo {
         }, "mailrelay-run-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         running.writeProperties();
-        Servers.printReady(running, getLog()::info);
+        Servers.printReady(running, System.out::println);
+        System.out.flush();
         getLog().info("mailrelay: running until Ctrl-C");
         try {
             stopped.await();

@@ -28,7 +28,8 @@ import java.util.function.Consumer;
 /**
  * A harness and its API started for one project. {@link #close()} (idempotent) writes what was
  * captured to the output directory — {@code <instance>/<queue id>.eml} and {@code messages.json} —
- * then stops the API and the instances.
+ * then stops the API and the instances and removes {@code mailrelay.properties}, so that nothing
+ * points at ports that no longer answer.
  */
 final class Running implements AutoCloseable {
 
@@ -116,9 +117,46 @@ final class Running implements AutoCloseable {
                 api.close();
             } finally {
                 harness.close();
+                deleteIfExists(outputDirectory.resolve(PROPERTIES_FILE));
             }
         }
         log.accept("stopped the mailrelay servers of " + projectId);
+    }
+
+    /**
+     * Removes what an earlier run left in the output directory — the index, the properties and the
+     * {@code .eml} files of its instances — so that the files after this run are this run's mail only.
+     * The generated instance directories ({@code instances/}, {@code config/}) are rewritten anyway and stay.
+     */
+    static void clearEarlierRun(Path outputDirectory) {
+        if (!Files.isDirectory(outputDirectory)) {
+            return;
+        }
+        deleteIfExists(outputDirectory.resolve(PROPERTIES_FILE));
+        deleteIfExists(outputDirectory.resolve(INDEX_FILE));
+        try (var dirs = Files.newDirectoryStream(outputDirectory, Files::isDirectory)) {
+            for (Path dir : dirs) {
+                String name = dir.getFileName().toString();
+                if (name.equals("instances") || name.equals("config")) {
+                    continue;
+                }
+                try (var emls = Files.newDirectoryStream(dir, "*.eml")) {
+                    for (Path eml : emls) {
+                        deleteIfExists(eml);
+                    }
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot clear the earlier run's files in " + outputDirectory, e);
+        }
+    }
+
+    private static void deleteIfExists(Path file) {
+        try {
+            Files.deleteIfExists(file);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot delete " + file, e);
+        }
     }
 
     boolean isClosed() {

@@ -40,6 +40,11 @@ final class Servers {
      */
     static Running start(String projectId, List<Configurations.Configured> configured, boolean ephemeralPorts,
             int apiPort, Path output, Consumer<String> log) throws MojoFailureException, MojoExecutionException {
+        try {
+            Running.clearEarlierRun(output);
+        } catch (UncheckedIOException e) {
+            throw new MojoExecutionException("mailrelay: " + e.getMessage(), e);
+        }
         Harness harness;
         try {
             harness = Harness.start(configured.stream().map(Configurations.Configured::config).toList(), ephemeralPorts);

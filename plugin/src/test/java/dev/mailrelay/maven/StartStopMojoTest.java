@@ -101,8 +101,18 @@ public class StartStopMojoTest extends AbstractMojoTestCase {
         assertTrue(index, index.contains("\"saslUsername\" : \"alice\""));
         assertFalse(index, index.contains("pom-Secret-1"));
 
+        // Stopped servers leave no properties behind that point at dead ports.
+        assertFalse(Files.exists(output.resolve("mailrelay.properties")));
+
         // Idempotent: a second stop finds nothing and does not fail.
         stop.execute();
+
+        // The next run's files are its own: the earlier run's .eml files and index are gone at start.
+        StartMojo again = mojo("start", "start-stop", work.resolve("a").toFile());
+        again.execute();
+        assertFalse(Files.exists(output.resolve("isp/" + m.id() + ".eml")));
+        assertFalse(Files.exists(output.resolve("messages.json")));
+        assertTrue(Files.exists(output.resolve("mailrelay.properties")));
     }
 
     public void testTheSessionEndStopsWhatTheBuildLeftRunning() throws Exception {
