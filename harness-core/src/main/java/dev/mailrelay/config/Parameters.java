@@ -127,14 +127,24 @@ public final class Parameters {
         if (!m.matches()) {
             throw error(name, "bad time value or unit: " + v);
         }
-        long n = Long.parseLong(m.group(1));
-        switch (m.group(2)) {
-            case "m": return Duration.ofMinutes(n);
-            case "h": return Duration.ofHours(n);
-            case "d": return Duration.ofDays(n);
-            case "w": return Duration.ofDays(7 * n);
-            default: return Duration.ofSeconds(n);
+        Duration d;
+        try {
+            long n = Long.parseLong(m.group(1));
+            d = switch (m.group(2)) {
+                case "m" -> Duration.ofMinutes(n);
+                case "h" -> Duration.ofHours(n);
+                case "d" -> Duration.ofDays(n);
+                case "w" -> Duration.ofDays(Math.multiplyExact(7, n));
+                default -> Duration.ofSeconds(n);
+            };
+        } catch (ArithmeticException | NumberFormatException e) {
+            d = null;
         }
+        // Postfix's conv_time() keeps seconds in an int and refuses what overflows it.
+        if (d == null || d.getSeconds() > Integer.MAX_VALUE) {
+            throw error(name, "bad time value or unit: " + v);
+        }
+        return d;
     }
 
     /** A list parameter, split on commas and whitespace with {@code {...}} groups kept whole. */
