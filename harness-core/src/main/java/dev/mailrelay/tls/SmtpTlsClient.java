@@ -145,10 +145,12 @@ public final class SmtpTlsClient {
                     + " = encrypt\" (or stronger)");
         }
         this.timeout = params.time("smtp_starttls_timeout");
-        // Both protocol lists and both match lists are checked, whichever the level uses.
-        String[] opportunistic = TlsParameters.protocols(params, "smtp_tls_protocols");
-        String[] mandatory = TlsParameters.protocols(params, "smtp_tls_mandatory_protocols");
-        this.protocols = level.required() ? mandatory : opportunistic;
+        // Both protocol lists and both match lists are checked, whichever the level uses; the JDK
+        // is asked only when TLS is on at all (an instance that never starts TLS never loads JSSE).
+        TlsParameters.allowedProtocols(params, "smtp_tls_protocols");
+        TlsParameters.allowedProtocols(params, "smtp_tls_mandatory_protocols");
+        this.protocols = level == Level.NONE ? null : TlsParameters.protocols(params,
+                level.required() ? "smtp_tls_mandatory_protocols" : "smtp_tls_protocols");
         List<String> verify = params.list("smtp_tls_verify_cert_match");
         List<String> secure = params.list("smtp_tls_secure_cert_match");
         this.matchStrategies = level == Level.SECURE ? secure : verify;
@@ -267,7 +269,8 @@ public final class SmtpTlsClient {
     public Session handshake(Socket socket, Peer peer) throws SmtpTlsException {
         SSLSocket ssl;
         try {
-            ssl = (SSLSocket) crypto().context().getSocketFactory().createSocket(socket, peer.hostname(), peer.port(), true);
+            ssl = (SSLSocket) crypto().context().getSocketFactory().createSocket(socket, peer.hostname(),
+                    peer.port(), true);
             ssl.setUseClientMode(true);
             SSLParameters p = ssl.getSSLParameters();
             p.setProtocols(protocols);

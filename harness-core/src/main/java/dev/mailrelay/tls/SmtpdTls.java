@@ -86,8 +86,8 @@ public final class SmtpdTls {
         // Both grades and both protocol lists are checked, whichever the level uses, TLS on or off.
         TlsParameters.checkCipherGrade(params, "smtpd_tls_ciphers");
         TlsParameters.checkCipherGrade(params, "smtpd_tls_mandatory_ciphers");
-        String[] opportunistic = TlsParameters.protocols(params, "smtpd_tls_protocols");
-        String[] mandatory = TlsParameters.protocols(params, "smtpd_tls_mandatory_protocols");
+        TlsParameters.allowedProtocols(params, "smtpd_tls_protocols");
+        TlsParameters.allowedProtocols(params, "smtpd_tls_mandatory_protocols");
         if (!offered) {
             this.context = null;
             this.protocols = null;
@@ -98,7 +98,8 @@ public final class SmtpdTls {
         // Without smtpd_tls_CAfile no client certificate is trusted (PKIX needs at least one anchor).
         this.clientTrust = caFile.isEmpty() ? null : TlsParameters.pkix(caFile);
         this.context = context(params, baseDirectory, caFile);
-        this.protocols = required ? mandatory : opportunistic;
+        this.protocols = TlsParameters.protocols(params,
+                required ? "smtpd_tls_mandatory_protocols" : "smtpd_tls_protocols");
     }
 
     /** Reads the service's TLS parameters; a bad value or unreadable certificate fails here. */

@@ -39,6 +39,21 @@ final class TlsParameters {
      * TLSv1.3 here, as it does with Debian 12's OpenSSL security level).
      */
     static String[] protocols(Parameters params, String name) {
+        List<String> allowed = allowedProtocols(params, name);
+        String[] jdk = JdkProtocols.DEFAULT;
+        String[] enabled = Arrays.stream(jdk).filter(allowed::contains).toArray(String[]::new);
+        if (enabled.length == 0) {
+            throw params.error(name, name + " = " + params.get(name) + " leaves no protocol the JDK enables ("
+                    + String.join(", ", jdk) + ")");
+        }
+        return enabled;
+    }
+
+    /**
+     * The Postfix protocol names a protocol list allows, without asking the JDK: how a list that is
+     * not in use (TLS off, or the other of the opportunistic and mandatory lists) is checked at start.
+     */
+    static List<String> allowedProtocols(Parameters params, String name) {
         String value = params.get(name);
         Set<String> included = new LinkedHashSet<>();
         Set<String> excluded = new LinkedHashSet<>();
@@ -65,13 +80,7 @@ final class TlsParameters {
                 allowed.add(p);
             }
         }
-        String[] jdk = JdkProtocols.DEFAULT;
-        String[] enabled = Arrays.stream(jdk).filter(allowed::contains).toArray(String[]::new);
-        if (enabled.length == 0) {
-            throw params.error(name, name + " = " + value + " leaves no protocol the JDK enables ("
-                    + String.join(", ", jdk) + ")");
-        }
-        return enabled;
+        return allowed;
     }
 
     /** The protocols the JDK enables by default, found once without loading any key or trust store. */
