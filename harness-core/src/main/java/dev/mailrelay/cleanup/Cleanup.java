@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Consumer;
@@ -59,15 +60,20 @@ public final class Cleanup {
         this.appendAtMyorigin = params.bool("append_at_myorigin");
         this.appendDotMydomain = params.bool("append_dot_mydomain");
         this.mydomain = params.get("mydomain");
-        this.senderCanonical = Tables.openList(params.get("sender_canonical_maps"), baseDirectory);
-        this.recipientCanonical = Tables.openList(params.get("recipient_canonical_maps"), baseDirectory);
-        this.canonical = Tables.openList(params.get("canonical_maps"), baseDirectory);
-        this.virtualAlias = Tables.openList(params.get("virtual_alias_maps"), baseDirectory);
-        this.canonicalClasses = new LinkedHashSet<>(params.list("canonical_classes"));
+        this.senderCanonical = tables(params, "sender_canonical_maps", baseDirectory);
+        this.recipientCanonical = tables(params, "recipient_canonical_maps", baseDirectory);
+        this.canonical = tables(params, "canonical_maps", baseDirectory);
+        this.virtualAlias = tables(params, "virtual_alias_maps", baseDirectory);
+        this.canonicalClasses = new LinkedHashSet<>();
+        params.list("canonical_classes").forEach(c -> canonicalClasses.add(c.toLowerCase(Locale.ROOT)));
         this.recipientDelimiter = params.get("recipient_delimiter");
-        this.localDomains = DomainList.parse(Parameters.split(myorigin + " " + params.get("mydestination")),
-                baseDirectory, false);
+        this.localDomains = params.parsed("mydestination",
+                v -> DomainList.parse(Parameters.split(myorigin + " " + v), baseDirectory, false));
         this.next = List.copyOf(next);
+    }
+
+    private static List<LookupTable> tables(Parameters params, String name, Path baseDirectory) {
+        return params.parsed(name, v -> Tables.openList(v, baseDirectory));
     }
 
     /** Rewrites and queues a message: from here on it is the instance's and is never lost. */

@@ -15,12 +15,14 @@ public class ConfigException extends RuntimeException {
     private final String source;
     private final int line;
     private final String parameter;
+    private final String detail;
 
     public ConfigException(String source, int line, String parameter, String message) {
         super(format(source, line, parameter, message));
         this.source = source;
         this.line = line;
         this.parameter = parameter;
+        this.detail = message;
     }
 
     public ConfigException(String message) {
@@ -40,6 +42,11 @@ public class ConfigException extends RuntimeException {
     /** The parameter concerned, or {@code null}. */
     public String parameter() {
         return parameter;
+    }
+
+    /** What is wrong, without the file, line and parameter. */
+    public String detail() {
+        return detail;
     }
 
     private static String format(String source, int line, String parameter, String message) {

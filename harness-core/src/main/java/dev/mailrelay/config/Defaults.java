@@ -1,5 +1,7 @@
 package dev.mailrelay.config;
 
+import static dev.mailrelay.config.ParameterKind.*;
+
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -16,7 +18,8 @@ import java.util.TreeSet;
  * The parameters mailrelay implements, with Postfix 3.7's defaults as {@code postconf -d} prints
  * them at {@code compatibility_level = 3.6} (Debian 12's setting), plus the {@code mailrelay_*}
  * parameters for the jobs Postfix leaves to other programs. Where a harness must differ from a mail
- * server the default says so in a comment.
+ * server the default says so in a comment. Each parameter declares its {@link ParameterKind}, which
+ * is what an instance start checks its value against.
  */
 final class Defaults {
 
@@ -24,155 +27,166 @@ final class Defaults {
     static final String LOCALDOMAIN = "localdomain";
 
     static final Map<String, String> VALUES;
+    static final Map<String, ParameterKind> KINDS;
     /** Every parameter name {@code postconf -d} knows, to tell "not implemented" from "unknown". */
     static final Set<String> POSTFIX_NAMES = loadPostfixNames();
 
+    private static final Map<String, String> values = new LinkedHashMap<>();
+    private static final Map<String, ParameterKind> kinds = new LinkedHashMap<>();
+
     static {
-        Map<String, String> d = new LinkedHashMap<>();
-        d.put("compatibility_level", "3.6");
-        d.put("mail_name", "Postfix");
-        d.put("mail_version", "3.7.11");
+        def("compatibility_level", "3.6", COMPATIBILITY_LEVEL);
+        def("mail_name", "Postfix", TEXT);
+        def("mail_version", "3.7.11", TEXT);
         // myhostname and mydomain are computed by Parameters (instance name, then its domain part).
-        d.put("myhostname", "");
-        d.put("mydomain", "");
-        d.put("myorigin", "$myhostname");
-        d.put("mydestination", "$myhostname, localhost.$mydomain, localhost");
-        d.put("mynetworks_style", "host");
+        def("myhostname", "", HOSTNAME);
+        def("mydomain", "", HOSTNAME);
+        def("myorigin", "$myhostname", TEXT);
+        def("mydestination", "$myhostname, localhost.$mydomain, localhost", DOMAIN_LIST);
+        def("mynetworks_style", "host", oneOf("host", "subnet", "class"));
         // mynetworks is computed from mynetworks_style over the loopback interface (see Parameters).
-        d.put("mynetworks", "");
-        d.put("relay_domains", "");
+        def("mynetworks", "", NETWORK_LIST);
+        def("relay_domains", "", DOMAIN_LIST);
         // Deliberately not Postfix's "all": a test harness listens on loopback unless told otherwise.
-        d.put("inet_interfaces", "loopback-only");
-        d.put("inet_protocols", "ipv4");
-        d.put("smtpd_banner", "$myhostname ESMTP $mail_name");
-        d.put("message_size_limit", "10240000");
-        d.put("line_length_limit", "2048");
-        d.put("smtpd_timeout", "300s");
-        d.put("smtpd_soft_error_limit", "10");
-        d.put("smtpd_hard_error_limit", "20");
-        d.put("smtpd_error_sleep_time", "1s");
-        d.put("smtpd_junk_command_limit", "100");
-        d.put("smtpd_recipient_limit", "1000");
-        d.put("smtpd_helo_required", "no");
-        d.put("smtpd_delay_reject", "yes");
-        d.put("smtpd_client_restrictions", "");
-        d.put("smtpd_helo_restrictions", "");
-        d.put("smtpd_sender_restrictions", "");
-        d.put("smtpd_relay_restrictions", "permit_mynetworks, permit_sasl_authenticated, defer_unauth_destination");
-        d.put("smtpd_recipient_restrictions", "");
-        d.put("smtpd_sender_login_maps", "");
-        d.put("smtpd_discard_ehlo_keywords", "");
-        d.put("smtpd_reject_unlisted_sender", "no");
-        d.put("disable_vrfy_command", "no");
-        d.put("strict_rfc821_envelopes", "no");
-        d.put("smtputf8_enable", "yes");
-        d.put("recipient_delimiter", "");
-        d.put("enable_long_queue_ids", "no");
+        def("inet_interfaces", "loopback-only", INTERFACES);
+        def("inet_protocols", "ipv4", listOf("ipv4", "ipv6", "all"));
+        def("smtpd_banner", "$myhostname ESMTP $mail_name", TEXT);
+        def("message_size_limit", "10240000", INT);
+        def("line_length_limit", "2048", INT);
+        def("smtpd_timeout", "300s", TIME);
+        def("smtpd_soft_error_limit", "10", INT);
+        def("smtpd_hard_error_limit", "20", INT);
+        def("smtpd_error_sleep_time", "1s", TIME);
+        def("smtpd_junk_command_limit", "100", INT);
+        def("smtpd_recipient_limit", "1000", INT);
+        def("smtpd_helo_required", "no", BOOL);
+        def("smtpd_delay_reject", "yes", BOOL);
+        def("smtpd_client_restrictions", "", RESTRICTIONS);
+        def("smtpd_helo_restrictions", "", RESTRICTIONS);
+        def("smtpd_sender_restrictions", "", RESTRICTIONS);
+        def("smtpd_relay_restrictions", "permit_mynetworks, permit_sasl_authenticated, defer_unauth_destination",
+                RESTRICTIONS);
+        def("smtpd_recipient_restrictions", "", RESTRICTIONS);
+        def("smtpd_sender_login_maps", "", TABLE_LIST);
+        def("smtpd_discard_ehlo_keywords", "", TEXT);
+        def("smtpd_reject_unlisted_sender", "no", BOOL);
+        def("disable_vrfy_command", "no", BOOL);
+        def("strict_rfc821_envelopes", "no", BOOL);
+        def("smtputf8_enable", "yes", BOOL);
+        def("recipient_delimiter", "", TEXT);
+        def("enable_long_queue_ids", "no", BOOL);
         // Deliberately not Postfix's passwd/aliases lookup: a harness has no local users, so every
         // local recipient exists unless a table is named.
-        d.put("local_recipient_maps", "");
-        d.put("unknown_local_recipient_reject_code", "550");
-        d.put("relay_domains_reject_code", "554");
-        d.put("access_map_reject_code", "554");
-        d.put("access_map_defer_code", "450");
-        d.put("defer_code", "450");
-        d.put("reject_code", "554");
-        d.put("unverified_sender_reject_code", "450");
-        d.put("smtpd_sasl_auth_enable", "no");
-        d.put("smtpd_sasl_type", "cyrus");
-        d.put("smtpd_sasl_path", "smtpd");
-        d.put("smtpd_sasl_service", "smtp");
-        d.put("smtpd_sasl_local_domain", "");
-        d.put("smtpd_sasl_security_options", "noanonymous");
-        d.put("smtpd_sasl_tls_security_options", "$smtpd_sasl_security_options");
-        d.put("smtpd_sasl_mechanism_filter", "!external, static:rest");
-        d.put("smtpd_sasl_authenticated_header", "no");
-        d.put("smtpd_sasl_response_limit", "12288");
-        d.put("smtpd_sasl_exceptions_networks", "");
-        d.put("broken_sasl_auth_clients", "no");
+        def("local_recipient_maps", "", TABLE_LIST);
+        def("unknown_local_recipient_reject_code", "550", REPLY_CODE);
+        def("relay_domains_reject_code", "554", REPLY_CODE);
+        def("access_map_reject_code", "554", REPLY_CODE);
+        def("access_map_defer_code", "450", REPLY_CODE);
+        def("defer_code", "450", REPLY_CODE);
+        def("reject_code", "554", REPLY_CODE);
+        def("unverified_sender_reject_code", "450", REPLY_CODE);
+        def("smtpd_sasl_auth_enable", "no", BOOL);
+        def("smtpd_sasl_type", "cyrus", SASL_SERVER_TYPE);
+        def("smtpd_sasl_path", "smtpd", TEXT);
+        def("smtpd_sasl_service", "smtp", TEXT);
+        def("smtpd_sasl_local_domain", "", TEXT);
+        def("smtpd_sasl_security_options", "noanonymous", SASL_SECURITY_OPTIONS);
+        def("smtpd_sasl_tls_security_options", "$smtpd_sasl_security_options", SASL_SECURITY_OPTIONS);
+        def("smtpd_sasl_mechanism_filter", "!external, static:rest", MECHANISM_FILTER);
+        def("smtpd_sasl_authenticated_header", "no", BOOL);
+        def("smtpd_sasl_response_limit", "12288", INT);
+        def("smtpd_sasl_exceptions_networks", "", NETWORK_LIST);
+        def("broken_sasl_auth_clients", "no", BOOL);
         // anvil(8) limits that smtpd enforces. Postfix's event-limit exceptions default is
         // ${smtpd_client_connection_limit_exceptions:$mynetworks}; the old name is not implemented.
-        d.put("smtpd_client_connection_count_limit", "50");
-        d.put("smtpd_client_auth_rate_limit", "0");
-        d.put("smtpd_client_event_limit_exceptions", "$mynetworks");
-        d.put("anvil_rate_time_unit", "60s");
+        def("smtpd_client_connection_count_limit", "50", INT);
+        def("smtpd_client_auth_rate_limit", "0", INT);
+        def("smtpd_client_event_limit_exceptions", "$mynetworks", NETWORK_LIST);
+        def("anvil_rate_time_unit", "60s", TIME);
         // The relay: trivial-rewrite, cleanup, qmgr and the SMTP client.
-        d.put("relayhost", "");
-        d.put("sender_dependent_relayhost_maps", "");
-        d.put("empty_address_relayhost_maps_lookup_key", "<>");
-        d.put("transport_maps", "");
-        d.put("default_transport", "smtp");
-        d.put("relay_transport", "relay");
-        d.put("local_transport", "local:$myhostname");
-        d.put("append_at_myorigin", "yes");
-        d.put("append_dot_mydomain", "no");
-        d.put("canonical_maps", "");
-        d.put("sender_canonical_maps", "");
-        d.put("recipient_canonical_maps", "");
-        d.put("canonical_classes", "envelope_sender, envelope_recipient, header_sender, header_recipient");
-        d.put("virtual_alias_maps", "$virtual_maps");
-        d.put("virtual_maps", "");
-        d.put("minimal_backoff_time", "300s");
-        d.put("maximal_backoff_time", "4000s");
-        d.put("queue_run_delay", "300s");
-        d.put("maximal_queue_lifetime", "5d");
-        d.put("bounce_queue_lifetime", "5d");
-        d.put("smtp_helo_name", "$myhostname");
-        d.put("smtp_connect_timeout", "30s");
-        d.put("smtp_helo_timeout", "300s");
-        d.put("smtp_connection_cache_on_demand", "yes");
-        d.put("smtp_connection_cache_time_limit", "2s");
-        d.put("smtp_skip_5xx_greeting", "yes");
-        d.put("smtp_generic_maps", "");
-        d.put("smtp_sasl_auth_enable", "no");
-        d.put("smtp_sasl_type", "cyrus");
-        d.put("smtp_sasl_password_maps", "");
-        d.put("smtp_sasl_security_options", "noplaintext, noanonymous");
-        d.put("smtp_sasl_tls_security_options", "$smtp_sasl_security_options");
-        d.put("smtp_sasl_mechanism_filter", "");
-        d.put("smtp_sender_dependent_authentication", "no");
-        d.put("smtp_sasl_auth_soft_bounce", "yes");
+        def("relayhost", "", NEXTHOP);
+        def("sender_dependent_relayhost_maps", "", TABLE_LIST);
+        def("empty_address_relayhost_maps_lookup_key", "<>", TEXT);
+        def("transport_maps", "", TABLE_LIST);
+        def("default_transport", "smtp", TRANSPORT);
+        def("relay_transport", "relay", TRANSPORT);
+        def("local_transport", "local:$myhostname", TRANSPORT);
+        def("append_at_myorigin", "yes", BOOL);
+        def("append_dot_mydomain", "no", BOOL);
+        def("canonical_maps", "", TABLE_LIST);
+        def("sender_canonical_maps", "", TABLE_LIST);
+        def("recipient_canonical_maps", "", TABLE_LIST);
+        def("canonical_classes", "envelope_sender, envelope_recipient, header_sender, header_recipient",
+                listOf("envelope_sender", "envelope_recipient", "header_sender", "header_recipient"));
+        def("virtual_alias_maps", "$virtual_maps", TABLE_LIST);
+        def("virtual_maps", "", TABLE_LIST);
+        def("minimal_backoff_time", "300s", TIME);
+        def("maximal_backoff_time", "4000s", TIME);
+        def("queue_run_delay", "300s", TIME);
+        def("maximal_queue_lifetime", "5d", TIME);
+        def("bounce_queue_lifetime", "5d", TIME);
+        def("smtp_helo_name", "$myhostname", TEXT);
+        def("smtp_connect_timeout", "30s", TIME);
+        def("smtp_helo_timeout", "300s", TIME);
+        def("smtp_connection_cache_on_demand", "yes", BOOL);
+        def("smtp_connection_cache_time_limit", "2s", TIME);
+        def("smtp_skip_5xx_greeting", "yes", BOOL);
+        def("smtp_generic_maps", "", TABLE_LIST);
+        def("smtp_sasl_auth_enable", "no", BOOL);
+        def("smtp_sasl_type", "cyrus", oneOf("cyrus"));
+        def("smtp_sasl_password_maps", "", TABLE_LIST);
+        def("smtp_sasl_security_options", "noplaintext, noanonymous", SASL_SECURITY_OPTIONS);
+        def("smtp_sasl_tls_security_options", "$smtp_sasl_security_options", SASL_SECURITY_OPTIONS);
+        def("smtp_sasl_mechanism_filter", "", MECHANISM_FILTER);
+        def("smtp_sender_dependent_authentication", "no", BOOL);
+        def("smtp_sasl_auth_soft_bounce", "yes", BOOL);
         // TLS (smtpd and smtp), Postfix 3.7's defaults. Without a certificate file smtpd serves the
         // harness CA's certificate for myhostname (tls.HarnessCa) where Postfix would disable TLS.
-        d.put("smtpd_tls_security_level", "");
-        d.put("smtpd_use_tls", "no");
-        d.put("smtpd_enforce_tls", "no");
-        d.put("smtpd_tls_auth_only", "no");
-        d.put("smtpd_tls_wrappermode", "no");
-        d.put("smtpd_tls_protocols", ">=TLSv1");
-        d.put("smtpd_tls_mandatory_protocols", ">=TLSv1");
-        d.put("smtpd_tls_ciphers", "medium");
-        d.put("smtpd_tls_mandatory_ciphers", "medium");
-        d.put("smtpd_tls_cert_file", "");
-        d.put("smtpd_tls_key_file", "$smtpd_tls_cert_file");
-        d.put("smtpd_tls_chain_files", "");
-        d.put("smtpd_tls_CAfile", "");
-        d.put("smtpd_tls_ask_ccert", "no");
-        d.put("smtpd_tls_received_header", "no");
-        d.put("smtpd_starttls_timeout", "${stress?{10}:{300}}s");
-        d.put("smtp_tls_security_level", "");
-        d.put("smtp_use_tls", "no");
-        d.put("smtp_enforce_tls", "no");
-        d.put("smtp_tls_enforce_peername", "yes");
-        d.put("smtp_tls_wrappermode", "no");
-        d.put("smtp_tls_CAfile", "");
-        d.put("smtp_tls_protocols", ">=TLSv1");
-        d.put("smtp_tls_mandatory_protocols", ">=TLSv1");
-        d.put("smtp_tls_verify_cert_match", "hostname");
-        d.put("smtp_tls_secure_cert_match", "nexthop, dot-nexthop");
-        d.put("smtp_starttls_timeout", "300s");
+        def("smtpd_tls_security_level", "", TLS_LEVEL);
+        def("smtpd_use_tls", "no", BOOL);
+        def("smtpd_enforce_tls", "no", BOOL);
+        def("smtpd_tls_auth_only", "no", BOOL);
+        def("smtpd_tls_wrappermode", "no", BOOL);
+        def("smtpd_tls_protocols", ">=TLSv1", TLS_PROTOCOLS);
+        def("smtpd_tls_mandatory_protocols", ">=TLSv1", TLS_PROTOCOLS);
+        def("smtpd_tls_ciphers", "medium", TLS_CIPHERS);
+        def("smtpd_tls_mandatory_ciphers", "medium", TLS_CIPHERS);
+        def("smtpd_tls_cert_file", "", FILE);
+        def("smtpd_tls_key_file", "$smtpd_tls_cert_file", FILE);
+        def("smtpd_tls_chain_files", "", FILE);
+        def("smtpd_tls_CAfile", "", FILE);
+        def("smtpd_tls_ask_ccert", "no", BOOL);
+        def("smtpd_tls_received_header", "no", BOOL);
+        def("smtpd_starttls_timeout", "${stress?{10}:{300}}s", TIME);
+        def("smtp_tls_security_level", "", TLS_LEVEL);
+        def("smtp_use_tls", "no", BOOL);
+        def("smtp_enforce_tls", "no", BOOL);
+        def("smtp_tls_enforce_peername", "yes", BOOL);
+        def("smtp_tls_wrappermode", "no", BOOL);
+        def("smtp_tls_CAfile", "", FILE);
+        def("smtp_tls_protocols", ">=TLSv1", TLS_PROTOCOLS);
+        def("smtp_tls_mandatory_protocols", ">=TLSv1", TLS_PROTOCOLS);
+        def("smtp_tls_verify_cert_match", "hostname", listOf("hostname", "nexthop", "dot-nexthop"));
+        def("smtp_tls_secure_cert_match", "nexthop, dot-nexthop", listOf("hostname", "nexthop", "dot-nexthop"));
+        def("smtp_starttls_timeout", "300s", TIME);
         // mailrelay's own: the roles Cyrus sasldb and the outside world play for Postfix.
-        d.put("mailrelay_sasl_users", "");
-        d.put("mailrelay_sasl_oauth_tokens", "");
-        d.put("mailrelay_hostnames", "");
-        d.put("mailrelay_mailboxes", "no");
+        def("mailrelay_sasl_users", "", TABLE_LIST);
+        def("mailrelay_sasl_oauth_tokens", "", TABLE_LIST);
+        def("mailrelay_hostnames", "", HOSTNAME_LIST);
+        def("mailrelay_mailboxes", "no", BOOL);
         // The durable queue: empty keeps the queue in memory; a directory (relative to the instance
         // directory) holds one file per queued message, written before the 250, removed when done.
-        d.put("mailrelay_queue_directory", "");
-        VALUES = Collections.unmodifiableMap(d);
+        def("mailrelay_queue_directory", "", TEXT);
+        VALUES = Collections.unmodifiableMap(values);
+        KINDS = Collections.unmodifiableMap(kinds);
     }
 
     private Defaults() {
+    }
+
+    private static void def(String name, String value, ParameterKind kind) {
+        values.put(name, value);
+        kinds.put(name, kind);
     }
 
     private static Set<String> loadPostfixNames() {

@@ -1,6 +1,11 @@
 package dev.mailrelay.config;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CoderResult;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -33,17 +38,58 @@ public final class LogicalLines {
     private LogicalLines() {
     }
 
-    /** Reads a file; a missing file is named in the error as Postfix's dict_open does. */
+    /** Reads a table source file; a missing file is named in the error as Postfix's dict_open does. */
     public static List<Line> read(Path file) {
-        String content;
-        try {
-            content = new String(Files.readAllBytes(file), StandardCharsets.UTF_8);
-        } catch (NoSuchFileException e) {
-            throw new ConfigException("open database " + file + ": No such file or directory");
-        } catch (IOException e) {
-            throw new ConfigException("open database " + file + ": " + e);
+        return parse(readText(file, "open database " + file), file.toString());
+    }
+
+    /**
+     * Reads a configuration file (main.cf, master.cf, a table source) as bytes, the way Postfix's
+     * C code does: it does not need to be UTF-8 ({@link #decode}). A FIFO, directory or device is
+     * refused before it is opened, so that a start never blocks on it.
+     *
+     * @param what how the error begins, e.g. {@code "open database /etc/postfix/sasl_passwd"}
+     * @throws ConfigException naming the file when it is missing, not a regular file or unreadable
+     */
+    public static String readText(Path file, String what) {
+        if (!Files.exists(file)) {
+            throw new ConfigException(what + ": No such file or directory");
         }
-        return parse(content, file.toString());
+        if (!Files.isRegularFile(file)) {
+            throw new ConfigException(what + ": not a regular file");
+        }
+        try {
+            return decode(Files.readAllBytes(file));
+        } catch (NoSuchFileException e) {
+            throw new ConfigException(what + ": No such file or directory");
+        } catch (IOException e) {
+            throw new ConfigException(what + ": " + e);
+        }
+    }
+
+    /**
+     * Postfix handles configuration text as bytes, so a main.cf or table in Latin-1 works there. Here
+     * text is UTF-8, and each byte that is not part of valid UTF-8 stands for itself as ISO-8859-1:
+     * nothing is lost, no read fails, and every line keeps its number.
+     */
+    public static String decode(byte[] bytes) {
+        CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(CodingErrorAction.REPORT)
+                .onUnmappableCharacter(CodingErrorAction.REPORT);
+        ByteBuffer in = ByteBuffer.wrap(bytes);
+        CharBuffer out = CharBuffer.allocate(bytes.length);
+        while (true) {
+            CoderResult result = utf8.decode(in, out, true);
+            if (result.isUnderflow()) {
+                break;
+            }
+            // Malformed or unmappable: those bytes as ISO-8859-1 (never overflow: one char per byte).
+            for (int i = 0; i < result.length(); i++) {
+                out.put((char) (in.get() & 0xff));
+            }
+        }
+        utf8.flush(out);
+        return out.flip().toString();
     }
 
     /** Splits text into logical lines; {@code source} names it in warnings. */

@@ -1,8 +1,5 @@
 package dev.mailrelay.config;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,11 +24,13 @@ public final class MainCf {
 
     /** Reads a {@code main.cf} file. */
     public static List<Parameter> read(Path file) {
+        String text;
         try {
-            return parse(Files.readString(file, StandardCharsets.UTF_8), file.toString());
-        } catch (IOException e) {
-            throw new ConfigException(file.toString(), 0, null, "cannot read: " + e.getMessage());
+            text = LogicalLines.readText(file, "cannot read");
+        } catch (ConfigException e) {
+            throw new ConfigException(file.toString(), 0, null, e.detail());
         }
+        return parse(text, file.toString());
     }
 
     /**

@@ -5,9 +5,12 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -28,6 +31,7 @@ public final class Parameters {
 
     private static final int MAX_NESTING = 100;
     private static final Pattern TIME = Pattern.compile("(\\d+)([smhdw]?)");
+    private static final Pattern IP_LITERAL = Pattern.compile("\\[?(\\d{1,3}(\\.\\d{1,3}){3}|[0-9a-f:.]*:[0-9a-f:.]*)]?");
 
     private final String instanceName;
     private final Map<String, Parameter> assigned;
@@ -59,7 +63,7 @@ public final class Parameters {
 
     /** The fully expanded value; empty for an unset parameter without default. */
     public String get(String name) {
-        return expand(name, raw(name), 0);
+        return expand(name, raw(name), 0, new Budget(name));
     }
 
     /** The value before {@code $name} expansion. */
@@ -123,14 +127,24 @@ public final class Parameters {
         if (!m.matches()) {
             throw error(name, "bad time value or unit: " + v);
         }
-        long n = Long.parseLong(m.group(1));
-        switch (m.group(2)) {
-            case "m": return Duration.ofMinutes(n);
-            case "h": return Duration.ofHours(n);
-            case "d": return Duration.ofDays(n);
-            case "w": return Duration.ofDays(7 * n);
-            default: return Duration.ofSeconds(n);
+        Duration d;
+        try {
+            long n = Long.parseLong(m.group(1));
+            d = switch (m.group(2)) {
+                case "m" -> Duration.ofMinutes(n);
+                case "h" -> Duration.ofHours(n);
+                case "d" -> Duration.ofDays(n);
+                case "w" -> Duration.ofDays(Math.multiplyExact(7, n));
+                default -> Duration.ofSeconds(n);
+            };
+        } catch (ArithmeticException | NumberFormatException e) {
+            d = null;
         }
+        // Postfix's conv_time() keeps seconds in an int and refuses what overflows it.
+        if (d == null || d.getSeconds() > Integer.MAX_VALUE) {
+            throw error(name, "bad time value or unit: " + v);
+        }
+        return d;
     }
 
     /** A list parameter, split on commas and whitespace with {@code {...}} groups kept whole. */
@@ -171,6 +185,152 @@ public final class Parameters {
             out.add(token.toString());
         }
         return out;
+    }
+
+    /**
+     * An SMTP reply code for a reject or defer reply: 4xx or 5xx. Postfix reads these as plain
+     * integers and, at reply time, logs "SMTP reply code configuration error" and sends a generic
+     * 450; mailrelay refuses the value at start instead, in check_mail_conf_int()'s wording.
+     */
+    public int replyCode(String name) {
+        String v = get(name);
+        int code;
+        try {
+            code = Integer.parseInt(v);
+        } catch (NumberFormatException e) {
+            throw error(name, "bad numerical configuration: " + name + " = " + v);
+        }
+        if (code < 400) {
+            throw error(name, "invalid " + name + " parameter value " + code + " < 400");
+        }
+        if (code > 599) {
+            throw error(name, "invalid " + name + " parameter value " + code + " > 599");
+        }
+        return code;
+    }
+
+    /**
+     * Parses a parameter's value with a parser from the package that owns its vocabulary; an error
+     * the parser raises is reported against this parameter (its file and line), unless it names a
+     * file of its own (a table source file), whose line is kept.
+     *
+     * <pre>{@code
+     * SecurityOptions options = params.parsed("smtpd_sasl_security_options", SecurityOptions::parse);
+     * }</pre>
+     */
+    public <T> T parsed(String name, Function<String, T> parser) {
+        String value = get(name);
+        try {
+            return parser.apply(value);
+        } catch (ConfigException e) {
+            throw relocate(name, e);
+        }
+    }
+
+    /** An error found in a parameter's value, given the parameter's name and origin unless it has its own file. */
+    public ConfigException relocate(String name, ConfigException e) {
+        if (e.source() != null && e.parameter() == null) {
+            ConfigException located = new ConfigException(e.source(), e.line(), name, e.detail());
+            located.initCause(e);
+            return located;
+        }
+        if (e.source() != null) {
+            return e;
+        }
+        ConfigException located = error(name, e.detail());
+        located.initCause(e);
+        return located;
+    }
+
+    /**
+     * Checks every implemented parameter's expanded value against its {@link ParameterKind}, as an
+     * instance start does for main.cf and again for each master.cf service with its {@code -o}
+     * overrides. Assigned parameters are checked first, in assignment order, so that an error names
+     * the parameter the user wrote rather than one whose default refers to it.
+     *
+     * @throws ConfigException naming the file, line and parameter of the first malformed value
+     */
+    public void check() {
+        for (Parameter p : assigned.values()) {
+            ParameterKind kind = Defaults.KINDS.get(p.name());
+            if (kind != null) {
+                kind.check(this, p.name());
+            }
+        }
+        for (Map.Entry<String, ParameterKind> e : Defaults.KINDS.entrySet()) {
+            if (!assigned.containsKey(e.getKey())) {
+                e.getValue().check(this, e.getKey());
+            }
+        }
+    }
+
+    /** The kind of an implemented parameter, or {@code null} for a name mailrelay does not implement. */
+    public static ParameterKind kind(String name) {
+        return Defaults.KINDS.get(name);
+    }
+
+    /** The implemented parameters of kind {@link ParameterKind#TEXT}: any value is well-formed. */
+    public static Set<String> freeText() {
+        Set<String> out = new TreeSet<>();
+        Defaults.KINDS.forEach((name, kind) -> {
+            if (kind == ParameterKind.TEXT) {
+                out.add(name);
+            }
+        });
+        return out;
+    }
+
+    /** Host names as Postfix's valid_hostname() accepts them; {@code list}: each of a list. */
+    void hostnames(String name, boolean list) {
+        String v = get(name);
+        for (String host : list ? split(v) : List.of(v.strip())) {
+            if (!validHostname(host)) {
+                throw error(name, "bad parameter value: " + host);
+            }
+        }
+    }
+
+    /** {@code inet_interfaces}: {@code all}, {@code loopback-only}, addresses or host names. */
+    void interfaces(String name) {
+        for (String word : list(name)) {
+            String w = word.toLowerCase(Locale.ROOT);
+            if (!w.equals("all") && !w.equals("loopback-only") && !IP_LITERAL.matcher(w).matches()
+                    && !validHostname(w)) {
+                throw error(name, "bad parameter value: " + word);
+            }
+        }
+    }
+
+    /** Each entry of a table list has the {@code type:name} form dict_open() requires. */
+    void tableSyntax(String name) {
+        for (String spec : list(name)) {
+            int colon = spec.indexOf(':');
+            if (colon <= 0 || colon == spec.length() - 1) {
+                throw error(name, "open dictionary: expecting \"type:name\" form instead of \"" + spec + "\"");
+            }
+        }
+    }
+
+    // Postfix's valid_hostname(): labels of letters, digits, '_' and inner '-', at most 63
+    // characters each and 255 in all, not all numeric.
+    private static boolean validHostname(String name) {
+        if (name.isEmpty() || name.length() > 255) {
+            return false;
+        }
+        boolean nonNumeric = false;
+        for (String label : name.split("\\.", -1)) {
+            if (label.isEmpty() || label.length() > 63 || label.startsWith("-") || label.endsWith("-")) {
+                return false;
+            }
+            for (int i = 0; i < label.length(); i++) {
+                char c = label.charAt(i);
+                if (c >= 128 || !(Character.isLetterOrDigit(c) || c == '_' || c == '-')) {
+                    return false;
+                }
+                nonNumeric |= !Character.isDigit(c);
+            }
+        }
+        return nonNumeric;
     }
 
     /** An error about a parameter, naming the file and line it was set on when known. */
@@ -268,10 +428,37 @@ public final class Parameters {
         }
     }
 
+    /**
+     * The work one expansion may do: characters produced plus {@code $name} references resolved.
+     * Postfix bounds only the nesting depth; a chain such as {@code a = $b$b}, {@code b = $c$c}, ...
+     * grows exponentially without nesting deeply, so mailrelay also bounds the size (1 MiB, far
+     * above any real main.cf value) and fails fast naming the parameter.
+     */
+    static final int MAX_EXPANSION = 1 << 20;
+
+    /** The work budget of one expansion of {@code top}. */
+    private static final class Budget {
+        final String top;
+        int used;
+
+        Budget(String top) {
+            this.top = top;
+        }
+    }
+
+    private void spend(Budget budget, int work) {
+        budget.used += work;
+        if (budget.used > MAX_EXPANSION) {
+            throw error(budget.top, "unreasonable macro expansion size: \"" + budget.top + "\" expands to more than "
+                    + MAX_EXPANSION + " characters or references");
+        }
+    }
+
     // Postfix's mac_expand(): $name, ${name}, $(name), ${name?text}, ${name:text},
     // ${name?{text}:{text}}, and $$ for a literal dollar.
-    private String expand(String forName, String value, int depth) {
+    private String expand(String forName, String value, int depth, Budget budget) {
         if (value.indexOf('$') < 0) {
+            spend(budget, value.length());
             return value;
         }
         if (depth > MAX_NESTING) {
@@ -283,19 +470,21 @@ public final class Parameters {
             char c = value.charAt(i);
             if (c != '$' || i + 1 >= value.length()) {
                 out.append(c);
+                spend(budget, 1);
                 i++;
                 continue;
             }
             char n = value.charAt(i + 1);
             if (n == '$') {
                 out.append('$');
+                spend(budget, 1);
                 i += 2;
             } else if (n == '{' || n == '(') {
                 int close = matching(value, i + 1);
                 if (close < 0) {
                     throw error(forName, "missing '" + (n == '{' ? '}' : ')') + "' in \"" + value + "\"");
                 }
-                out.append(expandCall(forName, value.substring(i + 2, close), depth));
+                out.append(expandCall(forName, value.substring(i + 2, close), depth, budget));
                 i = close + 1;
             } else if (isNameChar(n)) {
                 int end = i + 1;
@@ -303,17 +492,19 @@ public final class Parameters {
                     end++;
                 }
                 String ref = value.substring(i + 1, end);
-                out.append(expand(ref, raw(ref), depth + 1));
+                spend(budget, 1);
+                out.append(expand(ref, raw(ref), depth + 1, budget));
                 i = end;
             } else {
                 out.append(c);
+                spend(budget, 1);
                 i++;
             }
         }
         return out.toString();
     }
 
-    private String expandCall(String forName, String inner, int depth) {
+    private String expandCall(String forName, String inner, int depth, Budget budget) {
         int end = 0;
         while (end < inner.length() && isNameChar(inner.charAt(end))) {
             end++;
@@ -322,7 +513,8 @@ public final class Parameters {
             throw error(forName, "unsupported or malformed macro expression: \"${" + inner + "}\"");
         }
         String ref = inner.substring(0, end);
-        String valueOfRef = expand(ref, raw(ref), depth + 1);
+        spend(budget, 1);
+        String valueOfRef = expand(ref, raw(ref), depth + 1, budget);
         if (end == inner.length()) {
             return valueOfRef;
         }
@@ -331,10 +523,10 @@ public final class Parameters {
         if (op == '?') {
             String[] branches = conditional(rest);
             String chosen = !valueOfRef.isEmpty() ? branches[0] : branches[1];
-            return chosen == null ? "" : expand(forName, chosen, depth + 1);
+            return chosen == null ? "" : expand(forName, chosen, depth + 1, budget);
         }
         if (op == ':') {
-            return valueOfRef.isEmpty() ? expand(forName, unbrace(rest), depth + 1) : "";
+            return valueOfRef.isEmpty() ? expand(forName, unbrace(rest), depth + 1, budget) : "";
         }
         throw error(forName, "unsupported or malformed macro expression: \"${" + inner + "}\"");
     }

@@ -83,6 +83,8 @@ public final class Instance implements AutoCloseable {
         Parameters params = config.parameters();
         params.warnings().forEach(w -> log.warn("{}: warning: {}", config.name(), w));
         params.notImplemented().forEach(w -> log.info("{}: {}", config.name(), w));
+        // Every implemented parameter against its kind; the components built below parse the rest.
+        params.check();
         List<Service> services = config.services();
         Instance instance = new Instance(config.name(), params, services, config.baseDirectory(), network);
         warnReadablePasswordTables(config.name(), params, config.baseDirectory());
@@ -105,6 +107,7 @@ public final class Instance implements AutoCloseable {
                     continue;
                 }
                 Parameters serviceParams = params.with(service.overrides());
+                serviceParams.check();
                 SmtpdServer server = new SmtpdServer(service.name(), serviceParams, config.baseDirectory(),
                         SaslServerImpls.forSmtpd(serviceParams, config.baseDirectory()), cleanup, instance.capture);
                 server.start(bindAddress(service, serviceParams), ephemeralPorts ? 0 : service.port());

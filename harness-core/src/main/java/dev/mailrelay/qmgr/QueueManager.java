@@ -44,8 +44,8 @@ public final class QueueManager implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger("dev.mailrelay.qmgr");
     private static final AtomicLong AGENT_IDS = new AtomicLong();
 
-    private final Parameters params;
     private final String instance;
+    private final String myhostname;
     private final Resolver resolver;
     private final Map<String, Transport> transports;
     private final Capture capture;
@@ -91,8 +91,8 @@ public final class QueueManager implements AutoCloseable {
      */
     public QueueManager(Parameters params, Resolver resolver, Map<String, Transport> transports, Capture capture,
                         Consumer<CapturedMessage> bounceSink) {
-        this.params = params;
         this.instance = params.instanceName();
+        this.myhostname = params.get("myhostname");
         this.resolver = resolver;
         this.transports = Map.copyOf(transports);
         this.capture = capture;
@@ -102,6 +102,14 @@ public final class QueueManager implements AutoCloseable {
         this.queueRunDelay = params.time("queue_run_delay");
         this.maximalLifetime = params.time("maximal_queue_lifetime");
         this.bounceLifetime = params.time("bounce_queue_lifetime");
+        // Postfix finds a missing delivery agent only when mail is routed to it ("mail transport
+        // unavailable"); a harness says so at start.
+        resolver.configuredTransports().forEach((parameter, transport) -> {
+            if (!transports.containsKey(transport)) {
+                throw params.error(parameter, "unknown mail transport: \"" + transport + "\" (mailrelay implements: "
+                        + String.join(", ", new java.util.TreeSet<>(transports.keySet())) + ")");
+            }
+        });
         this.agents = Executors.newFixedThreadPool(4, r -> daemon(r, "mailrelay-" + instance + "-delivery"));
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "mailrelay-" + instance + "-qmgr"));
     }
@@ -358,7 +366,7 @@ public final class QueueManager implements AutoCloseable {
                     original.queueId(), failed.stream().map(RecipientStatus::recipient).toList());
             return;
         }
-        CapturedMessage bounce = Bounce.of(original, failed, params.get("myhostname"), instance);
+        CapturedMessage bounce = Bounce.of(original, failed, myhostname, instance);
         log.info("{}/bounce: {}: sender non-delivery notification: {}", instance, original.queueId(),
                 bounce.queueId());
         bounceSink.accept(bounce);

@@ -8,6 +8,7 @@ import dev.mailrelay.tables.Tables;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -28,26 +29,42 @@ public final class Resolver {
     public record Route(String transport, String nextHop) {
     }
 
-    private final Parameters params;
+    /** The transport parameters Postfix's trivial-rewrite reads, each naming a delivery agent. */
+    static final List<String> TRANSPORT_PARAMETERS = List.of("default_transport", "relay_transport", "local_transport");
+
     private final List<LookupTable> transportMaps;
     private final List<LookupTable> senderRelayhostMaps;
     private final DomainList mydestination;
     private final DomainList relayDomains;
+    private final String myhostname;
+    private final String relayhost;
+    private final String emptyAddressKey;
+    private final String recipientDelimiter;
+    private final Route localTransport;
+    private final Route relayTransport;
+    private final Route defaultTransport;
 
     public Resolver(Parameters params, Path baseDirectory) {
-        this.params = params;
-        this.transportMaps = Tables.openList(params.get("transport_maps"), baseDirectory);
-        this.senderRelayhostMaps = Tables.openList(params.get("sender_dependent_relayhost_maps"), baseDirectory);
-        this.mydestination = DomainList.parse(params.list("mydestination"), baseDirectory, false);
-        this.relayDomains = DomainList.parse(params.list("relay_domains"), baseDirectory, true);
-        // Checked now so that a bad relayhost fails the start, naming the parameter.
-        for (String p : List.of("relayhost", "default_transport", "relay_transport", "local_transport")) {
-            try {
-                split(params.get(p), null);
-            } catch (RuntimeException e) {
-                throw params.error(p, e.getMessage());
-            }
-        }
+        this.transportMaps = params.parsed("transport_maps", v -> Tables.openList(v, baseDirectory));
+        this.senderRelayhostMaps = params.parsed("sender_dependent_relayhost_maps",
+                v -> Tables.openList(v, baseDirectory));
+        this.mydestination = params.parsed("mydestination",
+                v -> DomainList.parse(Parameters.split(v), baseDirectory, false));
+        this.relayDomains = params.parsed("relay_domains",
+                v -> DomainList.parse(Parameters.split(v), baseDirectory, true));
+        this.myhostname = params.get("myhostname");
+        this.relayhost = params.get("relayhost").strip();
+        this.emptyAddressKey = params.get("empty_address_relayhost_maps_lookup_key");
+        this.recipientDelimiter = params.get("recipient_delimiter");
+        this.localTransport = split(params.get("local_transport"), myhostname);
+        this.relayTransport = split(params.get("relay_transport"), null);
+        this.defaultTransport = split(params.get("default_transport"), null);
+    }
+
+    /** The delivery agent each of {@link #TRANSPORT_PARAMETERS} names, for the queue manager to check. */
+    Map<String, String> configuredTransports() {
+        return Map.of("local_transport", localTransport.transport(), "relay_transport", relayTransport.transport(),
+                "default_transport", defaultTransport.transport());
     }
 
     /** Whether a domain is local (mydestination). */
@@ -60,12 +77,13 @@ public final class Resolver {
         String domain = domainOf(recipient);
         Route defaultRoute;
         if (isLocal(domain)) {
-            defaultRoute = split(params.get("local_transport"), params.get("myhostname"));
+            defaultRoute = localTransport;
         } else {
             String relayhost = relayhost(sender);
             String nextHop = relayhost.isEmpty() ? domain : relayhost;
-            String transport = relayDomains.matches(domain) ? params.get("relay_transport") : params.get("default_transport");
-            defaultRoute = split(transport, nextHop);
+            Route transport = relayDomains.matches(domain) ? relayTransport : defaultTransport;
+            defaultRoute = new Route(transport.transport(),
+                    transport.nextHop() != null ? transport.nextHop() : nextHop);
         }
         Optional<String> mapped = transportLookup(recipient, domain);
         if (mapped.isEmpty()) {
@@ -79,14 +97,13 @@ public final class Resolver {
 
     private String relayhost(String sender) {
         if (!senderRelayhostMaps.isEmpty()) {
-            String key = sender.isEmpty() ? params.get("empty_address_relayhost_maps_lookup_key") : sender;
-            Optional<String> hop = sender.isEmpty() ? Tables.find(senderRelayhostMaps, key)
-                    : AddressLookup.find(senderRelayhostMaps, key, params.get("recipient_delimiter"), this::isLocal);
+            Optional<String> hop = sender.isEmpty() ? Tables.find(senderRelayhostMaps, emptyAddressKey)
+                    : AddressLookup.find(senderRelayhostMaps, sender, recipientDelimiter, this::isLocal);
             if (hop.isPresent()) {
                 return hop.get().strip();
             }
         }
-        return params.get("relayhost").strip();
+        return relayhost;
     }
 
     private Optional<String> transportLookup(String recipient, String domain) {

@@ -21,6 +21,7 @@ import org.slf4j.LoggerFactory;
 import dev.mailrelay.xsasl.ClientCredentials;
 import dev.mailrelay.xsasl.MechanismFilter;
 import dev.mailrelay.xsasl.SaslClient;
+import dev.mailrelay.xsasl.SecurityOptions;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -53,22 +54,16 @@ public final class SmtpTransport implements Transport, AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger("dev.mailrelay.smtp");
 
-    private final Parameters params;
+    private final String instance;
     private final VirtualNetwork network;
     private final String heloName;
     private final Duration connectTimeout;
     private final Duration readTimeout;
     private final boolean saslEnabled;
     private final SaslPasswords passwords;
-    private final String saslSecurityOptions;
-    private final String saslTlsSecurityOptions;
-    /**
-     * The TLS client; with {@code smtp_tls_security_level = none} (and no wrapper mode) it is built on
-     * first delivery, so an instance that never relays never makes the harness CA or an SSLContext at
-     * start (most of a cold start); any other level is built, and its parameters checked, at start.
-     */
-    private volatile SmtpTlsClient tls;
-    private final Path baseDirectory;
+    private final SecurityOptions saslSecurityOptions;
+    private final SecurityOptions saslTlsSecurityOptions;
+    private final SmtpTlsClient tls;
     private final MechanismFilter mechanismFilter;
     private final boolean senderDependent;
     private final boolean softBounce;
@@ -95,7 +90,7 @@ public final class SmtpTransport implements Transport, AutoCloseable {
     }
 
     public SmtpTransport(Parameters params, Path baseDirectory, VirtualNetwork network) {
-        this.params = params;
+        this.instance = params.instanceName();
         this.network = network;
         this.heloName = params.get("smtp_helo_name");
         this.connectTimeout = params.time("smtp_connect_timeout");
@@ -103,22 +98,20 @@ public final class SmtpTransport implements Transport, AutoCloseable {
         this.saslEnabled = params.bool("smtp_sasl_auth_enable");
         this.senderDependent = params.bool("smtp_sender_dependent_authentication");
         this.recipientDelimiter = params.get("recipient_delimiter");
-        this.localDomains = DomainList.parse(Parameters.split(params.get("myorigin") + " " + params.get("mydestination")),
-                baseDirectory, false);
-        this.passwords = new SaslPasswords(Tables.openList(params.get("smtp_sasl_password_maps"), baseDirectory),
-                senderDependent, recipientDelimiter, localDomains::matches);
-        this.saslSecurityOptions = params.get("smtp_sasl_security_options");
-        this.saslTlsSecurityOptions = params.get("smtp_sasl_tls_security_options");
-        this.baseDirectory = baseDirectory;
-        String level = params.get("smtp_tls_security_level").strip();
-        boolean plaintextOnly = (level.equalsIgnoreCase("none") || level.isEmpty() && !params.bool("smtp_enforce_tls")
-                && !params.bool("smtp_use_tls")) && !params.bool("smtp_tls_wrappermode");
-        this.tls = plaintextOnly ? null : SmtpTlsClient.from(params, baseDirectory);
-        this.mechanismFilter = MechanismFilter.parse(params.get("smtp_sasl_mechanism_filter"),
-                "smtp_sasl_mechanism_filter");
+        this.localDomains = params.parsed("mydestination", v -> DomainList.parse(
+                Parameters.split(params.get("myorigin") + " " + v), baseDirectory, false));
+        this.passwords = new SaslPasswords(params.parsed("smtp_sasl_password_maps",
+                v -> Tables.openList(v, baseDirectory)), senderDependent, recipientDelimiter, localDomains::matches);
+        this.saslSecurityOptions = params.parsed("smtp_sasl_security_options", SecurityOptions::parse);
+        this.saslTlsSecurityOptions = params.parsed("smtp_sasl_tls_security_options", SecurityOptions::parse);
+        // The resolver hands relayhost on per message as text; this agent is the one that parses it.
+        params.parsed("relayhost", NextHop::parseList);
+        this.tls = SmtpTlsClient.from(params, baseDirectory);
+        this.mechanismFilter = params.parsed("smtp_sasl_mechanism_filter",
+                v -> MechanismFilter.parse(v, "smtp_sasl_mechanism_filter"));
         this.softBounce = params.bool("smtp_sasl_auth_soft_bounce");
         this.skip5xxGreeting = params.bool("smtp_skip_5xx_greeting");
-        this.genericMaps = Tables.openList(params.get("smtp_generic_maps"), baseDirectory);
+        this.genericMaps = params.parsed("smtp_generic_maps", v -> Tables.openList(v, baseDirectory));
         this.cacheMillis = params.bool("smtp_connection_cache_on_demand") && !senderDependent
                 ? params.time("smtp_connection_cache_time_limit").toMillis() : 0;
     }
@@ -203,7 +196,7 @@ public final class SmtpTransport implements Transport, AutoCloseable {
                 endpoint.address().getHostAddress(), endpoint.nominalPort());
         SmtpClientSession session = SmtpClientSession.connect(endpoint, connectTimeout, readTimeout);
         try {
-            if (tls().wrapperMode()) {
+            if (tls.wrapperMode()) {
                 startTls(session, peer);
             }
             SmtpReply greeting = session.greeting();
@@ -213,13 +206,13 @@ public final class SmtpTransport implements Transport, AutoCloseable {
                         Status.DEFERRED, "4" + greeting.dsn().substring(1), false);
             }
             ehlo(session);
-            if (!tls().wrapperMode() && tls().startTlsAfterEhlo(session.featureKeywords(), peer)) {
+            if (!tls.wrapperMode() && tls.startTlsAfterEhlo(session.featureKeywords(), peer)) {
                 SmtpReply reply = session.command("STARTTLS", "sending STARTTLS");
                 if (reply.positive()) {
                     startTls(session, peer);
                     ehlo(session);
                 } else {
-                    tls().starttlsRefused(reply.toString(), peer);
+                    tls.starttlsRefused(reply.toString(), peer);
                 }
             }
             return session;
@@ -241,27 +234,13 @@ public final class SmtpTransport implements Transport, AutoCloseable {
     }
 
     private void startTls(SmtpClientSession session, SmtpTlsClient.Peer peer) throws SmtpTlsException {
-        SmtpTlsClient.Session s = tls().handshake(session.socket(), peer);
+        SmtpTlsClient.Session s = tls.handshake(session.socket(), peer);
         try {
             session.upgrade(s.socket(), s.tlsInfo());
         } catch (java.io.IOException e) {
             throw new SmtpTlsException("4.7.5", "Cannot start TLS: handshake failure", e.getMessage(), false);
         }
-        log.info("{}/smtp: {}", params.instanceName(), s.logLine(peer));
-    }
-
-    private SmtpTlsClient tls() {
-        SmtpTlsClient t = tls;
-        if (t == null) {
-            synchronized (this) {
-                t = tls;
-                if (t == null) {
-                    t = SmtpTlsClient.from(params, baseDirectory);
-                    tls = t;
-                }
-            }
-        }
-        return t;
+        log.info("{}/smtp: {}", instance, s.logLine(peer));
     }
 
     /** The most recently used idle connection to the destination, or null. */
@@ -459,6 +438,6 @@ public final class SmtpTransport implements Transport, AutoCloseable {
 
     @Override
     public String toString() {
-        return "SmtpTransport[" + params.instanceName() + "]";
+        return "SmtpTransport[" + instance + "]";
     }
 }

@@ -68,12 +68,22 @@ final class Restrictions {
 
     private final List<List<Restriction>> lists = new ArrayList<>();
     private final boolean delayReject;
+    private final int rejectCode;
+    private final int deferCode;
+    private final int relayDomainsRejectCode;
+    private final int accessMapRejectCode;
+    private final int accessMapDeferCode;
 
     Restrictions(Parameters params, Path baseDirectory) {
         for (Stage stage : Stage.values()) {
             lists.add(parse(params, stage.parameter, baseDirectory));
         }
         this.delayReject = params.bool("smtpd_delay_reject");
+        this.rejectCode = params.replyCode("reject_code");
+        this.deferCode = params.replyCode("defer_code");
+        this.relayDomainsRejectCode = params.replyCode("relay_domains_reject_code");
+        this.accessMapRejectCode = params.replyCode("access_map_reject_code");
+        this.accessMapDeferCode = params.replyCode("access_map_defer_code");
         boolean working = lists.get(Stage.RELAY.ordinal()).stream()
                 .anyMatch(r -> WORKING_RELAY_CONTROLS.contains(r.name))
                 || lists.get(Stage.RECIPIENT.ordinal()).stream()
@@ -100,7 +110,7 @@ final class Restrictions {
                 try {
                     out.add(new Restriction(w, Tables.open(words.get(++i), baseDirectory)));
                 } catch (ConfigException e) {
-                    throw params.error(parameter, e.getMessage());
+                    throw params.relocate(parameter, e);
                 }
             } else if (SIMPLE.contains(w)) {
                 out.add(new Restriction(w, null));
@@ -159,10 +169,10 @@ final class Restrictions {
             case "dunno":
                 return Verdict.DUNNO;
             case "reject":
-                return Verdict.reject(reply(cfg.params.integer("reject_code"), stage, s, rcpt, "Access denied"));
+                return Verdict.reject(reply(rejectCode, stage, s, rcpt, "Access denied"));
             case "defer":
             case "defer_if_permit":
-                return Verdict.reject(reply(cfg.params.integer("defer_code"), stage, s, rcpt, "Access denied"));
+                return Verdict.reject(reply(deferCode, stage, s, rcpt, "Access denied"));
             case "defer_if_reject":
                 return Verdict.DUNNO;
             case "permit_mynetworks":
@@ -175,7 +185,7 @@ final class Restrictions {
                     return Verdict.DUNNO;
                 }
                 boolean defer = name.startsWith("defer");
-                int code = defer ? 454 : cfg.params.integer("relay_domains_reject_code");
+                int code = defer ? 454 : relayDomainsRejectCode;
                 return Verdict.reject(code + " " + (defer ? "4.7.1" : dsn(code)) + " <" + rcpt + ">: Relay access denied");
             case "reject_sender_login_mismatch":
             case "reject_authenticated_sender_login_mismatch":
@@ -262,11 +272,11 @@ final class Restrictions {
             return Verdict.DUNNO;
         }
         if (action.equals("REJECT")) {
-            return Verdict.reject(named(cfg.params.integer("access_map_reject_code"), stage, replyName,
+            return Verdict.reject(named(accessMapRejectCode, stage, replyName,
                     text == null ? "Access denied" : text));
         }
         if (action.equals("DEFER") || action.equals("DEFER_IF_PERMIT")) {
-            return Verdict.reject(named(cfg.params.integer("access_map_defer_code"), stage, replyName,
+            return Verdict.reject(named(accessMapDeferCode, stage, replyName,
                     text == null ? "Access denied" : text));
         }
         if (action.matches("[45]\\d\\d")) {

@@ -110,9 +110,8 @@ final class SmtpdSasl {
         if (server == null) {
             SmtpdSettings s = session.settings;
             boolean tls = session.tlsActive();
-            server = s.sasl.newServer(new SaslServerRequest(s.params.get("smtpd_sasl_service"), s.myhostname,
-                    s.params.get("smtpd_sasl_local_domain"),
-                    s.params.get(tls ? "smtpd_sasl_tls_security_options" : "smtpd_sasl_security_options"), tls,
+            server = s.sasl.newServer(new SaslServerRequest(s.saslService, s.myhostname, s.saslLocalDomain,
+                    tls ? s.saslTlsSecurityOptions : s.saslSecurityOptions, tls,
                     session.clientAddress().getHostAddress(), session.serverAddress().getHostAddress()));
         }
         return server;

@@ -455,7 +455,7 @@ final class SmtpdSession implements Runnable, Restrictions.State {
         }
         SmtpdAddress.Parsed parsed;
         try {
-            parsed = SmtpdAddress.parse(arg, "FROM:", settings.params.bool("strict_rfc821_envelopes"));
+            parsed = SmtpdAddress.parse(arg, "FROM:", settings.strictRfc821Envelopes);
         } catch (SmtpdAddress.BadAddress e) {
             reply(e.syntaxOnly ? "501 5.5.4 Syntax: MAIL FROM:<address>" : "501 5.1.7 Bad sender address syntax");
             return false;
@@ -539,7 +539,7 @@ final class SmtpdSession implements Runnable, Restrictions.State {
         }
         SmtpdAddress.Parsed parsed;
         try {
-            parsed = SmtpdAddress.parse(arg, "TO:", settings.params.bool("strict_rfc821_envelopes"));
+            parsed = SmtpdAddress.parse(arg, "TO:", settings.strictRfc821Envelopes);
         } catch (SmtpdAddress.BadAddress e) {
             reply(e.syntaxOnly ? "501 5.5.4 Syntax: RCPT TO:<address>" : "501 5.1.3 Bad recipient address syntax");
             return false;
@@ -614,7 +614,7 @@ final class SmtpdSession implements Runnable, Restrictions.State {
             return Optional.empty();
         }
         String qualified = domain == null ? rcpt + "@" + settings.myhostname : rcpt;
-        return Optional.of(settings.params.integer("unknown_local_recipient_reject_code") + " 5.1.1 <" + qualified
+        return Optional.of(settings.unknownLocalRecipientRejectCode + " 5.1.1 <" + qualified
                 + ">: Recipient address rejected: User unknown in local recipient table");
     }
 

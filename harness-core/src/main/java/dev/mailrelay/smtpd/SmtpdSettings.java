@@ -9,6 +9,7 @@ import dev.mailrelay.tables.NetworkList;
 import dev.mailrelay.tables.Tables;
 import dev.mailrelay.tls.SmtpdTls;
 import dev.mailrelay.xsasl.SaslServerImpl;
+import dev.mailrelay.xsasl.SecurityOptions;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashSet;
@@ -24,7 +25,6 @@ final class SmtpdSettings {
 
     final String instance;
     final String service;
-    final Parameters params;
     final String myhostname;
     final String mailName;
     final String banner;
@@ -39,6 +39,8 @@ final class SmtpdSettings {
     final boolean heloRequired;
     final boolean disableVrfy;
     final boolean smtputf8;
+    final boolean strictRfc821Envelopes;
+    final int unknownLocalRecipientRejectCode;
     final Set<String> discardEhloKeywords;
     final NetworkList mynetworks;
     final NetworkList saslExceptionsNetworks;
@@ -49,6 +51,12 @@ final class SmtpdSettings {
     final List<LookupTable> senderLoginMaps;
     final Restrictions restrictions;
     final SaslServerImpl sasl;
+    final String saslService;
+    final String saslLocalDomain;
+    /** smtpd_sasl_security_options, parsed once for every session of the service. */
+    final SecurityOptions saslSecurityOptions;
+    /** smtpd_sasl_tls_security_options: what applies once TLS is active. */
+    final SecurityOptions saslTlsSecurityOptions;
     final boolean saslAuthenticatedHeader;
     final boolean brokenSaslAuthClients;
     final int saslResponseLimit;
@@ -70,7 +78,6 @@ final class SmtpdSettings {
                   Cleanup cleanup, Capture capture) {
         this.instance = params.instanceName();
         this.service = service;
-        this.params = params;
         this.myhostname = params.get("myhostname");
         this.mailName = params.get("mail_name");
         this.banner = params.get("smtpd_banner");
@@ -85,19 +92,27 @@ final class SmtpdSettings {
         this.heloRequired = params.bool("smtpd_helo_required");
         this.disableVrfy = params.bool("disable_vrfy_command");
         this.smtputf8 = params.bool("smtputf8_enable");
+        this.strictRfc821Envelopes = params.bool("strict_rfc821_envelopes");
+        this.unknownLocalRecipientRejectCode = params.replyCode("unknown_local_recipient_reject_code");
         Set<String> discard = new HashSet<>();
         params.list("smtpd_discard_ehlo_keywords").forEach(k -> discard.add(k.toLowerCase(Locale.ROOT)));
         this.discardEhloKeywords = Set.copyOf(discard);
-        this.mynetworks = NetworkList.parse(params.list("mynetworks"), "mynetworks", baseDirectory);
-        this.saslExceptionsNetworks = NetworkList.parse(params.list("smtpd_sasl_exceptions_networks"),
-                "smtpd_sasl_exceptions_networks", baseDirectory);
-        this.mydestination = DomainList.parse(params.list("mydestination"), baseDirectory, false);
-        this.relayDomains = DomainList.parse(params.list("relay_domains"), baseDirectory, true);
+        this.mynetworks = networks(params, "mynetworks", baseDirectory);
+        this.saslExceptionsNetworks = networks(params, "smtpd_sasl_exceptions_networks", baseDirectory);
+        this.mydestination = params.parsed("mydestination",
+                v -> DomainList.parse(Parameters.split(v), baseDirectory, false));
+        this.relayDomains = params.parsed("relay_domains",
+                v -> DomainList.parse(Parameters.split(v), baseDirectory, true));
         this.recipientDelimiter = params.get("recipient_delimiter");
-        this.localRecipientMaps = Tables.openList(params.get("local_recipient_maps"), baseDirectory);
-        this.senderLoginMaps = Tables.openList(params.get("smtpd_sender_login_maps"), baseDirectory);
+        this.localRecipientMaps = params.parsed("local_recipient_maps", v -> Tables.openList(v, baseDirectory));
+        this.senderLoginMaps = params.parsed("smtpd_sender_login_maps", v -> Tables.openList(v, baseDirectory));
         this.restrictions = new Restrictions(params, baseDirectory);
         this.sasl = sasl;
+        this.saslService = params.get("smtpd_sasl_service");
+        this.saslLocalDomain = params.get("smtpd_sasl_local_domain");
+        // Parsed here, also with SASL off, so that a bad word fails the start and not every EHLO.
+        this.saslSecurityOptions = params.parsed("smtpd_sasl_security_options", SecurityOptions::parse);
+        this.saslTlsSecurityOptions = params.parsed("smtpd_sasl_tls_security_options", SecurityOptions::parse);
         this.saslAuthenticatedHeader = params.bool("smtpd_sasl_authenticated_header");
         this.brokenSaslAuthClients = params.bool("broken_sasl_auth_clients");
         this.saslResponseLimit = params.integer("smtpd_sasl_response_limit");
@@ -109,10 +124,13 @@ final class SmtpdSettings {
         this.tls = SmtpdTls.from(params, baseDirectory);
         this.connectionCountLimit = params.integer("smtpd_client_connection_count_limit");
         this.authRateLimit = params.integer("smtpd_client_auth_rate_limit");
-        this.eventLimitExceptions = NetworkList.parse(params.list("smtpd_client_event_limit_exceptions"),
-                "smtpd_client_event_limit_exceptions", baseDirectory);
+        this.eventLimitExceptions = networks(params, "smtpd_client_event_limit_exceptions", baseDirectory);
         this.anvil = new Anvil(params.time("anvil_rate_time_unit"));
         this.cleanup = cleanup;
         this.capture = capture;
+    }
+
+    private static NetworkList networks(Parameters params, String name, Path baseDirectory) {
+        return params.parsed(name, v -> NetworkList.parse(Parameters.split(v), name, baseDirectory));
     }
 }

@@ -126,11 +126,16 @@ public final class SmtpTlsClient {
 
     private final Level level;
     private final boolean wrapperMode;
-    private final SSLContext context;
     private final String[] protocols;
-    private final X509TrustManager trust;
+    private final List<X509Certificate> caFile;
     private final List<String> matchStrategies;
     private final Duration timeout;
+    /** Made on the first handshake: an instance that never starts TLS never makes the harness CA. */
+    private volatile Crypto crypto;
+
+    /** The SSL context and the trust anchors (the harness CA and smtp_tls_CAfile). */
+    private record Crypto(SSLContext context, X509TrustManager trust) {
+    }
 
     private SmtpTlsClient(Parameters params, Path baseDirectory) {
         this.level = level(params);
@@ -140,25 +145,45 @@ public final class SmtpTlsClient {
                     + " = encrypt\" (or stronger)");
         }
         this.timeout = params.time("smtp_starttls_timeout");
-        List<X509Certificate> anchors = new ArrayList<>();
-        anchors.add(HarnessCa.certificate());
-        anchors.addAll(TlsParameters.caFile(params, "smtp_tls_CAfile", baseDirectory));
-        this.trust = TlsParameters.pkix(anchors);
-        this.matchStrategies = level == Level.SECURE ? params.list("smtp_tls_secure_cert_match")
-                : params.list("smtp_tls_verify_cert_match");
-        try {
-            this.context = SSLContext.getInstance("TLS");
-            context.init(null, new TrustManager[] {TlsParameters.acceptAll(List.of())}, null);
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("cannot create the client SSL context: " + e, e);
-        }
-        this.protocols = TlsParameters.protocols(params,
-                level.required() ? "smtp_tls_mandatory_protocols" : "smtp_tls_protocols", context);
+        // Both protocol lists and both match lists are checked, whichever the level uses; the JDK
+        // is asked only when TLS is on at all (an instance that never starts TLS never loads JSSE).
+        TlsParameters.allowedProtocols(params, "smtp_tls_protocols");
+        TlsParameters.allowedProtocols(params, "smtp_tls_mandatory_protocols");
+        this.protocols = level == Level.NONE ? null : TlsParameters.protocols(params,
+                level.required() ? "smtp_tls_mandatory_protocols" : "smtp_tls_protocols");
+        List<String> verify = params.list("smtp_tls_verify_cert_match");
+        List<String> secure = params.list("smtp_tls_secure_cert_match");
+        this.matchStrategies = level == Level.SECURE ? secure : verify;
+        this.caFile = level == Level.NONE ? List.of()
+                : TlsParameters.caFile(params, "smtp_tls_CAfile", baseDirectory);
     }
 
     /** Reads the client's TLS parameters; a bad value or unreadable CAfile fails here. */
     public static SmtpTlsClient from(Parameters params, Path baseDirectory) {
         return new SmtpTlsClient(params, baseDirectory);
+    }
+
+    private Crypto crypto() {
+        Crypto c = crypto;
+        if (c == null) {
+            synchronized (this) {
+                c = crypto;
+                if (c == null) {
+                    List<X509Certificate> anchors = new ArrayList<>();
+                    anchors.add(HarnessCa.certificate());
+                    anchors.addAll(caFile);
+                    try {
+                        SSLContext context = SSLContext.getInstance("TLS");
+                        context.init(null, new TrustManager[] {TlsParameters.acceptAll(List.of())}, null);
+                        c = new Crypto(context, TlsParameters.pkix(anchors));
+                    } catch (GeneralSecurityException e) {
+                        throw new IllegalStateException("cannot create the client SSL context: " + e, e);
+                    }
+                    crypto = c;
+                }
+            }
+        }
+        return c;
     }
 
     private static Level level(Parameters params) {
@@ -244,7 +269,8 @@ public final class SmtpTlsClient {
     public Session handshake(Socket socket, Peer peer) throws SmtpTlsException {
         SSLSocket ssl;
         try {
-            ssl = (SSLSocket) context.getSocketFactory().createSocket(socket, peer.hostname(), peer.port(), true);
+            ssl = (SSLSocket) crypto().context().getSocketFactory().createSocket(socket, peer.hostname(),
+                    peer.port(), true);
             ssl.setUseClientMode(true);
             SSLParameters p = ssl.getSSLParameters();
             p.setProtocols(protocols);
@@ -294,7 +320,7 @@ public final class SmtpTlsClient {
         }
         try {
             // TLS 1.3 has no key-exchange-specific auth type; the JDK passes UNKNOWN too.
-            trust.checkServerTrusted(chain, "UNKNOWN");
+            crypto().trust().checkServerTrusted(chain, "UNKNOWN");
             return null;
         } catch (CertificateException e) {
             return "untrusted issuer " + chain[chain.length - 1].getIssuerX500Principal().getName();

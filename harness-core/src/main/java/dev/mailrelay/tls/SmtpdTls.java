@@ -83,19 +83,23 @@ public final class SmtpdTls {
         this.receivedHeader = params.bool("smtpd_tls_received_header");
         this.askClientCertificate = params.bool("smtpd_tls_ask_ccert");
         this.handshakeTimeout = params.time("smtpd_starttls_timeout");
+        // Both grades and both protocol lists are checked, whichever the level uses, TLS on or off.
+        TlsParameters.checkCipherGrade(params, "smtpd_tls_ciphers");
+        TlsParameters.checkCipherGrade(params, "smtpd_tls_mandatory_ciphers");
+        TlsParameters.allowedProtocols(params, "smtpd_tls_protocols");
+        TlsParameters.allowedProtocols(params, "smtpd_tls_mandatory_protocols");
         if (!offered) {
             this.context = null;
             this.protocols = null;
             this.clientTrust = null;
             return;
         }
-        TlsParameters.checkCipherGrade(params, required ? "smtpd_tls_mandatory_ciphers" : "smtpd_tls_ciphers");
         List<X509Certificate> caFile = TlsParameters.caFile(params, "smtpd_tls_CAfile", baseDirectory);
         // Without smtpd_tls_CAfile no client certificate is trusted (PKIX needs at least one anchor).
         this.clientTrust = caFile.isEmpty() ? null : TlsParameters.pkix(caFile);
         this.context = context(params, baseDirectory, caFile);
         this.protocols = TlsParameters.protocols(params,
-                required ? "smtpd_tls_mandatory_protocols" : "smtpd_tls_protocols", context);
+                required ? "smtpd_tls_mandatory_protocols" : "smtpd_tls_protocols");
     }
 
     /** Reads the service's TLS parameters; a bad value or unreadable certificate fails here. */
@@ -188,9 +192,11 @@ public final class SmtpdTls {
         List<X509Certificate> chain;
         List<Path> chainFiles = new ArrayList<>();
         for (String f : params.list("smtpd_tls_chain_files")) {
-            chainFiles.add(baseDirectory.resolve(f));
+            chainFiles.add(TlsParameters.regularFile(params, "smtpd_tls_chain_files", baseDirectory.resolve(f)));
         }
         Path certFile = TlsParameters.file(params, "smtpd_tls_cert_file", baseDirectory);
+        // Checked even where it goes unused (no certificate file, or chain files instead).
+        Path keyFile = TlsParameters.file(params, "smtpd_tls_key_file", baseDirectory);
         String parameter = !chainFiles.isEmpty() ? "smtpd_tls_chain_files" : "smtpd_tls_cert_file";
         try {
             if (!chainFiles.isEmpty() || certFile != null) {
@@ -200,7 +206,6 @@ public final class SmtpdTls {
                 if (chainFiles.isEmpty()) {
                     // The key file defaults to the certificate file ($smtpd_tls_cert_file).
                     files.add(certFile);
-                    Path keyFile = TlsParameters.file(params, "smtpd_tls_key_file", baseDirectory);
                     if (keyFile != null && !keyFile.equals(certFile)) {
                         keys.addAll(PemFiles.read(keyFile).keys());
                     }

@@ -3,6 +3,7 @@ package dev.mailrelay.tls;
 import dev.mailrelay.config.Parameters;
 import java.io.IOException;
 import java.net.Socket;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
@@ -13,6 +14,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import javax.net.ssl.KeyManager;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.TrustManager;
@@ -36,7 +38,22 @@ final class TlsParameters {
      * JDK enables by default (JDK 17 disables TLSv1 and TLSv1.1, so {@code >=TLSv1} means TLSv1.2 and
      * TLSv1.3 here, as it does with Debian 12's OpenSSL security level).
      */
-    static String[] protocols(Parameters params, String name, SSLContext context) {
+    static String[] protocols(Parameters params, String name) {
+        List<String> allowed = allowedProtocols(params, name);
+        String[] jdk = JdkProtocols.DEFAULT;
+        String[] enabled = Arrays.stream(jdk).filter(allowed::contains).toArray(String[]::new);
+        if (enabled.length == 0) {
+            throw params.error(name, name + " = " + params.get(name) + " leaves no protocol the JDK enables ("
+                    + String.join(", ", jdk) + ")");
+        }
+        return enabled;
+    }
+
+    /**
+     * The Postfix protocol names a protocol list allows, without asking the JDK: how a list that is
+     * not in use (TLS off, or the other of the opportunistic and mandatory lists) is checked at start.
+     */
+    static List<String> allowedProtocols(Parameters params, String name) {
         String value = params.get(name);
         Set<String> included = new LinkedHashSet<>();
         Set<String> excluded = new LinkedHashSet<>();
@@ -63,13 +80,22 @@ final class TlsParameters {
                 allowed.add(p);
             }
         }
-        String[] enabled = Arrays.stream(context.getDefaultSSLParameters().getProtocols())
-                .filter(allowed::contains).toArray(String[]::new);
-        if (enabled.length == 0) {
-            throw params.error(name, name + " = " + value + " leaves no protocol the JDK enables ("
-                    + String.join(", ", context.getDefaultSSLParameters().getProtocols()) + ")");
+        return allowed;
+    }
+
+    /** The protocols the JDK enables by default, found once without loading any key or trust store. */
+    private static final class JdkProtocols {
+        static final String[] DEFAULT = find();
+
+        private static String[] find() {
+            try {
+                SSLContext context = SSLContext.getInstance("TLS");
+                context.init(new KeyManager[0], new TrustManager[0], null);
+                return context.getDefaultSSLParameters().getProtocols();
+            } catch (GeneralSecurityException e) {
+                throw new IllegalStateException("no TLS in this JDK: " + e, e);
+            }
         }
-        return enabled;
     }
 
     private static int index(Parameters params, String name, String protocol) {
@@ -97,10 +123,24 @@ final class TlsParameters {
         }
     }
 
-    /** A file parameter resolved against the instance directory, or {@code null} when empty. */
+    /**
+     * A file parameter resolved against the instance directory, or {@code null} when empty; a missing
+     * file, or one that is no regular file (a FIFO would block the start), fails here naming it.
+     */
     static Path file(Parameters params, String name, Path baseDirectory) {
         String v = params.get(name).strip();
-        return v.isEmpty() ? null : baseDirectory.resolve(v);
+        return v.isEmpty() ? null : regularFile(params, name, baseDirectory.resolve(v));
+    }
+
+    /** {@code file} when it is a regular file, else an error naming the parameter. */
+    static Path regularFile(Parameters params, String name, Path file) {
+        if (!Files.exists(file)) {
+            throw params.error(name, "cannot read " + file + ": No such file or directory");
+        }
+        if (!Files.isRegularFile(file)) {
+            throw params.error(name, "cannot read " + file + ": not a regular file");
+        }
+        return file;
     }
 
     /** The certificates of a CAfile parameter (none when empty). */

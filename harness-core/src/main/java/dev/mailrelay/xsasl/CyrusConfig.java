@@ -1,9 +1,9 @@
 package dev.mailrelay.xsasl;
 
 import dev.mailrelay.config.ConfigException;
+import dev.mailrelay.config.LogicalLines;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -31,7 +31,7 @@ public record CyrusConfig(List<String> mechList, String pwcheckMethod, String au
     public static CyrusConfig read(Path file) {
         List<String> lines;
         try {
-            lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+            lines = LogicalLines.decode(Files.readAllBytes(file)).lines().toList();
         } catch (IOException e) {
             throw new ConfigException(file.toString(), 0, null, "cannot read: " + e.getMessage());
         }

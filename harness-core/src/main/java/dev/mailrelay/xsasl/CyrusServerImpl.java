@@ -17,7 +17,8 @@ import java.util.Objects;
  *
  * <pre>{@code
  * SaslServerImpl impl = new CyrusServerImpl(users, null, CyrusConfig.read(conf).mechList(), "!external, static:rest");
- * SaslServer sasl = impl.newServer(new SaslServerRequest("smtp", "mx.example.com", "", "noanonymous", false, "127.0.0.1"));
+ * SaslServer sasl = impl.newServer(new SaslServerRequest("smtp", "mx.example.com", "",
+ *         SecurityOptions.parse("noanonymous"), false, "127.0.0.1"));
  * sasl.mechanisms();   // [SCRAM-SHA-512, ..., DIGEST-MD5, CRAM-MD5, PLAIN, LOGIN]
  * }</pre>
  *
@@ -105,8 +106,7 @@ public final class CyrusServerImpl implements SaslServerImpl {
 
     @Override
     public SaslServer newServer(SaslServerRequest request) {
-        SecurityOptions options = SecurityOptions.parse(request.securityOptions() == null
-                ? SecurityOptions.SERVER_DEFAULT : request.securityOptions());
+        SecurityOptions options = request.securityOptions();
         List<ServerMechanism> allowed = offered.stream().filter(m -> options.permits(m.flags())).toList();
         ServerContext context = new ServerContext(request.service(), request.serverFqdn(),
                 request.userRealm() == null ? "" : request.userRealm(), users, oauthTokens, saslauthd, auxprop);

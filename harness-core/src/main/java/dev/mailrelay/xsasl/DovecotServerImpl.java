@@ -24,8 +24,8 @@ import org.slf4j.LoggerFactory;
  * // main.cf: smtpd_sasl_type = dovecot
  * //          smtpd_sasl_path = private/auth          (or inet:127.0.0.1:12345)
  * SaslServerImpl impl = DovecotServerImpl.create("private/auth", instanceDirectory, null);
- * SaslServer sasl = impl.newServer(new SaslServerRequest("smtp", "mx.example.com", "", "noanonymous",
- *         false, "127.0.0.1", "127.0.0.1"));
+ * SaslServer sasl = impl.newServer(new SaslServerRequest("smtp", "mx.example.com", "",
+ *         SecurityOptions.parse("noanonymous"), false, "127.0.0.1", "127.0.0.1"));
  * sasl.mechanisms();                                      // from Dovecot's MECH lines: [PLAIN, LOGIN]
  * sasl.first("PLAIN", "AGFsaWNlAHNlY3JldA==");           // AUTH 1 PLAIN service=smtp nologin lip= rip= resp=
  * impl.close();
@@ -158,9 +158,7 @@ public final class DovecotServerImpl implements SaslServerImpl {
 
     @Override
     public SaslServer newServer(SaslServerRequest request) {
-        SecurityOptions options = SecurityOptions.parse(request.securityOptions() == null
-                ? SecurityOptions.SERVER_DEFAULT : request.securityOptions());
-        return new Session(request, confProperties(options));
+        return new Session(request, confProperties(request.securityOptions()));
     }
 
     /** The live connection, connecting (and handshaking) first when there is none. */

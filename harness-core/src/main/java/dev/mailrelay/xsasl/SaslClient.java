@@ -10,8 +10,8 @@ import java.util.Objects;
  * options ({@code smtp_sasl_security_options}) and suit the credentials, the strongest by Cyrus' order.
  *
  * <pre>{@code
- * SaslClient sasl = new SaslClient(ClientCredentials.password("test", pw), SecurityOptions.CLIENT_DEFAULT,
- *                                  "smtp", "mx.example.com");
+ * SaslClient sasl = new SaslClient(ClientCredentials.password("test", pw),
+ *                                  SecurityOptions.parse(SecurityOptions.CLIENT_DEFAULT), "smtp", "mx.example.com");
  * SaslClient.Start start = sasl.first("PLAIN LOGIN CRAM-MD5");   // CRAM-MD5, no initial response
  * String response = sasl.next(challengeFrom334);
  * }</pre>
@@ -34,9 +34,11 @@ public final class SaslClient {
         }
     }
 
-    public SaslClient(ClientCredentials credentials, String securityOptions, String service, String serverFqdn) {
+    /** A client for one exchange; the security options come parsed, as the SMTP client reads them at start. */
+    public SaslClient(ClientCredentials credentials, SecurityOptions securityOptions, String service,
+                      String serverFqdn) {
         this.credentials = Objects.requireNonNull(credentials, "credentials");
-        this.options = SecurityOptions.parse(securityOptions);
+        this.options = Objects.requireNonNull(securityOptions, "securityOptions");
         this.service = service;
         this.serverFqdn = serverFqdn;
     }

@@ -33,23 +33,26 @@ public final class SaslServerImpls {
     private SaslServerImpls() {
     }
 
-    /** The implementation for a service, or {@code null} when {@code smtpd_sasl_auth_enable = no}. */
+    /**
+     * The implementation for a service, or {@code null} when {@code smtpd_sasl_auth_enable = no}; the
+     * type is checked either way, so a misspelled one fails every start.
+     */
     public static SaslServerImpl forSmtpd(Parameters params, Path baseDirectory) {
+        String type = params.get("smtpd_sasl_type");
+        if (!SERVER_TYPES.contains(type)) {
+            throw params.error("smtpd_sasl_type", "unsupported SASL server implementation: " + type
+                    + " (mailrelay implements: " + String.join(", ", SERVER_TYPES) + ")");
+        }
         if (!params.bool("smtpd_sasl_auth_enable")) {
             return null;
         }
-        String type = params.get("smtpd_sasl_type");
         if (type.equals("dovecot")) {
             try {
                 return DovecotServerImpl.create(params.get("smtpd_sasl_path"), baseDirectory,
                         params.get("smtpd_sasl_mechanism_filter"));
             } catch (ConfigException e) {
-                throw params.error(e.parameter() != null ? e.parameter() : "smtpd_sasl_path", e.getMessage());
+                throw params.relocate(e.parameter() != null ? e.parameter() : "smtpd_sasl_path", e);
             }
-        }
-        if (!type.equals("cyrus")) {
-            throw params.error("smtpd_sasl_type", "unsupported SASL server implementation: " + type
-                    + " (mailrelay implements: " + String.join(", ", SERVER_TYPES) + ")");
         }
         Path conf = baseDirectory.resolve("sasl").resolve(params.get("smtpd_sasl_path") + ".conf");
         List<String> mechList = null;
@@ -82,19 +85,13 @@ public final class SaslServerImpls {
             return new CyrusServerImpl(users, tokens, mechList, params.get("smtpd_sasl_mechanism_filter"),
                     saslauthd, auxprop);
         } catch (ConfigException e) {
-            throw params.error("smtpd_sasl_mechanism_filter", e.getMessage());
+            throw params.relocate("smtpd_sasl_mechanism_filter", e);
         }
     }
 
     private static Optional<LookupTable> table(Parameters params, String name, Path baseDirectory) {
         String spec = params.get(name).strip();
-        if (spec.isEmpty()) {
-            return Optional.empty();
-        }
-        try {
-            return Optional.of(Tables.open(spec, baseDirectory));
-        } catch (ConfigException e) {
-            throw params.error(name, e.getMessage());
-        }
+        return spec.isEmpty() ? Optional.empty() : Optional.of(params.parsed(name, v -> Tables.open(v.strip(),
+                baseDirectory)));
     }
 }

@@ -1,10 +1,14 @@
 package dev.mailrelay.xsasl;
 
+import java.util.Objects;
+
 /**
  * What smtpd tells the SASL implementation about a new session (Postfix's XSASL_SERVER_CREATE_ARGS).
+ * The security options arrive parsed: smtpd parses them once, when the service starts.
  *
  * <pre>{@code
- * new SaslServerRequest("smtp", "mx.example.com", "", "noanonymous", false, "192.0.2.1", "127.0.0.1");
+ * new SaslServerRequest("smtp", "mx.example.com", "", SecurityOptions.parse("noanonymous"), false,
+ *         "192.0.2.1", "127.0.0.1");
  * }</pre>
  *
  * @param service          the SASL service name, {@code smtp}
@@ -17,12 +21,16 @@ package dev.mailrelay.xsasl;
  * @param serverAddress    the local IP address the client connected to (Dovecot's {@code lip}), empty if unknown
  */
 public record SaslServerRequest(String service, String serverFqdn, String userRealm,
-                                String securityOptions, boolean tlsActive, String clientAddress,
+                                SecurityOptions securityOptions, boolean tlsActive, String clientAddress,
                                 String serverAddress) {
+
+    public SaslServerRequest {
+        Objects.requireNonNull(securityOptions, "securityOptions");
+    }
 
     /** A request without the server address. */
     public SaslServerRequest(String service, String serverFqdn, String userRealm,
-                             String securityOptions, boolean tlsActive, String clientAddress) {
+                             SecurityOptions securityOptions, boolean tlsActive, String clientAddress) {
         this(service, serverFqdn, userRealm, securityOptions, tlsActive, clientAddress, "");
     }
 }

@@ -36,8 +36,10 @@ class ConfigFuzzTest {
             read(params::warnings);
             read(params::notImplemented);
             read(params::effective);
+            read(params::check);
             for (Service s : MasterCf.parse(masterCf, "master.cf")) {
                 Parameters service = params.with(s.overrides());
+                read(service::check);
                 for (Parameter p : s.overrides()) {
                     read(() -> service.get(p.name()));
                 }

@@ -112,4 +112,26 @@ class ParametersTest {
         assertThat(p.warnings()).containsExactly("main.cf, line 2: unused parameter: my_typo_parameter=1");
         assertThat(p.notImplemented()).singleElement().asString().contains("biff");
     }
+
+    @Test
+    @org.junit.jupiter.api.Timeout(30)
+    void anExponentialExpansionFailsFastNamingTheParameter() {
+        StringBuilder mainCf = new StringBuilder();
+        for (int i = 0; i < 40; i++) {
+            mainCf.append("p").append(i).append(" = $p").append(i + 1).append("$p").append(i + 1).append('\n');
+        }
+        mainCf.append("p40 = x\nsmtpd_banner = $p0\n");
+        Parameters p = of(mainCf.toString());
+        assertThatThrownBy(() -> p.get("smtpd_banner")).isInstanceOfSatisfying(ConfigException.class, e -> {
+            assertThat(e.parameter()).isEqualTo("smtpd_banner");
+            assertThat(e.line()).isEqualTo(42);
+            assertThat(e).hasMessageContaining("expands to more than 1048576 characters or references");
+        });
+        // Empty values grow nothing but would still take 2^40 steps.
+        Parameters empty = of(mainCf.toString().replace("p40 = x", "p40 ="));
+        assertThatThrownBy(empty::check).isInstanceOfSatisfying(ConfigException.class,
+                e -> assertThat(e.parameter()).isEqualTo("smtpd_banner"));
+        // A large value that is not exponential is fine.
+        assertThat(of("smtpd_banner = " + "x".repeat(100_000) + " $myhostname").get("smtpd_banner")).hasSize(100_016);
+    }
 }

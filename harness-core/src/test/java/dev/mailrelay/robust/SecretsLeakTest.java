@@ -1,5 +1,6 @@
 package dev.mailrelay.robust;
 
+import dev.mailrelay.xsasl.SecurityOptions;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.mailrelay.capture.CapturedMessage;
@@ -141,7 +142,7 @@ class SecretsLeakTest {
             expose("tables", Tables.open("texthash:users", ispDir).toString());
             expose("tables", Tables.open("texthash:sasl_passwd", dir.resolve("relay0")).toString());
             expose("credentials", ClientCredentials.password("alice", ALICE_PW.toCharArray()).toString());
-            SaslClient client = new SaslClient(ClientCredentials.password("alice", ALICE_PW.toCharArray()), "",
+            SaslClient client = new SaslClient(ClientCredentials.password("alice", ALICE_PW.toCharArray()), SecurityOptions.parse(""),
                     "smtp", "mail.isp.example");
             client.first("PLAIN");
             expose("client", client.toString());
@@ -194,7 +195,7 @@ class SecretsLeakTest {
     String authenticate(int port, String mech, String user, String secret, boolean bearer) throws Exception {
         ClientCredentials creds = bearer ? ClientCredentials.bearerToken(user, secret.toCharArray())
                 : ClientCredentials.password(user, secret.toCharArray());
-        SaslClient client = new SaslClient(creds, "", "smtp", "mail.isp.example");
+        SaslClient client = new SaslClient(creds, SecurityOptions.parse(""), "smtp", "mail.isp.example");
         try (RawClient c = new RawClient(port)) {
             c.send("EHLO leak");
             SaslClient.Start start = client.first(mech);

@@ -1,5 +1,6 @@
 package dev.mailrelay.smtpd;
 
+import dev.mailrelay.xsasl.SecurityOptions;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.mailrelay.capture.CapturedMessage;
@@ -270,7 +271,8 @@ class SmtpdDialogTest {
     /** Runs a challenge-response mechanism with mailrelay's own SASL client; returns the last reply. */
     static List<String> challengeResponse(SmtpDialog d, String mechanism, String user, String password,
                                           boolean initialResponse) throws Exception {
-        SaslClient client = new SaslClient(ClientCredentials.password(user, password.toCharArray()), "noanonymous",
+        SaslClient client = new SaslClient(ClientCredentials.password(user, password.toCharArray()),
+                SecurityOptions.parse("noanonymous"),
                 "smtp", "mail.example.com");
         SaslClient.Start start = client.first(mechanism);
         List<String> reply;

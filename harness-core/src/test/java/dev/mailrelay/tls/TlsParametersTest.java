@@ -9,7 +9,6 @@ import dev.mailrelay.config.Parameters;
 import java.nio.file.Path;
 import java.security.KeyStore;
 import java.util.List;
-import javax.net.ssl.SSLContext;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -17,7 +16,7 @@ class TlsParametersTest {
 
     static String[] protocols(String value) throws Exception {
         Parameters p = Parameters.defaults("t").with(MainCf.parse("smtpd_tls_protocols = " + value, "test"));
-        return TlsParameters.protocols(p, "smtpd_tls_protocols", SSLContext.getDefault());
+        return TlsParameters.protocols(p, "smtpd_tls_protocols");
     }
 
     @Test

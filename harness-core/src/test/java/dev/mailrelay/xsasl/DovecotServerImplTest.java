@@ -81,7 +81,7 @@ class DovecotServerImplTest {
                 : line.startsWith("AUTH") ? "CONT\t" + id(line) + "\tVXNlcm5hbWU6"
                 : "FAIL\t" + id(line) + "\tuser=bob\treason=Password expired");
         try (SaslServerImpl impl = DovecotServerImpl.create("inet:127.0.0.1:" + port, Path.of("."), null)) {
-            SaslServer plainOnly = impl.newServer(new SaslServerRequest("smtp", "mx", "", "noanonymous", true,
+            SaslServer plainOnly = impl.newServer(new SaslServerRequest("smtp", "mx", "", SecurityOptions.parse("noanonymous"), true,
                     "192.0.2.7", "127.0.0.1"));
             assertEquals(List.of("PLAIN", "LOGIN", "CRAM-MD5"), plainOnly.mechanisms());
             assertEquals("VERSION\t1\t0", received.poll(5, TimeUnit.SECONDS));
@@ -92,7 +92,7 @@ class DovecotServerImplTest {
                     + "\tresp=AGFsaWNlAHNlY3JldA==", received.poll(5, TimeUnit.SECONDS));
             assertEquals("alice", plainOnly.username());
 
-            SaslServer login = impl.newServer(new SaslServerRequest("smtp", "mx", "", "noplaintext", false,
+            SaslServer login = impl.newServer(new SaslServerRequest("smtp", "mx", "", SecurityOptions.parse("noplaintext"), false,
                     "192.0.2.8", "127.0.0.1"));
             assertEquals(List.of("CRAM-MD5"), login.mechanisms());
             assertEquals(new SaslResult(SaslResult.Status.FAIL, "Invalid authentication mechanism"),
@@ -115,11 +115,13 @@ class DovecotServerImplTest {
                 : line.contains("resp=Y2xvc2U=") ? null
                 : "OK\t" + id(line) + "\tuser=alice");
         try (SaslServerImpl impl = DovecotServerImpl.create("inet:127.0.0.1:" + port, Path.of("."), null)) {
-            SaslServer s = impl.newServer(new SaslServerRequest("smtp", "mx", "", null, false, "192.0.2.7", "127.0.0.1"));
+            SaslServer s = impl.newServer(new SaslServerRequest("smtp", "mx", "", SecurityOptions.parse("noanonymous"),
+                    false, "192.0.2.7", "127.0.0.1"));
             s.mechanisms();
             assertEquals(SaslResult.temp("Connection lost to authentication server"), s.first("PLAIN", "Y2xvc2U="));
             assertNull(s.username());
-            SaslServer next = impl.newServer(new SaslServerRequest("smtp", "mx", "", null, false, "192.0.2.7", "127.0.0.1"));
+            SaslServer next = impl.newServer(new SaslServerRequest("smtp", "mx", "",
+                    SecurityOptions.parse("noanonymous"), false, "192.0.2.7", "127.0.0.1"));
             next.mechanisms();
             assertEquals(SaslResult.done(), next.first("PLAIN", "AGFsaWNlAHNlY3JldA=="));
         }

@@ -23,7 +23,7 @@ class SaslClientFuzzTest {
         ClientCredentials credentials = bearer ? ClientCredentials.bearerToken(username, PASSWORD.toCharArray())
                 : ClientCredentials.password(username, PASSWORD.toCharArray());
         String offered = data.consumeBoolean() ? data.pickValue(MECHANISMS) : data.consumeString(60);
-        SaslClient client = new SaslClient(credentials, "", "smtp", "mx.example.com");
+        SaslClient client = new SaslClient(credentials, SecurityOptions.parse(""), "smtp", "mx.example.com");
         SaslClient.Start start;
         try {
             start = client.first(offered);

@@ -44,7 +44,7 @@ class SaslServerFuzzTest {
     @FuzzTest(maxDuration = "10s")
     void serverSteps(FuzzedDataProvider data) {
         String realm = data.consumeBoolean() ? "example.com" : "";
-        SaslServer server = IMPL.newServer(new SaslServerRequest("smtp", "mx.example.com", realm, "", false,
+        SaslServer server = IMPL.newServer(new SaslServerRequest("smtp", "mx.example.com", realm, SecurityOptions.parse(""), false,
                 "127.0.0.1"));
         String mechanism = data.consumeBoolean() ? data.pickValue(MECHANISMS) : data.consumeString(24);
         ByteArrayOutputStream sent = new ByteArrayOutputStream();

@@ -36,9 +36,13 @@ class SaslTest {
     static final LookupTable USERS = table(Map.of("test@example.com", "testpass", "bob", "otherpass", "user", "pencil"));
     static final LookupTable TOKENS = table(Map.of("tok123", "bob"));
 
+    static final SecurityOptions NONE = SecurityOptions.parse("");
+
     static SaslServer server(String options, String realm) {
         return new CyrusServerImpl(USERS, TOKENS, null, null)
-                .newServer(new SaslServerRequest("smtp", FQDN, realm, options, false, "127.0.0.1"));
+                .newServer(new SaslServerRequest("smtp", FQDN, realm,
+                        SecurityOptions.parse(options == null ? SecurityOptions.SERVER_DEFAULT : options), false,
+                        "127.0.0.1"));
     }
 
     static String b64(String s) {
@@ -81,7 +85,7 @@ class SaslTest {
         assertThat(server("noactive, mutual_auth", "").mechanisms()).allMatch(m -> m.startsWith("SCRAM"));
         assertThat(server("forward_secrecy", "").mechanisms()).isEmpty();
         assertThat(new CyrusServerImpl(USERS, null, List.of("plain", "login", "cram-md5"), "!login, static:rest")
-                .newServer(new SaslServerRequest("smtp", FQDN, "", null, false, "x")).mechanisms())
+                .newServer(new SaslServerRequest("smtp", FQDN, "", SecurityOptions.parse(SecurityOptions.SERVER_DEFAULT), false, "x")).mechanisms())
                 .containsExactly("PLAIN", "CRAM-MD5");   // mech_list order, as the reference Cyrus lists them
         assertThatThrownBy(() -> SecurityOptions.parse("noanonymous, bogus"))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("\"bogus\"");
@@ -108,7 +112,7 @@ class SaslTest {
     @ValueSource(strings = {"SCRAM-SHA-512", "SCRAM-SHA-256", "SCRAM-SHA-1", "DIGEST-MD5", "CRAM-MD5", "PLAIN", "LOGIN"})
     void ownClientAgainstOwnServer(String mech) throws Exception {
         SaslServer server = server("", "");
-        SaslClient client = new SaslClient(ClientCredentials.password("bob", "otherpass".toCharArray()), "", "smtp", FQDN);
+        SaslClient client = new SaslClient(ClientCredentials.password("bob", "otherpass".toCharArray()), NONE, "smtp", FQDN);
         SaslClient.Start start = client.first(mech);
         assertThat(start.mechanism()).isEqualTo(mech);
         SaslResult r = server.first(mech, start.initialResponse());
@@ -123,12 +127,12 @@ class SaslTest {
     void oauthMechanisms() throws Exception {
         for (String mech : List.of("OAUTHBEARER", "XOAUTH2")) {
             SaslServer server = server("noanonymous", "");
-            SaslClient good = new SaslClient(ClientCredentials.bearerToken("bob", "tok123".toCharArray()), "", "smtp", FQDN);
+            SaslClient good = new SaslClient(ClientCredentials.bearerToken("bob", "tok123".toCharArray()), NONE, "smtp", FQDN);
             assertThat(good.first(mech + " PLAIN").mechanism()).isEqualTo(mech);
             assertThat(server.first(mech, good.first(mech).initialResponse()).status()).isEqualTo(SaslResult.Status.DONE);
             assertThat(server.username()).isEqualTo("bob");
 
-            SaslClient bad = new SaslClient(ClientCredentials.bearerToken("bob", "expired".toCharArray()), "", "smtp", FQDN);
+            SaslClient bad = new SaslClient(ClientCredentials.bearerToken("bob", "expired".toCharArray()), NONE, "smtp", FQDN);
             SaslResult r = server.first(mech, bad.first(mech).initialResponse());
             assertThat(r.status()).isEqualTo(SaslResult.Status.MORE);
             assertThat(new String(unb64(r.text()), UTF_8)).contains("\"status\"");
@@ -199,7 +203,7 @@ class SaslTest {
     @Test
     void ownDigestClientAgainstJdkServer() throws Exception {
         var jdk = Sasl.createSaslServer("DIGEST-MD5", "smtp", FQDN, Map.of(), handler("bob", "otherpass"));
-        SaslClient client = new SaslClient(ClientCredentials.password("bob", "otherpass".toCharArray()), "", "smtp", FQDN);
+        SaslClient client = new SaslClient(ClientCredentials.password("bob", "otherpass".toCharArray()), NONE, "smtp", FQDN);
         assertThat(client.first("DIGEST-MD5").initialResponse()).isNull();
         byte[] challenge = jdk.evaluateResponse(new byte[0]);
         byte[] response = unb64(client.next(Base64.getEncoder().encodeToString(challenge)));
@@ -212,11 +216,11 @@ class SaslTest {
     @Test
     void clientChoosesStrongestPermittedMechanism() throws Exception {
         ClientCredentials creds = ClientCredentials.password("bob", "secret".toCharArray());
-        SaslClient client = new SaslClient(creds, SecurityOptions.CLIENT_DEFAULT, "smtp", FQDN);
+        SaslClient client = new SaslClient(creds, SecurityOptions.parse(SecurityOptions.CLIENT_DEFAULT), "smtp", FQDN);
         assertThat(client.first("PLAIN LOGIN CRAM-MD5 SCRAM-SHA-1 DIGEST-MD5").mechanism()).isEqualTo("SCRAM-SHA-1");
         assertThatThrownBy(() -> client.first("PLAIN LOGIN ANONYMOUS"))
                 .isInstanceOf(SaslClient.SaslClientException.class).hasMessage("no mechanism available");
-        assertThat(new SaslClient(creds, "", "smtp", FQDN).first("LOGIN PLAIN").mechanism()).isEqualTo("PLAIN");
+        assertThat(new SaslClient(creds, NONE, "smtp", FQDN).first("LOGIN PLAIN").mechanism()).isEqualTo("PLAIN");
         assertThat(creds.toString()).doesNotContain("secret");
         assertThat(client.toString()).doesNotContain("secret");
     }
