@@ -163,7 +163,7 @@ public final class ApiModel {
         try {
             return m.subject();
         } catch (IllegalStateException e) {
-            log.warn("api: {}: subject left out: {}", m.queueId(), e.getMessage());
+            log.warn("api: {}: subject left out: {}", m.queueId(), e.getMessage(), e);
             return null;
         }
     }
