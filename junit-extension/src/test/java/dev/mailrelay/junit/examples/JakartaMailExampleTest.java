@@ -26,7 +26,7 @@ class JakartaMailExampleTest {
     /** What the application does in production; host, port, credentials and trust come from the test. */
     static void sendWelcome(String host, int port, String user, String password, SSLSocketFactory trust)
             throws Exception {
-        Properties props = new Properties();
+        Properties props = new Properties();            // your application's Jakarta Mail settings
         props.put("mail.smtp.host", host);
         props.put("mail.smtp.port", String.valueOf(port));
         props.put("mail.smtp.auth", "true");
@@ -35,8 +35,7 @@ class JakartaMailExampleTest {
         props.put("mail.smtp.ssl.socketFactory", trust);
         props.put("mail.smtp.ssl.checkserveridentity", "true");
         props.put("mail.smtp.timeout", "10000");
-        Session session = Session.getInstance(props);
-        MimeMessage message = new MimeMessage(session);
+        MimeMessage message = new MimeMessage(Session.getInstance(props));
         message.setFrom(new InternetAddress("shop@example.com"));
         message.setRecipient(Message.RecipientType.TO, new InternetAddress("bob@example.org"));
         message.setSubject("Welcome");
@@ -47,14 +46,9 @@ class JakartaMailExampleTest {
     @Test
     void theApplicationAuthenticatesAtTheRelay(SaslRelay mail) throws Exception {
         sendWelcome(mail.host(), mail.port(), mail.username(), mail.password(), mail.entry().sslSocketFactory());
-
-        assertThat(mail.server("relay")).receivedMessage()
-                .isFrom("shop@example.com")
-                .isTo("bob@example.org")
-                .hasSubject("Welcome")
-                .wasAuthenticatedAs(mail.username())
-                .wasEncrypted()
-                .hasBodyContaining("Thank you");
+        assertThat(mail.server("relay")).receivedMessage()          // dev.mailrelay.junit.assertj.MailAssertions
+                .isFrom("shop@example.com").isTo("bob@example.org").hasSubject("Welcome")
+                .wasAuthenticatedAs(mail.username()).wasEncrypted().hasBodyContaining("Thank you");
     }
 
     @Test
@@ -62,9 +56,7 @@ class JakartaMailExampleTest {
             throws Exception {
         sendWelcome(mail.host(), mail.port(), mail.username(), mail.password(), mail.entry().sslSocketFactory());
         mail.flush();
-
-        assertThat(isp).receivedMessage()
-                .hasSubject("Welcome")
+        assertThat(isp).receivedMessage().hasSubject("Welcome")
                 .wasAuthenticatedAs(isp.username())   // relay-user, from the relay's sasl_passwd
                 .hasProtocol("ESMTPSA");               // the relay's smtp_tls_security_level = encrypt
         assertThat(mail.server("relay")).deliveredMessage().wasSent().wasEncrypted();
