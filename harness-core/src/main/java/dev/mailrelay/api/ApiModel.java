@@ -1,6 +1,7 @@
 package dev.mailrelay.api;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.mailrelay.capture.CapturedMessage;
 import dev.mailrelay.capture.DeliveryAttempt;
 import dev.mailrelay.capture.TlsInfo;
@@ -8,6 +9,8 @@ import dev.mailrelay.master.Instance;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The JSON documents of the HTTP control API, shared by {@link ApiServer} (which writes them) and
@@ -20,6 +23,8 @@ import java.util.List;
  * }</pre>
  */
 public final class ApiModel {
+
+    private static final Logger log = LoggerFactory.getLogger("dev.mailrelay.api");
 
     private ApiModel() {
     }
@@ -120,11 +125,22 @@ public final class ApiModel {
     }
 
     /**
-     * An error: 404 for an unknown instance, message or path, 400 for a bad request, 408 for a wait
-     * that ran out ({@code description} then says what did arrive, as {@code Capture.describe()}).
+     * An error: 404 for an unknown instance, message or path, 400 for a bad request, 405 for a method
+     * the resource does not support, 408 for a wait that ran out ({@code description} then says what
+     * did arrive, as {@code Capture.describe()}, and {@code messages} or {@code deliveries} list it).
+     * Members without a value are left out of the JSON.
+     *
+     * @param deliveries the delivery attempts recorded so far, for a 408 of {@code deliveries/await}
      */
     @JsonIgnoreProperties(ignoreUnknown = true)
-    public record ApiError(int status, String error, String description, List<MessageInfo> messages) {
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record ApiError(int status, String error, String description, List<MessageInfo> messages,
+                           List<DeliveryInfo> deliveries) {
+
+        /** An error about messages (or with no listing at all). */
+        public ApiError(int status, String error, String description, List<MessageInfo> messages) {
+            this(status, error, description, messages, null);
+        }
     }
 
     /** The answer to {@code POST /api/instances/{name}/flush}. */
@@ -139,10 +155,15 @@ public final class ApiModel {
                 i.parameters().list("mailrelay_hostnames"), listeners);
     }
 
+    /**
+     * The decoded Subject; a header Jakarta Mail cannot parse gives {@code null} in the document,
+     * with a warning saying why (the message is still listed, its raw bytes still served).
+     */
     private static String subjectOf(CapturedMessage m) {
         try {
             return m.subject();
-        } catch (RuntimeException e) {
+        } catch (IllegalStateException e) {
+            log.warn("api: {}: subject left out: {}", m.queueId(), e.getMessage(), e);
             return null;
         }
     }

@@ -39,10 +39,12 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code POST /api/instances/{name}/await?count=N&timeout=PT10S} — long-poll: 200 with the messages
  *       once N have arrived, 408 with what did arrive;</li>
  *   <li>{@code GET /api/instances/{name}/deliveries} and
- *       {@code POST /api/instances/{name}/deliveries/await?count=N&timeout=PT10S} — delivery attempts;</li>
+ *       {@code POST /api/instances/{name}/deliveries/await?count=N&timeout=PT10S} — delivery attempts
+ *       (408 with those recorded so far);</li>
  *   <li>{@code POST /api/instances/{name}/flush} — deliver queued mail now.</li>
  * </ul>
- * Unknown instances, messages and paths are 404 with a JSON body naming what was not found. Waits
+ * Unknown instances, messages and paths are 404 with a JSON body naming what was not found; a method
+ * a resource does not support is 405 with an {@code Allow} header. Waits
  * block on the capture's condition, never poll. No response carries a password.
  *
  * <pre>{@code
@@ -129,6 +131,10 @@ public final class ApiServer implements AutoCloseable {
                 send(exchange, 404, new ApiModel.ApiError(404, e.getMessage(), null, null));
             } catch (BadRequest e) {
                 send(exchange, 400, new ApiModel.ApiError(400, e.getMessage(), null, null));
+            } catch (MethodNotAllowed e) {
+                // RFC 9110 15.5.6: a 405 names the methods the resource supports.
+                exchange.getResponseHeaders().set("Allow", e.allowed);
+                send(exchange, 405, new ApiModel.ApiError(405, e.getMessage(), null, null));
             } catch (RuntimeException e) {
                 log.warn("api: {} {} failed", exchange.getRequestMethod(), exchange.getRequestURI(), e);
                 send(exchange, 500, new ApiModel.ApiError(500, e.toString(), null, null));
@@ -175,12 +181,12 @@ public final class ApiServer implements AutoCloseable {
 
     private void messages(HttpExchange ex, String method, Instance instance, String[] parts) throws IOException {
         if (parts.length == 4) {
+            allow(ex, "GET", "DELETE");
             if (method.equals("DELETE")) {
                 instance.capture().reset();
                 ex.sendResponseHeaders(204, -1);
                 return;
             }
-            allow(ex, "GET");
             send(ex, 200, instance.capture().messages().stream().map(ApiModel.MessageInfo::of).toList());
             return;
         }
@@ -222,7 +228,8 @@ public final class ApiServer implements AutoCloseable {
                 send(ex, 200, instance.capture().awaitDeliveries(count(query), timeout(query)).stream()
                         .map(ApiModel.DeliveryInfo::of).toList());
             } catch (CaptureTimeoutException e) {
-                send(ex, 408, new ApiModel.ApiError(408, e.getMessage(), instance.capture().describe(), null));
+                send(ex, 408, new ApiModel.ApiError(408, e.getMessage(), instance.capture().describe(), null,
+                        instance.capture().deliveries().stream().map(ApiModel.DeliveryInfo::of).toList()));
             }
         } else {
             throw new NotFound("no such resource: " + path);
@@ -251,10 +258,11 @@ public final class ApiServer implements AutoCloseable {
         }
     }
 
-    private static void allow(HttpExchange ex, String method) {
-        if (!ex.getRequestMethod().equals(method)) {
-            throw new BadRequest(ex.getRequestMethod() + " " + ex.getRequestURI().getRawPath()
-                    + ": method not allowed, use " + method);
+    private static void allow(HttpExchange ex, String... methods) {
+        if (!List.of(methods).contains(ex.getRequestMethod())) {
+            String allowed = String.join(", ", methods);
+            throw new MethodNotAllowed(ex.getRequestMethod() + " " + ex.getRequestURI().getRawPath()
+                    + ": method not allowed, use " + allowed, allowed);
         }
     }
 
@@ -331,6 +339,15 @@ public final class ApiServer implements AutoCloseable {
     private static final class BadRequest extends RuntimeException {
         BadRequest(String message) {
             super(message);
+        }
+    }
+
+    private static final class MethodNotAllowed extends RuntimeException {
+        final String allowed;
+
+        MethodNotAllowed(String message, String allowed) {
+            super(message);
+            this.allowed = allowed;
         }
     }
 }

@@ -177,6 +177,16 @@ public final class Capture {
         }
     }
 
+    /** A message's subject as failure listings show it: quoted, {@code (none)}, or why it cannot be read. */
+    public static String listedSubject(CapturedMessage m) {
+        try {
+            String subject = m.subject();
+            return subject == null ? "(none)" : "\"" + subject + "\"";
+        } catch (IllegalStateException e) {
+            return "(unreadable: " + e.getMessage() + ")";
+        }
+    }
+
     /** What arrived, for failure messages: the messages and each session's last exchanges. */
     public String describe() {
         lock.lock();
@@ -184,7 +194,7 @@ public final class Capture {
             StringBuilder sb = new StringBuilder();
             sb.append(messages.size()).append(" message(s) arrived");
             for (CapturedMessage m : messages) {
-                sb.append("\n  ").append(m);
+                sb.append("\n  ").append(m).append(" subject=").append(listedSubject(m));
             }
             sb.append("\n").append(deliveries.size()).append(" delivery attempt(s)");
             for (DeliveryAttempt d : deliveries) {

@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
 import java.util.Properties;
+import java.util.function.Supplier;
 
 /**
  * A message an instance accepted, as its queue file would hold it: the envelope, the session
@@ -63,19 +64,42 @@ public record CapturedMessage(String queueId, String instance, String sender, Li
 
     /** The content parsed as MIME by Jakarta Mail; each call parses afresh. */
     public MimeMessage mimeMessage() {
-        try {
-            return new MimeMessage(Session.getInstance(new Properties()), new ByteArrayInputStream(content));
-        } catch (MessagingException e) {
-            throw new IllegalStateException("message " + queueId + " cannot be parsed as MIME: " + e.getMessage(), e);
-        }
+        return withJakartaMail(() -> {
+            try {
+                return new MimeMessage(Session.getInstance(new Properties()), new ByteArrayInputStream(content));
+            } catch (MessagingException e) {
+                throw new IllegalStateException("message " + queueId + " cannot be parsed as MIME: " + e.getMessage(),
+                        e);
+            }
+        });
     }
 
     /** The Subject header, decoded, or {@code null}. */
     public String subject() {
+        return withJakartaMail(() -> {
+            try {
+                return mimeMessage().getSubject();
+            } catch (MessagingException e) {
+                throw new IllegalStateException("message " + queueId + ": bad Subject header: " + e.getMessage(), e);
+            }
+        });
+    }
+
+    /**
+     * Runs Jakarta Mail with the class loader mailrelay was loaded by as the thread's context class
+     * loader. Jakarta Mail finds its {@code StreamProvider} through the context class loader, which need
+     * not be ours: under Maven with {@code <extensions>true</extensions>} the plugin's classes live in
+     * the extension realm while mojos (and the threads they start) run with the plugin realm, a second
+     * copy of Jakarta Mail whose provider is "not a subtype" of ours, and every parse failed.
+     */
+    private static <T> T withJakartaMail(Supplier<T> work) {
+        Thread thread = Thread.currentThread();
+        ClassLoader previous = thread.getContextClassLoader();
+        thread.setContextClassLoader(CapturedMessage.class.getClassLoader());
         try {
-            return mimeMessage().getSubject();
-        } catch (MessagingException e) {
-            throw new IllegalStateException("message " + queueId + ": bad Subject header: " + e.getMessage(), e);
+            return work.get();
+        } finally {
+            thread.setContextClassLoader(previous);
         }
     }
 

@@ -289,6 +289,17 @@ public final class Instance implements AutoCloseable {
     }
 
     /**
+     * Deletes all queued mail, as {@code postsuper -d ALL} does: deferred messages (and their files
+     * in {@code mailrelay_queue_directory}) at once, a message being delivered when that attempt
+     * ends, without retry or bounce. What was captured stays (see {@link Capture#reset()}).
+     *
+     * @return how many messages were queued
+     */
+    public int deleteQueuedMail() {
+        return qmgr == null ? 0 : qmgr.deleteAll();
+    }
+
+    /**
      * Waits until this instance is delivering nothing (deferred mail may remain): after it, no
      * message arrives anywhere because of mail this instance has already accepted, until a retry.
      *

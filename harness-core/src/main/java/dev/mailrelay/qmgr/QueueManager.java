@@ -73,6 +73,8 @@ public final class QueueManager implements AutoCloseable {
         boolean active;
         /** A flush came while the message was active: retry as soon as this attempt ends. */
         boolean flushRequested;
+        /** Deleted ({@link #deleteAll}) while active: the attempt ends, nothing more follows. */
+        volatile boolean deleted;
         ScheduledFuture<?> retry;
 
         Entry(CapturedMessage message) {
@@ -198,6 +200,40 @@ public final class QueueManager implements AutoCloseable {
         }
     }
 
+    /**
+     * Deletes every queued message, as {@code postsuper -d ALL} does: deferred ones at once (their
+     * retries cancelled, their queue files removed), one being delivered right now when its attempt
+     * ends, with no retry and no bounce after it. Returns how many were queued.
+     */
+    public int deleteAll() {
+        int n = 0;
+        for (Entry e : queue.values()) {
+            synchronized (e) {
+                e.deleted = true;
+                if (e.retry != null) {
+                    e.retry.cancel(false);
+                }
+                if (!e.active) {
+                    remove(e);
+                }
+            }
+            n++;
+        }
+        if (n > 0) {
+            log.info("{}/postsuper: Deleted: {} message{}", instance, n, n == 1 ? "" : "s");
+        }
+        return n;
+    }
+
+    private void remove(Entry e) {
+        if (files != null) {
+            files.remove(e.message.queueId());
+        }
+        if (queue.remove(e.message.queueId()) != null) {
+            log.info("{}/postsuper: {}: removed", instance, e.message.queueId());
+        }
+    }
+
     /** Wakes {@link #awaitIdle} waiters after an attempt ended. */
     private void attemptEnded() {
         synchronized (idle) {
@@ -212,6 +248,9 @@ public final class QueueManager implements AutoCloseable {
 
     /** Moves a deferred entry to the active queue; the caller holds its lock. */
     private void activate(Entry e) {
+        if (e.deleted) {
+            return;
+        }
         e.active = true;
         e.flushRequested = false;
         if (closed) {
@@ -265,10 +304,10 @@ public final class QueueManager implements AutoCloseable {
             }
             stillDeferred.clear();
         }
-        if (!bounced.isEmpty()) {
+        if (!bounced.isEmpty() && !e.deleted) {
             returnToSender(e.message, bounced);
         }
-        if (stillDeferred.isEmpty()) {
+        if (stillDeferred.isEmpty() || e.deleted) {
             if (files != null) {
                 files.remove(e.message.queueId());
             }
@@ -283,6 +322,11 @@ public final class QueueManager implements AutoCloseable {
         }
         synchronized (e) {
             e.active = false;
+            if (e.deleted) {
+                // deleteAll() came during this attempt and left the queue file to it.
+                remove(e);
+                return;
+            }
             if (e.flushRequested) {
                 activate(e);
                 return;

@@ -122,6 +122,7 @@ public final class SmtpTransport implements Transport, AutoCloseable {
         String sender = generic(m.sender());
         String lastReason = "no next-hop destination";
         String lastDsn = "4.4.3";
+        SmtpClientSession last = null;
         for (NextHop hop : NextHop.parseList(request.nextHop())) {
             List<Endpoint> endpoints;
             try {
@@ -129,12 +130,17 @@ public final class SmtpTransport implements Transport, AutoCloseable {
             } catch (VirtualNetwork.NotFoundException e) {
                 lastReason = e.getMessage();
                 lastDsn = "4.4.3";
+                last = null;
                 continue;
             }
             for (Endpoint endpoint : endpoints) {
                 SmtpClientSession session = null;
                 try {
-                    session = cachedOrNew(hop, endpoint);
+                    session = takeCached(hop);
+                    if (session == null) {
+                        session = SmtpClientSession.connect(endpoint, connectTimeout, readTimeout);
+                        handshake(session, hop, endpoint);
+                    }
                     if (session.saslUsername == null) {
                         authenticate(session, m.sender(), hop);
                     }
@@ -142,25 +148,30 @@ public final class SmtpTransport implements Transport, AutoCloseable {
                     release(hop, session);
                     return result;
                 } catch (Refusal r) {
-                    if (session != null) {
+                    if (session.isOpen()) {
                         session.quit();
                     }
                     if (r.finalForMessage) {
-                        return all(request, session == null ? "none" : session.endpoint.toString(), sender,
-                                r.status, r.dsn, r.getMessage(), session);
+                        return all(request, session.endpoint.toString(), sender, r.status, r.dsn, r.getMessage(),
+                                session);
                     }
                     lastReason = r.getMessage();
                     lastDsn = r.dsn;
+                    last = session;
                 } catch (SmtpClientSession.SmtpClientException e) {
                     if (session != null) {
                         session.close();
                     }
                     lastReason = e.getMessage();
                     lastDsn = "4.4.2";
+                    last = session;
                 }
             }
         }
-        return all(request, "none", sender, Status.DEFERRED, lastDsn, lastReason, null);
+        // smtp_trouble.c: the log's relay= is the session that failed last (its TLS included), "none"
+        // when no connection was made (the last failure was a lookup or a connect).
+        return all(request, last == null ? "none" : last.endpoint.toString(), sender, Status.DEFERRED, lastDsn,
+                lastReason, last);
     }
 
     /** A server said no (greeting, HELO, AUTH) — for this host, or for the whole message. */
@@ -177,8 +188,8 @@ public final class SmtpTransport implements Transport, AutoCloseable {
         }
     }
 
-    private SmtpClientSession cachedOrNew(NextHop hop, Endpoint endpoint)
-            throws SmtpClientSession.SmtpClientException, Refusal {
+    /** A cached connection to the destination that still answers RSET, or {@code null}. */
+    private SmtpClientSession takeCached(NextHop hop) {
         CachedSession cached;
         while ((cached = takeIdle(hop.destination())) != null) {
             if (cached.expires > System.currentTimeMillis() && cached.session.isOpen()) {
@@ -187,14 +198,19 @@ public final class SmtpTransport implements Transport, AutoCloseable {
                         return cached.session;
                     }
                 } catch (SmtpClientSession.SmtpClientException ignored) {
-                    // the cached connection went stale; try the next, else open a fresh one below
+                    // the cached connection went stale; try the next, else the caller opens a fresh one
                 }
             }
             cached.session.close();
         }
+        return null;
+    }
+
+    /** The greeting, EHLO and STARTTLS of a new connection; on failure the connection is closed. */
+    private void handshake(SmtpClientSession session, NextHop hop, Endpoint endpoint)
+            throws SmtpClientSession.SmtpClientException, Refusal {
         SmtpTlsClient.Peer peer = new SmtpTlsClient.Peer(hop.host(), endpoint.name(),
                 endpoint.address().getHostAddress(), endpoint.nominalPort());
-        SmtpClientSession session = SmtpClientSession.connect(endpoint, connectTimeout, readTimeout);
         try {
             if (tls.wrapperMode()) {
                 startTls(session, peer);
@@ -215,7 +231,6 @@ public final class SmtpTransport implements Transport, AutoCloseable {
                     tls.starttlsRefused(reply.toString(), peer);
                 }
             }
-            return session;
         } catch (SmtpTlsException e) {
             session.close();
             throw new Refusal(e.reason(), Status.DEFERRED, "4" + e.dsn().substring(1), false);

@@ -277,17 +277,25 @@ final class SmtpdSession implements Runnable, Restrictions.State {
 
     /** Records the command just handled with the replies it got, and publishes the session state. */
     void endExchange(String command) {
-        transcript.add(new CapturedSession.Exchange(command == null ? null
-                : command.toUpperCase(Locale.ROOT).startsWith("AUTH") ? SmtpdSasl.redact(command) : command,
-                pendingReply));
+        transcript.add(new CapturedSession.Exchange(transcriptLabel(command), pendingReply));
         pendingReply = new ArrayList<>();
         publish(null);
     }
 
-    /** Records a line of a SASL exchange (never its content) with the reply it got. */
+    /**
+     * Records what got the 334 just sent (the AUTH command first, then each SASL response, never
+     * its content); the exchange that follows is a hidden response, down to the final 235 or 535.
+     */
     void endSaslExchange() {
-        transcript.add(new CapturedSession.Exchange(SmtpdSasl.HIDDEN_RESPONSE, pendingReply));
+        transcript.add(new CapturedSession.Exchange(transcriptLabel(exchangeLabel), pendingReply));
         pendingReply = new ArrayList<>();
+        exchangeLabel = SmtpdSasl.HIDDEN_RESPONSE;
+    }
+
+    /** A command as the transcript shows it: an AUTH command without its initial response. */
+    private static String transcriptLabel(String command) {
+        return command == null ? null
+                : command.toUpperCase(Locale.ROOT).startsWith("AUTH") ? SmtpdSasl.redact(command) : command;
     }
 
     private void publish(Instant end) {

@@ -40,9 +40,11 @@ import javax.net.ssl.SSLSession;
  * @param serverDigest    {@code SHA256}, or {@code null} when the JDK does not tell
  * @param peerCn          the peer certificate's subject CN, or {@code null} without a peer certificate
  * @param issuerCn        the peer certificate's issuer CN, or {@code null}
+ * @param clientCertificatePresented whether the client side of the handshake sent a certificate: the
+ *                        peer's when this side is the server, this side's own when it is the client
  */
 public record TlsDetails(String protocol, String cipher, int usedBits, int algorithmBits, String serverSignature,
-                         String serverDigest, String peerCn, String issuerCn) {
+                         String serverDigest, String peerCn, String issuerCn, boolean clientCertificatePresented) {
 
     private static final Pattern JDK_SUITE = Pattern.compile("TLS_(?:(\\w+?)_WITH_)?(\\w+)");
 
@@ -74,9 +76,12 @@ public record TlsDetails(String protocol, String cipher, int usedBits, int algor
         }
         Certificate[] peer = peerChain(session);
         X509Certificate peerLeaf = peer != null && peer.length > 0 && peer[0] instanceof X509Certificate x ? x : null;
+        // The SMTP client's record of a hop must say what it sent, not that the server showed a certificate.
+        Certificate[] local = session.getLocalCertificates();
+        boolean clientCertificate = server ? peerLeaf != null : local != null && local.length > 0;
         return new TlsDetails(session.getProtocol(), openSslName(suite), bits[0], bits[1], signature, digest,
                 peerLeaf == null ? null : cn(peerLeaf.getSubjectX500Principal().getName()),
-                peerLeaf == null ? null : cn(peerLeaf.getIssuerX500Principal().getName()));
+                peerLeaf == null ? null : cn(peerLeaf.getIssuerX500Principal().getName()), clientCertificate);
     }
 
     private static Certificate[] peerChain(SSLSession session) {
@@ -114,7 +119,7 @@ public record TlsDetails(String protocol, String cipher, int usedBits, int algor
 
     /** What capture records. */
     public TlsInfo toTlsInfo() {
-        return new TlsInfo(protocol, cipher, peerCertificatePresented());
+        return new TlsInfo(protocol, cipher, clientCertificatePresented);
     }
 
     /**

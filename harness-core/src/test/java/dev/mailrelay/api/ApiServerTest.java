@@ -18,6 +18,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicReference;
@@ -146,8 +147,57 @@ class ApiServerTest {
         assertThat(r.statusCode()).isEqualTo(404);
         assertThat(r.headers().firstValue("Content-Type")).hasValueSatisfying(v -> assertThat(v).startsWith("application/json"));
         assertThat(r.body()).contains("no such resource: /nothing/here");
+        // An error names status and error only: no members without a value.
+        assertThat(Json.MAPPER.readTree(r.body()).properties()).extracting(Map.Entry::getKey)
+                .containsExactly("status", "error");
         assertThat(http("POST", "api/instances/isp/await?count=x").statusCode()).isEqualTo(400);
-        assertThat(http("GET", "api/instances/isp/flush").statusCode()).isEqualTo(400);
+    }
+
+    @Test
+    void aMethodTheResourceDoesNotSupportIs405WithAllow() throws Exception {
+        HttpResponse<String> r = http("GET", "api/instances/isp/flush");
+        assertThat(r.statusCode()).isEqualTo(405);
+        assertThat(r.headers().firstValue("Allow")).hasValue("POST");
+        assertThat(r.body()).doesNotContain("null").contains("\"status\" : 405")
+                .contains("GET /api/instances/isp/flush: method not allowed, use POST");
+        HttpResponse<String> messages = http("PUT", "api/instances/isp/messages");
+        assertThat(messages.statusCode()).isEqualTo(405);
+        assertThat(messages.headers().firstValue("Allow")).hasValue("GET, DELETE");
+        assertThat(http("POST", "api/instances").headers().firstValue("Allow")).hasValue("GET");
+        assertThat(http("GET", "api/instances/isp/deliveries/await").statusCode()).isEqualTo(405);
+    }
+
+    @Test
+    void deliveriesAwaitThatRunsOutIs408WithTheDeliveriesSoFar() throws Exception {
+        // A relay whose relayhost is nowhere: one deferred attempt, then nothing within the wait.
+        try (Harness relayHarness = Harness.start(List.of(InstanceConfig.named("relay").mainCf("""
+                        myhostname = relay.box.local
+                        relayhost = [mail.nowhere.example]
+                        """).masterCf("smtp inet n - n - - smtpd")), true);
+             ApiServer relayApi = ApiServer.start(relayHarness, instance -> { }, 0)) {
+            Properties p = new Properties();
+            p.put("mail.smtp.host", "127.0.0.1");
+            p.put("mail.smtp.port", String.valueOf(relayHarness.instance("relay").port("smtp")));
+            MimeMessage message = new MimeMessage(Session.getInstance(p));
+            message.setFrom(new InternetAddress("me@box.local"));
+            message.setRecipient(Message.RecipientType.TO, new InternetAddress("bob@elsewhere.example"));
+            message.setSubject("nowhere");
+            message.setText("body\n");
+            Transport.send(message);
+            relayHarness.instance("relay").capture().awaitDeliveries(1, Duration.ofSeconds(10));
+            HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                            URI.create(relayApi.url() + "api/instances/relay/deliveries/await?count=2&timeout=PT0.2S"))
+                    .POST(HttpRequest.BodyPublishers.noBody()).timeout(Duration.ofSeconds(10)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(r.statusCode()).isEqualTo(408);
+            assertThat(r.body()).doesNotContain("\"messages\"");
+            ApiModel.ApiError e = Json.MAPPER.readValue(r.body(), ApiModel.ApiError.class);
+            assertThat(e.deliveries()).singleElement().satisfies(d -> {
+                assertThat(d.status()).isEqualTo("deferred");
+                assertThat(d.nextHop()).isEqualTo("[mail.nowhere.example]");
+            });
+            assertThat(e.description()).contains("1 delivery attempt(s)");
+        }
     }
 
     private HttpResponse<String> http(String method, String path) throws Exception {

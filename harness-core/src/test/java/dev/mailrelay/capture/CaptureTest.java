@@ -3,8 +3,11 @@ package dev.mailrelay.capture;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.net.URL;
+import java.net.URLClassLoader;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -55,5 +58,39 @@ class CaptureTest {
         assertThat(capture.messages().get(0).subject()).isEqualTo("hi");
         capture.reset();
         assertThat(capture.messages()).isEmpty();
+    }
+
+    /**
+     * {@code mvn mailrelay:run} with {@code <extensions>true</extensions>}: the thread's context class
+     * loader holds a second copy of Jakarta Mail (the plugin realm; mailrelay was loaded by the
+     * extension realm). Jakarta Mail looks its StreamProvider up there; the subject must not depend on it.
+     */
+    @Test
+    void theSubjectDoesNotDependOnTheContextClassLoader() throws Exception {
+        List<URL> jars = new ArrayList<>();
+        for (Class<?> c : List.of(jakarta.mail.Session.class, org.eclipse.angus.mail.util.MailStreamProvider.class,
+                jakarta.activation.DataHandler.class)) {
+            jars.add(c.getProtectionDomain().getCodeSource().getLocation());
+        }
+        CapturedMessage m = message("C2");
+        Thread thread = Thread.currentThread();
+        ClassLoader previous = thread.getContextClassLoader();
+        try (URLClassLoader otherCopy = new URLClassLoader(jars.toArray(new URL[0]), ClassLoader.getPlatformClassLoader())) {
+            thread.setContextClassLoader(otherCopy);
+            assertThat(m.subject()).isEqualTo("hi");
+            assertThat(thread.getContextClassLoader()).isSameAs(otherCopy);
+        } finally {
+            thread.setContextClassLoader(previous);
+        }
+    }
+
+    @Test
+    void describeListsEachMessagesSubject() {
+        Capture capture = new Capture("isp");
+        capture.record(message("C3"));
+        capture.record(new CapturedMessage("C4", "isp", "a@example.com", List.of("b@example.com"), "localhost",
+                "127.0.0.1", "client", "ESMTP", null, null, null, null, "Received: x\r\n", Instant.now(),
+                "From: a@example.com\r\n\r\nno subject\r\n".getBytes()));
+        assertThat(capture.describe()).contains("CapturedMessage[C3 ", " subject=\"hi\"", " subject=(none)");
     }
 }

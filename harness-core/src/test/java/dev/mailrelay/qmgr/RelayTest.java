@@ -3,6 +3,7 @@ package dev.mailrelay.qmgr;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.mailrelay.capture.CapturedMessage;
+import dev.mailrelay.capture.CapturedSession;
 import dev.mailrelay.capture.DeliveryAttempt;
 import dev.mailrelay.capture.DeliveryAttempt.Status;
 import dev.mailrelay.master.Harness;
@@ -239,6 +240,25 @@ class RelayTest {
             assertThat(d.dsn()).isEqualTo("4.7.8");
             assertThat(d.reply()).isEqualTo("SASL authentication failed; server mail.isp.example[127.0.0.1] said: "
                     + "535 5.7.8 Error: authentication failed: authentication failure");
+            // smtp_trouble.c: the connection was made, so relay= names it (not "none").
+            assertThat(d.relay()).isEqualTo("mail.isp.example[127.0.0.1]:587");
+            assertThat(d.tls()).isNull();
+        }
+    }
+
+    @Test
+    void aFailedAuthAfterStarttlsRecordsTheRelayAndItsTls() throws Exception {
+        try (Harness h = Harness.start(List.of(
+                isp("inline:{ alice@isp.example=wonderland }", "smtpd_tls_security_level = may\nsmtpd_tls_auth_only = yes"),
+                relay(viaIsp("wrong", "smtp_tls_security_level = encrypt\n"))), true)) {
+            send(h.instance("relay"), "me@box.local", "friend@elsewhere.example", "wrong over tls");
+            DeliveryAttempt d = h.instance("relay").capture().awaitDeliveries(1, WAIT).get(0);
+            assertThat(d.status()).isEqualTo(Status.DEFERRED);
+            assertThat(d.reply()).startsWith("SASL authentication failed; server mail.isp.example[127.0.0.1] said: 535");
+            assertThat(d.relay()).isEqualTo("mail.isp.example[127.0.0.1]:587");
+            assertThat(d.tls()).isNotNull();
+            assertThat(d.tls().protocol()).isEqualTo("TLSv1.3");
+            assertThat(d.saslMethod()).isNull();
         }
     }
 
@@ -252,6 +272,8 @@ class RelayTest {
             assertThat(d.reply()).isEqualTo(
                     "Host or domain name not found. Name service error for name=mail.nowhere.example type=A: "
                             + "Host not found");
+            assertThat(d.relay()).isEqualTo("none");
+            assertThat(d.tls()).isNull();
             relay.flush();
             assertThat(relay.capture().awaitDeliveries(2, WAIT)).hasSize(2);
         }
@@ -384,6 +406,59 @@ class RelayTest {
             DeliveryAttempt d = h.instance("relay").capture().awaitDelivery(a -> a.status() == Status.SENT, WAIT);
             assertThat(d.tls()).isNotNull();
             assertThat(d.tls().protocol()).startsWith("TLSv1.");
+            // The relay presented no client certificate, as the ISP recorded; the ISP's own does not count.
+            assertThat(got.tls().clientCertificatePresented()).isFalse();
+            assertThat(d.tls().clientCertificatePresented()).isFalse();
+        }
+    }
+
+    @Test
+    void scramContinuationsFollowTheirAuthCommandInTheTranscript() throws Exception {
+        try (Harness h = Harness.start(List.of(
+                isp("inline:{ alice@isp.example=wonderland }", ""),
+                relay(viaIsp("wonderland", ""))), true)) {
+            send(h.instance("relay"), "me@box.local", "friend@elsewhere.example", "scram");
+            CapturedMessage got = h.instance("isp").capture().awaitMessage(m -> "scram".equals(m.subject()), WAIT);
+            assertThat(got.saslMethod()).isEqualTo("SCRAM-SHA-512");
+            CapturedSession s = h.instance("isp").capture().sessions().stream()
+                    .filter(x -> "SCRAM-SHA-512".equals(x.saslMethod())).findFirst().orElseThrow();
+            List<String> commands = s.transcript().stream().map(CapturedSession.Exchange::command).toList();
+            int auth = commands.indexOf("AUTH SCRAM-SHA-512 <SASL response hidden>");
+            assertThat(auth).as("%s", commands).isPositive();
+            assertThat(commands.get(auth - 1)).startsWith("EHLO ");
+            assertThat(s.transcript().get(auth).reply()).singleElement().asString().startsWith("334 ");
+            // client-final, then the empty answer to the server-final 334: each after the 334 it answers.
+            assertThat(commands.subList(auth + 1, auth + 3))
+                    .containsOnly("<SASL response hidden>");
+            assertThat(s.transcript().get(auth + 1).reply()).singleElement().asString().startsWith("334 ");
+            assertThat(s.transcript().get(auth + 2).reply()).containsExactly("235 2.7.0 Authentication successful");
+            assertThat(commands.get(auth + 3)).startsWith("MAIL FROM:");
+        }
+    }
+
+    @Test
+    void deleteAllRemovesDeferredMailAndItsQueueFiles(@TempDir Path dir) throws Exception {
+        try (Harness h = Harness.start(List.of(relay("""
+                relayhost = [mail.nowhere.example]
+                mailrelay_queue_directory = queue
+                """).directory(dir)), true)) {
+            Instance relay = h.instance("relay");
+            send(relay, "me@box.local", "friend@elsewhere.example", "to be deleted");
+            assertThat(relay.capture().awaitDeliveries(1, WAIT).get(0).status()).isEqualTo(Status.DEFERRED);
+            try (var files = Files.list(dir.resolve("queue"))) {
+                assertThat(files).hasSize(1);
+            }
+            assertThat(relay.deleteQueuedMail()).isEqualTo(1);
+            // The attempt that recorded the deferral may still be ending: its end removes the file.
+            assertThat(relay.awaitIdle(WAIT)).isTrue();
+            try (var files = Files.list(dir.resolve("queue"))) {
+                assertThat(files).isEmpty();
+            }
+            // Nothing left to retry: a flush starts no attempt.
+            relay.flush();
+            assertThat(relay.awaitIdle(WAIT)).isTrue();
+            assertThat(relay.capture().deliveries()).hasSize(1);
+            assertThat(relay.deleteQueuedMail()).isZero();
         }
     }
 

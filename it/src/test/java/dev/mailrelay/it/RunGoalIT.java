@@ -77,6 +77,9 @@ class RunGoalIT {
             send(port);
             ApiModel.MessageInfo got = client.awaitMessages("isp", 1, Duration.ofSeconds(10)).get(0);
             assertThat(got.saslUsername()).isEqualTo("carol");
+            // As a build extension the plugin's classes come from another realm than the mojo's
+            // context class loader; the subject is read all the same.
+            assertThat(got.subject()).isEqualTo("mailrelay:run");
 
             p.terminate();
             ExternalProcess.Result r = p.awaitExit(MAVEN);
@@ -87,7 +90,8 @@ class RunGoalIT {
         }
         // The shutdown hook wrote what was captured.
         Path index = project.resolve("target/mailrelay/messages.json");
-        assertThat(Files.readString(index)).contains("\"saslUsername\" : \"carol\"").doesNotContain("run-secret");
+        assertThat(Files.readString(index)).contains("\"saslUsername\" : \"carol\"")
+                .contains("\"subject\" : \"mailrelay:run\"").doesNotContain("run-secret");
     }
 
     private static void send(int port) throws Exception {

@@ -23,7 +23,7 @@ record Definition(List<InstanceSpec> instances, boolean defaultTopology, String 
         for (SaslInstance i : a.instances()) {
             specs.add(InstanceSpec.of(i));
         }
-        boolean defaults = specs.isEmpty() && a.config().isEmpty();
+        boolean defaults = a.defaultTopology() || specs.isEmpty() && a.config().isEmpty();
         return new Definition(specs, defaults, a.config(), a.lifecycle(), a.resetBetweenTests(), a.entry(),
                 a.ephemeralPorts(), exportSystemProperties, Map.of());
     }

@@ -12,11 +12,12 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * Runs mailrelay instances — SASL-protected SMTP servers and Postfix-style relays — around the tests
  * of the annotated class, on ephemeral loopback ports.
  *
- * <p>Alone, it starts the default topology: an instance {@code relay} the application submits to
- * (loopback in {@code mynetworks}, SASL offered, {@code smtp} service) that relays through
- * {@code relayhost = [mail.isp.example]:submission} with SASL client credentials to an instance
- * {@code isp} that requires AUTH on its {@code submission} service and offers STARTTLS. Passwords are
- * generated per harness; read them from the injected handles.
+ * <p>Alone, it starts the default topology, shaped like production submission: an instance
+ * {@code relay} the application submits to ({@code smtp} service offering STARTTLS and AUTH, loopback
+ * in {@code mynetworks}) that relays through {@code relayhost = [mail.isp.example]:submission} over
+ * TLS ({@code smtp_tls_security_level = encrypt}) with SASL client credentials to an instance
+ * {@code isp} whose {@code submission} service requires TLS and then AUTH. Passwords are generated
+ * per harness; read them, and the trust material for TLS, from the injected handles.
  *
  * <pre>{@code
  * @EnableSaslRelay
@@ -30,7 +31,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * }
  * }</pre>
  *
- * <p>With {@link #instances()} or {@link #config()} it starts exactly what they declare:
+ * <p>With {@link #instances()} or {@link #config()} it starts exactly what they declare (unless
+ * {@link #defaultTopology()} keeps the default instances):
  *
  * <pre>{@code
  * @EnableSaslRelay(instances = @SaslInstance(name = "isp", myhostname = "mail.isp.example",
@@ -53,6 +55,18 @@ public @interface EnableSaslRelay {
 
     /** The instances to run; none (and no {@link #config()}) means the default topology. */
     SaslInstance[] instances() default {};
+
+    /**
+     * Start the default topology although {@link #instances()} or {@link #config()} are given: a
+     * declared instance named {@code relay} or {@code isp} then adjusts that default instance (its
+     * attributes over the default's; {@code mainCf} lines come last and win), other instances join.
+     *
+     * <pre>{@code
+     * @EnableSaslRelay(defaultTopology = true,
+     *         instances = @SaslInstance(name = "relay", tls = "encrypt"))
+     * }</pre>
+     */
+    boolean defaultTopology() default false;
 
     /**
      * A configuration in the standalone layout: a directory holding one subdirectory per instance

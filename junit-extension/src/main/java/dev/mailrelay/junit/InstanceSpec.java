@@ -178,6 +178,41 @@ public final class InstanceSpec {
         return d;
     }
 
+    /**
+     * Applies {@code other}'s settings over this instance's (the default topology's instance of the
+     * same name): {@code myhostname}, {@code tls} and {@code relayhost} replace, host names,
+     * mechanisms and users are added (a login given again gets the new password), {@code main.cf}
+     * lines come after (so they win), a service replaces the one of the same name and type, a table
+     * replaces the file of the same name.
+     */
+    InstanceSpec adjust(InstanceSpec other) {
+        if (other.myhostname != null) {
+            myhostname = other.myhostname;
+        }
+        hostnames.addAll(other.hostnames);
+        mechanisms.addAll(other.mechanisms);
+        users.putAll(other.users);
+        if (other.tls != null) {
+            tls = other.tls;
+        }
+        if (other.relayhost != null) {
+            relayhost = other.relayhost;
+        }
+        mainCf.addAll(other.mainCf);
+        for (String service : other.masterCf) {
+            masterCf.removeIf(s -> serviceKey(s).equals(serviceKey(service)));
+            masterCf.add(service);
+        }
+        tables.putAll(other.tables);
+        return this;
+    }
+
+    /** A master.cf entry's identity: its service name and type ({@code smtp inet}). */
+    private static List<String> serviceKey(String service) {
+        String[] fields = service.strip().split("\\s+", 3);
+        return Arrays.asList(fields).subList(0, Math.min(2, fields.length));
+    }
+
     /** A deep copy, so that a started harness never sees later builder calls. */
     InstanceSpec copy() {
         InstanceSpec c = named(name);

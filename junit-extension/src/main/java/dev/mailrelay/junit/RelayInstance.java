@@ -7,11 +7,13 @@ import dev.mailrelay.capture.CapturedSession;
 import dev.mailrelay.capture.DeliveryAttempt;
 import dev.mailrelay.config.Parameters;
 import dev.mailrelay.master.Instance.Listener;
+import dev.mailrelay.tls.HarnessCa;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyStore;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
@@ -21,8 +23,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import dev.mailrelay.tls.HarnessCa;
 import java.util.function.Predicate;
+import javax.net.ssl.SSLSocketFactory;
 
 /**
  * One running instance of a harness started by {@link SaslRelayExtension}, as a test sees it: where
@@ -130,13 +132,58 @@ public final class RelayInstance {
     /**
      * The CA a client of this instance should trust: the harness CA when smtpd serves the harness's
      * own certificate (no {@code smtpd_tls_cert_file} or {@code smtpd_tls_chain_files}), else empty —
-     * whoever configured the certificate files knows their issuer. For Jakarta Mail,
-     * {@code HarnessCa.socketFactory()} is the ready-made socket factory.
+     * whoever configured the certificate files knows their issuer.
      */
     public Optional<X509Certificate> caCertificate() {
         boolean ownCertificate = core.parameters().get("smtpd_tls_cert_file").isEmpty()
                 && core.parameters().get("smtpd_tls_chain_files").isEmpty();
         return ownCertificate ? Optional.of(HarnessCa.certificate()) : Optional.empty();
+    }
+
+    /**
+     * A socket factory that trusts {@link #caCertificate()} and nothing else, for a client's STARTTLS
+     * or wrapper-mode connection; for Jakarta Mail:
+     *
+     * <pre>{@code
+     * props.put("mail.smtp.starttls.enable", "true");
+     * props.put("mail.smtp.starttls.required", "true");
+     * props.put("mail.smtp.ssl.socketFactory", relay.sslSocketFactory());
+     * }</pre>
+     *
+     * @throws IllegalStateException when the instance serves certificate files of its own
+     */
+    public SSLSocketFactory sslSocketFactory() {
+        requireHarnessCertificate();
+        return HarnessCa.socketFactory();
+    }
+
+    /**
+     * A new PKCS12 trust store holding {@link #caCertificate()}, for clients configured with a
+     * {@code KeyStore} (a {@code TrustManagerFactory}, Spring's SSL bundles).
+     *
+     * @throws IllegalStateException when the instance serves certificate files of its own
+     */
+    public KeyStore trustStore() {
+        requireHarnessCertificate();
+        return HarnessCa.trustStore();
+    }
+
+    /**
+     * {@link #caCertificate()} in PEM, for clients outside the JVM ({@code swaks --tls-ca-path},
+     * {@code msmtp}'s {@code tls_trust_file}, Python's {@code ssl} module) or a PEM-based configuration.
+     *
+     * @throws IllegalStateException when the instance serves certificate files of its own
+     */
+    public String caCertificatePem() {
+        requireHarnessCertificate();
+        return HarnessCa.certificatePem();
+    }
+
+    private void requireHarnessCertificate() {
+        if (caCertificate().isEmpty()) {
+            throw new IllegalStateException("instance " + name() + " serves the certificate of smtpd_tls_cert_file "
+                    + "or smtpd_tls_chain_files, not one of the harness CA; trust that certificate's issuer");
+        }
     }
 
     /** The messages accepted so far, in arrival order. */
@@ -215,7 +262,10 @@ public final class RelayInstance {
         core.flush();
     }
 
-    /** Forgets the captured sessions, messages and delivery attempts. */
+    /**
+     * Forgets the captured sessions, messages and delivery attempts; queued mail stays (the reset
+     * between tests, {@link SaslRelay#reset()}, deletes that too).
+     */
     public void reset() {
         core.capture().reset();
     }

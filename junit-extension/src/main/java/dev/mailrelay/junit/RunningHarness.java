@@ -67,11 +67,7 @@ final class RunningHarness implements ExtensionContext.Store.CloseableResource, 
             if (!def.config().isEmpty()) {
                 directories.putAll(copyConfig(def.config(), root.resolve("config"), testClass));
             }
-            List<InstanceSpec> specs = new ArrayList<>();
-            if (def.defaultTopology()) {
-                specs.addAll(DefaultTopology.create());
-            }
-            specs.addAll(def.instances());
+            List<InstanceSpec> specs = def.defaultTopology() ? DefaultTopology.with(def.instances()) : def.instances();
             Map<String, InstanceSpec> byName = new LinkedHashMap<>();
             Path instances = root.resolve("instances");
             for (InstanceSpec s : specs) {

@@ -294,7 +294,11 @@ public final class SaslRelayExtension implements BeforeAllCallback, AfterAllCall
             return this;
         }
 
-        /** Starts the default topology ({@code relay} and {@code isp}) besides any declared instances. */
+        /**
+         * Starts the default topology ({@code relay} and {@code isp}) besides any declared instances;
+         * a declared instance named {@code relay} or {@code isp} adjusts the default one (see
+         * {@link EnableSaslRelay#defaultTopology()}).
+         */
         public Builder defaultTopology() {
             this.defaultTopology = true;
             return this;

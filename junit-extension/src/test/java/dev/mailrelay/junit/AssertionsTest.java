@@ -26,9 +26,15 @@ class AssertionsTest {
         isp.awaitMessages(1);
         assertThatThrownBy(() -> assertThat(isp).within(Duration.ofMillis(200)).receivedMessageWithSubject("another"))
                 .isInstanceOf(AssertionError.class)
-                .hasMessageContaining("expected a matching message at instance isp")
+                .hasMessageContaining("expected a message with subject \"another\" at instance isp within PT0.2S, "
+                        + "but the subjects were [\"the only one\"]")
                 .hasMessageContaining("1 message(s) arrived")
                 .hasMessageContaining("from=<alice@example.com> to=[bob@example.org]");
+        // Every listing names each message's subject.
+        assertThatThrownBy(() -> assertThat(isp).within(Duration.ofMillis(200)).receivedMessage(m -> false))
+                .hasMessageContaining("expected a matching message at instance isp")
+                .hasMessageContaining("subject=\"the only one\"");
+        assertThatThrownBy(() -> assertThat(isp).hasNoMessages()).hasMessageContaining("subject=\"the only one\"");
         assertThatThrownBy(() -> isp.awaitMessages(2, Duration.ofMillis(100)))
                 .isInstanceOf(AssertionError.class).hasMessageContaining("1 message(s) arrived");
     }

@@ -24,15 +24,40 @@ class DefaultTopologyTest {
     }
 
     @Test
-    void theIspIsMailIspExampleRequiringAuthAndOfferingStarttls(@Instance("isp") RelayInstance isp) {
+    void theIspIsMailIspExampleRequiringTlsThenAuth(@Instance("isp") RelayInstance isp) throws Exception {
         assertThat(isp.hostname()).isEqualTo("mail.isp.example");
-        assertThat(isp.parameters().get("smtpd_tls_security_level")).isEqualTo("may");
-        assertThat(Mail.ehlo(isp.host(), isp.port("submission"))).anyMatch(l -> l.startsWith("250-AUTH "));
+        // master.cf's submission as Postfix ships it: STARTTLS required, AUTH offered only over TLS.
+        assertThat(Mail.ehlo(isp.host(), isp.port("submission")))
+                .contains("250-STARTTLS").noneMatch(l -> l.contains("AUTH"));
         assertThatThrownBy(() -> Mail.send(isp.host(), isp.port("submission"), null, null,
-                "app@example.com", "bob@example.org", "no auth"))
+                "app@example.com", "bob@example.org", "no tls"))
+                .hasStackTraceContaining("530 5.7.0 Must issue a STARTTLS command first");
+        assertThatThrownBy(() -> Mail.sendWithStarttls(isp.host(), isp.port("submission"), isp.sslSocketFactory(),
+                null, null, "app@example.com", "bob@example.org", "no auth"))
                 .isInstanceOf(SendFailedException.class)
                 .hasStackTraceContaining("554 5.7.1 <localhost[127.0.0.1]>: Client host rejected: Access denied");
         assertThat(isp).receivedMessages(0).hasNoMessages();
+    }
+
+    @Test
+    void theRelayOffersStarttlsAndAuth(@Instance("relay") RelayInstance relay) {
+        assertThat(Mail.ehlo(relay.host(), relay.port())).contains("250-STARTTLS")
+                .anyMatch(l -> l.startsWith("250-AUTH "));
+        assertThat(relay.parameters().get("smtpd_tls_security_level")).isEqualTo("may");
+        assertThat(relay.parameters().get("smtp_tls_security_level")).isEqualTo("encrypt");
+    }
+
+    @Test
+    void anApplicationThatRequiresStarttlsSubmitsWithTheAnnotationAlone(SaslRelay mail) throws Exception {
+        Mail.sendWithStarttls(mail.host(), mail.port(), mail.entry().sslSocketFactory(), mail.username(),
+                mail.password(), "app@example.com", "bob@example.org", "Over TLS");
+        assertThat(mail.server("relay")).receivedMessageWithSubject("Over TLS")
+                .wasEncrypted().hasProtocol("ESMTPSA").wasAuthenticatedAs("app");
+        mail.flush();
+        assertThat(mail.server("relay")).deliveredMessage().wasSent().wasEncrypted()
+                .wentTo("[mail.isp.example]:submission").wasAuthenticatedAs("relay-user");
+        assertThat(mail.server("isp")).receivedMessageWithSubject("Over TLS")
+                .wasEncrypted().hasProtocol("ESMTPSA").wasAuthenticatedAs("relay-user");
     }
 
     @Test
@@ -41,6 +66,7 @@ class DefaultTopologyTest {
         assertThat(relay.parameters().get("relayhost")).isEqualTo("[mail.isp.example]:submission");
         assertThat(relay.parameters().get("smtp_sasl_auth_enable")).isEqualTo("yes");
         assertThat(relay.parameters().get("smtp_sasl_password_maps")).isEqualTo("texthash:sasl_passwd");
+        assertThat(relay.parameters().get("smtp_tls_security_level")).isEqualTo("encrypt");
         assertThat(relay.directory().resolve("sasl_passwd")).content()
                 .isEqualTo("[mail.isp.example]:submission " + isp.username() + ":" + isp.password() + "\n");
         assertThat(isp.username()).isEqualTo("relay-user");
@@ -72,8 +98,9 @@ class DefaultTopologyTest {
                 "Upstream");
         mail.flush();
         assertThat(mail.server("relay")).deliveredMessage().wasSent().wentTo("[mail.isp.example]:submission")
-                .wasAuthenticatedAs("relay-user");
+                .wasAuthenticatedAs("relay-user").wasEncrypted();
         assertThat(mail.server("isp")).receivedMessageWithSubject("Upstream")
-                .isFrom("app@example.com").isTo("bob@example.org").wasAuthenticatedAs("relay-user");
+                .isFrom("app@example.com").isTo("bob@example.org").wasAuthenticatedAs("relay-user")
+                .hasProtocol("ESMTPSA");
     }
 }

@@ -16,6 +16,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
+import javax.net.ssl.SSLSocketFactory;
 
 /** Test helpers: submit with Jakarta Mail, or read an EHLO reply over a raw socket. */
 public final class Mail {
@@ -49,6 +50,32 @@ public final class Mail {
         message.setSubject(subject);
         message.setText("sent by Jakarta Mail\n");
         message.setHeader("X-Mailer", "mailrelay-junit-test");
+        if (user != null) {
+            Transport.send(message, user, password);
+        } else {
+            Transport.send(message);
+        }
+    }
+
+    /**
+     * Sends one text message with STARTTLS required, trusting what {@code trust} trusts and checking
+     * the server's name, as production configurations do; with {@code user == null} without AUTH.
+     */
+    public static void sendWithStarttls(String host, int port, SSLSocketFactory trust, String user, String password,
+                                        String from, String to, String subject) throws MessagingException {
+        Session session = session(host, port);
+        session.getProperties().put("mail.smtp.starttls.enable", "true");
+        session.getProperties().put("mail.smtp.starttls.required", "true");
+        session.getProperties().put("mail.smtp.ssl.socketFactory", trust);
+        session.getProperties().put("mail.smtp.ssl.checkserveridentity", "true");
+        if (user != null) {
+            session.getProperties().put("mail.smtp.auth", "true");
+        }
+        MimeMessage message = new MimeMessage(session);
+        message.setFrom(new InternetAddress(from));
+        message.setRecipient(Message.RecipientType.TO, new InternetAddress(to));
+        message.setSubject(subject);
+        message.setText("sent by Jakarta Mail over TLS\n");
         if (user != null) {
             Transport.send(message, user, password);
         } else {

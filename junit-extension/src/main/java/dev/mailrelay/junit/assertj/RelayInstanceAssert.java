@@ -1,5 +1,6 @@
 package dev.mailrelay.junit.assertj;
 
+import dev.mailrelay.capture.Capture;
 import dev.mailrelay.capture.CapturedMessage;
 import dev.mailrelay.capture.DeliveryAttempt;
 import dev.mailrelay.junit.RelayInstance;
@@ -44,10 +45,20 @@ public final class RelayInstanceAssert extends AbstractAssert<RelayInstanceAsser
         return new CapturedMessageAssert(actual.awaitMessage(condition, timeout));
     }
 
-    /** Waits for a message with this subject and returns assertions on it. */
+    /**
+     * Waits for a message with this subject and returns assertions on it; fails naming the subject
+     * expected and those that arrived.
+     */
     public CapturedMessageAssert receivedMessageWithSubject(String subject) {
         isNotNull();
-        return new CapturedMessageAssert(actual.awaitMessage(m -> subject.equals(m.subject()), timeout));
+        try {
+            return new CapturedMessageAssert(actual.awaitMessage(m -> subject.equals(m.subject()), timeout));
+        } catch (AssertionError e) {
+            List<String> subjects = actual.messages().stream().map(Capture::listedSubject).toList();
+            failWithMessage("expected a message with subject \"%s\" at instance %s within %s, but the subjects "
+                    + "were %s; %s", subject, actual.name(), timeout, subjects, actual.describe());
+            throw e;
+        }
     }
 
     /** Waits until {@code count} messages have arrived, then checks that no more did. */

@@ -12,32 +12,30 @@ import jakarta.mail.Transport;
 import jakarta.mail.internet.InternetAddress;
 import jakarta.mail.internet.MimeMessage;
 import java.util.Properties;
+import javax.net.ssl.SSLSocketFactory;
 import org.junit.jupiter.api.Test;
-import dev.mailrelay.tls.HarnessCa;
 
 /**
- * An application's Jakarta Mail code submitting with AUTH through the default topology: the
- * application talks to {@code relay}, which relays through {@code [mail.isp.example]:submission}
- * with its own SASL credentials.
+ * An application's Jakarta Mail code submitting with STARTTLS required and AUTH through the default
+ * topology: the application talks to {@code relay}, which relays over TLS through
+ * {@code [mail.isp.example]:submission} with its own SASL credentials.
  */
 @EnableSaslRelay
 class JakartaMailExampleTest {
 
-    /** What the application does in production; only host, port and credentials come from the test. */
-    static void sendWelcome(String host, int port, String user, String password, boolean startTls) throws Exception {
-        Properties props = new Properties();
+    /** What the application does in production; host, port, credentials and trust come from the test. */
+    static void sendWelcome(String host, int port, String user, String password, SSLSocketFactory trust)
+            throws Exception {
+        Properties props = new Properties();            // your application's Jakarta Mail settings
         props.put("mail.smtp.host", host);
         props.put("mail.smtp.port", String.valueOf(port));
         props.put("mail.smtp.auth", "true");
-        props.put("mail.smtp.starttls.enable", String.valueOf(startTls));
-        props.put("mail.smtp.starttls.required", String.valueOf(startTls));
+        props.put("mail.smtp.starttls.enable", "true");
+        props.put("mail.smtp.starttls.required", "true");
+        props.put("mail.smtp.ssl.socketFactory", trust);
+        props.put("mail.smtp.ssl.checkserveridentity", "true");
         props.put("mail.smtp.timeout", "10000");
-        if (startTls) {
-            props.put("mail.smtp.ssl.socketFactory", HarnessCa.socketFactory());
-            props.put("mail.smtp.ssl.checkserveridentity", "true");
-        }
-        Session session = Session.getInstance(props);
-        MimeMessage message = new MimeMessage(session);
+        MimeMessage message = new MimeMessage(Session.getInstance(props));
         message.setFrom(new InternetAddress("shop@example.com"));
         message.setRecipient(Message.RecipientType.TO, new InternetAddress("bob@example.org"));
         message.setSubject("Welcome");
@@ -47,32 +45,26 @@ class JakartaMailExampleTest {
 
     @Test
     void theApplicationAuthenticatesAtTheRelay(SaslRelay mail) throws Exception {
-        sendWelcome(mail.host(), mail.port(), mail.username(), mail.password(), false);
-
-        assertThat(mail.server("relay")).receivedMessage()
-                .isFrom("shop@example.com")
-                .isTo("bob@example.org")
-                .hasSubject("Welcome")
-                .wasAuthenticatedAs(mail.username())
-                .hasBodyContaining("Thank you");
+        sendWelcome(mail.host(), mail.port(), mail.username(), mail.password(), mail.entry().sslSocketFactory());
+        assertThat(mail.server("relay")).receivedMessage()          // dev.mailrelay.junit.assertj.MailAssertions
+                .isFrom("shop@example.com").isTo("bob@example.org").hasSubject("Welcome")
+                .wasAuthenticatedAs(mail.username()).wasEncrypted().hasBodyContaining("Thank you");
     }
 
     @Test
     void theRelayAuthenticatesUpstreamAsItsOwnAccount(SaslRelay mail, @Instance("isp") RelayInstance isp)
             throws Exception {
-        sendWelcome(mail.host(), mail.port(), mail.username(), mail.password(), false);
+        sendWelcome(mail.host(), mail.port(), mail.username(), mail.password(), mail.entry().sslSocketFactory());
         mail.flush();
-
-        assertThat(isp).receivedMessage()
-                .hasSubject("Welcome")
-                .wasAuthenticatedAs(isp.username());   // relay-user, from the relay's sasl_passwd
+        assertThat(isp).receivedMessage().hasSubject("Welcome")
+                .wasAuthenticatedAs(isp.username())   // relay-user, from the relay's sasl_passwd
+                .hasProtocol("ESMTPSA");               // the relay's smtp_tls_security_level = encrypt
+        assertThat(mail.server("relay")).deliveredMessage().wasSent().wasEncrypted();
     }
 
     @Test
-    void startTlsToTheIsp(@Instance("isp") RelayInstance isp) throws Exception {
-        // The application trusts the harness CA (isp.caCertificate(), or HarnessCa.socketFactory()).
-        org.assertj.core.api.Assertions.assertThat(isp.caCertificate()).contains(HarnessCa.certificate());
-        sendWelcome(isp.host(), isp.port("submission"), isp.username(), isp.password(), true);
+    void submittingToTheIspDirectly(@Instance("isp") RelayInstance isp) throws Exception {
+        sendWelcome(isp.host(), isp.port("submission"), isp.username(), isp.password(), isp.sslSocketFactory());
         assertThat(isp).receivedMessage().wasEncrypted().hasProtocol("ESMTPSA").wasAuthenticatedAs(isp.username());
     }
 }

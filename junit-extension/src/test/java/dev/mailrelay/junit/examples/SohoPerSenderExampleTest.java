@@ -15,8 +15,9 @@ import java.util.Properties;
 import org.junit.jupiter.api.Test;
 
 /**
- * SOHO_README's "Configuring Sender-Dependent SASL authentication", as the document writes it: one
- * relay, three providers, and the test asserts which upstream login carried each message.
+ * SOHO_README's "Configuring Sender-Dependent SASL authentication", as the document writes it (with
+ * its client section's TLS lines: plaintext mechanisms are allowed only over TLS): one relay, three
+ * providers, and the test asserts which upstream login carried each message. The README's example.
  */
 @EnableSaslRelay(instances = {
     @SaslInstance(name = "relay", myhostname = "soho.example.com",
@@ -24,6 +25,8 @@ import org.junit.jupiter.api.Test;
             "smtp_sender_dependent_authentication = yes",
             "sender_dependent_relayhost_maps = texthash:sender_relay",
             "smtp_sasl_auth_enable = yes",
+            "smtp_tls_security_level = encrypt",
+            "smtp_sasl_tls_security_options = noanonymous",
             "smtp_sasl_password_maps = texthash:sasl_passwd",
             "relayhost = [mail.isp.example]"},
         tables = {
@@ -37,10 +40,10 @@ import org.junit.jupiter.api.Test;
                 "# Per-sender provider; see also /etc/postfix/sasl_passwd.",
                 "user1@example.com               [mail.example.com]:submission",
                 "user2@example.net               [mail.example.net]"})}),
-    @SaslInstance(name = "isp", myhostname = "mail.isp.example", users = "username=password"),
+    @SaslInstance(name = "isp", myhostname = "mail.isp.example", users = "username=password", tls = "may"),
     @SaslInstance(name = "example-com", myhostname = "mail.example.com", users = "username1=password1",
-        masterCf = "submission inet n - n - - smtpd"),
-    @SaslInstance(name = "example-net", myhostname = "mail.example.net", users = "username2=password2")
+        mechanisms = {"PLAIN", "LOGIN"}, tls = "may", masterCf = "submission inet n - n - - smtpd"),
+    @SaslInstance(name = "example-net", myhostname = "mail.example.net", users = "username2=password2", tls = "may")
 })
 class SohoPerSenderExampleTest {
 
@@ -71,6 +74,7 @@ class SohoPerSenderExampleTest {
         assertThat(isp).receivedMessageWithSubject("from someone else").wasAuthenticatedAs("username");
 
         assertThat(relay).deliveredMessage(d -> d.sender().equals("user1@example.com"))
-                .wasSent().wentTo("[mail.example.com]:submission").wasAuthenticatedAs("username1");
+                .wasSent().wentTo("[mail.example.com]:submission").wasAuthenticatedAs("username1")
+                .usedMechanism("PLAIN").wasEncrypted();
     }
 }
