@@ -85,7 +85,7 @@ public record CapturedMessage(String queueId, String instance, String sender, Li
      */
     public MimeMessage mimeMessage() {
         try {
-            return new MimeMessage(Session.getInstance(new Properties()), messageContent.openStream());
+            return new MimeMessage(Session.getInstance(new Properties()), messageContent.openUnclosedStream());
         } catch (MessagingException e) {
             throw new IllegalStateException("message " + queueId + " cannot be parsed as MIME: " + e.getMessage(), e);
         }

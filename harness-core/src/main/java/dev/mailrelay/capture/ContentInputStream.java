@@ -3,29 +3,19 @@ package dev.mailrelay.capture;
 import jakarta.mail.internet.SharedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.lang.ref.Cleaner;
 
 /**
  * A stream over a range of {@link MessageContent}, read at positions (so mark and reset are free) and
  * shareable as Jakarta Mail's {@link SharedInputStream}: a {@code MimeMessage} parsed from it keeps
- * ranges of the content instead of copies. The spool files it opens are shared with the streams made
- * by {@link #newStream}, closed by {@link #close()} or, at the latest, once none of them is reachable.
+ * ranges of the content instead of copies. A stream its reader closes keeps the spool files open
+ * until {@link #close()}; one that nobody closes (a {@code MimeMessage}'s) opens them for each read,
+ * so that no file stays open behind a parsed message.
  */
 final class ContentInputStream extends InputStream implements SharedInputStream {
 
-    private static final Cleaner CLEANER = Cleaner.create();
-
-    /** What the streams of one {@link MessageContent#openStream()} share; its cleaner closes the files. */
-    private static final class Shared {
-        final MessageContent.ChannelCache channels;
-
-        Shared(MessageContent.ChannelCache channels) {
-            this.channels = channels;
-        }
-    }
-
     private final MessageContent content;
-    private final Shared shared;
+    /** The open spool files, shared with the streams {@link #newStream} made; null: opened per read. */
+    private final MessageContent.ChannelCache channels;
     private final long start;
     private final long end;
     private long pos;
@@ -35,11 +25,10 @@ final class ContentInputStream extends InputStream implements SharedInputStream 
     private long bufPos;
     private int bufLen;
 
-    ContentInputStream(MessageContent content, long start, long end) {
+    /** @param keepOpen whether spool files stay open until {@link #close()} */
+    ContentInputStream(MessageContent content, long start, long end, boolean keepOpen) {
         this.content = content;
-        MessageContent.ChannelCache channels = new MessageContent.ChannelCache();
-        this.shared = new Shared(channels);
-        CLEANER.register(shared, () -> closeQuietly(channels));
+        this.channels = keepOpen ? new MessageContent.ChannelCache() : null;
         this.start = start;
         this.end = end;
         this.pos = start;
@@ -48,19 +37,11 @@ final class ContentInputStream extends InputStream implements SharedInputStream 
 
     private ContentInputStream(ContentInputStream parent, long start, long end) {
         this.content = parent.content;
-        this.shared = parent.shared;
+        this.channels = parent.channels;
         this.start = start;
         this.end = end;
         this.pos = start;
         this.mark = start;
-    }
-
-    private static void closeQuietly(MessageContent.ChannelCache channels) {
-        try {
-            channels.close();
-        } catch (IOException ignored) {
-            // read-only files: nothing is lost
-        }
     }
 
     @Override
@@ -87,7 +68,7 @@ final class ContentInputStream extends InputStream implements SharedInputStream 
             n = (int) Math.min(n, bufPos + bufLen - pos);
             System.arraycopy(buf, (int) (pos - bufPos), b, off, n);
         } else if (n >= buf.length) {
-            n = content.read(pos, b, off, n, shared.channels);   // a large read skips the buffer
+            n = content.read(pos, b, off, n, channels);   // a large read skips the buffer
         } else {
             fill();
             n = Math.min(n, bufLen);
@@ -99,7 +80,7 @@ final class ContentInputStream extends InputStream implements SharedInputStream 
 
     private void fill() throws IOException {
         bufPos = pos;
-        bufLen = content.read(pos, buf, 0, (int) Math.min(buf.length, end - pos), shared.channels);
+        bufLen = content.read(pos, buf, 0, (int) Math.min(buf.length, end - pos), channels);
         if (bufLen <= 0) {
             throw new IOException("message content ended early at " + pos);
         }
@@ -146,8 +127,9 @@ final class ContentInputStream extends InputStream implements SharedInputStream 
     }
 
     @Override
-    public void close() {
-        // Closes the files now; a stream still reading (one newStream made) opens them again.
-        closeQuietly(shared.channels);
+    public void close() throws IOException {
+        if (channels != null) {
+            channels.close();   // a stream still reading (one newStream made) opens them again
+        }
     }
 }

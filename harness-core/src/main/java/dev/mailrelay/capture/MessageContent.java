@@ -157,7 +157,15 @@ public final class MessageContent {
      * {@code MimeMessage} parsed from it reads its parts from here instead of copying them.
      */
     public InputStream openStream() {
-        return new ContentInputStream(this, 0, size);
+        return new ContentInputStream(this, 0, size, true);
+    }
+
+    /**
+     * A stream for a reader that never closes it (a Jakarta Mail {@code MimeMessage}): spool files are
+     * opened for each read, not held open.
+     */
+    InputStream openUnclosedStream() {
+        return new ContentInputStream(this, 0, size, false);
     }
 
     /** Copies the content to {@code out}, a block at a time. */
