@@ -84,6 +84,7 @@ public final class LargeMessages {
                 mydestination = $myhostname
                 message_size_limit = 0
                 default_transport = discard
+                mailrelay_content_directory = .
                 """);
         Files.writeString(config.resolve("master.cf"), "smtp inet n - n - - smtpd\n");
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
@@ -117,6 +118,9 @@ public final class LargeMessages {
                 return new Outcome(replies, sent, captured(api.group(1), clients), rss, seconds);
             } finally {
                 pool.shutdownNow();
+                // SIGTERM: the jar stops its instance, which deletes the spool files (SIGKILL would not).
+                server.terminate();
+                server.awaitExit(Duration.ofSeconds(60));
             }
         }
     }

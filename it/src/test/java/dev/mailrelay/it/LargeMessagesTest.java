@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -37,5 +38,9 @@ class LargeMessagesTest {
         assertThat(o.replies()).as(o.describe()).allMatch(r -> r.startsWith("250 2.0.0 Ok: queued as "));
         assertThat(o.captured()).as(o.describe()).isEqualTo(o.sent());
         assertThat(o.allOrNothing()).isTrue();
+        try (Stream<Path> left = Files.walk(dir.resolve("mx"))) {
+            assertThat(left.filter(Files::isRegularFile).map(p -> p.getFileName().toString()))
+                    .as("the stopped instance deleted its spool files").containsExactlyInAnyOrder("main.cf", "master.cf");
+        }
     }
 }
