@@ -208,4 +208,15 @@ class FullDiskTest {
             assertThat(mx.capture().messages()).extracting(CapturedMessage::subject).containsExactly("keep me");
         }
     }
+
+    @Test
+    void storageParametersAreCheckedAtStart() {
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> start("mailrelay_content_directory = "
+                        + dir.resolve("no-such-directory") + "\n").close())
+                .isInstanceOf(dev.mailrelay.config.ConfigException.class)
+                .hasMessageContaining("mailrelay_content_directory");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> start("mailrelay_content_memory_limit = -1\n").close())
+                .isInstanceOf(dev.mailrelay.config.ConfigException.class)
+                .hasMessageContaining("mailrelay_content_memory_limit");
+    }
 }
