@@ -81,12 +81,12 @@ public final class ApiModel {
     @JsonIgnoreProperties(ignoreUnknown = true)
     public record MessageInfo(String id, String instance, String from, List<String> to, String subject,
                               String saslMethod, String saslUsername, String tlsProtocol, String protocol,
-                              Instant received, int size) {
+                              Instant received, long size) {
         /** The summary of a captured message. */
         public static MessageInfo of(CapturedMessage m) {
             return new MessageInfo(m.queueId(), m.instance(), m.sender(), m.recipients(), subjectOf(m),
                     m.saslMethod(), m.saslUsername(), m.tls() == null ? null : m.tls().protocol(), m.protocol(),
-                    m.arrivalTime(), m.content().length);
+                    m.arrivalTime(), m.size());
         }
     }
 
@@ -98,11 +98,11 @@ public final class ApiModel {
     public record MessageDetails(String id, String instance, String from, List<String> to, String subject,
                                  String clientName, String clientAddress, String helo, String protocol,
                                  String saslMethod, String saslUsername, String saslSender, Tls tls,
-                                 String receivedHeader, Instant received, int size) {
+                                 String receivedHeader, Instant received, long size) {
         static MessageDetails of(CapturedMessage m) {
             return new MessageDetails(m.queueId(), m.instance(), m.sender(), m.recipients(), subjectOf(m),
                     m.clientName(), m.clientAddress(), m.helo(), m.protocol(), m.saslMethod(), m.saslUsername(),
-                    m.saslSender(), Tls.of(m.tls()), m.receivedHeader(), m.arrivalTime(), m.content().length);
+                    m.saslSender(), Tls.of(m.tls()), m.receivedHeader(), m.arrivalTime(), m.size());
         }
     }
 

@@ -196,11 +196,10 @@ public final class ApiServer implements AutoCloseable {
             send(ex, 200, ApiModel.MessageDetails.of(m));
         } else if (parts.length == 6 && parts[5].equals("raw")) {
             allow(ex, "GET");
-            byte[] content = m.content();
             ex.getResponseHeaders().set("Content-Type", "message/rfc822");
-            ex.sendResponseHeaders(200, content.length);
+            ex.sendResponseHeaders(200, m.size());
             try (OutputStream out = ex.getResponseBody()) {
-                out.write(content);
+                m.messageContent().writeTo(out);    // streamed: a large message is never copied whole
             }
         } else {
             throw new NotFound("no such resource: " + ex.getRequestURI().getRawPath());

@@ -35,17 +35,23 @@ public final class Capture {
         this.instance = instance;
     }
 
-    /** Records an accepted message and wakes waiting threads. */
+    /**
+     * Records an accepted message and wakes waiting threads. The listeners run first: when one fails
+     * (e.g. it cannot spool the message to disk) the exception goes to the caller and the message is
+     * not recorded, so that smtpd refuses it instead of acknowledging mail that is half recorded.
+     * The capture holds the content ({@link MessageContent#retain()}) until it forgets the message.
+     */
     public void record(CapturedMessage message) {
+        for (Consumer<CapturedMessage> l : listeners) {
+            l.accept(message);
+        }
         lock.lock();
         try {
             messages.add(message);
+            message.messageContent().retain();
             changed.signalAll();
         } finally {
             lock.unlock();
-        }
-        for (Consumer<CapturedMessage> l : listeners) {
-            l.accept(message);
         }
     }
 
@@ -95,7 +101,10 @@ public final class Capture {
         return deliveries().stream().filter(condition).findFirst().orElseThrow();
     }
 
-    /** Calls {@code listener} for every message recorded from now on (e.g. to spool it). */
+    /**
+     * Calls {@code listener} for every message recorded from now on (e.g. to spool it), before the
+     * message is listed; a listener that throws makes the message refused (smtpd answers 451).
+     */
     public void onMessage(Consumer<CapturedMessage> listener) {
         listeners.add(listener);
     }
@@ -145,10 +154,11 @@ public final class Capture {
         return sessions();
     }
 
-    /** Forgets all messages and sessions. */
+    /** Forgets all messages and sessions; the content of a forgotten message is deleted once delivered. */
     public void reset() {
         lock.lock();
         try {
+            messages.forEach(m -> m.messageContent().release());
             messages.clear();
             sessions.clear();
             deliveries.clear();

@@ -3,7 +3,6 @@ package dev.mailrelay.capture;
 import jakarta.mail.MessagingException;
 import jakarta.mail.Session;
 import jakarta.mail.internet.MimeMessage;
-import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
@@ -13,7 +12,9 @@ import java.util.function.Supplier;
 /**
  * A message an instance accepted, as its queue file would hold it: the envelope, the session
  * attributes Postfix records with it (client, HELO, protocol, SASL method and login, TLS), and the
- * content with the {@code Received:} header smtpd prepended.
+ * content with the {@code Received:} header smtpd prepended. The content is kept once, as
+ * {@link MessageContent} (on the heap or, when large, in a spool file); {@link #content()} copies it
+ * onto the heap for convenience, {@link #messageContent()} streams it.
  *
  * <pre>{@code
  * CapturedMessage m = instance.capture().awaitMessages(1, Duration.ofSeconds(5)).get(0);
@@ -35,38 +36,58 @@ import java.util.function.Supplier;
  * @param tls            the TLS state of the session, or {@code null} without TLS
  * @param receivedHeader the {@code Received:} header smtpd wrote (unfolded lines kept)
  * @param arrivalTime    when the message was queued
+ * @param messageContent the content, kept once and streamed to every reader
  */
 public record CapturedMessage(String queueId, String instance, String sender, List<String> recipients,
                               String clientName, String clientAddress, String helo, String protocol,
                               String saslMethod, String saslUsername, String saslSender, TlsInfo tls,
-                              String receivedHeader, Instant arrivalTime, byte[] content) {
+                              String receivedHeader, Instant arrivalTime, MessageContent messageContent) {
 
     public CapturedMessage {
         recipients = List.copyOf(recipients);
     }
 
+    /** A message whose content is the given bytes (copied), e.g. in a test. */
+    public CapturedMessage(String queueId, String instance, String sender, List<String> recipients,
+                           String clientName, String clientAddress, String helo, String protocol,
+                           String saslMethod, String saslUsername, String saslSender, TlsInfo tls,
+                           String receivedHeader, Instant arrivalTime, byte[] content) {
+        this(queueId, instance, sender, recipients, clientName, clientAddress, helo, protocol, saslMethod,
+                saslUsername, saslSender, tls, receivedHeader, arrivalTime, MessageContent.of(content));
+    }
+
     /** The same queue file with a rewritten envelope and content (cleanup's address rewriting). */
-    public CapturedMessage withEnvelope(String newSender, List<String> newRecipients, byte[] newContent) {
+    public CapturedMessage withEnvelope(String newSender, List<String> newRecipients, MessageContent newContent) {
         return new CapturedMessage(queueId, instance, newSender, newRecipients, clientName, clientAddress, helo,
-                protocol, saslMethod, saslUsername, saslSender, tls, receivedHeader, arrivalTime, newContent.clone());
+                protocol, saslMethod, saslUsername, saslSender, tls, receivedHeader, arrivalTime, newContent);
     }
 
-    /** The raw message bytes, as they would be written to an {@code .eml} file. */
-    @Override
+    /** The content's size in bytes. */
+    public long size() {
+        return messageContent.size();
+    }
+
+    /**
+     * The raw message bytes, as they would be written to an {@code .eml} file: a fresh copy on the
+     * heap at each call (for tests; a large message is better read from {@link #messageContent()}).
+     */
     public byte[] content() {
-        return content.clone();
+        return messageContent.bytes();
     }
 
-    /** The content as text (UTF-8, malformed bytes replaced). */
+    /** The content as text (UTF-8, malformed bytes replaced); materialises it as {@link #content()} does. */
     public String contentAsString() {
-        return new String(content, StandardCharsets.UTF_8);
+        return new String(messageContent.bytes(), StandardCharsets.UTF_8);
     }
 
-    /** The content parsed as MIME by Jakarta Mail; each call parses afresh. */
+    /**
+     * The content parsed as MIME by Jakarta Mail; each call parses afresh. The headers are parsed
+     * now, the body parts are read from the content when asked for (not copied onto the heap).
+     */
     public MimeMessage mimeMessage() {
         return withJakartaMail(() -> {
             try {
-                return new MimeMessage(Session.getInstance(new Properties()), new ByteArrayInputStream(content));
+                return new MimeMessage(Session.getInstance(new Properties()), messageContent.openUnclosedStream());
             } catch (MessagingException e) {
                 throw new IllegalStateException("message " + queueId + " cannot be parsed as MIME: " + e.getMessage(),
                         e);
@@ -106,6 +127,6 @@ public record CapturedMessage(String queueId, String instance, String sender, Li
     @Override
     public String toString() {
         return "CapturedMessage[" + queueId + " from=<" + sender + "> to=" + recipients + " sasl_method="
-                + saslMethod + " sasl_username=" + saslUsername + " size=" + content.length + "]";
+                + saslMethod + " sasl_username=" + saslUsername + " size=" + messageContent.size() + "]";
     }
 }

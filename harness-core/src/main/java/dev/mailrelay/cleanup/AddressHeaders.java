@@ -1,8 +1,8 @@
 package dev.mailrelay.cleanup;
 
+import dev.mailrelay.capture.MessageContent;
 import jakarta.mail.internet.AddressException;
 import jakarta.mail.internet.InternetAddress;
-import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,7 +18,7 @@ import java.util.function.UnaryOperator;
  * touched, never the body or attached messages.
  *
  * <pre>{@code
- * byte[] out = AddressHeaders.rewrite(content, AddressHeaders.SENDER_HEADERS, a -> a.equals("me@box.local")
+ * MessageContent out = AddressHeaders.rewrite(content, AddressHeaders.SENDER_HEADERS, a -> a.equals("me@box.local")
  *         ? "me@example.com" : a);
  * }</pre>
  */
@@ -31,13 +31,23 @@ public final class AddressHeaders {
     public static final Set<String> RECIPIENT_HEADERS = Set.of("to", "cc", "bcc", "apparently-to", "resent-to",
             "resent-cc", "resent-bcc");
 
+    /**
+     * The most of a header block read for rewriting, Postfix's {@code header_size_limit} default:
+     * Postfix keeps no more of a header in memory either.
+     */
+    static final int HEADER_LIMIT = 102400;
+
     private AddressHeaders() {
     }
 
-    /** Rewrites the addresses of the named headers (lower-case names). */
-    public static byte[] rewrite(byte[] content, Set<String> headers, UnaryOperator<String> mapper) {
-        int end = headerEnd(content);
-        String block = new String(content, 0, end, StandardCharsets.UTF_8);
+    /**
+     * Rewrites the addresses of the named headers (lower-case names). Only the header block is read
+     * (at most {@link #HEADER_LIMIT} bytes of it); the body is shared with {@code content}, not copied.
+     */
+    public static MessageContent rewrite(MessageContent content, Set<String> headers, UnaryOperator<String> mapper) {
+        byte[] head = content.head(HEADER_LIMIT);
+        int end = headerEnd(head, head.length < content.size());
+        String block = new String(head, 0, end, StandardCharsets.UTF_8);
         List<String> fields = unfoldedFields(block);
         StringBuilder out = new StringBuilder(block.length() + 64);
         boolean changed = false;
@@ -55,11 +65,7 @@ public final class AddressHeaders {
         if (!changed) {
             return content;
         }
-        ByteArrayOutputStream result = new ByteArrayOutputStream(content.length + 64);
-        byte[] head = out.toString().getBytes(StandardCharsets.UTF_8);
-        result.write(head, 0, head.length);
-        result.write(content, end, content.length - end);
-        return result.toByteArray();
+        return content.slice(end, content.size()).prepend(out.toString().getBytes(StandardCharsets.UTF_8));
     }
 
     /** The field rewritten on one line, or {@code null} when no address changed. */
@@ -104,14 +110,22 @@ public final class AddressHeaders {
         return fields;
     }
 
-    /** The offset just past the header block's last line (the empty line stays with the body). */
-    private static int headerEnd(byte[] c) {
+    /**
+     * The offset just past the header block's last line (the empty line stays with the body); when
+     * {@code c} is only the start of a longer message and holds no end of the header block, the
+     * start of its last field (which may go on beyond {@code c}).
+     */
+    private static int headerEnd(byte[] c, boolean truncated) {
+        int lastLine = 0;
         for (int i = 0; i < c.length; i++) {
             boolean lineStart = i == 0 || c[i - 1] == '\n';
+            if (lineStart && c[i] != ' ' && c[i] != '\t') {
+                lastLine = i;
+            }
             if (lineStart && (c[i] == '\n' || (c[i] == '\r' && i + 1 < c.length && c[i + 1] == '\n'))) {
                 return i;
             }
         }
-        return c.length;
+        return truncated ? lastLine : c.length;
     }
 }

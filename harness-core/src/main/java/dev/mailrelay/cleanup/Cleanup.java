@@ -1,11 +1,17 @@
 package dev.mailrelay.cleanup;
 
+import dev.mailrelay.capture.Capture;
 import dev.mailrelay.capture.CapturedMessage;
+import dev.mailrelay.capture.ContentStore;
+import dev.mailrelay.capture.MessageContent;
 import dev.mailrelay.config.Parameters;
+import dev.mailrelay.qmgr.QueueManager;
 import dev.mailrelay.tables.AddressLookup;
 import dev.mailrelay.tables.DomainList;
 import dev.mailrelay.tables.LookupTable;
 import dev.mailrelay.tables.Tables;
+import java.io.IOException;
+import java.nio.file.FileStore;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -13,14 +19,16 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
-import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The cleanup stage of one instance (cleanup(8) with trivial-rewrite's rewrite step): it takes a
- * finished message from smtpd, rewrites its addresses as Postfix does and hands the queue file on
- * (to the capture and the queue manager). In Postfix's order: unqualified addresses get
+ * finished message from smtpd, rewrites its addresses as Postfix does and hands the queue file on,
+ * in one order for every message: the queue file is written (on disk with a durable queue), then the
+ * message is captured, then delivery starts; only then may smtpd answer 250. Content arrives through
+ * {@link #openContent()} into the instance's {@link ContentStore}. The address rewriting, in Postfix's
+ * order: unqualified addresses get
  * {@code @$myorigin} ({@code append_at_myorigin}, and {@code append_dot_mydomain}); the sender goes through
  * {@code sender_canonical_maps} then {@code canonical_maps}, each recipient through
  * {@code recipient_canonical_maps} then {@code canonical_maps}, in the envelope and in the address
@@ -28,8 +36,9 @@ import org.slf4j.LoggerFactory;
  * recursively and one-to-many.
  *
  * <pre>{@code
- * Cleanup cleanup = new Cleanup(params, instanceDirectory, List.of(capture::record, qmgr::enqueue));
- * cleanup.enqueue(message);
+ * Cleanup cleanup = new Cleanup(params, instanceDirectory, contents, capture, qmgr);
+ * ContentStore.Writer w = cleanup.openContent();   // smtpd writes the content here
+ * cleanup.enqueue(message);     // written, captured, delivering -- or an exception and nothing left
  * }</pre>
  */
 public final class Cleanup {
@@ -51,10 +60,16 @@ public final class Cleanup {
     private final Set<String> canonicalClasses;
     private final String recipientDelimiter;
     private final DomainList localDomains;
-    private final List<Consumer<CapturedMessage>> next;
+    private final ContentStore contents;
+    private final Capture capture;
+    private final QueueManager queue;
 
-    /** @param next the stages the queued message goes to, in order */
-    public Cleanup(Parameters params, Path baseDirectory, List<Consumer<CapturedMessage>> next) {
+    /**
+     * @param contents where message content is kept
+     * @param capture  where accepted messages are recorded
+     * @param queue    the queue manager that writes queue files and delivers
+     */
+    public Cleanup(Parameters params, Path baseDirectory, ContentStore contents, Capture capture, QueueManager queue) {
         this.instance = params.instanceName();
         this.myorigin = params.get("myorigin");
         this.appendAtMyorigin = params.bool("append_at_myorigin");
@@ -69,19 +84,45 @@ public final class Cleanup {
         this.recipientDelimiter = params.get("recipient_delimiter");
         this.localDomains = params.parsed("mydestination",
                 v -> DomainList.parse(Parameters.split(myorigin + " " + v), baseDirectory, false));
-        this.next = List.copyOf(next);
+        this.contents = contents;
+        this.capture = capture;
+        this.queue = queue;
     }
 
     private static List<LookupTable> tables(Parameters params, String name, Path baseDirectory) {
         return params.parsed(name, v -> Tables.openList(v, baseDirectory));
     }
 
-    /** Rewrites and queues a message: from here on it is the instance's and is never lost. */
-    public void enqueue(CapturedMessage message) {
+    /** A writer for the content of a message being received. */
+    public ContentStore.Writer openContent() {
+        return contents.writer();
+    }
+
+    /** The file systems content is written to: the content spool's and the durable queue's. */
+    public List<FileStore> fileStores() {
+        List<FileStore> stores = new ArrayList<>();
+        stores.add(contents.fileStore());
+        queue.fileStore().ifPresent(stores::add);
+        return stores;
+    }
+
+    /**
+     * Rewrites and queues a message: when this returns, its queue file is written, it is captured
+     * and its delivery has started -- from here on it is the instance's and is never lost. When this
+     * throws, none of that happened: there is no queue file and no capture of it.
+     *
+     * @throws IOException when the queue file cannot be written
+     */
+    public void enqueue(CapturedMessage message) throws IOException {
         CapturedMessage rewritten = rewrite(message);
-        for (Consumer<CapturedMessage> stage : next) {
-            stage.accept(rewritten);
+        queue.write(rewritten);
+        try {
+            capture.record(rewritten);
+        } catch (RuntimeException | Error e) {
+            queue.abandon(rewritten);
+            throw e;
         }
+        queue.deliver(rewritten);
     }
 
     private CapturedMessage rewrite(CapturedMessage m) {
@@ -95,7 +136,7 @@ public final class Cleanup {
             recipients.addAll(virtual(canonicalClasses.contains("envelope_recipient") ? canonical(q, recipientCanonical) : q,
                     m.queueId()));
         }
-        byte[] content = m.content();
+        MessageContent content = m.messageContent();
         if (canonicalClasses.contains("header_sender") && hasCanonical(senderCanonical)) {
             content = AddressHeaders.rewrite(content, AddressHeaders.SENDER_HEADERS,
                     a -> canonical(qualify(a), senderCanonical));
@@ -104,7 +145,7 @@ public final class Cleanup {
             content = AddressHeaders.rewrite(content, AddressHeaders.RECIPIENT_HEADERS,
                     a -> canonical(qualify(a), recipientCanonical));
         }
-        if (sender.equals(m.sender()) && recipients.equals(m.recipients()) && content == m.content()) {
+        if (sender.equals(m.sender()) && recipients.equals(m.recipients()) && content == m.messageContent()) {
             return m;
         }
         return m.withEnvelope(sender, List.copyOf(new LinkedHashSet<>(recipients)), content);

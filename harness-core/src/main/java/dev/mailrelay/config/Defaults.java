@@ -52,6 +52,7 @@ final class Defaults {
         def("inet_protocols", "ipv4", listOf("ipv4", "ipv6", "all"));
         def("smtpd_banner", "$myhostname ESMTP $mail_name", TEXT);
         def("message_size_limit", "10240000", INT);
+        def("queue_minfree", "0", INT);
         def("line_length_limit", "2048", INT);
         def("smtpd_timeout", "300s", TIME);
         def("smtpd_soft_error_limit", "10", INT);
@@ -177,6 +178,11 @@ final class Defaults {
         // The durable queue: empty keeps the queue in memory; a directory (relative to the instance
         // directory) holds one file per queued message, written before the 250, removed when done.
         def("mailrelay_queue_directory", "", TEXT);
+        // Message content up to this many bytes stays on the heap; beyond it, in a spool file (0600)
+        // in a private directory (0700) made under mailrelay_content_directory (empty: the JVM's
+        // temporary directory; checked at start), deleted when the instance stops.
+        def("mailrelay_content_memory_limit", "1048576", INT);
+        def("mailrelay_content_directory", "", FILE);
         VALUES = Collections.unmodifiableMap(values);
         KINDS = Collections.unmodifiableMap(kinds);
     }

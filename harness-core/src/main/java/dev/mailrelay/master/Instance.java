@@ -1,6 +1,8 @@
 package dev.mailrelay.master;
 
 import dev.mailrelay.capture.Capture;
+import dev.mailrelay.capture.CapturedMessage;
+import dev.mailrelay.capture.ContentStore;
 import dev.mailrelay.cleanup.Cleanup;
 import dev.mailrelay.dns.VirtualNetwork;
 import dev.mailrelay.local.Mailboxes;
@@ -61,6 +63,7 @@ public final class Instance implements AutoCloseable {
     private final List<SmtpdServer> servers = new ArrayList<>();
     private final VirtualNetwork network;
     private Cleanup cleanup;
+    private ContentStore contents;
     private QueueManager qmgr;
     private Mailboxes mailboxes;
 
@@ -92,15 +95,16 @@ public final class Instance implements AutoCloseable {
             Path dir = config.baseDirectory();
             SmtpTransport smtp = new SmtpTransport(params, dir, network);
             instance.mailboxes = params.bool("mailrelay_mailboxes") ? startMailboxes(params, dir) : null;
+            instance.contents = contentStore(params, dir);
             instance.qmgr = new QueueManager(params, new Resolver(params, dir), Map.of("smtp", smtp, "relay", smtp,
                     "local", instance.mailboxes != null ? instance.mailboxes : Transports.LOCAL,
                     "discard", Transports.DISCARD, "error", Transports.ERROR, "retry", Transports.RETRY),
-                    instance.capture, m -> instance.cleanup.enqueue(m));
+                    instance.capture, instance::bounce);
             String queueDirectory = params.get("mailrelay_queue_directory").strip();
             if (!queueDirectory.isEmpty()) {
-                instance.qmgr.useDirectory(dir.resolve(queueDirectory));
+                instance.qmgr.useDirectory(dir.resolve(queueDirectory), instance.contents);
             }
-            instance.cleanup = new Cleanup(params, dir, List.of(instance.capture::record, instance.qmgr::enqueue));
+            instance.cleanup = new Cleanup(params, dir, instance.contents, instance.capture, instance.qmgr);
             Cleanup cleanup = instance.cleanup;
             for (Service service : services) {
                 if (!service.isSmtpdListener()) {
@@ -128,6 +132,36 @@ public final class Instance implements AutoCloseable {
             throw e;
         }
         return instance;
+    }
+
+    /**
+     * mailrelay_content_directory and mailrelay_content_memory_limit, checked at start: message
+     * content beyond the limit goes to a private directory made under the named one (the JVM's
+     * temporary directory when empty, a path relative to the instance directory otherwise).
+     */
+    private static ContentStore contentStore(Parameters params, Path dir) {
+        long limit = params.longValue("mailrelay_content_memory_limit");
+        if (limit < 0) {
+            throw params.error("mailrelay_content_memory_limit", "invalid mailrelay_content_memory_limit parameter "
+                    + "value " + limit + " < 0");
+        }
+        String named = params.get("mailrelay_content_directory").strip();
+        Path parent = named.isEmpty() ? Path.of(System.getProperty("java.io.tmpdir")) : dir.resolve(named);
+        try {
+            return new ContentStore(parent, params.instanceName(), limit);
+        } catch (IOException e) {
+            throw params.error("mailrelay_content_directory", "cannot keep message content in " + parent + ": "
+                    + e.getMessage());
+        }
+    }
+
+    /** The queue manager's bounce sink: a bounce is queued as any message is. */
+    private void bounce(CapturedMessage message) {
+        try {
+            cleanup.enqueue(message);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /**
@@ -326,6 +360,9 @@ public final class Instance implements AutoCloseable {
         }
         if (mailboxes != null) {
             mailboxes.close();
+        }
+        if (contents != null) {
+            contents.close();   // the spool files of every message this instance kept
         }
     }
 

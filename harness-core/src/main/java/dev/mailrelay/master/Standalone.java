@@ -4,6 +4,7 @@ import dev.mailrelay.api.ApiServer;
 import dev.mailrelay.capture.CapturedMessage;
 import dev.mailrelay.config.ConfigException;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -141,12 +142,23 @@ public final class Standalone {
         for (Instance instance : harness.instances()) {
             Path dir = spool.resolve(instance.name());
             instance.capture().onMessage((CapturedMessage m) -> {
+                Path tmp = null;
                 try {
                     Files.createDirectories(dir);
-                    Path tmp = Files.createTempFile(dir, m.queueId(), ".tmp");
-                    Files.write(tmp, m.content());
+                    tmp = Files.createTempFile(dir, m.queueId(), ".tmp");
+                    try (OutputStream out = Files.newOutputStream(tmp)) {
+                        m.messageContent().writeTo(out);
+                    }
                     Files.move(tmp, dir.resolve(m.queueId() + ".eml"), StandardCopyOption.ATOMIC_MOVE);
                 } catch (IOException e) {
+                    // The message is refused (451), so no half-written file may stay behind either.
+                    try {
+                        if (tmp != null) {
+                            Files.deleteIfExists(tmp);
+                        }
+                    } catch (IOException ignored) {
+                        // reported with the cause below
+                    }
                     throw new UncheckedIOException("cannot spool " + m.queueId() + " to " + dir, e);
                 }
             });

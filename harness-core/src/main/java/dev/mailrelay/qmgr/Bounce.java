@@ -1,6 +1,7 @@
 package dev.mailrelay.qmgr;
 
 import dev.mailrelay.capture.CapturedMessage;
+import dev.mailrelay.capture.MessageContent;
 import dev.mailrelay.cleanup.QueueIds;
 import dev.mailrelay.qmgr.DeliveryResult.RecipientStatus;
 import java.nio.charset.StandardCharsets;
@@ -75,11 +76,9 @@ final class Bounce {
         b.append("Content-Transfer-Encoding: 8bit\r\n\r\n");
         byte[] head = b.toString().getBytes(StandardCharsets.UTF_8);
         byte[] tail = ("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8);
-        byte[] body = original.content();
-        byte[] content = new byte[head.length + body.length + tail.length];
-        System.arraycopy(head, 0, content, 0, head.length);
-        System.arraycopy(body, 0, content, head.length, body.length);
-        System.arraycopy(tail, 0, content, head.length + body.length, tail.length);
+        // The returned message shares the original's content (its spool file), never a copy.
+        MessageContent content = MessageContent.concat(MessageContent.of(head), original.messageContent(),
+                MessageContent.of(tail));
         return new CapturedMessage(queueId, instance, "", List.of(original.sender()), "localhost", "127.0.0.1",
                 null, "local", null, null, null, null, "", now, content);
     }

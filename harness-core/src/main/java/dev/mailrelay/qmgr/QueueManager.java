@@ -2,10 +2,14 @@ package dev.mailrelay.qmgr;
 
 import dev.mailrelay.capture.Capture;
 import dev.mailrelay.capture.CapturedMessage;
+import dev.mailrelay.capture.ContentStore;
 import dev.mailrelay.capture.DeliveryAttempt;
 import dev.mailrelay.capture.DeliveryAttempt.Status;
 import dev.mailrelay.config.Parameters;
 import dev.mailrelay.qmgr.DeliveryResult.RecipientStatus;
+import java.io.IOException;
+import java.nio.file.FileStore;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -13,6 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
@@ -35,7 +40,8 @@ import org.slf4j.LoggerFactory;
  *
  * <pre>{@code
  * QueueManager qmgr = new QueueManager(params, resolver, transports, capture, cleanup::enqueue);
- * qmgr.enqueue(message);
+ * qmgr.write(message);               // the queue file, before the message is captured and acknowledged
+ * qmgr.deliver(message);
  * qmgr.flush();                      // retry deferred mail now
  * }</pre>
  */
@@ -124,41 +130,67 @@ public final class QueueManager implements AutoCloseable {
 
     /**
      * Keeps queue files in {@code directory} as well (mailrelay_queue_directory): each accepted
-     * message is on disk before {@link #enqueue} returns (so before smtpd's 250), and its file is
+     * message is on disk once {@link #write} returns (so before smtpd's 250), and its file is
      * removed once it is delivered or bounced. Call before any mail arrives, then {@link #recover()}.
+     *
+     * @param contents where the content of recovered messages is kept
      */
-    public void useDirectory(java.nio.file.Path directory) {
-        this.files = new QueueFiles(directory);
+    public void useDirectory(Path directory, ContentStore contents) {
+        this.files = new QueueFiles(instance, directory, contents);
     }
 
-    /** Re-queues what the queue directory holds (mail accepted before a crash or stop); returns how many. */
+    /** The file system of the durable queue, if there is one (smtpd checks its free space). */
+    public Optional<FileStore> fileStore() {
+        return files == null ? Optional.empty() : Optional.of(files.fileStore());
+    }
+
+    /**
+     * Re-queues what the queue directory holds (mail accepted before a crash or stop); returns how
+     * many. Files that are no whole queue file are moved to {@code corrupt/} with a warning.
+     */
     public int recover() {
         if (files == null) {
             return 0;
         }
         List<QueueFiles.Stored> stored = files.readAll();
         for (QueueFiles.Stored s : stored) {
+            CapturedMessage m = s.message();
             log.info("{}/qmgr: {}: from=<{}>, size={}, nrcpt={} (queue deferred, recovered from {})", instance,
-                    s.message().queueId(), s.message().sender(), s.message().content().length, s.pending().size(),
-                    files.directory());
-            Entry e = new Entry(s.message(), s.pending());
-            queue.put(s.message().queueId(), e);
-            synchronized (e) {
-                activate(e);
-            }
+                    m.queueId(), m.sender(), m.size(), s.pending().size(), files.directory());
+            start(new Entry(m, s.pending()));
+            m.messageContent().release();   // the reader's hold: the queue holds its own now
         }
         return stored.size();
     }
 
-    /** Takes a queued message and starts delivering it. */
-    public void enqueue(CapturedMessage message) {
-        log.info("{}/qmgr: {}: from=<{}>, size={}, nrcpt={} (queue active)", instance, message.queueId(),
-                message.sender(), message.content().length, message.recipients().size());
+    /**
+     * Writes the queue file of an accepted message when the queue is durable; on failure nothing of
+     * it is left. The message is not delivered before {@link #deliver}.
+     */
+    public void write(CapturedMessage message) throws IOException {
         if (files != null) {
             files.write(message, message.recipients());
         }
-        Entry e = new Entry(message);
-        queue.put(message.queueId(), e);
+    }
+
+    /** Removes the queue file of a message that was {@linkplain #write written} and then refused. */
+    public void abandon(CapturedMessage message) {
+        if (files != null) {
+            files.remove(message.queueId());
+        }
+    }
+
+    /** Starts delivering a message whose queue file is {@linkplain #write written}. */
+    public void deliver(CapturedMessage message) {
+        log.info("{}/qmgr: {}: from=<{}>, size={}, nrcpt={} (queue active)", instance, message.queueId(),
+                message.sender(), message.size(), message.recipients().size());
+        start(new Entry(message));
+    }
+
+    /** Puts an entry in the queue, holding its content until it leaves, and activates it. */
+    private void start(Entry e) {
+        e.message.messageContent().retain();
+        queue.put(e.message.queueId(), e);
         synchronized (e) {
             activate(e);
         }
@@ -230,6 +262,7 @@ public final class QueueManager implements AutoCloseable {
             files.remove(e.message.queueId());
         }
         if (queue.remove(e.message.queueId()) != null) {
+            e.message.messageContent().release();  // the queue's hold: a spool file goes with its last holder
             log.info("{}/postsuper: {}: removed", instance, e.message.queueId());
         }
     }
@@ -304,21 +337,28 @@ public final class QueueManager implements AutoCloseable {
             }
             stillDeferred.clear();
         }
-        if (!bounced.isEmpty() && !e.deleted) {
-            returnToSender(e.message, bounced);
+        if (!bounced.isEmpty() && !e.deleted && !returnToSender(e.message, bounced)) {
+            stillDeferred.addAll(bounced);  // no bounce could be queued: the recipients wait for the next try
         }
         if (stillDeferred.isEmpty() || e.deleted) {
             if (files != null) {
                 files.remove(e.message.queueId());
             }
             queue.remove(e.message.queueId());
+            e.message.messageContent().release();
             log.info("{}/qmgr: {}: removed", instance, e.message.queueId());
             return;
         }
         stillDeferred.forEach(s -> e.pending.add(s.recipient()));
         if (files != null && e.pending.size() != e.message.recipients().size()) {
             // Recipients delivered or bounced are done: a restart retries only the others.
-            files.write(e.message, e.pending);
+            try {
+                files.write(e.message, e.pending);
+            } catch (IOException ex) {
+                // The older queue file stays: a restart may deliver some recipients twice, never none.
+                log.warn("{}/qmgr: warning: {}: cannot update queue file: {}", instance, e.message.queueId(),
+                        ex.toString());
+            }
         }
         synchronized (e) {
             e.active = false;
@@ -402,18 +442,26 @@ public final class QueueManager implements AutoCloseable {
         }
     }
 
-    private void returnToSender(CapturedMessage original, List<RecipientStatus> failed) {
+    /** Queues the non-delivery notification; false when it could not be queued. */
+    private boolean returnToSender(CapturedMessage original, List<RecipientStatus> failed) {
         if (original.sender().isEmpty()) {
             // A bounce of a bounce: Postfix sends it to the postmaster; a harness keeps it in the
             // capture (the original is there) and says so.
             log.warn("{}/bounce: {}: undeliverable bounce for {}, not returned (null sender)", instance,
                     original.queueId(), failed.stream().map(RecipientStatus::recipient).toList());
-            return;
+            return true;
         }
         CapturedMessage bounce = Bounce.of(original, failed, myhostname, instance);
+        try {
+            bounceSink.accept(bounce);
+        } catch (RuntimeException | OutOfMemoryError ex) {
+            log.warn("{}/bounce: warning: {}: cannot queue the sender non-delivery notification: {}", instance,
+                    original.queueId(), ex.toString());
+            return false;
+        }
         log.info("{}/bounce: {}: sender non-delivery notification: {}", instance, original.queueId(),
                 bounce.queueId());
-        bounceSink.accept(bounce);
+        return true;
     }
 
     /** Stops delivering; deferred mail stays in the capture (this queue is in memory). */

@@ -2,6 +2,7 @@ package dev.mailrelay.smtp;
 
 import dev.mailrelay.capture.TlsInfo;
 import dev.mailrelay.dns.Endpoint;
+import dev.mailrelay.capture.MessageContent;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.ByteArrayOutputStream;
@@ -162,26 +163,62 @@ final class SmtpClientSession implements Closeable {
         return readReply();
     }
 
-    /** Sends the message content, dot-stuffed, then the final dot, and reads the reply. */
-    SmtpReply data(byte[] content) throws SmtpClientException {
+    /**
+     * Streams the message content, dot-stuffed, each line ended by CRLF, then the final dot, and
+     * reads the reply. The content is read a block at a time, never held whole.
+     */
+    SmtpReply data(MessageContent content) throws SmtpClientException {
         stage = "sending message body";
-        try {
-            int start = 0;
-            for (int i = 0; i <= content.length; i++) {
-                if (i == content.length || content[i] == '\n') {
-                    int end = i > start && content[i - 1] == '\r' ? i - 1 : i;
-                    if (i == content.length && end == start) {
-                        break;
+        try (InputStream body = content.openStream()) {
+            byte[] in = new byte[65536];
+            byte[] buf = new byte[65536 + 8];
+            int n = 0;
+            boolean lineStart = true;      // no byte of the line seen yet (a held CR counts as seen)
+            boolean lineHasBytes = false;  // a byte of the line was sent (a held CR does not count)
+            boolean pendingCr = false;     // a CR that ends the line if an LF follows
+            int k;
+            while ((k = body.read(in)) >= 0) {
+                for (int i = 0; i < k; i++) {
+                    byte b = in[i];
+                    if (n > 65536) {
+                        out.write(buf, 0, n);
+                        n = 0;
                     }
-                    if (end > start && content[start] == '.') {
-                        out.write('.');
+                    if (pendingCr) {
+                        pendingCr = false;
+                        if (b == '\n') {
+                            buf[n++] = '\r';
+                            buf[n++] = '\n';
+                            lineStart = true;
+                            lineHasBytes = false;
+                            continue;
+                        }
+                        buf[n++] = '\r';      // a CR inside a line is content
+                        lineHasBytes = true;
                     }
-                    out.write(content, start, end - start);
-                    out.write('\r');
-                    out.write('\n');
-                    start = i + 1;
+                    if (b == '\r') {
+                        pendingCr = true;
+                        lineStart = false;
+                    } else if (b == '\n') {
+                        buf[n++] = '\r';
+                        buf[n++] = '\n';
+                        lineStart = true;
+                        lineHasBytes = false;
+                    } else {
+                        if (lineStart && b == '.') {
+                            buf[n++] = '.';
+                        }
+                        buf[n++] = b;
+                        lineStart = false;
+                        lineHasBytes = true;
+                    }
                 }
             }
+            if (lineHasBytes) {
+                buf[n++] = '\r';       // a last line without LF is ended (a CR held there is dropped)
+                buf[n++] = '\n';
+            }
+            out.write(buf, 0, n);
             out.write(".\r\n".getBytes(StandardCharsets.US_ASCII));
             out.flush();
         } catch (IOException e) {

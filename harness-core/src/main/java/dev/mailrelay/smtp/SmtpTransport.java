@@ -2,6 +2,7 @@ package dev.mailrelay.smtp;
 
 import dev.mailrelay.capture.CapturedMessage;
 import dev.mailrelay.capture.DeliveryAttempt.Status;
+import dev.mailrelay.capture.MessageContent;
 import dev.mailrelay.cleanup.AddressHeaders;
 import dev.mailrelay.config.Parameters;
 import dev.mailrelay.dns.Endpoint;
@@ -349,13 +350,13 @@ public final class SmtpTransport implements Transport, AutoCloseable {
     private DeliveryResult transaction(SmtpClientSession s, DeliveryRequest request, String sender)
             throws SmtpClientSession.SmtpClientException {
         CapturedMessage m = request.message();
-        byte[] content = genericHeaders(m.content());
+        MessageContent content = genericHeaders(m.messageContent());
         long limit = s.sizeLimit();
-        if (limit > 0 && content.length > limit) {
+        if (limit > 0 && content.size() > limit) {
             return all(request, s.endpoint.toString(), sender, Status.BOUNCED, "5.3.4", "message size "
-                    + content.length + " exceeds size limit " + limit + " of server " + s.namaddr(), s);
+                    + content.size() + " exceeds size limit " + limit + " of server " + s.namaddr(), s);
         }
-        String size = s.hasFeature("SIZE") ? " SIZE=" + content.length : "";
+        String size = s.hasFeature("SIZE") ? " SIZE=" + content.size() : "";
         SmtpReply mail = s.command("MAIL FROM:<" + sender + ">" + size, "sending MAIL FROM");
         if (!mail.positive()) {
             resetQuietly(s);
@@ -429,7 +430,7 @@ public final class SmtpTransport implements Transport, AutoCloseable {
         return AddressLookup.find(genericMaps, address, recipientDelimiter, localDomains::matches).orElse(address);
     }
 
-    private byte[] genericHeaders(byte[] content) {
+    private MessageContent genericHeaders(MessageContent content) {
         if (genericMaps.isEmpty()) {
             return content;
         }

@@ -6,8 +6,10 @@ import dev.mailrelay.capture.Transcript;
 import dev.mailrelay.cleanup.QueueIds;
 import dev.mailrelay.tables.AddressLookup;
 import dev.mailrelay.tls.TlsDetails;
-import java.io.ByteArrayOutputStream;
+import dev.mailrelay.capture.ContentStore;
+import dev.mailrelay.capture.MessageContent;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
@@ -94,8 +96,10 @@ final class SmtpdSession implements Runnable, Restrictions.State {
     private String sender;
     private final List<String> recipients = new ArrayList<>();
     private boolean smtputf8Requested;
-    /** The chunks of a BDAT transaction so far, or {@code null} when no BDAT was given. */
-    private ByteArrayOutputStream bdatContent;
+    /** The content of a BDAT transaction so far, or {@code null} when no BDAT was given. */
+    private RecordLines bdatContent;
+    /** The bytes of the BDAT chunks so far, as the client sent them. */
+    private long bdatSize;
 
     java.net.InetAddress serverAddress() {
         return serverAddress;
@@ -317,6 +321,9 @@ final class SmtpdSession implements Runnable, Restrictions.State {
     }
 
     private void close() {
+        if (bdatContent != null) {
+            bdatContent.close();    // a BDAT transaction cut off: its spool file goes
+        }
         try {
             stream.flush();
         } catch (IOException ignored) {
@@ -530,10 +537,42 @@ final class SmtpdSession implements Runnable, Restrictions.State {
                 return false;
             }
         }
+        Optional<String> storage = checkQueue();
+        if (storage.isPresent()) {
+            sender = null;
+            logReject("MAIL", storage.get(), parsed.address(), null);
+            reply(storage.get());
+            return false;
+        }
         smtputf8Requested = utf8;
         sasl.setMailAuthParameter(saslSender);
         reply("250 2.1.0 Ok");
         return true;
+    }
+
+    /**
+     * smtpd_check_queue(): a transaction starts only while the file systems that hold content (the
+     * spool of large content, the durable queue) have more than queue_minfree bytes and 1.5 times
+     * message_size_limit free, counted in whole blocks as Postfix counts them.
+     */
+    private Optional<String> checkQueue() {
+        for (java.nio.file.FileStore store : settings.cleanup.fileStores()) {
+            long blockSize;
+            long freeBlocks;
+            try {
+                blockSize = Math.max(1, store.getBlockSize());
+                freeBlocks = store.getUsableSpace() / blockSize;
+            } catch (IOException | UnsupportedOperationException e) {
+                continue;   // a file system that cannot say is not judged
+            }
+            if (settings.queueMinfree / blockSize >= freeBlocks
+                    || settings.messageSizeLimit / blockSize >= freeBlocks / 1.5) {
+                log.warn("{}/smtpd[{}]: warning: not enough free space in mail queue: {} bytes < 1.5*message size "
+                        + "limit", settings.instance, id, freeBlocks * blockSize);
+                return Optional.of("452 4.3.1 Insufficient system storage");
+            }
+        }
+        return Optional.empty();
     }
 
     private boolean rcpt(String arg) throws IOException {
@@ -648,31 +687,37 @@ final class SmtpdSession implements Runnable, Restrictions.State {
         stream.flush();
         endExchange("DATA");
         exchangeLabel = ".";
-        ByteArrayOutputStream content = new ByteArrayOutputStream();
-        long size = 0;
-        while (true) {
-            SmtpdStream.RawLine line = stream.readLine(contentLineCap());
-            if (line == null) {
-                throw new IOException("lost connection in DATA");
+        // The content streams to cleanup's store (heap, then a spool file), a bounded piece at a time.
+        try (ContentStore.Writer content = settings.cleanup.openContent()) {
+            byte[] piece = new byte[8192];
+            long size = 0;
+            boolean lineStart = true;
+            while (true) {
+                SmtpdStream.Piece p = stream.readPiece(piece);
+                if (p == null) {
+                    throw new IOException("lost connection in DATA");
+                }
+                if (lineStart && p.lineEnds() && p.length() == 1 && piece[0] == '.') {
+                    break;
+                }
+                int from = lineStart && p.length() > 0 && piece[0] == '.' ? 1 : 0;   // dot-unstuffing
+                size += p.length() - from + (p.lineEnds() ? 2 : 0);
+                if (!tooBig(size)) {
+                    content.write(piece, from, p.length() - from);
+                    if (p.lineEnds()) {
+                        content.write(CRLF, 0, 2);
+                    }
+                }
+                lineStart = p.lineEnds();
             }
-            byte[] b = line.bytes();
-            if (b.length == 1 && line.length() == 1 && b[0] == '.') {
-                break;
+            if (tooBig(size)) {
+                return rejectTooBig("552 5.3.4 Message size exceeds fixed limit");
             }
-            int from = b.length > 0 && b[0] == '.' ? 1 : 0;   // dot-unstuffing
-            size += line.length() - from + 2;
-            if (!tooBig(size)) {
-                content.write(b, from, b.length - from);
-                content.write('\r');
-                content.write('\n');
-            }
+            return queue(content, "");
         }
-        if (tooBig(size)) {
-            return rejectTooBig("552 5.3.4 Message size exceeds fixed limit");
-        }
-        queue(content.toByteArray(), "");
-        return true;
     }
+
+    private static final byte[] CRLF = {'\r', '\n'};
 
     /**
      * BDAT (RFC 3030 CHUNKING) as Postfix 3.7 answers it: the chunk is always read, then judged;
@@ -687,10 +732,12 @@ final class SmtpdSession implements Runnable, Restrictions.State {
             quit = true;
             return false;
         }
-        ByteArrayOutputStream chunk = new ByteArrayOutputStream();
-        long kept = settings.messageSizeLimit > 0
-                ? Math.max(0, settings.messageSizeLimit - (bdatContent == null ? 0 : bdatContent.size())) : count;
-        stream.readChunk(count, chunk, kept);
+        // The verdicts below, known before the chunk is read, decide whether it is kept or skipped.
+        boolean keep = sender != null && !recipients.isEmpty() && !(count == 0 && !last) && !tooBig(bdatSize + count);
+        if (keep && bdatContent == null) {
+            bdatContent = new RecordLines(settings.cleanup.openContent());
+        }
+        stream.readChunk(count, keep ? bdatContent : OutputStream.nullOutputStream(), keep ? count : 0);
         if (!readyForContent()) {
             return false;
         }
@@ -698,20 +745,19 @@ final class SmtpdSession implements Runnable, Restrictions.State {
             reply("551 5.7.1 Null BDAT request");
             return false;
         }
-        if (bdatContent == null) {
-            bdatContent = new ByteArrayOutputStream();
-        }
-        if (tooBig(bdatContent.size() + count)) {
+        if (tooBig(bdatSize + count)) {
             return rejectTooBig("552 5.3.4 Chunk exceeds message size limit");
         }
-        chunk.writeTo(bdatContent);
+        bdatSize += count;
         if (!last) {
-            reply("250 2.0.0 Ok: " + bdatContent.size() + " bytes");
+            reply("250 2.0.0 Ok: " + bdatSize + " bytes");
             return true;
         }
-        byte[] raw = bdatContent.toByteArray();
-        queue(crlfLines(raw), raw.length + " bytes ");
-        return true;
+        ContentStore.Writer content = bdatContent.finish();
+        bdatContent = null;
+        try (content) {
+            return queue(content, bdatSize + " bytes ");
+        }
     }
 
     /** Content is accepted only in a transaction with at least one recipient (DATA and BDAT alike). */
@@ -728,12 +774,6 @@ final class SmtpdSession implements Runnable, Restrictions.State {
         return true;
     }
 
-    /** A DATA line is kept up to just past the size limit, so a line without end cannot exhaust memory. */
-    private int contentLineCap() {
-        return settings.messageSizeLimit > 0 ? (int) Math.min(Integer.MAX_VALUE - 8, settings.messageSizeLimit + 1)
-                : Integer.MAX_VALUE - 8;
-    }
-
     private boolean tooBig(long size) {
         return settings.messageSizeLimit > 0 && size > settings.messageSizeLimit;
     }
@@ -745,39 +785,112 @@ final class SmtpdSession implements Runnable, Restrictions.State {
         return false;
     }
 
-    /** Queue file lines end in CRLF whatever the client sent, as Postfix stores records, not bytes. */
-    private static byte[] crlfLines(byte[] raw) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(raw.length + 64);
-        int start = 0;
-        for (int i = 0; i <= raw.length; i++) {
-            if (i == raw.length || raw[i] == '\n') {
-                int end = i > start && raw[i - 1] == '\r' ? i - 1 : i;
-                if (i < raw.length || end > start) {
-                    out.write(raw, start, end - start);
-                    out.write('\r');
-                    out.write('\n');
+    /**
+     * Queue file lines end in CRLF whatever the client sent, as Postfix stores records, not bytes: BDAT
+     * content passes through here on its way to the store. A CR is held until the next byte shows
+     * whether it ends a line; a last line without LF gets its CRLF from {@link #finish()}.
+     */
+    static final class RecordLines extends OutputStream {
+        private final ContentStore.Writer out;
+        private final byte[] buf = new byte[8192];
+        private int n;
+        private boolean pendingCr;
+        /** Whether the current line has content (a held CR not counted). */
+        private boolean lineHasBytes;
+
+        RecordLines(ContentStore.Writer out) {
+            this.out = out;
+        }
+
+        @Override
+        public void write(int b) {
+            if (pendingCr) {
+                pendingCr = false;
+                if (b == '\n') {
+                    put('\r');
+                    put('\n');
+                    lineHasBytes = false;
+                    return;
                 }
-                start = i + 1;
+                put('\r');
+                lineHasBytes = true;
+            }
+            if (b == '\r') {
+                pendingCr = true;
+            } else if (b == '\n') {
+                put('\r');
+                put('\n');
+                lineHasBytes = false;
+            } else {
+                put(b);
+                lineHasBytes = true;
             }
         }
-        return out.toByteArray();
+
+        @Override
+        public void write(byte[] b, int off, int len) {
+            for (int i = off; i < off + len; i++) {
+                write(b[i]);
+            }
+        }
+
+        private void put(int b) {
+            if (n == buf.length) {
+                out.write(buf, 0, n);
+                n = 0;
+            }
+            buf[n++] = (byte) b;
+        }
+
+        /** Ends the last line and hands back the writer. */
+        ContentStore.Writer finish() {
+            if (lineHasBytes) {
+                put('\r');
+                put('\n');
+            }
+            pendingCr = false;
+            out.write(buf, 0, n);
+            n = 0;
+            return out;
+        }
+
+        /** Drops what was written. */
+        @Override
+        public void close() {
+            out.discard();
+        }
     }
 
-    /** Prepends the Received header, hands the message to cleanup and answers with the queue ID. */
-    private void queue(byte[] body, String bytesNote) throws IOException {
-        Instant arrival = Instant.now();
-        String protocol = protocol();
-        String received = ReceivedHeader.format(settings, helo, clientName, clientAddress,
-                tls != null && settings.tls.receivedHeader() ? tls : null, clientCertificateTrusted,
-                settings.saslAuthenticatedHeader ? sasl.username() : null, protocol, queueId,
-                recipients.size() == 1 ? recipients.get(0) : null, arrival);
-        byte[] header = received.getBytes(StandardCharsets.UTF_8);
-        byte[] content = new byte[header.length + body.length];
-        System.arraycopy(header, 0, content, 0, header.length);
-        System.arraycopy(body, 0, content, header.length, body.length);
-        settings.cleanup.enqueue(new CapturedMessage(queueId, settings.instance, sender, recipients, clientName,
-                clientAddress.getHostAddress(), helo, protocol, sasl.method(), sasl.username(),
-                sasl.mailAuthParameter(), tls == null ? null : tls.toTlsInfo(), received, arrival, content));
+    /**
+     * Prepends the Received header, hands the message to cleanup and answers with the queue ID: the
+     * 250 comes only after the queue file is written and the message captured. A failure at any of
+     * these steps leaves nothing behind and gets Postfix's answer to a cleanup write error, and the
+     * session goes on.
+     */
+    private boolean queue(ContentStore.Writer writer, String bytesNote) throws IOException {
+        MessageContent body;
+        try {
+            body = writer.finish();
+        } catch (IOException e) {
+            return writeError(e);
+        }
+        try {
+            Instant arrival = Instant.now();
+            String protocol = protocol();
+            String received = ReceivedHeader.format(settings, helo, clientName, clientAddress,
+                    tls != null && settings.tls.receivedHeader() ? tls : null, clientCertificateTrusted,
+                    settings.saslAuthenticatedHeader ? sasl.username() : null, protocol, queueId,
+                    recipients.size() == 1 ? recipients.get(0) : null, arrival);
+            settings.cleanup.enqueue(new CapturedMessage(queueId, settings.instance, sender, recipients, clientName,
+                    clientAddress.getHostAddress(), helo, protocol, sasl.method(), sasl.username(),
+                    sasl.mailAuthParameter(), tls == null ? null : tls.toTlsInfo(), received, arrival,
+                    body.prepend(received.getBytes(StandardCharsets.UTF_8))));
+        } catch (IOException | RuntimeException | OutOfMemoryError e) {
+            // OutOfMemoryError included: a message too big for the heap is refused, not half recorded.
+            return writeError(e);
+        } finally {
+            body.release();     // the queue and the capture hold the content from here on
+        }
         // smtpd.c: "Forgive any previous client errors when a message was received successfully" --
         // error_count and junk_cmds start over, so a client reusing the connection (RSET between
         // messages, as Postfix's smtp client does) is never cut off by smtpd_junk_command_limit.
@@ -785,6 +898,15 @@ final class SmtpdSession implements Runnable, Restrictions.State {
         junkCommands = 0;
         reply("250 2.0.0 Ok: " + bytesNote + "queued as " + queueId);
         resetTransaction();
+        return true;
+    }
+
+    /** smtpd.c after a cleanup write error (CLEANUP_STAT_WRITE): 451, the transaction ends, the session goes on. */
+    private boolean writeError(Throwable e) throws IOException {
+        log.warn("{}/cleanup: warning: {}: queue file write error: {}", settings.instance, queueId, e.toString());
+        reply("451 4.3.0 Error: queue file write error");
+        resetTransaction();
+        return false;
     }
 
     /**
@@ -906,7 +1028,11 @@ final class SmtpdSession implements Runnable, Restrictions.State {
 
     void resetTransaction() {
         sender = null;
+        if (bdatContent != null) {
+            bdatContent.close();    // the chunks so far are dropped, with their spool file
+        }
         bdatContent = null;
+        bdatSize = 0;
         queueId = null;
         recipients.clear();
         smtputf8Requested = false;

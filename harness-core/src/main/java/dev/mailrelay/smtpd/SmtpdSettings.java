@@ -29,6 +29,8 @@ final class SmtpdSettings {
     final String mailName;
     final String banner;
     final long messageSizeLimit;
+    /** queue_minfree: the free space, in bytes, below which MAIL FROM gets 452 4.3.1. */
+    final long queueMinfree;
     final int lineLengthLimit;
     final Duration timeout;
     final int softErrorLimit;
@@ -82,6 +84,7 @@ final class SmtpdSettings {
         this.mailName = params.get("mail_name");
         this.banner = params.get("smtpd_banner");
         this.messageSizeLimit = params.longValue("message_size_limit");
+        this.queueMinfree = params.longValue("queue_minfree");
         this.lineLengthLimit = Math.max(params.integer("line_length_limit"), 512);
         this.timeout = params.time("smtpd_timeout");
         this.softErrorLimit = params.integer("smtpd_soft_error_limit");

@@ -102,6 +102,52 @@ final class SmtpdStream {
         return new RawLine(bytes, length);
     }
 
+    /** A piece of a content line in the caller's array: {@code length} bytes, and whether the line ends. */
+    record Piece(int length, boolean lineEnds) {
+    }
+
+    /**
+     * Reads the next piece of a line of message content into {@code dst}: up to the line's end or
+     * {@code dst.length} bytes, whichever comes first, so that a line of any length streams through
+     * a bounded buffer (as Postfix keeps long lines as REC_TYPE_CONT records). A CR before the LF is
+     * no content; a CR that a full piece ends on waits for the next piece, where it may turn out to
+     * be one.
+     *
+     * @param dst at least two bytes
+     * @return the piece, or {@code null} at end of input
+     */
+    Piece readPiece(byte[] dst) throws IOException {
+        int n = 0;
+        while (true) {
+            if (pos == this.limit && !fill()) {
+                return n == 0 ? null : new Piece(n, false);
+            }
+            int end = Math.min(this.limit, pos + dst.length - n);
+            int lf = -1;
+            for (int i = pos; i < end; i++) {
+                if (buf[i] == '\n') {
+                    lf = i;
+                    break;
+                }
+            }
+            int stop = lf < 0 ? end : lf;
+            System.arraycopy(buf, pos, dst, n, stop - pos);
+            n += stop - pos;
+            pos = stop;
+            if (lf >= 0) {
+                pos++;
+                return new Piece(n > 0 && dst[n - 1] == '\r' ? n - 1 : n, true);
+            }
+            if (n == dst.length) {
+                if (dst[n - 1] == '\r') {
+                    n--;        // the CR was just copied from buf[pos - 1]: read it again next time
+                    pos--;
+                }
+                return new Piece(n, false);
+            }
+        }
+    }
+
     /**
      * Reads exactly {@code count} bytes (a BDAT chunk), keeping at most {@code keep} of them in
      * {@code sink}; the rest is read and discarded.

@@ -2,6 +2,10 @@ package dev.mailrelay.smtpd;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.mailrelay.capture.Capture;
+import dev.mailrelay.capture.ContentStore;
+import dev.mailrelay.qmgr.QueueManager;
+import dev.mailrelay.qmgr.Resolver;
+import dev.mailrelay.qmgr.Transports;
 import dev.mailrelay.capture.CapturedSession;
 import dev.mailrelay.cleanup.Cleanup;
 import dev.mailrelay.config.MainCf;
@@ -59,7 +63,16 @@ class SmtpdSessionFuzzTest {
                 smtpd_recipient_restrictions = permit_sasl_authenticated, permit_mynetworks, reject_unauth_destination
                 """, "main.cf"));
         Path dir = Path.of(System.getProperty("java.io.tmpdir"));
-        Cleanup cleanup = new Cleanup(params, dir, List.of(CAPTURE::record));
+        ContentStore contents;
+        try {
+            contents = new ContentStore(dir, "fuzz", 1 << 20);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        // Messages are captured and "delivered" by discarding them: the fuzzer judges smtpd only.
+        QueueManager qmgr = new QueueManager(params, new Resolver(params, dir), Map.of("smtp", Transports.DISCARD,
+                "local", Transports.DISCARD), CAPTURE, m -> { });
+        Cleanup cleanup = new Cleanup(params, dir, contents, CAPTURE, qmgr);
         CyrusServerImpl sasl = new CyrusServerImpl(table(Map.of("bob", PASSWORD, "bob@example.com", PASSWORD)),
                 table(Map.of(TOKEN, "bob")), null, null);
         SETTINGS = new SmtpdSettings("smtp", params, dir, sasl, cleanup, CAPTURE);

@@ -11,6 +11,7 @@ import dev.mailrelay.master.Harness;
 import dev.mailrelay.master.Instance;
 import dev.mailrelay.master.PublishedProperties;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
@@ -174,7 +175,7 @@ final class Running implements AutoCloseable {
                 for (CapturedMessage m : i.capture().messages()) {
                     Files.createDirectories(dir);
                     Path eml = dir.resolve(m.queueId() + ".eml");
-                    writeAtomically(eml, m.content());
+                    writeAtomically(eml, m.messageContent()::writeTo);
                     Map<String, Object> entry = new LinkedHashMap<>();
                     entry.put("file", outputDirectory.relativize(eml).toString());
                     entry.put("message", ApiModel.MessageInfo.of(m));
@@ -200,9 +201,25 @@ final class Running implements AutoCloseable {
         log.accept("wrote " + count + " captured message(s) and " + outputDirectory.resolve(INDEX_FILE));
     }
 
+    /** What writes a file's bytes to a stream (message content is streamed, never copied whole). */
+    @FunctionalInterface
+    private interface Body {
+        void writeTo(OutputStream out) throws IOException;
+    }
+
     private static void writeAtomically(Path file, byte[] bytes) throws IOException {
+        writeAtomically(file, out -> out.write(bytes));
+    }
+
+    private static void writeAtomically(Path file, Body body) throws IOException {
         Path tmp = Files.createTempFile(file.getParent(), file.getFileName().toString(), ".tmp");
-        Files.write(tmp, bytes);
-        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        try {
+            try (OutputStream out = Files.newOutputStream(tmp)) {
+                body.writeTo(out);
+            }
+            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
     }
 }
