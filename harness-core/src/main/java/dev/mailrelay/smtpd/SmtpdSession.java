@@ -52,8 +52,11 @@ final class SmtpdSession implements Runnable, Restrictions.State {
             Map.entry("VRFY", SmtpdSession::vrfy),
             Map.entry("ETRN", SmtpdSession::etrn),
             Map.entry("QUIT", SmtpdSession::quit));
-    /** Commands that count toward smtpd_junk_command_limit. */
-    private static final List<String> JUNK = List.of("NOOP", "VRFY", "ETRN", "RSET");
+    /**
+     * Commands that count toward smtpd_junk_command_limit: smtpd.c's SMTPD_CMD_FLAG_LIMIT, on HELO,
+     * EHLO, RSET, NOOP, VRFY and ETRN, so that none of them can be repeated forever.
+     */
+    private static final List<String> JUNK = List.of("HELO", "EHLO", "NOOP", "VRFY", "ETRN", "RSET");
     /** Commands allowed before STARTTLS when TLS is required (smtpd.c's SMTPD_CMD_FLAG_PRE_TLS). */
     private static final List<String> PRE_TLS = List.of("HELO", "EHLO", "STARTTLS", "NOOP", "QUIT");
     /**
@@ -226,12 +229,14 @@ final class SmtpdSession implements Runnable, Restrictions.State {
                     reply("530 5.7.0 Must issue a STARTTLS command first");
                     errorCount++;
                 } else {
-                    if (JUNK.contains(verb) && junkCommands++ > settings.junkCommandLimit) {
-                        errorCount++;
-                    }
                     boolean ok = command.run(this, arg);
                     count(verb.toLowerCase(Locale.ROOT), ok);
                     if (!ok) {
+                        errorCount++;
+                    }
+                    // As smtpd.c: counted after the command ran, so its own reply is not yet tarpitted;
+                    // the 102nd junk command (default limit 100) is the first to count as an error.
+                    if (JUNK.contains(verb) && junkCommands++ > settings.junkCommandLimit) {
                         errorCount++;
                     }
                 }
