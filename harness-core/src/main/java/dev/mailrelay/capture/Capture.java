@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeSet;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
@@ -17,6 +18,11 @@ import java.util.function.Predicate;
  * accepted and the delivery attempts of its SMTP client. Waiting is event-driven: a condition is signalled on every arrival, so a waiting test
  * wakes as soon as the message is there and never polls.
  *
+ * <p>Ended sessions are kept up to {@code mailrelay_session_retention_limit}; beyond it the oldest
+ * ended session is dropped (open ones never are), and {@link #describe()} — hence every timeout and
+ * assertion message built on it — says how many were dropped, so a test never loses its own
+ * sessions silently.
+ *
  * <pre>{@code
  * List<CapturedMessage> got = isp.capture().awaitMessages(1, Duration.ofSeconds(10));
  * }</pre>
@@ -28,12 +34,27 @@ public final class Capture {
     private final Condition changed = lock.newCondition();
     private final List<CapturedMessage> messages = new ArrayList<>();
     private final Map<Long, CapturedSession> sessions = new LinkedHashMap<>();
+    /** mailrelay_session_retention_limit; 0 keeps every session. */
+    private final int sessionRetentionLimit;
+    /** The ended sessions still kept, by id: the oldest connection first. */
+    private final TreeSet<Long> ended = new TreeSet<>();
+    private long droppedSessions;
     private final List<DeliveryAttempt> deliveries = new ArrayList<>();
     private final List<Consumer<CapturedMessage>> listeners = new CopyOnWriteArrayList<>();
 
+    /** A capture with mailrelay_session_retention_limit's default. */
     public Capture(String instance) {
-        this.instance = instance;
+        this(instance, DEFAULT_SESSION_RETENTION_LIMIT);
     }
+
+    /** @param sessionRetentionLimit how many ended sessions are kept, 0 for all */
+    public Capture(String instance, int sessionRetentionLimit) {
+        this.instance = instance;
+        this.sessionRetentionLimit = sessionRetentionLimit;
+    }
+
+    /** mailrelay_session_retention_limit's default (config.Defaults says the same). */
+    public static final int DEFAULT_SESSION_RETENTION_LIMIT = 1000;
 
     /** Records an accepted message and wakes waiting threads. */
     public void record(CapturedMessage message) {
@@ -53,7 +74,14 @@ public final class Capture {
     public void record(CapturedSession session) {
         lock.lock();
         try {
-            sessions.put(session.id(), session);
+            CapturedSession previous = sessions.put(session.id(), session);
+            if (session.end() != null && (previous == null || previous.end() == null)) {
+                ended.add(session.id());
+                while (sessionRetentionLimit > 0 && ended.size() > sessionRetentionLimit) {
+                    sessions.remove(ended.pollFirst());
+                    droppedSessions++;
+                }
+            }
             changed.signalAll();
         } finally {
             lock.unlock();
@@ -110,7 +138,20 @@ public final class Capture {
         }
     }
 
-    /** The sessions so far, in connection order. */
+    /**
+     * How many ended sessions were dropped (the oldest first) to stay within
+     * mailrelay_session_retention_limit since the start or the last {@link #reset()}.
+     */
+    public long droppedSessions() {
+        lock.lock();
+        try {
+            return droppedSessions;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The sessions kept (see {@link #droppedSessions()}), in connection order. */
     public List<CapturedSession> sessions() {
         lock.lock();
         try {
@@ -138,9 +179,12 @@ public final class Capture {
         return messages().stream().filter(condition).findFirst().orElseThrow();
     }
 
-    /** Waits until at least {@code count} sessions have ended. */
+    /**
+     * Waits until at least {@code count} sessions have ended (dropped ones count: they had ended) and
+     * returns the sessions kept.
+     */
     public List<CapturedSession> awaitEndedSessions(int count, Duration timeout) {
-        await(c -> c.sessions.values().stream().filter(s -> s.end() != null).count() >= count, timeout,
+        await(c -> c.ended.size() + c.droppedSessions >= count, timeout,
                 "expected at least " + count + " ended session(s) at instance " + instance);
         return sessions();
     }
@@ -151,6 +195,8 @@ public final class Capture {
         try {
             messages.clear();
             sessions.clear();
+            ended.clear();
+            droppedSessions = 0;
             deliveries.clear();
             changed.signalAll();
         } finally {
@@ -177,23 +223,36 @@ public final class Capture {
         }
     }
 
-    /** What arrived, for failure messages: the messages and each session's last exchanges. */
+    /** How many of each kind {@link #describe()} lists: the latest, so its size stays bounded. */
+    static final int DESCRIBED = 20;
+
+    /**
+     * What arrived, for failure messages: the latest messages, delivery attempts and sessions with
+     * their last exchanges ({@value #DESCRIBED} of each at most, saying how many more there were), and
+     * how many sessions mailrelay_session_retention_limit dropped.
+     */
     public String describe() {
         lock.lock();
         try {
             StringBuilder sb = new StringBuilder();
             sb.append(messages.size()).append(" message(s) arrived");
-            for (CapturedMessage m : messages) {
+            for (CapturedMessage m : latest(messages, sb)) {
                 sb.append("\n  ").append(m);
             }
             sb.append("\n").append(deliveries.size()).append(" delivery attempt(s)");
-            for (DeliveryAttempt d : deliveries) {
+            for (DeliveryAttempt d : latest(deliveries, sb)) {
                 sb.append("\n  ").append(d.queueId()).append(": to=").append(d.recipients()).append(", relay=")
                         .append(d.relay()).append(", status=").append(d.status().word()).append(" (")
                         .append(d.reply()).append(")");
             }
-            sb.append("\n").append(sessions.size()).append(" session(s):");
-            for (CapturedSession s : sessions.values()) {
+            sb.append("\n").append(sessions.size()).append(" session(s)");
+            if (droppedSessions > 0) {
+                sb.append(" (and ").append(droppedSessions).append(" older ended session(s) dropped: ")
+                        .append("mailrelay_session_retention_limit = ").append(sessionRetentionLimit).append(")");
+            }
+            List<CapturedSession> shown = latest(List.copyOf(sessions.values()), sb);
+            sb.append(':');
+            for (CapturedSession s : shown) {
                 sb.append("\n  #").append(s.id()).append(" from ").append(s.clientAddress())
                         .append(" helo=").append(s.helo()).append(s.end() == null ? " (open)" : "");
                 List<CapturedSession.Exchange> t = s.transcript();
@@ -206,5 +265,14 @@ public final class Capture {
         } finally {
             lock.unlock();
         }
+    }
+
+    /** The last {@value #DESCRIBED} of {@code all}, noting in {@code sb} how many earlier ones are not shown. */
+    private static <T> List<T> latest(List<T> all, StringBuilder sb) {
+        if (all.size() <= DESCRIBED) {
+            return all;
+        }
+        sb.append(" (the first ").append(all.size() - DESCRIBED).append(" not shown)");
+        return all.subList(all.size() - DESCRIBED, all.size());
     }
 }

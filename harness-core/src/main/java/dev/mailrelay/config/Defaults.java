@@ -48,6 +48,11 @@ final class Defaults {
         d.put("message_size_limit", "10240000");
         d.put("line_length_limit", "2048");
         d.put("smtpd_timeout", "300s");
+        // Postfix 3.7's expressions: the deadline is on only under stress (or with the old name set).
+        d.put("smtpd_per_request_deadline",
+                "${smtpd_per_record_deadline?{$smtpd_per_record_deadline}:{${stress?{yes}:{no}}}}");
+        d.put("smtpd_per_record_deadline", "");
+        d.put("smtpd_min_data_rate", "500");
         d.put("smtpd_soft_error_limit", "10");
         d.put("smtpd_hard_error_limit", "20");
         d.put("smtpd_error_sleep_time", "1s");
@@ -169,6 +174,10 @@ final class Defaults {
         // The durable queue: empty keeps the queue in memory; a directory (relative to the instance
         // directory) holds one file per queued message, written before the 250, removed when done.
         d.put("mailrelay_queue_directory", "");
+        // What a long-running harness keeps of its sessions: bounded so that a million sessions (or
+        // one session that never ends) cannot fill the heap; 0 means no limit.
+        d.put("mailrelay_transcript_limit", "16384");
+        d.put("mailrelay_session_retention_limit", "1000");
         VALUES = Collections.unmodifiableMap(d);
     }
 

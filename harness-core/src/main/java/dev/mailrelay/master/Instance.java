@@ -59,7 +59,8 @@ public final class Instance implements AutoCloseable {
     private Instance(String name, Parameters parameters, VirtualNetwork network) {
         this.name = name;
         this.parameters = parameters;
-        this.capture = new Capture(name);
+        // The capture belongs to the instance, not to one smtpd service, so its limit is read here.
+        this.capture = new Capture(name, parameters.integer("mailrelay_session_retention_limit"));
         this.network = network;
     }
 

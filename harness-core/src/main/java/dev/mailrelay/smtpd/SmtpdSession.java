@@ -74,12 +74,14 @@ final class SmtpdSession implements Runnable, Restrictions.State {
     private final InetAddress clientAddress;
     private final String clientName;
     SmtpdStream stream;
+    /** smtpd_timeout on every read and write, per request with smtpd_per_request_deadline. */
+    private final SmtpdDeadline deadline;
     /** The TLS session, or {@code null} before STARTTLS (or the wrapper-mode handshake). */
     private TlsDetails tls;
     /** Whether the client's certificate is trusted by smtpd_tls_CAfile (for the Received header). */
     private boolean clientCertificateTrusted;
     private final Instant start = Instant.now();
-    private final Transcript transcript = new Transcript();
+    private final Transcript transcript;
     private final Map<String, int[]> counters = new LinkedHashMap<>();
     private List<String> pendingReply = new ArrayList<>();
 
@@ -106,6 +108,7 @@ final class SmtpdSession implements Runnable, Restrictions.State {
 
     SmtpdSession(SmtpdSettings settings, Socket socket, long id) throws IOException {
         this.settings = settings;
+        this.transcript = new Transcript(settings.transcriptLimit);
         this.socket = socket;
         this.id = id;
         this.clientAddress = socket.getInetAddress();
@@ -114,15 +117,17 @@ final class SmtpdSession implements Runnable, Restrictions.State {
         // /etc/hosts, every other address is "unknown", as Postfix shows an unresolvable client.
         this.clientName = clientAddress.isLoopbackAddress() && (clientAddress.getHostAddress().equals("127.0.0.1")
                 || clientAddress.getHostAddress().equals("0:0:0:0:0:0:0:1")) ? "localhost" : "unknown";
-        this.stream = new SmtpdStream(socket.getInputStream(), socket.getOutputStream());
+        this.deadline = new SmtpdDeadline(socket, settings.timeout, settings.perRequestDeadline);
+        this.stream = new SmtpdStream(socket.getInputStream(), socket.getOutputStream(), deadline);
         this.sasl = new SmtpdSasl(this);
     }
 
     @Override
     public void run() {
         log.info("{}/smtpd[{}]: connect from {}", settings.instance, id, clientNameAddress());
+        deadline.watch();
         try {
-            socket.setSoTimeout((int) Math.min(Integer.MAX_VALUE, settings.timeout.toMillis()));
+            stream.startRequest();
             // A multi-line reply (EHLO) is flushed line by line; without TCP_NODELAY Nagle holds the
             // later lines until the client's delayed ACK, about 40 ms on every new connection.
             socket.setTcpNoDelay(true);
@@ -146,15 +151,16 @@ final class SmtpdSession implements Runnable, Restrictions.State {
             endExchange(null);
             commandLoop();
         } catch (SocketTimeoutException e) {
-            log.info("{}/smtpd[{}]: timeout after {} from {}", settings.instance, id, lastCommand(), clientNameAddress());
+            log.info("{}/smtpd[{}]: timeout after {} from {}", settings.instance, id, where(), clientNameAddress());
             try {
+                stream.startRequest();   // smtpd.c: the 421 gets a fresh time budget
                 reply("421 4.4.2 " + settings.myhostname + " Error: timeout exceeded");
                 endExchange(null);
             } catch (IOException ignored) {
                 // the client is gone; nothing more to tell it
             }
         } catch (IOException e) {
-            log.info("{}/smtpd[{}]: lost connection after {} from {}", settings.instance, id, lastCommand(),
+            log.info("{}/smtpd[{}]: lost connection after {} from {}", settings.instance, id, where(),
                     clientNameAddress());
         } catch (RuntimeException e) {
             // A bug must not take the listener down; the client gets Postfix's answer to an internal error.
@@ -171,6 +177,7 @@ final class SmtpdSession implements Runnable, Restrictions.State {
                 settings.anvil.disconnect(clientAddress.getHostAddress());
             }
             close();
+            deadline.close();
         }
     }
 
@@ -181,6 +188,7 @@ final class SmtpdSession implements Runnable, Restrictions.State {
 
     private void commandLoop() throws IOException {
         while (!quit) {
+            stream.startRequest();
             if (errorCount >= settings.hardErrorLimit) {
                 reply("421 4.7.0 " + settings.myhostname + " Error: too many errors");
                 endExchange(null);
@@ -303,6 +311,12 @@ final class SmtpdSession implements Runnable, Restrictions.State {
 
     private String lastCommand() {
         return lastCommandVerb == null ? "CONNECT" : lastCommandVerb;
+    }
+
+    /** Where the session was, for "timeout after ..." and "lost connection after ..." (smtpd.c). */
+    private String where() {
+        long content = stream.contentBytes();
+        return content < 0 ? lastCommand() : lastCommand() + " (" + content + " bytes)";
     }
 
     private void count(String name, boolean ok) {
@@ -645,6 +659,7 @@ final class SmtpdSession implements Runnable, Restrictions.State {
         stream.flush();
         endExchange("DATA");
         exchangeLabel = ".";
+        stream.startContent(settings.minDataRate);
         ByteArrayOutputStream content = new ByteArrayOutputStream();
         long size = 0;
         while (true) {
@@ -684,6 +699,7 @@ final class SmtpdSession implements Runnable, Restrictions.State {
             quit = true;
             return false;
         }
+        stream.startContent(settings.minDataRate);
         ByteArrayOutputStream chunk = new ByteArrayOutputStream();
         long kept = settings.messageSizeLimit > 0
                 ? Math.max(0, settings.messageSizeLimit - (bdatContent == null ? 0 : bdatContent.size())) : count;
@@ -885,7 +901,7 @@ final class SmtpdSession implements Runnable, Restrictions.State {
             throw e;
         }
         socket = ssl;
-        stream = new SmtpdStream(ssl.getInputStream(), ssl.getOutputStream());
+        stream = new SmtpdStream(ssl.getInputStream(), ssl.getOutputStream(), deadline);
         tls = settings.tls.details(ssl);
         String trust = !tls.peerCertificatePresented() ? "Anonymous"
                 : settings.tls.clientCertificateTrusted(ssl) ? "Trusted" : "Untrusted";
