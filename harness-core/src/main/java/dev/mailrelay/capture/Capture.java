@@ -6,11 +6,13 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.function.Predicate;
 
 /**
@@ -41,6 +43,12 @@ public final class Capture {
     private long droppedSessions;
     private final List<DeliveryAttempt> deliveries = new ArrayList<>();
     private final List<Consumer<CapturedMessage>> listeners = new CopyOnWriteArrayList<>();
+    /** Futures waiting for a condition, checked on every arrival (long polls that hold no thread). */
+    private final List<Waiter> waiters = new ArrayList<>();
+
+    /** A future and the condition that completes it. */
+    private record Waiter(Predicate<Capture> condition, Runnable complete) {
+    }
 
     /** A capture with mailrelay_session_retention_limit's default. */
     public Capture(String instance) {
@@ -65,6 +73,7 @@ public final class Capture {
         } finally {
             lock.unlock();
         }
+        wakeWaiters();
         for (Consumer<CapturedMessage> l : listeners) {
             l.accept(message);
         }
@@ -97,6 +106,68 @@ public final class Capture {
         } finally {
             lock.unlock();
         }
+        wakeWaiters();
+    }
+
+    /**
+     * A future completed with all messages once at least {@code count} have arrived: a wait that holds
+     * no thread (the HTTP API's long poll). Bound it with {@link CompletableFuture#orTimeout}; however
+     * it completes, the capture forgets it. It completes on the thread that recorded the arrival, so
+     * dependent work belongs on an executor ({@code whenCompleteAsync(..., executor)}).
+     *
+     * <pre>{@code
+     * capture.messagesArrived(2).orTimeout(10, TimeUnit.SECONDS).whenCompleteAsync(reply, executor);
+     * }</pre>
+     */
+    public CompletableFuture<List<CapturedMessage>> messagesArrived(int count) {
+        return when(c -> c.messages.size() >= count, Capture::messages);
+    }
+
+    /** As {@link #messagesArrived(int)}, for delivery attempts. */
+    public CompletableFuture<List<DeliveryAttempt>> deliveriesRecorded(int count) {
+        return when(c -> c.deliveries.size() >= count, Capture::deliveries);
+    }
+
+    private <T> CompletableFuture<T> when(Predicate<Capture> condition, Function<Capture, T> result) {
+        CompletableFuture<T> future = new CompletableFuture<>();
+        Waiter waiter = new Waiter(condition, () -> future.complete(result.apply(this)));
+        lock.lock();
+        try {
+            if (!condition.test(this)) {
+                waiters.add(waiter);
+                future.whenComplete((v, e) -> forget(waiter));
+                return future;
+            }
+        } finally {
+            lock.unlock();
+        }
+        waiter.complete().run();
+        return future;
+    }
+
+    private void forget(Waiter waiter) {
+        lock.lock();
+        try {
+            waiters.remove(waiter);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Completes the futures whose condition now holds, outside the lock. */
+    private void wakeWaiters() {
+        List<Waiter> ready = new ArrayList<>();
+        lock.lock();
+        try {
+            for (Waiter w : waiters) {
+                if (w.condition().test(this)) {
+                    ready.add(w);
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+        ready.forEach(w -> w.complete().run());
     }
 
     /** The delivery attempts so far, in order. */
