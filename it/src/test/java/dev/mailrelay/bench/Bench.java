@@ -583,7 +583,7 @@ public final class Bench {
             row("EHLO in a loop: EHLOs answered before 421 too many errors", String.valueOf(answered),
                     "121 (Postfix 3.7; PostfixFidelityTest compares)", Double.NaN, "121", answered == 121);
         }
-        NOTES.add("Limits: heap in use after System.gc() x3 once " + n + " sessions (connect, EHLO, QUIT, server "
+        NOTES.add("Limits: heap in use after System.gc() x3 once " + String.format(Locale.ROOT, "%,d", n) + " sessions (connect, EHLO, QUIT, server "
                 + "closes) from 8 clients have ended, minus the same after 1,000 warm-up sessions; mailrelay keeps "
                 + "the latest 1,000 ended sessions (mailrelay_session_retention_limit). The EHLO loop runs with "
                 + "smtpd_error_sleep_time = 1s, Postfix's tarpit (about 100 s before the 421).");
