@@ -2,17 +2,18 @@ package dev.mailrelay.api;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
-import dev.mailrelay.capture.CaptureTimeoutException;
 import dev.mailrelay.capture.CapturedMessage;
 import dev.mailrelay.master.Harness;
 import dev.mailrelay.master.Instance;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.URLDecoder;
+import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
@@ -20,9 +21,16 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
+import java.util.function.Supplier;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -44,8 +52,19 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code POST /api/instances/{name}/flush} — deliver queued mail now.</li>
  * </ul>
  * Unknown instances, messages and paths are 404 with a JSON body naming what was not found; a method
- * a resource does not support is 405 with an {@code Allow} header. Waits
- * block on the capture's condition, never poll. No response carries a password.
+ * a resource does not support is 405 with an {@code Allow} header. No response carries a password.
+ *
+ * <p>Waits hold no thread: a long poll registers a future on the capture's arrival signal and is
+ * answered from it (or at its timeout) by the small pool that serves every request. One wait lasts
+ * at most {@link #MAX_WAIT} (5 minutes): a longer {@code timeout} is a 400 ({@link MailRelayClient}
+ * waits longer by polling again).
+ *
+ * <p>Only clients that name this server are served, against DNS rebinding and cross-site requests
+ * from a browser: a {@code Host} header other than {@code localhost}, {@code 127.0.0.1} or the bound
+ * address (IPv6 in brackets), with the bound port, is answered {@code 421 Misdirected Request}; a
+ * state-changing request (POST, PUT, DELETE) whose {@code Origin} header is present and not this
+ * server ({@code http://} + such a host) is answered {@code 403 Forbidden}. Requests without
+ * {@code Origin} (every non-browser client) and with this server's own origin are served.
  *
  * <pre>{@code
  * try (Harness harness = Harness.start(configs, true);
@@ -57,14 +76,18 @@ import org.slf4j.LoggerFactory;
 public final class ApiServer implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger("dev.mailrelay.api");
-    /** The longest a single await may block; longer timeouts are cut to this. */
-    static final Duration MAX_WAIT = Duration.ofMinutes(10);
+    /** The longest a single await may wait; a longer timeout is a 400. */
+    static final Duration MAX_WAIT = Duration.ofMinutes(5);
+    /** Threads serving requests: long polls hold none while they wait, so a few suffice. */
+    static final int THREADS = 4;
     private static final Duration DEFAULT_WAIT = Duration.ofSeconds(10);
 
     private final Harness harness;
     private final Flusher flusher;
     private final HttpServer server;
     private final ExecutorService executor;
+    /** The long polls waiting, cancelled at {@link #close()}. */
+    private final Set<CompletableFuture<?>> waiting = ConcurrentHashMap.newKeySet();
 
     private ApiServer(Harness harness, Flusher flusher, HttpServer server, ExecutorService executor) {
         this.harness = harness;
@@ -88,8 +111,9 @@ public final class ApiServer implements AutoCloseable {
             throw new UncheckedIOException("api: cannot bind 127.0.0.1:" + port + ": " + e.getMessage(), e);
         }
         AtomicInteger n = new AtomicInteger();
-        ExecutorService executor = Executors.newCachedThreadPool(r -> {
-            Thread t = new Thread(r, "mailrelay-api-" + n.incrementAndGet());
+        int bound = server.getAddress().getPort();
+        ExecutorService executor = Executors.newFixedThreadPool(THREADS, r -> {
+            Thread t = new Thread(r, "mailrelay-api-" + bound + "-" + n.incrementAndGet());
             t.setDaemon(true);
             return t;
         });
@@ -114,6 +138,7 @@ public final class ApiServer implements AutoCloseable {
     /** Stops serving; waits (boundedly) for no exchange, since long-polls are cut off anyway. */
     @Override
     public void close() {
+        waiting.forEach(f -> f.cancel(false));
         server.stop(0);
         executor.shutdownNow();
         try {
@@ -124,25 +149,75 @@ public final class ApiServer implements AutoCloseable {
     }
 
     private void handle(HttpExchange exchange) throws IOException {
-        try (exchange) {
-            try {
-                route(exchange);
-            } catch (NotFound e) {
-                send(exchange, 404, new ApiModel.ApiError(404, e.getMessage(), null, null));
-            } catch (BadRequest e) {
-                send(exchange, 400, new ApiModel.ApiError(400, e.getMessage(), null, null));
-            } catch (MethodNotAllowed e) {
-                // RFC 9110 15.5.6: a 405 names the methods the resource supports.
-                exchange.getResponseHeaders().set("Allow", e.allowed);
-                send(exchange, 405, new ApiModel.ApiError(405, e.getMessage(), null, null));
-            } catch (RuntimeException e) {
-                log.warn("api: {} {} failed", exchange.getRequestMethod(), exchange.getRequestURI(), e);
-                send(exchange, 500, new ApiModel.ApiError(500, e.toString(), null, null));
+        boolean answered = true;
+        try {
+            answered = route(exchange);
+        } catch (NotFound e) {
+            send(exchange, 404, new ApiModel.ApiError(404, e.getMessage(), null, null));
+        } catch (BadRequest e) {
+            send(exchange, 400, new ApiModel.ApiError(400, e.getMessage(), null, null));
+        } catch (MethodNotAllowed e) {
+            // RFC 9110 15.5.6: a 405 names the methods the resource supports.
+            exchange.getResponseHeaders().set("Allow", e.allowed);
+            send(exchange, 405, new ApiModel.ApiError(405, e.getMessage(), null, null));
+        } catch (Refused e) {
+            log.warn("api: refused {} {}: {}", exchange.getRequestMethod(), exchange.getRequestURI(), e.getMessage());
+            send(exchange, e.status, new ApiModel.ApiError(e.status, e.getMessage(), null, null));
+        } catch (RuntimeException e) {
+            log.warn("api: {} {} failed", exchange.getRequestMethod(), exchange.getRequestURI(), e);
+            send(exchange, 500, new ApiModel.ApiError(500, e.toString(), null, null));
+        } finally {
+            if (answered) {
+                exchange.close();
             }
         }
     }
 
-    private void route(HttpExchange ex) throws IOException {
+    /**
+     * Refuses a request that does not name this server (Host) or comes from a foreign page (Origin
+     * on a state-changing request); see the class comment.
+     */
+    private void checkOrigin(HttpExchange ex) {
+        String host = ex.getRequestHeaders().getFirst("Host");
+        if (host != null && !isThisServer(host)) {
+            throw new Refused(421, "misdirected request: Host " + host + " is not this server (" + url() + ")");
+        }
+        String origin = ex.getRequestHeaders().getFirst("Origin");
+        boolean safe = ex.getRequestMethod().equals("GET") || ex.getRequestMethod().equals("HEAD");
+        if (!safe && origin != null && !(origin.regionMatches(true, 0, "http://", 0, 7)
+                && isThisServer(origin.substring(7)))) {
+            throw new Refused(403, "forbidden: " + ex.getRequestMethod() + " from origin " + origin);
+        }
+    }
+
+    /** Whether {@code authority} ({@code host:port}) names this server: localhost or the bound address, the bound port. */
+    private boolean isThisServer(String authority) {
+        int colon = authority.lastIndexOf(':');
+        if (colon < 0 || colon < authority.lastIndexOf(']')) {
+            return false;   // no port: the API never binds port 80, so a client names its port
+        }
+        if (!authority.substring(colon + 1).equals(String.valueOf(port()))) {
+            return false;
+        }
+        String host = authority.substring(0, colon).toLowerCase(Locale.ROOT);
+        InetAddress bound = server.getAddress().getAddress();
+        if (host.equals("localhost") || host.equals(bound.getHostAddress())) {
+            return true;
+        }
+        // An IPv6 literal in brackets, in any of its spellings ([::1], [0:0:0:0:0:0:0:1]).
+        if (host.startsWith("[") && host.endsWith("]") && bound instanceof Inet6Address) {
+            try {
+                return InetAddress.getByName(host.substring(1, host.length() - 1)).equals(bound);
+            } catch (UnknownHostException e) {
+                return false;
+            }
+        }
+        return false;
+    }
+
+    /** Routes one request; false when a long poll will answer it later. */
+    private boolean route(HttpExchange ex) throws IOException {
+        checkOrigin(ex);
         String method = ex.getRequestMethod();
         String path = ex.getRequestURI().getRawPath();
         String[] parts = segments(path);
@@ -152,13 +227,13 @@ public final class ApiServer implements AutoCloseable {
         if (parts.length == 2) {
             allow(ex, "GET");
             send(ex, 200, harness.instances().stream().map(ApiModel::instanceInfo).toList());
-            return;
+            return true;
         }
         Instance instance = instance(parts[2]);
         if (parts.length == 3) {
             allow(ex, "GET");
             send(ex, 200, ApiModel.instanceInfo(instance));
-            return;
+            return true;
         }
         Map<String, String> query = query(ex.getRequestURI().getRawQuery());
         switch (parts[3]) {
@@ -166,9 +241,19 @@ public final class ApiServer implements AutoCloseable {
             case "await" -> {
                 exact(parts, 4, path);
                 allow(ex, "POST");
-                awaitMessages(ex, instance, count(query), timeout(query));
+                int count = count(query);
+                Duration timeout = timeout(query);
+                answerLater(ex, instance.capture().messagesArrived(count), timeout,
+                        got -> got.stream().map(ApiModel.MessageInfo::of).toList(),
+                        () -> new ApiModel.ApiError(408, "expected at least " + count + " message(s) at instance "
+                                + instance.name() + " within " + timeout + "; " + instance.capture().describe(),
+                                instance.capture().describe(),
+                                instance.capture().messages().stream().map(ApiModel.MessageInfo::of).toList()));
+                return false;
             }
-            case "deliveries" -> deliveries(ex, instance, parts, query, path);
+            case "deliveries" -> {
+                return deliveries(ex, instance, parts, query, path);
+            }
             case "flush" -> {
                 exact(parts, 4, path);
                 allow(ex, "POST");
@@ -177,6 +262,7 @@ public final class ApiServer implements AutoCloseable {
             }
             default -> throw new NotFound("no such resource: " + path);
         }
+        return true;
     }
 
     private void messages(HttpExchange ex, String method, Instance instance, String[] parts) throws IOException {
@@ -206,30 +292,46 @@ public final class ApiServer implements AutoCloseable {
         }
     }
 
-    private void awaitMessages(HttpExchange ex, Instance instance, int count, Duration timeout) throws IOException {
-        try {
-            List<CapturedMessage> got = instance.capture().awaitMessages(count, timeout);
-            send(ex, 200, got.stream().map(ApiModel.MessageInfo::of).toList());
-        } catch (CaptureTimeoutException e) {
-            send(ex, 408, new ApiModel.ApiError(408, e.getMessage(), instance.capture().describe(),
-                    instance.capture().messages().stream().map(ApiModel.MessageInfo::of).toList()));
-        }
+    /**
+     * Answers a long poll when {@code arrival} completes (200) or at {@code timeout} (408), on the
+     * request pool; until then the exchange holds no thread.
+     */
+    private <T> void answerLater(HttpExchange ex, CompletableFuture<T> arrival, Duration timeout,
+                                 Function<T, Object> body, Supplier<ApiModel.ApiError> timedOut) {
+        waiting.add(arrival);
+        arrival.orTimeout(timeout.toNanos(), TimeUnit.NANOSECONDS).whenCompleteAsync((got, failure) -> {
+            waiting.remove(arrival);
+            try (ex) {
+                if (failure == null) {
+                    send(ex, 200, body.apply(got));
+                } else if (failure instanceof TimeoutException) {
+                    send(ex, 408, timedOut.get());
+                }
+                // cancelled by close(): the server drops the connection
+            } catch (IOException | RuntimeException e) {
+                log.debug("api: {} {}: the answer to a long poll was not delivered: {}", ex.getRequestMethod(),
+                        ex.getRequestURI(), e.toString());
+            }
+        }, executor);
     }
 
-    private void deliveries(HttpExchange ex, Instance instance, String[] parts, Map<String, String> query, String path)
-            throws IOException {
+    private boolean deliveries(HttpExchange ex, Instance instance, String[] parts, Map<String, String> query,
+                               String path) throws IOException {
         if (parts.length == 4) {
             allow(ex, "GET");
             send(ex, 200, instance.capture().deliveries().stream().map(ApiModel.DeliveryInfo::of).toList());
+            return true;
         } else if (parts.length == 5 && parts[4].equals("await")) {
             allow(ex, "POST");
-            try {
-                send(ex, 200, instance.capture().awaitDeliveries(count(query), timeout(query)).stream()
-                        .map(ApiModel.DeliveryInfo::of).toList());
-            } catch (CaptureTimeoutException e) {
-                send(ex, 408, new ApiModel.ApiError(408, e.getMessage(), instance.capture().describe(), null,
-                        instance.capture().deliveries().stream().map(ApiModel.DeliveryInfo::of).toList()));
-            }
+            int count = count(query);
+            Duration timeout = timeout(query);
+            answerLater(ex, instance.capture().deliveriesRecorded(count), timeout,
+                    got -> got.stream().map(ApiModel.DeliveryInfo::of).toList(),
+                    () -> new ApiModel.ApiError(408, "expected at least " + count + " delivery attempt(s) at instance "
+                            + instance.name() + " within " + timeout + "; " + instance.capture().describe(),
+                            instance.capture().describe(), null,
+                            instance.capture().deliveries().stream().map(ApiModel.DeliveryInfo::of).toList()));
+            return false;
         } else {
             throw new NotFound("no such resource: " + path);
         }
@@ -288,7 +390,10 @@ public final class ApiServer implements AutoCloseable {
             if (d.isNegative()) {
                 throw new BadRequest("bad timeout: " + t + " (negative)");
             }
-            return d.compareTo(MAX_WAIT) > 0 ? MAX_WAIT : d;
+            if (d.compareTo(MAX_WAIT) > 0) {
+                throw new BadRequest("bad timeout: " + t + " (at most " + MAX_WAIT + " per request; poll again)");
+            }
+            return d;
         } catch (DateTimeParseException e) {
             throw new BadRequest("bad timeout: " + t + " (an ISO-8601 duration such as PT10S)");
         }
@@ -347,6 +452,16 @@ public final class ApiServer implements AutoCloseable {
         MethodNotAllowed(String message, String allowed) {
             super(message);
             this.allowed = allowed;
+        }
+    }
+
+    /** A request from a client that does not name this server, or a foreign page: 421 or 403. */
+    private static final class Refused extends RuntimeException {
+        final int status;
+
+        Refused(int status, String message) {
+            super(message);
+            this.status = status;
         }
     }
 }

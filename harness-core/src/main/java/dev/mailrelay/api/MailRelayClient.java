@@ -201,16 +201,24 @@ public final class MailRelayClient {
         check(r);
     }
 
+    /** Long-polls, asking again while the server's cap on one wait (ApiServer.MAX_WAIT) is below what is left. */
     private <T> T await(String path, int count, Duration timeout, TypeReference<T> type) {
-        String query = "?count=" + count + "&timeout=" + timeout;
-        HttpResponse<byte[]> r = send(request(path + query, timeout.plus(SLACK))
-                .POST(HttpRequest.BodyPublishers.noBody()).build());
-        if (r.statusCode() == 408) {
-            ApiModel.ApiError e = read(r, new TypeReference<>() { });
-            throw new CaptureTimeoutException(e.error());
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            Duration left = Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
+            Duration poll = left.compareTo(ApiServer.MAX_WAIT) > 0 ? ApiServer.MAX_WAIT : left;
+            String query = "?count=" + count + "&timeout=" + poll;
+            HttpResponse<byte[]> r = send(request(path + query, poll.plus(SLACK))
+                    .POST(HttpRequest.BodyPublishers.noBody()).build());
+            if (r.statusCode() == 408 && poll.equals(left)) {
+                ApiModel.ApiError e = read(r, new TypeReference<>() { });
+                throw new CaptureTimeoutException(e.error());
+            }
+            if (r.statusCode() != 408) {
+                check(r);
+                return read(r, type);
+            }
         }
-        check(r);
-        return read(r, type);
     }
 
     private <T> T get(String path, TypeReference<T> type) {

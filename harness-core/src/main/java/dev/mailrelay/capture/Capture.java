@@ -5,17 +5,25 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.function.Predicate;
 
 /**
  * Everything one instance saw, for tests to assert on: its SMTP sessions, the messages it
  * accepted and the delivery attempts of its SMTP client. Waiting is event-driven: a condition is signalled on every arrival, so a waiting test
  * wakes as soon as the message is there and never polls.
+ *
+ * <p>Ended sessions are kept up to {@code mailrelay_session_retention_limit}; beyond it the oldest
+ * ended session is dropped (open ones never are), and {@link #describe()} — hence every timeout and
+ * assertion message built on it — says how many were dropped, so a test never loses its own
+ * sessions silently.
  *
  * <pre>{@code
  * List<CapturedMessage> got = isp.capture().awaitMessages(1, Duration.ofSeconds(10));
@@ -28,12 +36,33 @@ public final class Capture {
     private final Condition changed = lock.newCondition();
     private final List<CapturedMessage> messages = new ArrayList<>();
     private final Map<Long, CapturedSession> sessions = new LinkedHashMap<>();
+    /** mailrelay_session_retention_limit; 0 keeps every session. */
+    private final int sessionRetentionLimit;
+    /** The ended sessions still kept, by id: the oldest connection first. */
+    private final TreeSet<Long> ended = new TreeSet<>();
+    private long droppedSessions;
     private final List<DeliveryAttempt> deliveries = new ArrayList<>();
     private final List<Consumer<CapturedMessage>> listeners = new CopyOnWriteArrayList<>();
+    /** Futures waiting for a condition, checked on every arrival (long polls that hold no thread). */
+    private final List<Waiter> waiters = new ArrayList<>();
 
-    public Capture(String instance) {
-        this.instance = instance;
+    /** A future and the condition that completes it. */
+    private record Waiter(Predicate<Capture> condition, Runnable complete) {
     }
+
+    /** A capture with mailrelay_session_retention_limit's default. */
+    public Capture(String instance) {
+        this(instance, DEFAULT_SESSION_RETENTION_LIMIT);
+    }
+
+    /** @param sessionRetentionLimit how many ended sessions are kept, 0 for all */
+    public Capture(String instance, int sessionRetentionLimit) {
+        this.instance = instance;
+        this.sessionRetentionLimit = sessionRetentionLimit;
+    }
+
+    /** mailrelay_session_retention_limit's default (config.Defaults says the same). */
+    public static final int DEFAULT_SESSION_RETENTION_LIMIT = 1000;
 
     /**
      * Records an accepted message and wakes waiting threads. The listeners run first: when one fails
@@ -53,13 +82,21 @@ public final class Capture {
         } finally {
             lock.unlock();
         }
+        wakeWaiters();
     }
 
     /** Records (or replaces) the latest state of a session. */
     public void record(CapturedSession session) {
         lock.lock();
         try {
-            sessions.put(session.id(), session);
+            CapturedSession previous = sessions.put(session.id(), session);
+            if (session.end() != null && (previous == null || previous.end() == null)) {
+                ended.add(session.id());
+                while (sessionRetentionLimit > 0 && ended.size() > sessionRetentionLimit) {
+                    sessions.remove(ended.pollFirst());
+                    droppedSessions++;
+                }
+            }
             changed.signalAll();
         } finally {
             lock.unlock();
@@ -75,6 +112,68 @@ public final class Capture {
         } finally {
             lock.unlock();
         }
+        wakeWaiters();
+    }
+
+    /**
+     * A future completed with all messages once at least {@code count} have arrived: a wait that holds
+     * no thread (the HTTP API's long poll). Bound it with {@link CompletableFuture#orTimeout}; however
+     * it completes, the capture forgets it. It completes on the thread that recorded the arrival, so
+     * dependent work belongs on an executor ({@code whenCompleteAsync(..., executor)}).
+     *
+     * <pre>{@code
+     * capture.messagesArrived(2).orTimeout(10, TimeUnit.SECONDS).whenCompleteAsync(reply, executor);
+     * }</pre>
+     */
+    public CompletableFuture<List<CapturedMessage>> messagesArrived(int count) {
+        return when(c -> c.messages.size() >= count, Capture::messages);
+    }
+
+    /** As {@link #messagesArrived(int)}, for delivery attempts. */
+    public CompletableFuture<List<DeliveryAttempt>> deliveriesRecorded(int count) {
+        return when(c -> c.deliveries.size() >= count, Capture::deliveries);
+    }
+
+    private <T> CompletableFuture<T> when(Predicate<Capture> condition, Function<Capture, T> result) {
+        CompletableFuture<T> future = new CompletableFuture<>();
+        Waiter waiter = new Waiter(condition, () -> future.complete(result.apply(this)));
+        lock.lock();
+        try {
+            if (!condition.test(this)) {
+                waiters.add(waiter);
+                future.whenComplete((v, e) -> forget(waiter));
+                return future;
+            }
+        } finally {
+            lock.unlock();
+        }
+        waiter.complete().run();
+        return future;
+    }
+
+    private void forget(Waiter waiter) {
+        lock.lock();
+        try {
+            waiters.remove(waiter);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Completes the futures whose condition now holds, outside the lock. */
+    private void wakeWaiters() {
+        List<Waiter> ready = new ArrayList<>();
+        lock.lock();
+        try {
+            for (Waiter w : waiters) {
+                if (w.condition().test(this)) {
+                    ready.add(w);
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+        ready.forEach(w -> w.complete().run());
     }
 
     /** The delivery attempts so far, in order. */
@@ -119,7 +218,20 @@ public final class Capture {
         }
     }
 
-    /** The sessions so far, in connection order. */
+    /**
+     * How many ended sessions were dropped (the oldest first) to stay within
+     * mailrelay_session_retention_limit since the start or the last {@link #reset()}.
+     */
+    public long droppedSessions() {
+        lock.lock();
+        try {
+            return droppedSessions;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The sessions kept (see {@link #droppedSessions()}), in connection order. */
     public List<CapturedSession> sessions() {
         lock.lock();
         try {
@@ -147,9 +259,12 @@ public final class Capture {
         return messages().stream().filter(condition).findFirst().orElseThrow();
     }
 
-    /** Waits until at least {@code count} sessions have ended. */
+    /**
+     * Waits until at least {@code count} sessions have ended (dropped ones count: they had ended) and
+     * returns the sessions kept.
+     */
     public List<CapturedSession> awaitEndedSessions(int count, Duration timeout) {
-        await(c -> c.sessions.values().stream().filter(s -> s.end() != null).count() >= count, timeout,
+        await(c -> c.ended.size() + c.droppedSessions >= count, timeout,
                 "expected at least " + count + " ended session(s) at instance " + instance);
         return sessions();
     }
@@ -161,6 +276,8 @@ public final class Capture {
             messages.forEach(m -> m.messageContent().release());
             messages.clear();
             sessions.clear();
+            ended.clear();
+            droppedSessions = 0;
             deliveries.clear();
             changed.signalAll();
         } finally {
@@ -197,23 +314,36 @@ public final class Capture {
         }
     }
 
-    /** What arrived, for failure messages: the messages and each session's last exchanges. */
+    /** How many of each kind {@link #describe()} lists: the latest, so its size stays bounded. */
+    static final int DESCRIBED = 20;
+
+    /**
+     * What arrived, for failure messages: the latest messages, delivery attempts and sessions with
+     * their last exchanges ({@value #DESCRIBED} of each at most, saying how many more there were), and
+     * how many sessions mailrelay_session_retention_limit dropped.
+     */
     public String describe() {
         lock.lock();
         try {
             StringBuilder sb = new StringBuilder();
             sb.append(messages.size()).append(" message(s) arrived");
-            for (CapturedMessage m : messages) {
+            for (CapturedMessage m : latest(messages, sb)) {
                 sb.append("\n  ").append(m).append(" subject=").append(listedSubject(m));
             }
             sb.append("\n").append(deliveries.size()).append(" delivery attempt(s)");
-            for (DeliveryAttempt d : deliveries) {
+            for (DeliveryAttempt d : latest(deliveries, sb)) {
                 sb.append("\n  ").append(d.queueId()).append(": to=").append(d.recipients()).append(", relay=")
                         .append(d.relay()).append(", status=").append(d.status().word()).append(" (")
                         .append(d.reply()).append(")");
             }
-            sb.append("\n").append(sessions.size()).append(" session(s):");
-            for (CapturedSession s : sessions.values()) {
+            sb.append("\n").append(sessions.size()).append(" session(s)");
+            if (droppedSessions > 0) {
+                sb.append(" (and ").append(droppedSessions).append(" older ended session(s) dropped: ")
+                        .append("mailrelay_session_retention_limit = ").append(sessionRetentionLimit).append(")");
+            }
+            List<CapturedSession> shown = latest(List.copyOf(sessions.values()), sb);
+            sb.append(':');
+            for (CapturedSession s : shown) {
                 sb.append("\n  #").append(s.id()).append(" from ").append(s.clientAddress())
                         .append(" helo=").append(s.helo()).append(s.end() == null ? " (open)" : "");
                 List<CapturedSession.Exchange> t = s.transcript();
@@ -226,5 +356,14 @@ public final class Capture {
         } finally {
             lock.unlock();
         }
+    }
+
+    /** The last {@value #DESCRIBED} of {@code all}, noting in {@code sb} how many earlier ones are not shown. */
+    private static <T> List<T> latest(List<T> all, StringBuilder sb) {
+        if (all.size() <= DESCRIBED) {
+            return all;
+        }
+        sb.append(" (the first ").append(all.size() - DESCRIBED).append(" not shown)");
+        return all.subList(all.size() - DESCRIBED, all.size());
     }
 }

@@ -55,6 +55,11 @@ final class Defaults {
         def("queue_minfree", "0", INT);
         def("line_length_limit", "2048", INT);
         def("smtpd_timeout", "300s", TIME);
+        // Postfix 3.7's expression: the deadline is on only under stress (or with the old name,
+        // smtpd_per_record_deadline, set: an unset name expands to nothing).
+        def("smtpd_per_request_deadline",
+                "${smtpd_per_record_deadline?{$smtpd_per_record_deadline}:{${stress?{yes}:{no}}}}", BOOL);
+        def("smtpd_min_data_rate", "500", INT);
         def("smtpd_soft_error_limit", "10", INT);
         def("smtpd_hard_error_limit", "20", INT);
         def("smtpd_error_sleep_time", "1s", TIME);
@@ -183,6 +188,10 @@ final class Defaults {
         // temporary directory; checked at start), deleted when the instance stops.
         def("mailrelay_content_memory_limit", "1048576", INT);
         def("mailrelay_content_directory", "", FILE);
+        // What a long-running harness keeps of its sessions: bounded so that a million sessions (or
+        // one session that never ends) cannot fill the heap; 0 means no limit.
+        def("mailrelay_transcript_limit", "16384", INT);
+        def("mailrelay_session_retention_limit", "1000", INT);
         VALUES = Collections.unmodifiableMap(values);
         KINDS = Collections.unmodifiableMap(kinds);
     }

@@ -73,7 +73,8 @@ public final class Instance implements AutoCloseable {
         this.parameters = parameters;
         this.services = List.copyOf(services);
         this.directory = directory;
-        this.capture = new Capture(name);
+        // The capture belongs to the instance, not to one smtpd service, so its limit is read here.
+        this.capture = new Capture(name, parameters.integer("mailrelay_session_retention_limit"));
         this.network = network;
     }
 

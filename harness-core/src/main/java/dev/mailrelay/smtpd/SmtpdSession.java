@@ -54,8 +54,11 @@ final class SmtpdSession implements Runnable, Restrictions.State {
             Map.entry("VRFY", SmtpdSession::vrfy),
             Map.entry("ETRN", SmtpdSession::etrn),
             Map.entry("QUIT", SmtpdSession::quit));
-    /** Commands that count toward smtpd_junk_command_limit. */
-    private static final List<String> JUNK = List.of("NOOP", "VRFY", "ETRN", "RSET");
+    /**
+     * Commands that count toward smtpd_junk_command_limit: smtpd.c's SMTPD_CMD_FLAG_LIMIT, on HELO,
+     * EHLO, RSET, NOOP, VRFY and ETRN, so that none of them can be repeated forever.
+     */
+    private static final List<String> JUNK = List.of("HELO", "EHLO", "NOOP", "VRFY", "ETRN", "RSET");
     /** Commands allowed before STARTTLS when TLS is required (smtpd.c's SMTPD_CMD_FLAG_PRE_TLS). */
     private static final List<String> PRE_TLS = List.of("HELO", "EHLO", "STARTTLS", "NOOP", "QUIT");
     /**
@@ -73,12 +76,14 @@ final class SmtpdSession implements Runnable, Restrictions.State {
     private final InetAddress clientAddress;
     private final String clientName;
     SmtpdStream stream;
+    /** smtpd_timeout on every read and write, per request with smtpd_per_request_deadline. */
+    private final SmtpdDeadline deadline;
     /** The TLS session, or {@code null} before STARTTLS (or the wrapper-mode handshake). */
     private TlsDetails tls;
     /** Whether the client's certificate is trusted by smtpd_tls_CAfile (for the Received header). */
     private boolean clientCertificateTrusted;
     private final Instant start = Instant.now();
-    private final Transcript transcript = new Transcript();
+    private final Transcript transcript;
     private final Map<String, int[]> counters = new LinkedHashMap<>();
     private List<String> pendingReply = new ArrayList<>();
 
@@ -107,6 +112,7 @@ final class SmtpdSession implements Runnable, Restrictions.State {
 
     SmtpdSession(SmtpdSettings settings, Socket socket, long id) throws IOException {
         this.settings = settings;
+        this.transcript = new Transcript(settings.transcriptLimit);
         this.socket = socket;
         this.id = id;
         this.clientAddress = socket.getInetAddress();
@@ -115,15 +121,17 @@ final class SmtpdSession implements Runnable, Restrictions.State {
         // /etc/hosts, every other address is "unknown", as Postfix shows an unresolvable client.
         this.clientName = clientAddress.isLoopbackAddress() && (clientAddress.getHostAddress().equals("127.0.0.1")
                 || clientAddress.getHostAddress().equals("0:0:0:0:0:0:0:1")) ? "localhost" : "unknown";
-        this.stream = new SmtpdStream(socket.getInputStream(), socket.getOutputStream());
+        this.deadline = new SmtpdDeadline(socket, settings.timeout, settings.perRequestDeadline);
+        this.stream = new SmtpdStream(socket.getInputStream(), socket.getOutputStream(), deadline);
         this.sasl = new SmtpdSasl(this);
     }
 
     @Override
     public void run() {
         log.info("{}/smtpd[{}]: connect from {}", settings.instance, id, clientNameAddress());
+        deadline.watch();
         try {
-            socket.setSoTimeout((int) Math.min(Integer.MAX_VALUE, settings.timeout.toMillis()));
+            stream.startRequest();
             // A multi-line reply (EHLO) is flushed line by line; without TCP_NODELAY Nagle holds the
             // later lines until the client's delayed ACK, about 40 ms on every new connection.
             socket.setTcpNoDelay(true);
@@ -147,15 +155,16 @@ final class SmtpdSession implements Runnable, Restrictions.State {
             endExchange(null);
             commandLoop();
         } catch (SocketTimeoutException e) {
-            log.info("{}/smtpd[{}]: timeout after {} from {}", settings.instance, id, lastCommand(), clientNameAddress());
+            log.info("{}/smtpd[{}]: timeout after {} from {}", settings.instance, id, where(), clientNameAddress());
             try {
+                stream.startRequest();   // smtpd.c: the 421 gets a fresh time budget
                 reply("421 4.4.2 " + settings.myhostname + " Error: timeout exceeded");
                 endExchange(null);
             } catch (IOException ignored) {
                 // the client is gone; nothing more to tell it
             }
         } catch (IOException e) {
-            log.info("{}/smtpd[{}]: lost connection after {} from {}", settings.instance, id, lastCommand(),
+            log.info("{}/smtpd[{}]: lost connection after {} from {}", settings.instance, id, where(),
                     clientNameAddress());
         } catch (RuntimeException e) {
             // A bug must not take the listener down; the client gets Postfix's answer to an internal error.
@@ -172,6 +181,7 @@ final class SmtpdSession implements Runnable, Restrictions.State {
                 settings.anvil.disconnect(clientAddress.getHostAddress());
             }
             close();
+            deadline.close();
         }
     }
 
@@ -182,6 +192,7 @@ final class SmtpdSession implements Runnable, Restrictions.State {
 
     private void commandLoop() throws IOException {
         while (!quit) {
+            stream.startRequest();
             if (errorCount >= settings.hardErrorLimit) {
                 reply("421 4.7.0 " + settings.myhostname + " Error: too many errors");
                 endExchange(null);
@@ -230,12 +241,14 @@ final class SmtpdSession implements Runnable, Restrictions.State {
                     reply("530 5.7.0 Must issue a STARTTLS command first");
                     errorCount++;
                 } else {
-                    if (JUNK.contains(verb) && junkCommands++ > settings.junkCommandLimit) {
-                        errorCount++;
-                    }
                     boolean ok = command.run(this, arg);
                     count(verb.toLowerCase(Locale.ROOT), ok);
                     if (!ok) {
+                        errorCount++;
+                    }
+                    // As smtpd.c: counted after the command ran, so its own reply is not yet tarpitted;
+                    // the 102nd junk command (default limit 100) is the first to count as an error.
+                    if (JUNK.contains(verb) && junkCommands++ > settings.junkCommandLimit) {
                         errorCount++;
                     }
                 }
@@ -310,6 +323,12 @@ final class SmtpdSession implements Runnable, Restrictions.State {
 
     private String lastCommand() {
         return lastCommandVerb == null ? "CONNECT" : lastCommandVerb;
+    }
+
+    /** Where the session was, for "timeout after ..." and "lost connection after ..." (smtpd.c). */
+    private String where() {
+        long content = stream.contentBytes();
+        return content < 0 ? lastCommand() : lastCommand() + " (" + content + " bytes)";
     }
 
     private void count(String name, boolean ok) {
@@ -687,6 +706,7 @@ final class SmtpdSession implements Runnable, Restrictions.State {
         stream.flush();
         endExchange("DATA");
         exchangeLabel = ".";
+        stream.startContent(settings.minDataRate);
         // The content streams to cleanup's store (heap, then a spool file), a bounded piece at a time.
         try (ContentStore.Writer content = settings.cleanup.openContent()) {
             byte[] piece = new byte[8192];
@@ -732,6 +752,7 @@ final class SmtpdSession implements Runnable, Restrictions.State {
             quit = true;
             return false;
         }
+        stream.startContent(settings.minDataRate);
         // The verdicts below, known before the chunk is read, decide whether it is kept or skipped.
         boolean keep = sender != null && !recipients.isEmpty() && !(count == 0 && !last) && !tooBig(bdatSize + count);
         if (keep && bdatContent == null) {
@@ -1010,7 +1031,7 @@ final class SmtpdSession implements Runnable, Restrictions.State {
             throw e;
         }
         socket = ssl;
-        stream = new SmtpdStream(ssl.getInputStream(), ssl.getOutputStream());
+        stream = new SmtpdStream(ssl.getInputStream(), ssl.getOutputStream(), deadline);
         tls = settings.tls.details(ssl);
         String trust = !tls.peerCertificatePresented() ? "Anonymous"
                 : settings.tls.clientCertificateTrusted(ssl) ? "Trusted" : "Untrusted";

@@ -33,6 +33,12 @@ final class SmtpdSettings {
     final long queueMinfree;
     final int lineLengthLimit;
     final Duration timeout;
+    /** smtpd_per_request_deadline: smtpd_timeout bounds a whole request, not each read or write. */
+    final boolean perRequestDeadline;
+    /** smtpd_min_data_rate: with the deadline, content bytes that extend it by 1/rate seconds each. */
+    final int minDataRate;
+    /** mailrelay_transcript_limit: the bytes of dialog a session's transcript keeps; 0 means no limit. */
+    final long transcriptLimit;
     final int softErrorLimit;
     final int hardErrorLimit;
     final Duration errorSleep;
@@ -87,6 +93,17 @@ final class SmtpdSettings {
         this.queueMinfree = params.longValue("queue_minfree");
         this.lineLengthLimit = Math.max(params.integer("line_length_limit"), 512);
         this.timeout = params.time("smtpd_timeout");
+        if (timeout.toSeconds() < 1) {
+            // Postfix's get_mail_conf_time() range check: smtpd_timeout has a minimum of 1 (second).
+            throw params.error("smtpd_timeout", "invalid smtpd_timeout: " + timeout.toSeconds() + " (min 1)");
+        }
+        this.perRequestDeadline = params.bool("smtpd_per_request_deadline");
+        this.minDataRate = params.integer("smtpd_min_data_rate");
+        if (minDataRate < 1) {
+            throw params.error("smtpd_min_data_rate", "invalid smtpd_min_data_rate parameter value "
+                    + minDataRate + " < 1");
+        }
+        this.transcriptLimit = params.longValue("mailrelay_transcript_limit");
         this.softErrorLimit = params.integer("smtpd_soft_error_limit");
         this.hardErrorLimit = params.integer("smtpd_hard_error_limit");
         this.errorSleep = params.time("smtpd_error_sleep_time");

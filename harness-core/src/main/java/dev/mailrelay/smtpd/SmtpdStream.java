@@ -10,7 +10,8 @@ import java.util.Arrays;
 /**
  * The line layer of an SMTP session (Postfix's smtp_stream): lines end in LF, a CR before it is
  * dropped (bare LF is accepted as Postfix does), lines longer than the limit are cut and the rest
- * skipped, and replies are buffered and flushed only when no pipelined input is waiting.
+ * skipped, and replies are buffered and flushed only when no pipelined input is waiting. Every
+ * read and write is bounded by the connection's {@link SmtpdDeadline}.
  */
 final class SmtpdStream {
 
@@ -23,6 +24,11 @@ final class SmtpdStream {
 
     private final InputStream in;
     private final OutputStream out;
+    private final SmtpdDeadline deadline;
+    /** Bytes read from the client so far. */
+    private long received;
+    /** Bytes consumed before the message content began, or -1 outside content. */
+    private long contentStart = -1;
     /** Input read ahead of the session (pipelined commands, message content): {@code buf[pos..limit)}. */
     private final byte[] buf = new byte[16384];
     private int pos;
@@ -30,17 +36,45 @@ final class SmtpdStream {
     /** The line being read, reused from line to line. */
     private byte[] line = new byte[256];
 
-    SmtpdStream(InputStream in, OutputStream out) {
+    SmtpdStream(InputStream in, OutputStream out, SmtpdDeadline deadline) {
         this.in = in;
-        this.out = new BufferedOutputStream(out, 8192);
+        this.out = new BufferedOutputStream(deadline.guard(out), 8192);
+        this.deadline = deadline;
+    }
+
+    /** A new request (smtp_stream_setup() before each command): the full time budget, no content. */
+    void startRequest() {
+        deadline.startRequest(0);
+        contentStart = -1;
+    }
+
+    /**
+     * Message content begins (DATA after 354, a BDAT chunk): a new time budget that each transfer
+     * extends by bytes / {@code minDataRate} seconds when smtpd_per_request_deadline is on.
+     */
+    void startContent(int minDataRate) {
+        deadline.startRequest(minDataRate);
+        contentStart = received - (limit - pos);
+    }
+
+    /**
+     * The content bytes received so far (consumed or waiting in the buffer), as Postfix logs them in
+     * "timeout after DATA (N bytes)"; -1 outside message content.
+     */
+    long contentBytes() {
+        return contentStart < 0 ? -1 : received - contentStart;
     }
 
     /** Reads more input into the empty buffer; false at end of input. */
     private boolean fill() throws IOException {
+        deadline.beforeRead();
+        long start = System.nanoTime();
         int n = in.read(buf, 0, buf.length);
+        deadline.transferred(start, Math.max(n, 0));
         if (n <= 0) {
             return false;
         }
+        received += n;
         pos = 0;
         limit = n;
         return true;

@@ -39,6 +39,8 @@ class HostileClientTest {
     static int limited;
     /** A service with a short smtpd_timeout. */
     static int impatient;
+    /** A service without a practical smtpd_junk_command_limit, to flood with HELO. */
+    static int floodable;
     static int wellBehavedSent;
 
     @BeforeAll
@@ -61,11 +63,14 @@ class HostileClientTest {
                   -o smtpd_client_auth_rate_limit=2
                 2526 inet n - n - - smtpd
                   -o smtpd_timeout=1s
+                2527 inet n - n - - smtpd
+                  -o smtpd_junk_command_limit=1000000000
                 """)), true);
         mx = harness.instance("mx");
         port = mx.port("smtp");
         limited = mx.port("2525");
         impatient = mx.port("2526");
+        floodable = mx.port("2527");
     }
 
     @AfterAll
@@ -162,7 +167,8 @@ class HostileClientTest {
     @Test
     void pipeliningFlood() throws Exception {
         int n = Sizes.pick(20_000, 200_000);
-        try (RawClient c = new RawClient(port)) {
+        // HELO counts toward smtpd_junk_command_limit (cut off at #122 by default, SmtpdJunkCommandTest).
+        try (RawClient c = new RawClient(floodable)) {
             ExecutorService writer = Executors.newSingleThreadExecutor();
             try {
                 // The client writes without reading; the server must not deadlock or buffer without end.

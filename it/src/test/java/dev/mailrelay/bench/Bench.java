@@ -10,6 +10,7 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.lang.management.ManagementFactory;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -66,6 +67,9 @@ public final class Bench {
         }
         if (only.equals("all") || only.equals("large")) {
             large();
+        }
+        if (only.equals("all") || only.equals("limits")) {
+            limits();
         }
         StringBuilder out = new StringBuilder();
         out.append("mailrelay benchmark, ").append(ZonedDateTime.now().format(DateTimeFormatter.ISO_OFFSET_DATE_TIME))
@@ -571,6 +575,85 @@ public final class Bench {
                     Files.deleteIfExists(p);
                 }
             }
+        }
+    }
+
+    // ---- limits under hostile load -----------------------------------------------------------
+
+    private static void limits() throws Exception {
+        System.out.println("== limits");
+        int n = 100_000;
+        try (Harness plain = Harness.start(List.of(Topologies.server("plain", false)), true)) {
+            int port = plain.instance("plain").port("smtp");
+            shortSessions(port, 1000);
+            plain.instance("plain").capture().awaitEndedSessions(1000, WAIT);
+            long idle = usedAfterGc();
+            shortSessions(port, n);
+            plain.instance("plain").capture().awaitEndedSessions(1000 + n, WAIT);
+            double h = (usedAfterGc() - idle) / (1024.0 * 1024);
+            GreenMail gm = Topologies.startGreenMail();
+            double g;
+            try {
+                shortSessions(gm.getSmtp().getPort(), 1000);
+                long before = usedAfterGc();
+                shortSessions(gm.getSmtp().getPort(), n);
+                g = (usedAfterGc() - before) / (1024.0 * 1024);
+            } finally {
+                gm.stop();
+            }
+            row("heap growth after " + String.format(Locale.ROOT, "%,d", n) + " short sessions, EHLO + QUIT (MB)",
+                    fmt(h), fmt(g) + " (GreenMail)", h / g, "< 64 MB", h < 64);
+
+            int answered = 0;
+            try (Socket s = new Socket("127.0.0.1", port)) {
+                s.setSoTimeout(60_000);
+                BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII));
+                in.readLine();
+                String last;
+                do {
+                    s.getOutputStream().write("EHLO forever.example\r\n".getBytes(StandardCharsets.US_ASCII));
+                    while ((last = in.readLine()) != null && last.startsWith("250-")) {
+                        // the rest of the EHLO reply
+                    }
+                } while (last != null && last.startsWith("250 ") && ++answered < 10_000);
+            }
+            row("EHLO in a loop: EHLOs answered before 421 too many errors", String.valueOf(answered),
+                    "121 (Postfix 3.7; PostfixFidelityTest compares)", Double.NaN, "121", answered == 121);
+        }
+        NOTES.add("Limits: heap in use after System.gc() x3 once " + String.format(Locale.ROOT, "%,d", n) + " sessions (connect, EHLO, QUIT, server "
+                + "closes) from 8 clients have ended, minus the same after 1,000 warm-up sessions; mailrelay keeps "
+                + "the latest 1,000 ended sessions (mailrelay_session_retention_limit). The EHLO loop runs with "
+                + "smtpd_error_sleep_time = 1s, Postfix's tarpit (about 100 s before the 421).");
+    }
+
+    /** {@code n} sessions of EHLO and QUIT from 8 clients at a time, each waiting for the server to close. */
+    private static void shortSessions(int port, int n) throws Exception {
+        AtomicLong left = new AtomicLong(n);
+        ExecutorService clients = Executors.newFixedThreadPool(8);
+        try {
+            List<Future<?>> done = new ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                done.add(clients.submit(() -> {
+                    while (left.getAndDecrement() > 0) {
+                        try (Socket s = new Socket("127.0.0.1", port)) {
+                            s.setSoTimeout(60_000);
+                            BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(),
+                                    StandardCharsets.US_ASCII));
+                            in.readLine();
+                            s.getOutputStream().write("EHLO bench.example\r\nQUIT\r\n".getBytes(StandardCharsets.US_ASCII));
+                            while (in.readLine() != null) {
+                                // the EHLO and QUIT replies, then the server's close
+                            }
+                        }
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> f : done) {
+                f.get(1, TimeUnit.HOURS);
+            }
+        } finally {
+            clients.shutdownNow();
         }
     }
 

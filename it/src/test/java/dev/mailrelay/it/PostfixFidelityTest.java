@@ -58,6 +58,7 @@ class PostfixFidelityTest {
         SERVICES.put("noauth", "-o smtpd_sasl_auth_enable=no");
         SERVICES.put("limits", "-o smtpd_soft_error_limit=2 -o smtpd_hard_error_limit=4 -o smtpd_error_sleep_time=0");
         SERVICES.put("anon", "-o smtpd_sasl_security_options=");
+        SERVICES.put("junk", "-o smtpd_junk_command_limit=3 -o smtpd_hard_error_limit=4 -o smtpd_error_sleep_time=0");
     }
 
     /**
@@ -337,6 +338,15 @@ class PostfixFidelityTest {
                     s.send("EHLO c");
                     for (int i = 0; i < 5; i++) {
                         s.send("AUTH PLAIN " + plain(USER, "wrong" + i));
+                    }
+                }),
+                new Dialog("HELO, EHLO, NOOP, RSET and VRFY count toward smtpd_junk_command_limit", "junk", s -> {
+                    s.send("HELO c");
+                    s.send("NOOP");
+                    s.send("RSET");
+                    s.send("VRFY postmaster");
+                    for (int i = 0; i < 6; i++) {
+                        s.send("EHLO c");
                     }
                 }),
                 new Dialog("Dovecot: success, failures, cancel, bad base64, unknown mechanism", "dovecot", s -> {
