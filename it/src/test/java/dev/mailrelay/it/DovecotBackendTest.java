@@ -54,8 +54,15 @@ class DovecotBackendTest {
                 smtpd_sasl_type = dovecot
                 """;
         harness = Harness.start(List.of(
-                InstanceConfig.named("isp").directory(instanceDir).mainCf(common + """
+                InstanceConfig.named("isp").directory(instanceDir).mainCf("""
+                        myhostname = mail.isp.example
+                        mynetworks =
+                        # tag::dovecot[]
+                        smtpd_sasl_auth_enable = yes
+                        smtpd_sasl_type = dovecot
                         smtpd_sasl_path = private/auth
+                        # or inet:127.0.0.1:12345 for Dovecot's inet_listener
+                        # end::dovecot[]
                         """).masterCf("""
                         submission inet n - n - - smtpd
                         noplain inet n - n - - smtpd -o smtpd_sasl_security_options=noplaintext,noanonymous

@@ -33,11 +33,10 @@ class SaslauthdBackendTest {
         saslauthd = RealSaslauthd.start(temp.resolve("saslauthd"), Map.of("alice@example.com", "sa-secret"));
         Path dir = temp.resolve("isp");
         Files.createDirectories(dir.resolve("sasl"));
-        Files.writeString(dir.resolve("sasl/smtpd.conf"), """
-                pwcheck_method: saslauthd
-                saslauthd_path: %s
-                mech_list: PLAIN LOGIN
-                """.formatted(saslauthd.socket()));
+        // The README's sasl/smtpd.conf names saslauthd's socket relative to the instance directory.
+        Files.createDirectories(dir.resolve("saslauthd"));
+        Files.createSymbolicLink(dir.resolve("saslauthd/mux"), saslauthd.socket());
+        Files.copy(Path.of("src/test/resources/readme/saslauthd/sasl/smtpd.conf"), dir.resolve("sasl/smtpd.conf"));
         harness = Harness.start(List.of(InstanceConfig.named("isp").directory(dir).mainCf("""
                 myhostname = mail.example.com
                 mynetworks =

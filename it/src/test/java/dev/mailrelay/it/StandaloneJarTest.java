@@ -222,28 +222,17 @@ class StandaloneJarTest {
         }
     }
 
-    /** SASL_README's server configuration in {@code dir/server}, users table {@code test testpass}. */
+    /**
+     * SASL_README's server configuration in {@code dir/server}, users table {@code test testpass}: a copy
+     * of the README's standalone example ({@code src/test/resources/readme/standalone/server}).
+     */
     private Path saslReadmeServer() throws IOException {
+        Path example = Path.of("src/test/resources/readme/standalone/server");
         Path server = dir.resolve("server");
-        Files.createDirectories(server.resolve("sasl"));
-        Files.writeString(server.resolve("main.cf"), """
-                myhostname = mail.example.com
-                smtpd_sasl_auth_enable = yes
-                smtpd_recipient_restrictions =
-                    permit_mynetworks
-                    permit_sasl_authenticated
-                    reject_unauth_destination
-                smtpd_sasl_authenticated_header = yes
-                broken_sasl_auth_clients = yes
-                mailrelay_sasl_users = texthash:sasl_users
-                """);
-        Files.writeString(server.resolve("master.cf"), "2525 inet n - n - - smtpd\n");
-        Files.writeString(server.resolve("sasl/smtpd.conf"), """
-                pwcheck_method: auxprop
-                auxprop_plugin: sasldb
-                mech_list: PLAIN LOGIN CRAM-MD5 DIGEST-MD5
-                """);
-        Files.writeString(server.resolve("sasl_users"), "test    testpass\n");
+        for (String file : List.of("main.cf", "master.cf", "sasl/smtpd.conf", "sasl_users")) {
+            Files.createDirectories(server.resolve(file).getParent());
+            Files.copy(example.resolve(file), server.resolve(file));
+        }
         return server;
     }
 
