@@ -20,7 +20,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /** The programmatic form: configuration computed in Java, a fresh harness for each test. */
 class ComputedConfigExampleTest {
 
-    static final String TENANT = "tenant-" + UUID.randomUUID().toString().substring(0, 8);
+    // tag::builder[]
+    static final String TENANT = "tenant-" + UUID.randomUUID().toString().substring(0, 8);   // computed at run time
 
     @RegisterExtension
     static SaslRelayExtension mail = SaslRelayExtension.builder()
@@ -35,6 +36,7 @@ class ComputedConfigExampleTest {
             .entry(TENANT)
             .lifecycle(Lifecycle.PER_METHOD)
             .build();
+    // end::builder[]
 
     @Test
     void theComputedInstanceIsTheEntry(SaslRelay harness) throws Exception {

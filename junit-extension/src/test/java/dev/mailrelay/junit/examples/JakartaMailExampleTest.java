@@ -1,5 +1,6 @@
 package dev.mailrelay.junit.examples;
 
+// tag::imports[]
 import static dev.mailrelay.junit.assertj.MailAssertions.assertThat;
 
 import dev.mailrelay.junit.EnableSaslRelay;
@@ -14,12 +15,14 @@ import jakarta.mail.internet.MimeMessage;
 import java.util.Properties;
 import javax.net.ssl.SSLSocketFactory;
 import org.junit.jupiter.api.Test;
+// end::imports[]
 
 /**
  * An application's Jakarta Mail code submitting with STARTTLS required and AUTH through the default
  * topology: the application talks to {@code relay}, which relays over TLS through
  * {@code [mail.isp.example]:submission} with its own SASL credentials.
  */
+// tag::class[]
 @EnableSaslRelay
 class JakartaMailExampleTest {
 
@@ -68,3 +71,4 @@ class JakartaMailExampleTest {
         assertThat(isp).receivedMessage().wasEncrypted().hasProtocol("ESMTPSA").wasAuthenticatedAs(isp.username());
     }
 }
+// end::class[]

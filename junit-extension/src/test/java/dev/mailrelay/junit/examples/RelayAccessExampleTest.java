@@ -56,9 +56,11 @@ class RelayAccessExampleTest {
     }
 
     @Nested
+    // tag::reject[]
     @EnableSaslRelay(defaultTopology = true, instances = @SaslInstance(name = "relay", mainCf = {
         "mynetworks =",
         "smtpd_relay_restrictions = permit_mynetworks, permit_sasl_authenticated, reject_unauth_destination"}))
+    // end::reject[]
     class WithRejectUnauthDestination {
         @Test
         void isRejectedWith554(SaslRelay mail) {

@@ -19,6 +19,7 @@ import org.junit.jupiter.api.Test;
  * its client section's TLS lines: plaintext mechanisms are allowed only over TLS): one relay, three
  * providers, and the test asserts which upstream login carried each message. The README's example.
  */
+// tag::soho[]
 @EnableSaslRelay(instances = {
     @SaslInstance(name = "relay", myhostname = "soho.example.com",
         mainCf = {
@@ -45,6 +46,7 @@ import org.junit.jupiter.api.Test;
         mechanisms = {"PLAIN", "LOGIN"}, tls = "may", masterCf = "submission inet n - n - - smtpd"),
     @SaslInstance(name = "example-net", myhostname = "mail.example.net", users = "username2=password2", tls = "may")
 })
+// end::soho[]
 class SohoPerSenderExampleTest {
 
     static void send(RelayInstance relay, String from, String subject) throws Exception {
