@@ -71,7 +71,7 @@ class SmtpdSessionFuzzTest {
         }
         // Messages are captured and "delivered" by discarding them: the fuzzer judges smtpd only.
         QueueManager qmgr = new QueueManager(params, new Resolver(params, dir), Map.of("smtp", Transports.DISCARD,
-                "local", Transports.DISCARD), CAPTURE, m -> { });
+                "relay", Transports.DISCARD, "local", Transports.DISCARD), CAPTURE, m -> { });
         Cleanup cleanup = new Cleanup(params, dir, contents, CAPTURE, qmgr);
         CyrusServerImpl sasl = new CyrusServerImpl(table(Map.of("bob", PASSWORD, "bob@example.com", PASSWORD)),
                 table(Map.of(TOKEN, "bob")), null, null);
