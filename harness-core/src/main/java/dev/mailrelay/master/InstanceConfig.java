@@ -48,6 +48,19 @@ public final class InstanceConfig {
         return named(name).directory(directory);
     }
 
+    /**
+     * The instances of a configuration directory in the standalone layout
+     * ({@link InstanceDirectory#layout(Path)}): DIR/main.cf makes one instance named after DIR;
+     * otherwise each subdirectory with a main.cf is one.
+     *
+     * @throws dev.mailrelay.config.ConfigException when DIR is not a directory or holds no main.cf at all
+     */
+    public static List<InstanceConfig> fromLayout(Path dir) {
+        List<InstanceConfig> out = new ArrayList<>();
+        InstanceDirectory.layout(dir).forEach((name, path) -> out.add(fromDirectory(name, path)));
+        return out;
+    }
+
     /** The directory relative table paths and {@code sasl/smtpd.conf} are found in; its files are read. */
     public InstanceConfig directory(Path directory) {
         this.directory = directory;

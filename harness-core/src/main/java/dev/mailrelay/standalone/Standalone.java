@@ -1,16 +1,17 @@
-package dev.mailrelay.master;
+package dev.mailrelay.standalone;
 
 import dev.mailrelay.api.ApiServer;
 import dev.mailrelay.capture.CapturedMessage;
 import dev.mailrelay.config.ConfigException;
+import dev.mailrelay.master.Harness;
+import dev.mailrelay.master.Instance;
+import dev.mailrelay.master.InstanceConfig;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.CountDownLatch;
 
 /**
@@ -69,7 +70,7 @@ public final class Standalone {
         }
         Harness harness;
         try {
-            harness = Harness.start(instances(config), ephemeral);
+            harness = Harness.start(InstanceConfig.fromLayout(config), ephemeral);
         } catch (ConfigException e) {
             err.println("mailrelay: fatal: " + e.getMessage());
             return 2;
@@ -79,7 +80,7 @@ public final class Standalone {
         }
         ApiServer api;
         try {
-            api = startApi(harness, apiPort);
+            api = ApiServer.start(harness, apiPort);
         } catch (UncheckedIOException e) {
             harness.close();
             err.println("mailrelay: fatal: " + e.getMessage());
@@ -114,26 +115,6 @@ public final class Standalone {
                 + " [--api-port N]");
         err.println("       java -jar mailrelay-standalone.jar --demo");
         return 2;
-    }
-
-    /**
-     * Serves the HTTP control API for {@code harness} on 127.0.0.1 ({@code port} 0: ephemeral), as the
-     * standalone runner and the Maven plugin do; its flush endpoint is {@link Instance#flush()}.
-     */
-    public static ApiServer startApi(Harness harness, int port) {
-        return ApiServer.start(harness, Instance::flush, port);
-    }
-
-    /**
-     * The instances of a configuration directory in the standalone layout: DIR/main.cf makes one
-     * instance named after DIR; otherwise each subdirectory with a main.cf is one.
-     *
-     * @throws ConfigException when DIR is not a directory or holds no main.cf at all
-     */
-    public static List<InstanceConfig> instances(Path dir) {
-        List<InstanceConfig> out = new ArrayList<>();
-        InstanceDirectory.layout(dir).forEach((name, path) -> out.add(InstanceConfig.fromDirectory(name, path)));
-        return out;
     }
 
     /** Writes every accepted message as {@code <spool>/<instance>/<queue id>.eml}, atomically. */

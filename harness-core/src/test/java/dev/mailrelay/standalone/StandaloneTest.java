@@ -1,0 +1,89 @@
+package dev.mailrelay.standalone;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The standalone runner refuses bad configuration with status 2, naming file, line and parameter. */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class StandaloneTest {
+
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+
+    private int run(String... args) {
+        return Standalone.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
+    }
+
+    private String err() {
+        return err.toString(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void rejectsBadConfigurationWithStatus2(@TempDir Path dir) throws Exception {
+        Files.writeString(dir.resolve("main.cf"), "myhostname = x\nsmtpd_timeout = 3x\n");
+        assertThat(run("--config", dir.toString(), "--ephemeral-ports")).isEqualTo(2);
+        assertThat(err()).contains(dir.resolve("main.cf").toString() + ", line 2: parameter smtpd_timeout");
+    }
+
+    @Test
+    void exitsWith2NamingTheParameterAndLeavesNothingListening(@TempDir Path dir) throws Exception {
+        int first = freePort();
+        int second = freePort();
+        while (second == first) {
+            second = freePort();
+        }
+        // The first service is bound before the second's override fails: it must be closed again.
+        Files.writeString(dir.resolve("main.cf"), "myhostname = mail.relay.example\n");
+        Files.writeString(dir.resolve("master.cf"), """
+                127.0.0.1:%d inet n - n - - smtpd
+                127.0.0.1:%d inet n - n - - smtpd
+                  -o smtpd_sasl_security_options=noanonymous,bogus_option
+                """.formatted(first, second));
+        assertThat(run("--config", dir.toString())).isEqualTo(2);
+        assertThat(err()).contains(dir.resolve("master.cf") + ", line 2: "
+                + "parameter smtpd_sasl_security_options: unknown SASL security options value \"bogus_option\"");
+        assertThat(out.toString(StandardCharsets.UTF_8)).doesNotContain("READY");
+        for (int port : new int[] {first, second}) {
+            try (ServerSocket again = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
+                assertThat(again.getLocalPort()).isEqualTo(port);
+            }
+        }
+    }
+
+    @Test
+    void refusesAReplyCodeThatUsedToFailAtRcptTime(@TempDir Path dir) throws Exception {
+        Files.writeString(dir.resolve("main.cf"), "myhostname = mail.relay.example\n"
+                + "relay_domains_reject_code = five-five-four\n");
+        assertThat(run("--config", dir.toString(), "--ephemeral-ports")).isEqualTo(2);
+        assertThat(err()).contains(dir.resolve("main.cf") + ", line 2: parameter relay_domains_reject_code: "
+                + "bad numerical configuration: relay_domains_reject_code = five-five-four");
+    }
+
+    @Test
+    void readsALatin1MainCfAndNamesTheLineOfAnError(@TempDir Path dir) throws Exception {
+        Files.write(dir.resolve("main.cf"), ("# Gr\u00fc\u00dfe\nsmtpd_banner = $myhostname \u00e9t\u00e9\n"
+                + "smtpd_timeout = 3x\n").getBytes(StandardCharsets.ISO_8859_1));
+        assertThat(run("--config", dir.toString(), "--ephemeral-ports")).isEqualTo(2);
+        assertThat(err())
+                .contains(dir.resolve("main.cf") + ", line 3: parameter smtpd_timeout: bad time value or unit: 3x")
+                .doesNotContain("Input length");
+    }
+
+    private static int freePort() throws Exception {
+        try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return probe.getLocalPort();
+        }
+    }
+}
