@@ -56,7 +56,7 @@ public final class Cleanup {
     /** @param next the stages the queued message goes to, in order */
     public Cleanup(Parameters params, Path baseDirectory, List<Consumer<CapturedMessage>> next) {
         this.instance = params.instanceName();
-        this.myorigin = params.get("myorigin");
+        this.myorigin = params.myorigin();
         this.appendAtMyorigin = params.bool("append_at_myorigin");
         this.appendDotMydomain = params.bool("append_dot_mydomain");
         this.mydomain = params.get("mydomain");

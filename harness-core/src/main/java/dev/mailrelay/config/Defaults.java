@@ -12,11 +12,11 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeSet;
+import java.util.TreeMap;
 
 /**
  * The parameters mailrelay implements, with Postfix 3.7's defaults as {@code postconf -d} prints
- * them at {@code compatibility_level = 3.6} (Debian 12's setting), plus the {@code mailrelay_*}
+ * them (those that depend on {@code compatibility_level} as Postfix's expressions), plus the {@code mailrelay_*}
  * parameters for the jobs Postfix leaves to other programs. Where a harness must differ from a mail
  * server the default says so in a comment. Each parameter declares its {@link ParameterKind}, which
  * is what an instance start checks its value against.
@@ -28,51 +28,60 @@ final class Defaults {
 
     static final Map<String, String> VALUES;
     static final Map<String, ParameterKind> KINDS;
-    /** Every parameter name {@code postconf -d} knows, to tell "not implemented" from "unknown". */
-    static final Set<String> POSTFIX_NAMES = loadPostfixNames();
+    /**
+     * Every parameter {@code postconf -d} knows with its default before expansion (Debian 12's Postfix
+     * 3.7.11), to tell "not implemented" from "unknown" and to expand {@code $name} of any Postfix
+     * parameter as Postfix would.
+     */
+    static final Map<String, String> POSTFIX = loadPostfixDefaults();
+    static final Set<String> POSTFIX_NAMES = POSTFIX.keySet();
 
     private static final Map<String, String> values = new LinkedHashMap<>();
     private static final Map<String, ParameterKind> kinds = new LinkedHashMap<>();
 
     static {
-        def("compatibility_level", "3.6", COMPATIBILITY_LEVEL);
+        // Postfix's default: a main.cf without it is read at level 0 (InstanceConfig gives an
+        // instance configured in code the stock main.cf's "compatibility_level = 3.6").
+        def("compatibility_level", "0", COMPATIBILITY_LEVEL);
         def("mail_name", "Postfix", TEXT);
         def("mail_version", "3.7.11", TEXT);
         // myhostname and mydomain are computed by Parameters (instance name, then its domain part).
         def("myhostname", "", HOSTNAME);
         def("mydomain", "", HOSTNAME);
-        def("myorigin", "$myhostname", TEXT);
+        def("myorigin", "$myhostname", ORIGIN);
         def("mydestination", "$myhostname, localhost.$mydomain, localhost", DOMAIN_LIST);
-        def("mynetworks_style", "host", oneOf("host", "subnet", "class"));
+        def("mynetworks_style", "${{$compatibility_level} <level {2} ? {subnet} : {host}}", oneOf("host", "subnet", "class"));
         // mynetworks is computed from mynetworks_style over the loopback interface (see Parameters).
         def("mynetworks", "", NETWORK_LIST);
-        def("relay_domains", "", DOMAIN_LIST);
+        def("relay_domains", "${{$compatibility_level} <level {2} ? {$mydestination} : {}}", DOMAIN_LIST);
         // Deliberately not Postfix's "all": a test harness listens on loopback unless told otherwise.
         def("inet_interfaces", "loopback-only", INTERFACES);
         def("inet_protocols", "ipv4", listOf("ipv4", "ipv6", "all"));
         def("smtpd_banner", "$myhostname ESMTP $mail_name", TEXT);
         def("message_size_limit", "10240000", INT);
         def("line_length_limit", "2048", INT);
-        def("smtpd_timeout", "300s", TIME);
+        def("smtpd_timeout", "${stress?{10}:{300}}s", TIME);
         def("smtpd_soft_error_limit", "10", INT);
-        def("smtpd_hard_error_limit", "20", INT);
+        def("smtpd_hard_error_limit", "${stress?{1}:{20}}", INT);
         def("smtpd_error_sleep_time", "1s", TIME);
-        def("smtpd_junk_command_limit", "100", INT);
+        def("smtpd_junk_command_limit", "${stress?{1}:{100}}", INT);
         def("smtpd_recipient_limit", "1000", INT);
         def("smtpd_helo_required", "no", BOOL);
         def("smtpd_delay_reject", "yes", BOOL);
         def("smtpd_client_restrictions", "", RESTRICTIONS);
         def("smtpd_helo_restrictions", "", RESTRICTIONS);
         def("smtpd_sender_restrictions", "", RESTRICTIONS);
-        def("smtpd_relay_restrictions", "permit_mynetworks, permit_sasl_authenticated, defer_unauth_destination",
-                RESTRICTIONS);
+        def("smtpd_relay_restrictions", "${{$compatibility_level} <level {1} ? {} : "
+                + "{permit_mynetworks, permit_sasl_authenticated, defer_unauth_destination}}", RESTRICTIONS);
         def("smtpd_recipient_restrictions", "", RESTRICTIONS);
+        def("smtpd_relay_before_recipient_restrictions", "${{$compatibility_level} <level {3.6} ? {no} : {yes}}",
+                BOOL);
         def("smtpd_sender_login_maps", "", TABLE_LIST);
         def("smtpd_discard_ehlo_keywords", "", TEXT);
         def("smtpd_reject_unlisted_sender", "no", BOOL);
         def("disable_vrfy_command", "no", BOOL);
         def("strict_rfc821_envelopes", "no", BOOL);
-        def("smtputf8_enable", "yes", BOOL);
+        def("smtputf8_enable", "${{$compatibility_level} <level {1} ? {no} : {yes}}", BOOL);
         def("recipient_delimiter", "", TEXT);
         def("enable_long_queue_ids", "no", BOOL);
         // Deliberately not Postfix's passwd/aliases lookup: a harness has no local users, so every
@@ -97,11 +106,12 @@ final class Defaults {
         def("smtpd_sasl_response_limit", "12288", INT);
         def("smtpd_sasl_exceptions_networks", "", NETWORK_LIST);
         def("broken_sasl_auth_clients", "no", BOOL);
-        // anvil(8) limits that smtpd enforces. Postfix's event-limit exceptions default is
-        // ${smtpd_client_connection_limit_exceptions:$mynetworks}; the old name is not implemented.
+        // anvil(8) limits that smtpd enforces. The event-limit exceptions default to the old name's
+        // value when it is set, as in Postfix.
         def("smtpd_client_connection_count_limit", "50", INT);
         def("smtpd_client_auth_rate_limit", "0", INT);
-        def("smtpd_client_event_limit_exceptions", "$mynetworks", NETWORK_LIST);
+        def("smtpd_client_event_limit_exceptions", "${smtpd_client_connection_limit_exceptions:$mynetworks}",
+                NETWORK_LIST);
         def("anvil_rate_time_unit", "60s", TIME);
         // The relay: trivial-rewrite, cleanup, qmgr and the SMTP client.
         def("relayhost", "", NEXTHOP);
@@ -112,7 +122,7 @@ final class Defaults {
         def("relay_transport", "relay", TRANSPORT);
         def("local_transport", "local:$myhostname", TRANSPORT);
         def("append_at_myorigin", "yes", BOOL);
-        def("append_dot_mydomain", "no", BOOL);
+        def("append_dot_mydomain", "${{$compatibility_level} <level {1} ? {yes} : {no}}", BOOL);
         def("canonical_maps", "", TABLE_LIST);
         def("sender_canonical_maps", "", TABLE_LIST);
         def("recipient_canonical_maps", "", TABLE_LIST);
@@ -189,17 +199,20 @@ final class Defaults {
         kinds.put(name, kind);
     }
 
-    private static Set<String> loadPostfixNames() {
-        Set<String> names = new TreeSet<>();
-        try (InputStream in = Defaults.class.getResourceAsStream("postfix-parameters.txt")) {
+    private static Map<String, String> loadPostfixDefaults() {
+        Map<String, String> out = new TreeMap<>();
+        try (InputStream in = Defaults.class.getResourceAsStream("postfix-defaults.txt")) {
             if (in == null) {
-                throw new IllegalStateException("postfix-parameters.txt missing from the classpath");
+                throw new IllegalStateException("postfix-defaults.txt missing from the classpath");
             }
             new BufferedReader(new InputStreamReader(in, StandardCharsets.US_ASCII)).lines()
-                    .map(String::strip).filter(s -> !s.isEmpty()).forEach(names::add);
+                    .filter(l -> !l.isBlank() && !l.startsWith("#")).forEach(l -> {
+                        int eq = l.indexOf(" =");
+                        out.put(l.substring(0, eq), l.substring(eq + 2).strip());
+                    });
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        return Collections.unmodifiableSet(names);
+        return Collections.unmodifiableMap(out);
     }
 }

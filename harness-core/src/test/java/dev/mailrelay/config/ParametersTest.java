@@ -15,7 +15,7 @@ class ParametersTest {
 
     @Test
     void postfixDefaultsDependOnMyhostname() {
-        Parameters p = of("myhostname = mail.isp.example\n");
+        Parameters p = of("myhostname = mail.isp.example\ncompatibility_level = 3.6\n");
         assertThat(p.get("mydomain")).isEqualTo("isp.example");
         assertThat(p.get("myorigin")).isEqualTo("mail.isp.example");
         assertThat(p.get("mydestination")).isEqualTo("mail.isp.example, localhost.isp.example, localhost");
@@ -35,8 +35,11 @@ class ParametersTest {
 
     @Test
     void mynetworksFollowsMynetworksStyle() {
-        assertThat(of("").get("mynetworks")).isEqualTo("127.0.0.1/32 [::1]/128");
+        assertThat(of("mynetworks_style = host\n").get("mynetworks")).isEqualTo("127.0.0.1/32 [::1]/128");
         assertThat(of("mynetworks_style = subnet\n").get("mynetworks")).isEqualTo("127.0.0.0/8 [::1]/128");
+        // Postfix's default style depends on compatibility_level: subnet below 2, host from 2 on.
+        assertThat(of("").get("mynetworks")).isEqualTo("127.0.0.0/8 [::1]/128");
+        assertThat(of("compatibility_level = 3.6\n").get("mynetworks")).isEqualTo("127.0.0.1/32 [::1]/128");
     }
 
     @Test

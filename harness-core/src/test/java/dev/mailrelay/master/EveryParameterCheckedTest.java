@@ -41,7 +41,7 @@ class EveryParameterCheckedTest {
     private static final int MALFORMED_LINE = (int) BASE.lines().count() + 1;
 
     /** The parameters whose every value is well-formed: text Postfix takes as it is. Keep it short. */
-    private static final List<String> FREE_TEXT = List.of("mail_name", "mail_version", "smtpd_banner", "myorigin",
+    private static final List<String> FREE_TEXT = List.of("mail_name", "mail_version", "smtpd_banner",
             "smtp_helo_name", "recipient_delimiter", "empty_address_relayhost_maps_lookup_key",
             "smtpd_sasl_service", "smtpd_sasl_path", "smtpd_sasl_local_domain", "smtpd_discard_ehlo_keywords",
             "mailrelay_queue_directory");

@@ -45,7 +45,7 @@ class StandaloneTest {
             second = freePort();
         }
         // The first service is bound before the second's override fails: it must be closed again.
-        Files.writeString(dir.resolve("main.cf"), "myhostname = mail.relay.example\n");
+        Files.writeString(dir.resolve("main.cf"), "myhostname = mail.relay.example\ncompatibility_level = 3.6\n");
         Files.writeString(dir.resolve("master.cf"), """
                 127.0.0.1:%d inet n - n - - smtpd
                 127.0.0.1:%d inet n - n - - smtpd
