@@ -36,6 +36,28 @@ final class Defaults {
     static final Map<String, String> POSTFIX = loadPostfixDefaults();
     static final Set<String> POSTFIX_NAMES = POSTFIX.keySet();
 
+    /**
+     * Postfix parameters mailrelay does not implement that, set, change what mail Postfix accepts or
+     * delivers (content checks, milters, filters, extra recipients, recipient validation, rate
+     * limits, ...): an instance start warns about them, where others are only noted.
+     */
+    static final Set<String> CHANGES_MAIL = Set.of(
+            "header_checks", "body_checks", "mime_header_checks", "nested_header_checks",
+            "smtp_header_checks", "smtp_body_checks", "smtp_mime_header_checks", "smtp_nested_header_checks",
+            "milter_header_checks", "smtpd_milters", "non_smtpd_milters", "smtpd_milter_maps",
+            "content_filter", "smtpd_proxy_filter", "receive_override_options",
+            "smtpd_data_restrictions", "smtpd_end_of_data_restrictions", "smtpd_restriction_classes",
+            "smtpd_reject_unlisted_recipient",
+            "always_bcc", "sender_bcc_maps", "recipient_bcc_maps", "relocated_maps", "relay_recipient_maps",
+            "virtual_mailbox_domains", "virtual_mailbox_maps", "virtual_alias_domains", "masquerade_domains",
+            "smtpd_client_message_rate_limit", "smtpd_client_recipient_rate_limit",
+            "smtpd_client_connection_rate_limit", "smtpd_client_new_tls_session_rate_limit",
+            "message_reject_characters", "message_strip_characters", "smtpd_command_filter",
+            "sender_dependent_default_transport_maps", "smtp_fallback_relay", "defer_transports",
+            "smtpd_tls_req_ccert", "relay_clientcerts",
+            "smtpd_forbid_unauth_pipelining", "smtpd_forbid_bare_newline", "smtpd_null_access_lookup_key",
+            "soft_bounce", "luser_relay", "mailbox_transport", "fallback_transport", "local_header_rewrite_clients");
+
     private static final Map<String, String> values = new LinkedHashMap<>();
     private static final Map<String, ParameterKind> kinds = new LinkedHashMap<>();
 

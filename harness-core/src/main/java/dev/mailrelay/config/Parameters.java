@@ -439,42 +439,51 @@ public final class Parameters {
     }
 
     /**
-     * What {@code postconf -n} would warn about: assigned names that are neither implemented nor
-     * referenced as {@code $name} by another value. Names Postfix knows but mailrelay does not
-     * implement are listed separately by {@link #notImplemented()}.
+     * What postconf warns about: assigned names that are neither known (to Postfix or mailrelay) nor
+     * used as {@code $name} by a main.cf value or by one of {@code masterCfOverrides} (master.cf
+     * {@code -o name=value}), in assignment order.
      */
-    public List<String> warnings() {
-        List<String> out = new ArrayList<>();
+    public List<Parameter> unused(List<Parameter> masterCfOverrides) {
+        List<Parameter> out = new ArrayList<>();
         for (Parameter p : assigned.values()) {
-            if (!Defaults.VALUES.containsKey(p.name()) && !Defaults.POSTFIX_NAMES.contains(p.name())
-                    && !isReferenced(p.name())) {
-                out.add(location(p) + "unused parameter: " + p.name() + "=" + p.value());
+            if (!isKnown(p.name()) && !isReferenced(p.name(), masterCfOverrides)) {
+                out.add(p);
             }
         }
         return out;
     }
 
-    /** Assigned parameters that Postfix has but mailrelay ignores. */
-    public List<String> notImplemented() {
-        List<String> out = new ArrayList<>();
+    /** {@link #unused(List)} as warning lines naming file and line. */
+    public List<String> warnings(List<Parameter> masterCfOverrides) {
+        return unused(masterCfOverrides).stream()
+                .map(p -> location(p) + "unused parameter: " + p.name() + "=" + Postconf.mask(p.name(), p.value()))
+                .toList();
+    }
+
+    /**
+     * Assigned parameters that Postfix has but mailrelay ignores, each with whether it changes what
+     * mail is accepted or delivered ({@link Defaults#CHANGES_MAIL}: a start logs those at WARN).
+     */
+    public Map<Parameter, Boolean> notImplemented() {
+        Map<Parameter, Boolean> out = new LinkedHashMap<>();
         for (Parameter p : assigned.values()) {
-            if (!Defaults.VALUES.containsKey(p.name()) && Defaults.POSTFIX_NAMES.contains(p.name())) {
-                out.add(location(p) + "parameter " + p.name() + " is not implemented by mailrelay and has no effect");
+            if (!Defaults.VALUES.containsKey(p.name()) && Defaults.POSTFIX_NAMES.contains(p.name())
+                    && !DIRECTORIES.contains(p.name())) {
+                out.put(p, Defaults.CHANGES_MAIL.contains(p.name()) && !get(p.name()).isBlank());
             }
         }
         return out;
     }
 
-    /** Every implemented parameter and every assigned one with its expanded value, sorted by name ({@code postconf}). */
-    public Map<String, String> effective() {
-        Map<String, String> out = new TreeMap<>();
-        for (String name : Defaults.VALUES.keySet()) {
-            out.put(name, get(name));
-        }
-        for (String name : assigned.keySet()) {
-            out.put(name, get(name));
-        }
-        return out;
+    /** The message for a parameter {@link #notImplemented()} lists. */
+    public static String notImplementedMessage(Parameter p, boolean changesMail) {
+        return location(p) + "parameter " + p.name() + " is not implemented by mailrelay and has no effect"
+                + (changesMail ? ": Postfix would use it to decide what mail is accepted or delivered" : "");
+    }
+
+    /** The names assigned explicitly, in assignment order. */
+    public Set<String> assignedNames() {
+        return Collections.unmodifiableSet(assigned.keySet());
     }
 
     /**
@@ -495,9 +504,11 @@ public final class Parameters {
         return Defaults.VALUES.keySet();
     }
 
-    private boolean isReferenced(String name) {
-        Pattern ref = Pattern.compile("\\$(\\{|\\()?" + Pattern.quote(name) + "(?![A-Za-z0-9_])");
-        return assigned.values().stream().anyMatch(p -> ref.matcher(p.value()).find());
+    /** Whether a main.cf value (or one of {@code elsewhere}) uses {@code $name}, {@code ${name...}} or {@code $(name)}. */
+    boolean isReferenced(String name, List<Parameter> elsewhere) {
+        Pattern ref = Pattern.compile("\\$(\\{|\\()?\\s*" + Pattern.quote(name) + "(?![A-Za-z0-9_])");
+        return assigned.values().stream().anyMatch(p -> ref.matcher(p.value()).find())
+                || elsewhere.stream().anyMatch(p -> ref.matcher(p.value()).find());
     }
 
     private static String location(Parameter p) {

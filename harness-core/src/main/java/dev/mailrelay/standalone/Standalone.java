@@ -20,7 +20,8 @@ import java.util.concurrent.CountDownLatch;
  * subdirectories that do (one instance each). When every listener is up it prints {@code READY
  * <instance> <service> <host>:<port>} per listener, then {@code READY api http://<host>:<port>/} for the
  * HTTP control API ({@link ApiServer}), and runs until SIGTERM or SIGINT. Bad configuration: a message naming
- * file, line and parameter, and exit status 2. {@code --demo} runs {@link Demo} instead.
+ * file, line and parameter, and exit status 2. {@code --demo} runs {@link Demo} instead;
+ * {@code postconf ...} and {@code postmap ...} answer as Postfix's commands do ({@link PostfixTools}).
  */
 public final class Standalone {
 
@@ -36,6 +37,12 @@ public final class Standalone {
 
     /** Runs until stopped; returns the exit status, or -1 after a clean stop by signal. */
     static int run(String[] args, PrintStream out, PrintStream err) {
+        if (args.length > 0 && args[0].equals("postconf")) {
+            return PostfixTools.postconf(PostfixTools.tail(args), out, err);
+        }
+        if (args.length > 0 && args[0].equals("postmap")) {
+            return PostfixTools.postmap(PostfixTools.tail(args), out, err);
+        }
         Path config = null;
         Path spool = null;
         boolean ephemeral = false;
@@ -114,6 +121,8 @@ public final class Standalone {
         err.println("usage: java -jar mailrelay-standalone.jar --config DIR [--ephemeral-ports] [--spool DIR]"
                 + " [--api-port N]");
         err.println("       java -jar mailrelay-standalone.jar --demo");
+        err.println("       java -jar mailrelay-standalone.jar postconf [-c DIR] [-n] [-d] [-x] [-h] [name ...]");
+        err.println("       java -jar mailrelay-standalone.jar postmap [-c DIR] -q KEY [TYPE:]NAME ...");
         return 2;
     }
 

@@ -81,6 +81,59 @@ class StandaloneTest {
                 .doesNotContain("Input length");
     }
 
+    @Test
+    void postconfAnswersAsPostfixsPostconf(@TempDir Path dir) throws Exception {
+        Files.writeString(dir.resolve("main.cf"), """
+                myhostname = mail.example.org
+                smtpd_banner = $myhostname ESMTP
+                smtp_sasl_password_maps = inline:{ { alice = s3cret }, bob@example.org=pw2 }
+                typo_parameter = 1
+                """);
+        Files.writeString(dir.resolve("master.cf"), "smtp inet n - n - - smtpd\n");
+        assertThat(run("postconf", "-c", dir.toString(), "-n")).isZero();
+        assertThat(out.toString(StandardCharsets.UTF_8).lines()).containsExactly(
+                "config_directory = " + dir.toAbsolutePath(),
+                "myhostname = mail.example.org",
+                "smtp_sasl_password_maps = inline:{ (hidden) }",
+                "smtpd_banner = $myhostname ESMTP");
+        assertThat(err()).contains("postconf: warning: " + dir.resolve("main.cf")
+                + ": unused parameter: typo_parameter=1").doesNotContain("s3cret").doesNotContain("pw2");
+
+        out.reset();
+        err.reset();
+        assertThat(run("postconf", "-c", dir.toString(), "-xh", "smtpd_banner", "relay_domains", "data_directory",
+                "nosuch")).isZero();
+        assertThat(out.toString(StandardCharsets.UTF_8).lines()).containsExactly("mail.example.org ESMTP",
+                "mail.example.org, localhost.example.org, localhost", dir.toAbsolutePath().toString());
+        assertThat(err()).contains("postconf: warning: nosuch: unknown parameter");
+
+        out.reset();
+        assertThat(run("postconf", "-c", dir.toString(), "-d", "compatibility_level", "smtputf8_enable")).isZero();
+        assertThat(out.toString(StandardCharsets.UTF_8).lines()).containsExactly("compatibility_level = 0",
+                "smtputf8_enable = ${{$compatibility_level} <level {1} ? {no} : {yes}}");
+
+        assertThat(run("postconf", "-c", dir.resolve("none").toString(), "-n")).isEqualTo(1);
+        assertThat(err()).contains("postconf: fatal: open " + dir.resolve("none/main.cf")
+                + ": No such file or directory");
+        assertThat(run("postconf", "-q")).isEqualTo(1);
+        assertThat(err()).contains("postconf: invalid option -- 'q'", "postconf: fatal: usage: postconf");
+    }
+
+    @Test
+    void postmapQueryPrintsTheValueOrExits1(@TempDir Path dir) throws Exception {
+        Path table = dir.resolve("virtual");
+        Files.writeString(table, "alice@example.org alice-value\n@example.org catchall\n");
+        assertThat(run("postmap", "-q", "ALICE@example.org", "texthash:" + table)).isZero();
+        assertThat(out.toString(StandardCharsets.UTF_8)).isEqualTo("alice-value\n");
+        // Exactly the key given: postmap -q has no address search order.
+        assertThat(run("postmap", "-q", "bob@example.org", "texthash:" + table)).isEqualTo(1);
+        assertThat(out.toString(StandardCharsets.UTF_8)).isEqualTo("alice-value\n");
+        assertThat(run("postmap", "-q", "a", "nosuchtype:" + table)).isEqualTo(1);
+        assertThat(err()).contains("postmap: fatal: unsupported dictionary type: nosuchtype");
+        assertThat(run("postmap", "-q")).isEqualTo(1);
+        assertThat(err()).contains("postmap: fatal: usage: postmap");
+    }
+
     private static int freePort() throws Exception {
         try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             return probe.getLocalPort();
