@@ -144,6 +144,8 @@ final class Defaults {
         def("relay_transport", "relay", TRANSPORT);
         def("local_transport", "local:$myhostname", TRANSPORT);
         def("append_at_myorigin", "yes", BOOL);
+        // trivial-rewrite's user%domain@local -> user@domain; smtpd's relay check resolves with it.
+        def("allow_percent_hack", "yes", BOOL);
         def("append_dot_mydomain", "${{$compatibility_level} <level {1} ? {yes} : {no}}", BOOL);
         def("canonical_maps", "", TABLE_LIST);
         def("sender_canonical_maps", "", TABLE_LIST);

@@ -10,7 +10,8 @@ import java.util.function.Consumer;
  * postconf(1) over an instance's parameters, for the standalone runner's {@code postconf} command and
  * the Maven plugin's {@code postconf} goal: {@code -n} (only parameters set in main.cf), {@code -d}
  * (defaults), {@code -x} (expand {@code $name}), {@code -h} (values without names) and parameter
- * names, answered as Postfix 3.7's postconf answers: {@code name = value} lines on standard output,
+ * names, answered as Postfix 3.7's postconf answers: {@code name = value} lines on standard output
+ * (white space between words printed as one space, as pcf_print_line() does),
  * {@code postconf: warning: name: unknown parameter} for a name it does not know (exit status 0 all
  * the same), then a warning for each main.cf parameter that is neither known nor used.
  *
@@ -119,7 +120,8 @@ public final class Postconf {
         try {
             for (String name : names) {
                 String value = options.expand() ? source.get(name) : source.raw(name);
-                value = mask(name, value);
+                // pcf_print_line(): postconf prints words separated by one space.
+                value = String.join(" ", mask(name, value).strip().split("[ \t\r\n]+"));
                 if (options.hideNames()) {
                     out.accept(value);
                 } else {

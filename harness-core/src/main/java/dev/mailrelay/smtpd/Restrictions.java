@@ -84,6 +84,7 @@ final class Restrictions {
     private final boolean relayBeforeRecipient;
     private final boolean legacyRelayBeforeRecipient;
     private final boolean legacyRelayDomains;
+    private final boolean percentHack;
     private final boolean delayReject;
     private final int rejectCode;
     private final int deferCode;
@@ -102,6 +103,7 @@ final class Restrictions {
         this.relayBeforeRecipient = params.bool("smtpd_relay_before_recipient_restrictions");
         this.legacyRelayBeforeRecipient = params.legacyDefault("smtpd_relay_before_recipient_restrictions", "3.6");
         this.legacyRelayDomains = params.legacyDefault("relay_domains", "2");
+        this.percentHack = params.bool("allow_percent_hack");
         this.delayReject = params.bool("smtpd_delay_reject");
         this.rejectCode = params.replyCode("reject_code");
         this.deferCode = params.replyCode("defer_code");
@@ -248,9 +250,20 @@ final class Restrictions {
         }
     }
 
-    /** Local (mydestination) or relay_domains recipients, and recipients without a domain. */
+    /**
+     * Local (mydestination) or relay_domains recipients, and recipients without a domain. The domain
+     * is the one trivial-rewrite resolves the address to: with {@code allow_percent_hack}, a local
+     * {@code user%elsewhere@local} is {@code user@elsewhere}, so it is not a local recipient.
+     */
     private boolean isAuthorizedDestination(SmtpdSettings cfg, String rcpt) {
         String domain = SmtpdAddress.domain(rcpt);
+        if (domain != null && percentHack) {
+            String local = rcpt.substring(0, rcpt.lastIndexOf('@'));
+            while (cfg.mydestination.matches(domain) && local.indexOf('%') >= 0) {
+                domain = local.substring(local.lastIndexOf('%') + 1).toLowerCase(Locale.ROOT);
+                local = local.substring(0, local.lastIndexOf('%'));
+            }
+        }
         if (domain == null || cfg.mydestination.matches(domain)) {
             return true;
         }

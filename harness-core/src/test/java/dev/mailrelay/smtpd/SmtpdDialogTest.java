@@ -468,6 +468,9 @@ class SmtpdDialogTest {
         }
         assertThat(d.send("MAIL FROM:<> SIZE=99999999")).containsExactly("552 5.3.4 Message size exceeds fixed limit");
         assertThat(d.send("MAIL FROM:<> SIZE=abc")).containsExactly("501 5.5.4 Bad message size syntax");
+        assertThat(d.send("MAIL FROM:<> SIZE=99999999999999999999"))
+                .containsExactly("552 5.3.4 Message size exceeds file system imposed limit");
+        assertThat(d.send("MAIL FROM:<> SIZE=+5")).containsExactly("501 5.5.4 Bad message size syntax");
         assertThat(d.send("MAIL FROM:<> BODY=FOO")).containsExactly("555 5.5.4 Unsupported option: BODY=FOO");
         assertThat(d.send("MAIL FROM:<> FOO=bar")).containsExactly("555 5.5.4 Unsupported option: FOO=bar");
         assertThat(d.send("MAIL FROM:<> RET=X")).containsExactly("501 5.5.4 Bad RET parameter syntax");
@@ -510,6 +513,21 @@ class SmtpdDialogTest {
         assertThat(d.send("MAIL FROM:<a@example.com>")).containsExactly("250 2.1.0 Ok");
         assertThat(d.send("RCPT TO:<x@other.org>")).containsExactly("554 5.7.1 <x@other.org>: Relay access denied");
         assertThat(d.send("RCPT TO:<alice@example.com>")).containsExactly("250 2.1.5 Ok");
+        quit(d);
+    }
+
+    @Test
+    void f1b_percentHackIsRelayingNotLocalDelivery() throws IOException {
+        // allow_percent_hack: victim%outside.example.org@mail.example.com resolves to outside.example.org.
+        SmtpDialog d = ehloed("10026");
+        assertThat(d.send("MAIL FROM:<a@example.com>")).containsExactly("250 2.1.0 Ok");
+        assertThat(d.send("RCPT TO:<victim%outside.example.org@mail.example.com>")).containsExactly(
+                "454 4.7.1 <victim%outside.example.org@mail.example.com>: Relay access denied");
+        quit(d);
+        d = ehloed("10032");
+        assertThat(d.send("MAIL FROM:<a@example.com>")).containsExactly("250 2.1.0 Ok");
+        assertThat(d.send("RCPT TO:<victim%outside.example.org@mail.example.com>")).containsExactly(
+                "554 5.7.1 <victim%outside.example.org@mail.example.com>: Relay access denied");
         quit(d);
     }
 
