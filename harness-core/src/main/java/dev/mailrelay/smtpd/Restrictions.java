@@ -321,11 +321,13 @@ final class Restrictions {
                 break;
             case "check_sender_access":
                 replyName = s.sender();
-                result = replyName == null ? Optional.empty() : AccessKeys.mail(table, replyName);
+                result = replyName == null ? Optional.empty()
+                        : AccessKeys.mail(table, replyName, s.settings().recipientDelimiter);
                 break;
             default:
                 replyName = rcpt;
-                result = rcpt == null ? Optional.empty() : AccessKeys.mail(table, rcpt);
+                result = rcpt == null ? Optional.empty()
+                        : AccessKeys.mail(table, rcpt, s.settings().recipientDelimiter);
         }
         if (result.isEmpty()) {
             return Verdict.DUNNO;

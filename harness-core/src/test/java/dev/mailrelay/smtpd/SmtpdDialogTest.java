@@ -93,6 +93,9 @@ class SmtpdDialogTest {
                   -o message_size_limit=1000
                 10041 inet n - n - - smtpd
                   -o mynetworks=127.0.0.1/32
+                10042 inet n - n - - smtpd
+                  -o recipient_delimiter=+
+                  -o smtpd_recipient_restrictions=check_recipient_access,inline:{blocked@example.com=REJECT,sub.example.org=REJECT},permit_mynetworks,reject_unauth_destination
                 """)), true);
         ref = harness.instance("ref");
     }
@@ -513,6 +516,17 @@ class SmtpdDialogTest {
         assertThat(d.send("MAIL FROM:<a@example.com>")).containsExactly("250 2.1.0 Ok");
         assertThat(d.send("RCPT TO:<x@other.org>")).containsExactly("554 5.7.1 <x@other.org>: Relay access denied");
         assertThat(d.send("RCPT TO:<alice@example.com>")).containsExactly("250 2.1.5 Ok");
+        quit(d);
+    }
+
+    @Test
+    void f1c_accessLookupsStripTheExtensionAndMatchParentDomains() throws IOException {
+        SmtpDialog d = ehloed("10042");
+        assertThat(d.send("MAIL FROM:<a@example.com>")).containsExactly("250 2.1.0 Ok");
+        assertThat(d.send("RCPT TO:<blocked+x@example.com>")).containsExactly(
+                "554 5.7.1 <blocked+x@example.com>: Recipient address rejected: Access denied");
+        assertThat(d.send("RCPT TO:<x@a.sub.example.org>")).containsExactly(
+                "554 5.7.1 <x@a.sub.example.org>: Recipient address rejected: Access denied");
         quit(d);
     }
 
