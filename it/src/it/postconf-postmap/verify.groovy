@@ -8,7 +8,8 @@ def relay = lines.indexOf('# instance relay')
 assert isp >= 0 && relay > isp
 assert lines.subList(isp, relay).contains('myhostname = mail.isp.example')
 assert lines.subList(isp, relay).contains('recipient_delimiter = +')
-assert lines.subList(isp, relay).contains('mydestination = mail.isp.example, isp.example')
+// -n prints values as written, as Postfix's postconf -n (not -nx)
+assert lines.subList(isp, relay).contains('mydestination = $myhostname, isp.example')
 // -n: only what was set
 assert !lines.subList(isp, relay).any { it.startsWith('smtpd_banner = ') }
 assert lines.contains('mailrelay_hostnames = relay.example')

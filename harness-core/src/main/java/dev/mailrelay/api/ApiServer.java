@@ -68,7 +68,7 @@ import org.slf4j.LoggerFactory;
  *
  * <pre>{@code
  * try (Harness harness = Harness.start(configs, true);
- *      ApiServer api = ApiServer.start(harness, Instance::flush, 0)) {
+ *      ApiServer api = ApiServer.start(harness, 0)) {
  *     System.out.println("READY api " + api.url());
  * }
  * }</pre>
@@ -94,6 +94,17 @@ public final class ApiServer implements AutoCloseable {
         this.flusher = flusher;
         this.server = server;
         this.executor = executor;
+    }
+
+    /**
+     * Serves the API for {@code harness} on 127.0.0.1 as the standalone runner and the Maven plugin do:
+     * {@code POST .../flush} is {@link Instance#flush()}.
+     *
+     * @param port the port, 0 for an ephemeral one
+     * @throws UncheckedIOException when the port cannot be bound
+     */
+    public static ApiServer start(Harness harness, int port) {
+        return start(harness, Instance::flush, port);
     }
 
     /**

@@ -71,7 +71,7 @@ public final class Cleanup {
      */
     public Cleanup(Parameters params, Path baseDirectory, ContentStore contents, Capture capture, QueueManager queue) {
         this.instance = params.instanceName();
-        this.myorigin = params.get("myorigin");
+        this.myorigin = params.myorigin();
         this.appendAtMyorigin = params.bool("append_at_myorigin");
         this.appendDotMydomain = params.bool("append_dot_mydomain");
         this.mydomain = params.get("mydomain");

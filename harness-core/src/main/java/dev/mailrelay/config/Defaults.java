@@ -12,11 +12,11 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeSet;
+import java.util.TreeMap;
 
 /**
  * The parameters mailrelay implements, with Postfix 3.7's defaults as {@code postconf -d} prints
- * them at {@code compatibility_level = 3.6} (Debian 12's setting), plus the {@code mailrelay_*}
+ * them (those that depend on {@code compatibility_level} as Postfix's expressions), plus the {@code mailrelay_*}
  * parameters for the jobs Postfix leaves to other programs. Where a harness must differ from a mail
  * server the default says so in a comment. Each parameter declares its {@link ParameterKind}, which
  * is what an instance start checks its value against.
@@ -28,25 +28,54 @@ final class Defaults {
 
     static final Map<String, String> VALUES;
     static final Map<String, ParameterKind> KINDS;
-    /** Every parameter name {@code postconf -d} knows, to tell "not implemented" from "unknown". */
-    static final Set<String> POSTFIX_NAMES = loadPostfixNames();
+    /**
+     * Every parameter {@code postconf -d} knows with its default before expansion (Debian 12's Postfix
+     * 3.7.11), to tell "not implemented" from "unknown" and to expand {@code $name} of any Postfix
+     * parameter as Postfix would.
+     */
+    static final Map<String, String> POSTFIX = loadPostfixDefaults();
+    static final Set<String> POSTFIX_NAMES = POSTFIX.keySet();
+
+    /**
+     * Postfix parameters mailrelay does not implement that, set, change what mail Postfix accepts or
+     * delivers (content checks, milters, filters, extra recipients, recipient validation, rate
+     * limits, ...): an instance start warns about them, where others are only noted.
+     */
+    static final Set<String> CHANGES_MAIL = Set.of(
+            "header_checks", "body_checks", "mime_header_checks", "nested_header_checks",
+            "smtp_header_checks", "smtp_body_checks", "smtp_mime_header_checks", "smtp_nested_header_checks",
+            "milter_header_checks", "smtpd_milters", "non_smtpd_milters", "smtpd_milter_maps",
+            "content_filter", "smtpd_proxy_filter", "receive_override_options",
+            "smtpd_data_restrictions", "smtpd_end_of_data_restrictions", "smtpd_restriction_classes",
+            "smtpd_reject_unlisted_recipient",
+            "always_bcc", "sender_bcc_maps", "recipient_bcc_maps", "relocated_maps", "relay_recipient_maps",
+            "virtual_mailbox_domains", "virtual_mailbox_maps", "virtual_alias_domains", "masquerade_domains",
+            "smtpd_client_message_rate_limit", "smtpd_client_recipient_rate_limit",
+            "smtpd_client_connection_rate_limit", "smtpd_client_new_tls_session_rate_limit",
+            "message_reject_characters", "message_strip_characters", "smtpd_command_filter",
+            "sender_dependent_default_transport_maps", "smtp_fallback_relay", "defer_transports",
+            "smtpd_tls_req_ccert", "relay_clientcerts",
+            "smtpd_forbid_unauth_pipelining", "smtpd_forbid_bare_newline", "smtpd_null_access_lookup_key",
+            "soft_bounce", "luser_relay", "mailbox_transport", "fallback_transport", "local_header_rewrite_clients");
 
     private static final Map<String, String> values = new LinkedHashMap<>();
     private static final Map<String, ParameterKind> kinds = new LinkedHashMap<>();
 
     static {
-        def("compatibility_level", "3.6", COMPATIBILITY_LEVEL);
+        // Postfix's default: a main.cf without it is read at level 0 (InstanceConfig gives an
+        // instance configured in code the stock main.cf's "compatibility_level = 3.6").
+        def("compatibility_level", "0", COMPATIBILITY_LEVEL);
         def("mail_name", "Postfix", TEXT);
         def("mail_version", "3.7.11", TEXT);
         // myhostname and mydomain are computed by Parameters (instance name, then its domain part).
         def("myhostname", "", HOSTNAME);
         def("mydomain", "", HOSTNAME);
-        def("myorigin", "$myhostname", TEXT);
+        def("myorigin", "$myhostname", ORIGIN);
         def("mydestination", "$myhostname, localhost.$mydomain, localhost", DOMAIN_LIST);
-        def("mynetworks_style", "host", oneOf("host", "subnet", "class"));
+        def("mynetworks_style", "${{$compatibility_level} <level {2} ? {subnet} : {host}}", oneOf("host", "subnet", "class"));
         // mynetworks is computed from mynetworks_style over the loopback interface (see Parameters).
         def("mynetworks", "", NETWORK_LIST);
-        def("relay_domains", "", DOMAIN_LIST);
+        def("relay_domains", "${{$compatibility_level} <level {2} ? {$mydestination} : {}}", DOMAIN_LIST);
         // Deliberately not Postfix's "all": a test harness listens on loopback unless told otherwise.
         def("inet_interfaces", "loopback-only", INTERFACES);
         def("inet_protocols", "ipv4", listOf("ipv4", "ipv6", "all"));
@@ -54,31 +83,33 @@ final class Defaults {
         def("message_size_limit", "10240000", INT);
         def("queue_minfree", "0", INT);
         def("line_length_limit", "2048", INT);
-        def("smtpd_timeout", "300s", TIME);
+        def("smtpd_timeout", "${stress?{10}:{300}}s", TIME);
         // Postfix 3.7's expression: the deadline is on only under stress (or with the old name,
         // smtpd_per_record_deadline, set: an unset name expands to nothing).
         def("smtpd_per_request_deadline",
                 "${smtpd_per_record_deadline?{$smtpd_per_record_deadline}:{${stress?{yes}:{no}}}}", BOOL);
         def("smtpd_min_data_rate", "500", INT);
         def("smtpd_soft_error_limit", "10", INT);
-        def("smtpd_hard_error_limit", "20", INT);
+        def("smtpd_hard_error_limit", "${stress?{1}:{20}}", INT);
         def("smtpd_error_sleep_time", "1s", TIME);
-        def("smtpd_junk_command_limit", "100", INT);
+        def("smtpd_junk_command_limit", "${stress?{1}:{100}}", INT);
         def("smtpd_recipient_limit", "1000", INT);
         def("smtpd_helo_required", "no", BOOL);
         def("smtpd_delay_reject", "yes", BOOL);
         def("smtpd_client_restrictions", "", RESTRICTIONS);
         def("smtpd_helo_restrictions", "", RESTRICTIONS);
         def("smtpd_sender_restrictions", "", RESTRICTIONS);
-        def("smtpd_relay_restrictions", "permit_mynetworks, permit_sasl_authenticated, defer_unauth_destination",
-                RESTRICTIONS);
+        def("smtpd_relay_restrictions", "${{$compatibility_level} <level {1} ? {} : "
+                + "{permit_mynetworks, permit_sasl_authenticated, defer_unauth_destination}}", RESTRICTIONS);
         def("smtpd_recipient_restrictions", "", RESTRICTIONS);
+        def("smtpd_relay_before_recipient_restrictions", "${{$compatibility_level} <level {3.6} ? {no} : {yes}}",
+                BOOL);
         def("smtpd_sender_login_maps", "", TABLE_LIST);
         def("smtpd_discard_ehlo_keywords", "", TEXT);
         def("smtpd_reject_unlisted_sender", "no", BOOL);
         def("disable_vrfy_command", "no", BOOL);
         def("strict_rfc821_envelopes", "no", BOOL);
-        def("smtputf8_enable", "yes", BOOL);
+        def("smtputf8_enable", "${{$compatibility_level} <level {1} ? {no} : {yes}}", BOOL);
         def("recipient_delimiter", "", TEXT);
         def("enable_long_queue_ids", "no", BOOL);
         // Deliberately not Postfix's passwd/aliases lookup: a harness has no local users, so every
@@ -103,11 +134,12 @@ final class Defaults {
         def("smtpd_sasl_response_limit", "12288", INT);
         def("smtpd_sasl_exceptions_networks", "", NETWORK_LIST);
         def("broken_sasl_auth_clients", "no", BOOL);
-        // anvil(8) limits that smtpd enforces. Postfix's event-limit exceptions default is
-        // ${smtpd_client_connection_limit_exceptions:$mynetworks}; the old name is not implemented.
+        // anvil(8) limits that smtpd enforces. The event-limit exceptions default to the old name's
+        // value when it is set, as in Postfix.
         def("smtpd_client_connection_count_limit", "50", INT);
         def("smtpd_client_auth_rate_limit", "0", INT);
-        def("smtpd_client_event_limit_exceptions", "$mynetworks", NETWORK_LIST);
+        def("smtpd_client_event_limit_exceptions", "${smtpd_client_connection_limit_exceptions:$mynetworks}",
+                NETWORK_LIST);
         def("anvil_rate_time_unit", "60s", TIME);
         // The relay: trivial-rewrite, cleanup, qmgr and the SMTP client.
         def("relayhost", "", NEXTHOP);
@@ -118,7 +150,9 @@ final class Defaults {
         def("relay_transport", "relay", TRANSPORT);
         def("local_transport", "local:$myhostname", TRANSPORT);
         def("append_at_myorigin", "yes", BOOL);
-        def("append_dot_mydomain", "no", BOOL);
+        // trivial-rewrite's user%domain@local -> user@domain; smtpd's relay check resolves with it.
+        def("allow_percent_hack", "yes", BOOL);
+        def("append_dot_mydomain", "${{$compatibility_level} <level {1} ? {yes} : {no}}", BOOL);
         def("canonical_maps", "", TABLE_LIST);
         def("sender_canonical_maps", "", TABLE_LIST);
         def("recipient_canonical_maps", "", TABLE_LIST);
@@ -204,17 +238,20 @@ final class Defaults {
         kinds.put(name, kind);
     }
 
-    private static Set<String> loadPostfixNames() {
-        Set<String> names = new TreeSet<>();
-        try (InputStream in = Defaults.class.getResourceAsStream("postfix-parameters.txt")) {
+    private static Map<String, String> loadPostfixDefaults() {
+        Map<String, String> out = new TreeMap<>();
+        try (InputStream in = Defaults.class.getResourceAsStream("postfix-defaults.txt")) {
             if (in == null) {
-                throw new IllegalStateException("postfix-parameters.txt missing from the classpath");
+                throw new IllegalStateException("postfix-defaults.txt missing from the classpath");
             }
             new BufferedReader(new InputStreamReader(in, StandardCharsets.US_ASCII)).lines()
-                    .map(String::strip).filter(s -> !s.isEmpty()).forEach(names::add);
+                    .filter(l -> !l.isBlank() && !l.startsWith("#")).forEach(l -> {
+                        int eq = l.indexOf(" =");
+                        out.put(l.substring(0, eq), l.substring(eq + 2).strip());
+                    });
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        return Collections.unmodifiableSet(names);
+        return Collections.unmodifiableMap(out);
     }
 }

@@ -3,7 +3,6 @@ package dev.mailrelay.config;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
-import java.util.regex.Pattern;
 
 /**
  * What kind of value a parameter takes, declared next to its default in {@code Defaults}. When an
@@ -30,8 +29,6 @@ public final class ParameterKind {
         void check(Parameters params, String name);
     }
 
-    private static final Pattern COMPAT_LEVEL = Pattern.compile("\\d+(\\.\\d+){0,2}");
-
     /** {@code yes} or {@code no}. */
     public static final ParameterKind BOOL = new ParameterKind("boolean", "maybe", Parameters::bool);
     /** A non-negative integer (counts, sizes, limits). */
@@ -50,7 +47,7 @@ public final class ParameterKind {
     /** {@code compatibility_level}: {@code major[.minor[.patch]]}. */
     public static final ParameterKind COMPATIBILITY_LEVEL = new ParameterKind("compatibility level", "three",
             (p, n) -> {
-                if (!COMPAT_LEVEL.matcher(p.get(n)).matches()) {
+                if (MacroExpansion.compatibilityLevel(p.get(n)) < 0) {
                     throw p.error(n, "malformed compatibility level syntax: \"" + p.get(n) + "\"");
                 }
             });
@@ -60,6 +57,12 @@ public final class ParameterKind {
     /** {@code inet_interfaces}: {@code all}, {@code loopback-only} or addresses and host names. */
     public static final ParameterKind INTERFACES = new ParameterKind("interfaces", "bad..name",
             Parameters::interfaces);
+    /**
+     * {@code myorigin}: a domain, or, as Debian's Postfix reads it (built with MYORIGIN_FROM_FILE), a
+     * value starting with {@code /} names a file whose first line is the domain.
+     */
+    public static final ParameterKind ORIGIN = new ParameterKind("domain or /file", "/nonexistent/mailname",
+            (p, n) -> p.myorigin());
     /** Free text: any value is well-formed (a banner, a SASL realm, a lookup key). */
     public static final ParameterKind TEXT = new ParameterKind("text", null, (p, n) -> p.get(n));
 

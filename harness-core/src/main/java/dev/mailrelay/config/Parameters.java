@@ -1,5 +1,6 @@
 package dev.mailrelay.config;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -29,22 +30,44 @@ import java.util.regex.Pattern;
  */
 public final class Parameters {
 
-    private static final int MAX_NESTING = 100;
     private static final Pattern TIME = Pattern.compile("(\\d+)([smhdw]?)");
     private static final Pattern IP_LITERAL = Pattern.compile("\\[?(\\d{1,3}(\\.\\d{1,3}){3}|[0-9a-f:.]*:[0-9a-f:.]*)]?");
 
     private final String instanceName;
+    private final Path configDirectory;
     private final Map<String, Parameter> assigned;
 
-    private Parameters(String instanceName, Map<String, Parameter> assigned) {
+    private Parameters(String instanceName, Path configDirectory, Map<String, Parameter> assigned) {
         this.instanceName = instanceName;
+        this.configDirectory = configDirectory;
         this.assigned = assigned;
     }
 
-    /** Postfix's defaults for an instance; {@code myhostname} defaults to {@code <name>.localdomain}. */
+    /**
+     * Postfix's defaults for an instance whose directory is the working directory; {@code myhostname}
+     * defaults to {@code <name>.localdomain}.
+     */
     public static Parameters defaults(String instanceName) {
-        return new Parameters(instanceName, Collections.emptyMap());
+        return defaults(instanceName, Path.of("").toAbsolutePath());
     }
+
+    /**
+     * Postfix's defaults for an instance whose directory is {@code configDirectory}: it is what
+     * {@code $config_directory} (and the other directories an instance owns, see {@link #DIRECTORIES})
+     * expand to, so that {@code hash:${config_directory}/sasl_passwd} names the instance's own table.
+     */
+    public static Parameters defaults(String instanceName, Path configDirectory) {
+        return new Parameters(instanceName, configDirectory.toAbsolutePath().normalize(), Collections.emptyMap());
+    }
+
+    /**
+     * The directory parameters that name the instance directory: Postfix keeps its configuration, its
+     * caches and its queue in them; an instance keeps all of these in its one directory. The
+     * directories of Postfix's programs and documentation ({@code daemon_directory},
+     * {@code command_directory}, ...) keep Debian's values: mailrelay runs none of those programs.
+     */
+    public static final List<String> DIRECTORIES =
+            List.of("config_directory", "meta_directory", "data_directory", "queue_directory");
 
     /** A copy with these assignments layered on top (later ones win). */
     public Parameters with(List<Parameter> assignments) {
@@ -53,7 +76,7 @@ public final class Parameters {
             next.remove(p.name());
             next.put(p.name(), p);
         }
-        return new Parameters(instanceName, Collections.unmodifiableMap(next));
+        return new Parameters(instanceName, configDirectory, Collections.unmodifiableMap(next));
     }
 
     /** The instance these parameters belong to. */
@@ -61,13 +84,48 @@ public final class Parameters {
         return instanceName;
     }
 
-    /** The fully expanded value; empty for an unset parameter without default. */
-    public String get(String name) {
-        return expand(name, raw(name), 0, new Budget(name));
+    /**
+     * Whether {@code compatibility_level} is below {@code level} and {@code name} is not set: then
+     * Postfix uses the backwards-compatible default of {@code name} and logs each time it makes a
+     * difference ("using backwards-compatible default setting ..."), as mail_params.c's
+     * check_legacy_defaults() arranges.
+     */
+    public boolean legacyDefault(String name, String level) {
+        return !isSet(name) && MacroExpansion.compatibilityLevel(get("compatibility_level"))
+                < MacroExpansion.compatibilityLevel(level);
     }
 
-    /** The value before {@code $name} expansion. */
+    /** The instance directory: {@code $config_directory}. */
+    public Path configDirectory() {
+        return configDirectory;
+    }
+
+    /** The fully expanded value; empty for an unset parameter without default. */
+    public String get(String name) {
+        return expand(name, raw(name));
+    }
+
+    /**
+     * Expands {@code text} as the value of parameter {@code owner} would be expanded (Postfix's
+     * mac_expand(), relational expressions included).
+     *
+     * @throws ConfigException with Postfix's wording for a malformed expression, naming {@code owner}
+     */
+    public String expand(String owner, String text) {
+        return new MacroExpansion(this::lookup, this::error, owner).expand(owner, text);
+    }
+
+    /** The value before {@code $name} expansion; empty for a name nobody defines. */
     public String raw(String name) {
+        String v = lookup(name);
+        return v == null ? "" : v;
+    }
+
+    /**
+     * The value before expansion, or {@code null} when the name is defined nowhere: not assigned, not
+     * implemented by mailrelay and not a Postfix parameter ({@code postconf -d}).
+     */
+    String lookup(String name) {
         Parameter p = assigned.get(name);
         if (p != null) {
             return p.value();
@@ -76,7 +134,21 @@ public final class Parameters {
         if (d != null && !d.isEmpty()) {
             return d;
         }
-        return computedDefault(name);
+        String computed = computedDefault(name);
+        if (computed != null) {
+            return computed;
+        }
+        return d != null ? d : Defaults.POSTFIX.get(name);
+    }
+
+    /** The default before expansion, as {@code postconf -d} prints it; {@code null} for an unknown name. */
+    public String defaultValue(String name) {
+        return defaults(instanceName, configDirectory).lookup(name);
+    }
+
+    /** Whether Postfix or mailrelay knows the name (it has a default, possibly empty). */
+    public static boolean isKnown(String name) {
+        return Defaults.VALUES.containsKey(name) || Defaults.POSTFIX.containsKey(name);
     }
 
     /** Whether the parameter was assigned explicitly (not a default). */
@@ -87,6 +159,32 @@ public final class Parameters {
     /** Where the parameter was assigned, or {@code null} for a default. */
     public Parameter origin(String name) {
         return assigned.get(name);
+    }
+
+    /**
+     * {@code myorigin} as Debian's Postfix uses it: a value starting with {@code /} names a file whose
+     * first line, without surrounding white space, is the origin (mail_params.c read_param_from_file(),
+     * built with MYORIGIN_FROM_FILE as Debian does; {@code postconf} still prints the file name).
+     *
+     * @throws ConfigException when the file cannot be read or its first line is empty, as Postfix
+     *     refuses to start
+     */
+    public String myorigin() {
+        String v = get("myorigin");
+        if (!v.startsWith("/")) {
+            return v;
+        }
+        String text;
+        try {
+            text = LogicalLines.readText(Path.of(v), v);
+        } catch (ConfigException e) {
+            throw error("myorigin", e.detail());
+        }
+        String origin = text.lines().findFirst().orElse("").strip();
+        if (origin.isEmpty()) {
+            throw error("myorigin", "myorigin file " + v + " is empty");
+        }
+        return origin;
     }
 
     /** A {@code yes}/{@code no} parameter (case-insensitive, as Postfix reads it). */
@@ -341,42 +439,51 @@ public final class Parameters {
     }
 
     /**
-     * What {@code postconf -n} would warn about: assigned names that are neither implemented nor
-     * referenced as {@code $name} by another value. Names Postfix knows but mailrelay does not
-     * implement are listed separately by {@link #notImplemented()}.
+     * What postconf warns about: assigned names that are neither known (to Postfix or mailrelay) nor
+     * used as {@code $name} by a main.cf value or by one of {@code masterCfOverrides} (master.cf
+     * {@code -o name=value}), in assignment order.
      */
-    public List<String> warnings() {
-        List<String> out = new ArrayList<>();
+    public List<Parameter> unused(List<Parameter> masterCfOverrides) {
+        List<Parameter> out = new ArrayList<>();
         for (Parameter p : assigned.values()) {
-            if (!Defaults.VALUES.containsKey(p.name()) && !Defaults.POSTFIX_NAMES.contains(p.name())
-                    && !isReferenced(p.name())) {
-                out.add(location(p) + "unused parameter: " + p.name() + "=" + p.value());
+            if (!isKnown(p.name()) && !isReferenced(p.name(), masterCfOverrides)) {
+                out.add(p);
             }
         }
         return out;
     }
 
-    /** Assigned parameters that Postfix has but mailrelay ignores. */
-    public List<String> notImplemented() {
-        List<String> out = new ArrayList<>();
+    /** {@link #unused(List)} as warning lines naming file and line. */
+    public List<String> warnings(List<Parameter> masterCfOverrides) {
+        return unused(masterCfOverrides).stream()
+                .map(p -> location(p) + "unused parameter: " + p.name() + "=" + Postconf.mask(p.name(), p.value()))
+                .toList();
+    }
+
+    /**
+     * Assigned parameters that Postfix has but mailrelay ignores, each with whether it changes what
+     * mail is accepted or delivered ({@link Defaults#CHANGES_MAIL}: a start logs those at WARN).
+     */
+    public Map<Parameter, Boolean> notImplemented() {
+        Map<Parameter, Boolean> out = new LinkedHashMap<>();
         for (Parameter p : assigned.values()) {
-            if (!Defaults.VALUES.containsKey(p.name()) && Defaults.POSTFIX_NAMES.contains(p.name())) {
-                out.add(location(p) + "parameter " + p.name() + " is not implemented by mailrelay and has no effect");
+            if (!Defaults.VALUES.containsKey(p.name()) && Defaults.POSTFIX_NAMES.contains(p.name())
+                    && !DIRECTORIES.contains(p.name())) {
+                out.put(p, Defaults.CHANGES_MAIL.contains(p.name()) && !get(p.name()).isBlank());
             }
         }
         return out;
     }
 
-    /** Every implemented parameter and every assigned one with its expanded value, sorted by name ({@code postconf}). */
-    public Map<String, String> effective() {
-        Map<String, String> out = new TreeMap<>();
-        for (String name : Defaults.VALUES.keySet()) {
-            out.put(name, get(name));
-        }
-        for (String name : assigned.keySet()) {
-            out.put(name, get(name));
-        }
-        return out;
+    /** The message for a parameter {@link #notImplemented()} lists. */
+    public static String notImplementedMessage(Parameter p, boolean changesMail) {
+        return location(p) + "parameter " + p.name() + " is not implemented by mailrelay and has no effect"
+                + (changesMail ? ": Postfix would use it to decide what mail is accepted or delivered" : "");
+    }
+
+    /** The names assigned explicitly, in assignment order. */
+    public Set<String> assignedNames() {
+        return Collections.unmodifiableSet(assigned.keySet());
     }
 
     /**
@@ -397,9 +504,11 @@ public final class Parameters {
         return Defaults.VALUES.keySet();
     }
 
-    private boolean isReferenced(String name) {
-        Pattern ref = Pattern.compile("\\$(\\{|\\()?" + Pattern.quote(name) + "(?![A-Za-z0-9_])");
-        return assigned.values().stream().anyMatch(p -> ref.matcher(p.value()).find());
+    /** Whether a main.cf value (or one of {@code elsewhere}) uses {@code $name}, {@code ${name...}} or {@code $(name)}. */
+    boolean isReferenced(String name, List<Parameter> elsewhere) {
+        Pattern ref = Pattern.compile("\\$(\\{|\\()?\\s*" + Pattern.quote(name) + "(?![A-Za-z0-9_])");
+        return assigned.values().stream().anyMatch(p -> ref.matcher(p.value()).find())
+                || elsewhere.stream().anyMatch(p -> ref.matcher(p.value()).find());
     }
 
     private static String location(Parameter p) {
@@ -410,6 +519,9 @@ public final class Parameters {
     }
 
     private String computedDefault(String name) {
+        if (DIRECTORIES.contains(name)) {
+            return configDirectory.toString();
+        }
         switch (name) {
             case "myhostname":
                 return instanceName.contains(".") ? instanceName : instanceName + "." + Defaults.LOCALDOMAIN;
@@ -424,150 +536,8 @@ public final class Parameters {
                 return get("mynetworks_style").equalsIgnoreCase("host")
                         ? "127.0.0.1/32 [::1]/128" : "127.0.0.0/8 [::1]/128";
             default:
-                return "";
+                return null;
         }
-    }
-
-    /**
-     * The work one expansion may do: characters produced plus {@code $name} references resolved.
-     * Postfix bounds only the nesting depth; a chain such as {@code a = $b$b}, {@code b = $c$c}, ...
-     * grows exponentially without nesting deeply, so mailrelay also bounds the size (1 MiB, far
-     * above any real main.cf value) and fails fast naming the parameter.
-     */
-    static final int MAX_EXPANSION = 1 << 20;
-
-    /** The work budget of one expansion of {@code top}. */
-    private static final class Budget {
-        final String top;
-        int used;
-
-        Budget(String top) {
-            this.top = top;
-        }
-    }
-
-    private void spend(Budget budget, int work) {
-        budget.used += work;
-        if (budget.used > MAX_EXPANSION) {
-            throw error(budget.top, "unreasonable macro expansion size: \"" + budget.top + "\" expands to more than "
-                    + MAX_EXPANSION + " characters or references");
-        }
-    }
-
-    // Postfix's mac_expand(): $name, ${name}, $(name), ${name?text}, ${name:text},
-    // ${name?{text}:{text}}, and $$ for a literal dollar.
-    private String expand(String forName, String value, int depth, Budget budget) {
-        if (value.indexOf('$') < 0) {
-            spend(budget, value.length());
-            return value;
-        }
-        if (depth > MAX_NESTING) {
-            throw error(forName, "unreasonable macro call nesting: \"" + forName + "\"");
-        }
-        StringBuilder out = new StringBuilder();
-        int i = 0;
-        while (i < value.length()) {
-            char c = value.charAt(i);
-            if (c != '$' || i + 1 >= value.length()) {
-                out.append(c);
-                spend(budget, 1);
-                i++;
-                continue;
-            }
-            char n = value.charAt(i + 1);
-            if (n == '$') {
-                out.append('$');
-                spend(budget, 1);
-                i += 2;
-            } else if (n == '{' || n == '(') {
-                int close = matching(value, i + 1);
-                if (close < 0) {
-                    throw error(forName, "missing '" + (n == '{' ? '}' : ')') + "' in \"" + value + "\"");
-                }
-                out.append(expandCall(forName, value.substring(i + 2, close), depth, budget));
-                i = close + 1;
-            } else if (isNameChar(n)) {
-                int end = i + 1;
-                while (end < value.length() && isNameChar(value.charAt(end))) {
-                    end++;
-                }
-                String ref = value.substring(i + 1, end);
-                spend(budget, 1);
-                out.append(expand(ref, raw(ref), depth + 1, budget));
-                i = end;
-            } else {
-                out.append(c);
-                spend(budget, 1);
-                i++;
-            }
-        }
-        return out.toString();
-    }
-
-    private String expandCall(String forName, String inner, int depth, Budget budget) {
-        int end = 0;
-        while (end < inner.length() && isNameChar(inner.charAt(end))) {
-            end++;
-        }
-        if (end == 0) {
-            throw error(forName, "unsupported or malformed macro expression: \"${" + inner + "}\"");
-        }
-        String ref = inner.substring(0, end);
-        spend(budget, 1);
-        String valueOfRef = expand(ref, raw(ref), depth + 1, budget);
-        if (end == inner.length()) {
-            return valueOfRef;
-        }
-        char op = inner.charAt(end);
-        String rest = inner.substring(end + 1);
-        if (op == '?') {
-            String[] branches = conditional(rest);
-            String chosen = !valueOfRef.isEmpty() ? branches[0] : branches[1];
-            return chosen == null ? "" : expand(forName, chosen, depth + 1, budget);
-        }
-        if (op == ':') {
-            return valueOfRef.isEmpty() ? expand(forName, unbrace(rest), depth + 1, budget) : "";
-        }
-        throw error(forName, "unsupported or malformed macro expression: \"${" + inner + "}\"");
-    }
-
-    /** {@code text}, {@code {text}} or {@code {a}:{b}} after {@code ?}: the if-set and if-unset branches. */
-    private static String[] conditional(String rest) {
-        if (rest.startsWith("{")) {
-            int close = matching(rest, 0);
-            if (close > 0) {
-                String tail = rest.substring(close + 1).strip();
-                if (tail.startsWith(":")) {
-                    return new String[] {rest.substring(1, close), unbrace(tail.substring(1).strip())};
-                }
-                if (tail.isEmpty()) {
-                    return new String[] {rest.substring(1, close), null};
-                }
-            }
-        }
-        return new String[] {rest, null};
-    }
-
-    private static String unbrace(String s) {
-        return s.startsWith("{") && matching(s, 0) == s.length() - 1 ? s.substring(1, s.length() - 1) : s;
-    }
-
-    private static int matching(String s, int open) {
-        char o = s.charAt(open);
-        char c = o == '{' ? '}' : ')';
-        int depth = 0;
-        for (int i = open; i < s.length(); i++) {
-            if (s.charAt(i) == o) {
-                depth++;
-            } else if (s.charAt(i) == c && --depth == 0) {
-                return i;
-            }
-        }
-        return -1;
-    }
-
-    private static boolean isNameChar(char c) {
-        return c == '_' || (c < 128 && Character.isLetterOrDigit(c));
     }
 
     @Override

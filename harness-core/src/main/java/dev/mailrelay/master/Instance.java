@@ -23,6 +23,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import dev.mailrelay.config.ConfigException;
+import dev.mailrelay.config.Parameter;
 import dev.mailrelay.config.Parameters;
 import dev.mailrelay.config.Service;
 import dev.mailrelay.smtpd.SmtpdServer;
@@ -85,11 +86,18 @@ public final class Instance implements AutoCloseable {
      */
     static Instance start(InstanceConfig config, boolean ephemeralPorts, VirtualNetwork network) {
         Parameters params = config.parameters();
-        params.warnings().forEach(w -> log.warn("{}: warning: {}", config.name(), w));
-        params.notImplemented().forEach(w -> log.info("{}: {}", config.name(), w));
+        List<Service> services = config.services();
+        List<Parameter> overrides = services.stream().flatMap(s -> s.overrides().stream()).toList();
+        params.warnings(overrides).forEach(w -> log.warn("{}: warning: {}", config.name(), w));
+        params.notImplemented().forEach((p, changesMail) -> {
+            if (changesMail) {
+                log.warn("{}: warning: {}", config.name(), Parameters.notImplementedMessage(p, true));
+            } else {
+                log.info("{}: {}", config.name(), Parameters.notImplementedMessage(p, false));
+            }
+        });
         // Every implemented parameter against its kind; the components built below parse the rest.
         params.check();
-        List<Service> services = config.services();
         Instance instance = new Instance(config.name(), params, services, config.baseDirectory(), network);
         warnReadablePasswordTables(config.name(), params, config.baseDirectory());
         try {

@@ -32,6 +32,7 @@ public final class InstanceConfig {
     private final String name;
     private Path directory;
     private final List<Parameter> parameters = new ArrayList<>();
+    private boolean mainCfFile;
     private String masterCf;
 
     private InstanceConfig(String name) {
@@ -48,12 +49,26 @@ public final class InstanceConfig {
         return named(name).directory(directory);
     }
 
+    /**
+     * The instances of a configuration directory in the standalone layout
+     * ({@link InstanceDirectory#layout(Path)}): DIR/main.cf makes one instance named after DIR;
+     * otherwise each subdirectory with a main.cf is one.
+     *
+     * @throws dev.mailrelay.config.ConfigException when DIR is not a directory or holds no main.cf at all
+     */
+    public static List<InstanceConfig> fromLayout(Path dir) {
+        List<InstanceConfig> out = new ArrayList<>();
+        InstanceDirectory.layout(dir).forEach((name, path) -> out.add(fromDirectory(name, path)));
+        return out;
+    }
+
     /** The directory relative table paths and {@code sasl/smtpd.conf} are found in; its files are read. */
     public InstanceConfig directory(Path directory) {
         this.directory = directory;
         Path mainCf = directory.resolve("main.cf");
         if (Files.isRegularFile(mainCf)) {
             parameters.addAll(MainCf.read(mainCf));
+            mainCfFile = true;
         }
         return this;
     }
@@ -85,10 +100,20 @@ public final class InstanceConfig {
         return directory != null ? directory : Path.of("").toAbsolutePath();
     }
 
-    /** The instance's parameters: Postfix's defaults under everything configured here. */
+    /**
+     * The instance's parameters: Postfix's defaults under everything configured here. A directory's
+     * {@code main.cf} is the whole main.cf, read as Postfix reads it (without
+     * {@code compatibility_level} it is level 0). An instance without a main.cf file starts from the
+     * main.cf a fresh Postfix 3.7 installation writes, which sets {@link #STOCK_MAIN_CF}.
+     */
     public Parameters parameters() {
-        return Parameters.defaults(name).with(parameters);
+        Parameters defaults = Parameters.defaults(name, baseDirectory());
+        return mainCfFile ? defaults.with(parameters) : defaults.with(STOCK_MAIN_CF).with(parameters);
     }
+
+    /** What Postfix's own installed main.cf (and Debian's) sets that an instance configured in code inherits. */
+    public static final List<Parameter> STOCK_MAIN_CF = List.of(new Parameter("compatibility_level", "3.6",
+            "stock main.cf", 0));
 
     /** The instance's services. */
     public List<Service> services() {

@@ -100,7 +100,7 @@ public final class SmtpTransport implements Transport, AutoCloseable {
         this.senderDependent = params.bool("smtp_sender_dependent_authentication");
         this.recipientDelimiter = params.get("recipient_delimiter");
         this.localDomains = params.parsed("mydestination", v -> DomainList.parse(
-                Parameters.split(params.get("myorigin") + " " + v), baseDirectory, false));
+                Parameters.split(params.myorigin() + " " + v), baseDirectory, false));
         this.passwords = new SaslPasswords(params.parsed("smtp_sasl_password_maps",
                 v -> Tables.openList(v, baseDirectory)), senderDependent, recipientDelimiter, localDomains::matches);
         this.saslSecurityOptions = params.parsed("smtp_sasl_security_options", SecurityOptions::parse);

@@ -15,8 +15,13 @@ final class AccessKeys {
     private AccessKeys() {
     }
 
-    /** check_sender_access / check_recipient_access: user@domain, domain and its parents, user@. */
-    static Optional<String> mail(LookupTable table, String address) {
+    /**
+     * check_sender_access / check_recipient_access, as mail_addr_find() with smtpd's strategy:
+     * user+ext@domain, user@domain (the extension stripped at the first {@code recipient_delimiter}
+     * character), the domain and its parent domains (parent_domain_matches_subdomains includes
+     * smtpd_access_maps by default), then user+ext@ and user@.
+     */
+    static Optional<String> mail(LookupTable table, String address, String recipientDelimiter) {
         // The null sender is looked up as smtpd_null_access_lookup_key, "<>".
         String addr = address.isEmpty() ? "<>" : address.toLowerCase(Locale.ROOT);
         Optional<String> hit = table.lookup(addr);
@@ -24,14 +29,32 @@ final class AccessKeys {
             return hit;
         }
         int at = addr.lastIndexOf('@');
-        if (at >= 0) {
-            hit = domainAndParents(table, addr.substring(at + 1));
+        if (at < 0) {
+            return Optional.empty();
+        }
+        String local = addr.substring(0, at);
+        String bare = null;
+        for (int i = 0; i < local.length() && !recipientDelimiter.isEmpty(); i++) {
+            if (recipientDelimiter.indexOf(local.charAt(i)) >= 0) {
+                bare = local.substring(0, i);
+                break;
+            }
+        }
+        if (bare != null && !bare.isEmpty()) {
+            hit = table.lookup(bare + addr.substring(at));
             if (hit.isPresent()) {
                 return hit;
             }
-            return table.lookup(addr.substring(0, at + 1));
         }
-        return Optional.empty();
+        hit = domainAndParents(table, addr.substring(at + 1));
+        if (hit.isPresent()) {
+            return hit;
+        }
+        hit = table.lookup(local + "@");
+        if (hit.isPresent() || bare == null || bare.isEmpty()) {
+            return hit;
+        }
+        return table.lookup(bare + "@");
     }
 
     /** check_helo_access: the name and its parent domains. */

@@ -11,6 +11,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Postfix's smtpd_check for the restriction lists mailrelay implements. Each list is evaluated in
@@ -19,6 +21,15 @@ import java.util.Set;
  * order: client, helo, sender, relay, recipient.
  */
 final class Restrictions {
+
+    private static final Logger log = LoggerFactory.getLogger("dev.mailrelay.smtpd");
+    /**
+     * smtpd_check.c's FAKE_RELAY_CHECKS: at compatibility level 0 with smtpd_relay_restrictions unset,
+     * Postfix evaluates these in the empty list's place, only to log when the new default would have
+     * refused the recipient; they never reject.
+     */
+    private static final String FAKE_RELAY_CHECKS = "permit_mynetworks, permit_sasl_authenticated, "
+            + "permit_auth_destination";
 
     /** The restriction lists, with the phrase Postfix uses in a reject reply. */
     enum Stage {
@@ -54,7 +65,7 @@ final class Restrictions {
 
     private static final Set<String> SIMPLE = Set.of(
             "permit", "reject", "defer", "defer_if_permit", "defer_if_reject", "dunno",
-            "permit_mynetworks", "permit_sasl_authenticated",
+            "permit_mynetworks", "permit_sasl_authenticated", "permit_auth_destination",
             "reject_unauth_destination", "defer_unauth_destination",
             "reject_sender_login_mismatch", "reject_authenticated_sender_login_mismatch",
             "reject_unauthenticated_sender_login_mismatch", "reject_known_sender_login_mismatch");
@@ -67,6 +78,13 @@ final class Restrictions {
     }
 
     private final List<List<Restriction>> lists = new ArrayList<>();
+    private final String instance;
+    /** The fake relay list when Postfix uses the empty legacy default, else {@code null}. */
+    private final List<Restriction> fakeRelay;
+    private final boolean relayBeforeRecipient;
+    private final boolean legacyRelayBeforeRecipient;
+    private final boolean legacyRelayDomains;
+    private final boolean percentHack;
     private final boolean delayReject;
     private final int rejectCode;
     private final int deferCode;
@@ -78,6 +96,14 @@ final class Restrictions {
         for (Stage stage : Stage.values()) {
             lists.add(parse(params, stage.parameter, baseDirectory));
         }
+        this.instance = params.instanceName();
+        this.fakeRelay = params.legacyDefault("smtpd_relay_restrictions", "1")
+                ? parseWords(params, "smtpd_relay_restrictions", Parameters.split(FAKE_RELAY_CHECKS), baseDirectory)
+                : null;
+        this.relayBeforeRecipient = params.bool("smtpd_relay_before_recipient_restrictions");
+        this.legacyRelayBeforeRecipient = params.legacyDefault("smtpd_relay_before_recipient_restrictions", "3.6");
+        this.legacyRelayDomains = params.legacyDefault("relay_domains", "2");
+        this.percentHack = params.bool("allow_percent_hack");
         this.delayReject = params.bool("smtpd_delay_reject");
         this.rejectCode = params.replyCode("reject_code");
         this.deferCode = params.replyCode("defer_code");
@@ -99,7 +125,11 @@ final class Restrictions {
     }
 
     private static List<Restriction> parse(Parameters params, String parameter, Path baseDirectory) {
-        List<String> words = params.list(parameter);
+        return parseWords(params, parameter, params.list(parameter), baseDirectory);
+    }
+
+    private static List<Restriction> parseWords(Parameters params, String parameter, List<String> words,
+                                                Path baseDirectory) {
         List<Restriction> out = new ArrayList<>();
         for (int i = 0; i < words.size(); i++) {
             String w = words.get(i).toLowerCase(Locale.ROOT);
@@ -133,9 +163,30 @@ final class Restrictions {
      * @return the reject reply, or empty when the command may proceed
      */
     Optional<String> check(State s, String recipient, Stage... stages) {
-        for (Stage stage : stages) {
-            Verdict v = evaluate(lists.get(stage.ordinal()), stage, s, recipient);
+        List<Stage> order = new ArrayList<>(List.of(stages));
+        if (!relayBeforeRecipient && order.contains(Stage.RELAY) && order.contains(Stage.RECIPIENT)) {
+            // smtpd_relay_before_recipient_restrictions = no (before level 3.6): recipient list first.
+            order.remove(Stage.RELAY);
+            order.add(order.indexOf(Stage.RECIPIENT) + 1, Stage.RELAY);
+        }
+        for (Stage stage : order) {
+            Verdict v;
+            if (stage == Stage.RELAY && fakeRelay != null) {
+                v = evaluate(fakeRelay, stage, s, recipient);
+                if (!v.permit && v.reply == null) {
+                    log.info("{}/smtpd: using backwards-compatible default setting \"smtpd_relay_restrictions = "
+                            + "(empty)\" to avoid \"Relay access denied\" error for recipient \"{}\" from client "
+                            + "\"{}\"", instance, recipient, s.clientNameAddress());
+                }
+                continue;
+            }
+            v = evaluate(lists.get(stage.ordinal()), stage, s, recipient);
             if (v.reply != null) {
+                if (legacyRelayBeforeRecipient && stage == Stage.RECIPIENT && order.contains(Stage.RELAY)) {
+                    log.info("{}/smtpd: using backwards-compatible default setting "
+                            + "smtpd_relay_before_recipient_restrictions=no to reject recipient \"{}\" from client "
+                            + "\"{}\"", instance, recipient, s.clientNameAddress());
+                }
                 return Optional.of(v.reply);
             }
         }
@@ -179,6 +230,8 @@ final class Restrictions {
                 return cfg.mynetworks.matches(s.clientAddress()) ? Verdict.PERMIT : Verdict.DUNNO;
             case "permit_sasl_authenticated":
                 return s.saslUsername() != null ? Verdict.PERMIT : Verdict.DUNNO;
+            case "permit_auth_destination":
+                return rcpt != null && isAuthorizedDestination(cfg, rcpt) ? Verdict.PERMIT : Verdict.DUNNO;
             case "reject_unauth_destination":
             case "defer_unauth_destination":
                 if (rcpt == null || isAuthorizedDestination(cfg, rcpt)) {
@@ -197,10 +250,31 @@ final class Restrictions {
         }
     }
 
-    /** Local (mydestination) or relay_domains recipients, and recipients without a domain. */
-    private static boolean isAuthorizedDestination(SmtpdSettings cfg, String rcpt) {
+    /**
+     * Local (mydestination) or relay_domains recipients, and recipients without a domain. The domain
+     * is the one trivial-rewrite resolves the address to: with {@code allow_percent_hack}, a local
+     * {@code user%elsewhere@local} is {@code user@elsewhere}, so it is not a local recipient.
+     */
+    private boolean isAuthorizedDestination(SmtpdSettings cfg, String rcpt) {
         String domain = SmtpdAddress.domain(rcpt);
-        return domain == null || cfg.mydestination.matches(domain) || cfg.relayDomains.matches(domain);
+        if (domain != null && percentHack) {
+            String local = rcpt.substring(0, rcpt.lastIndexOf('@'));
+            while (cfg.mydestination.matches(domain) && local.indexOf('%') >= 0) {
+                domain = local.substring(local.lastIndexOf('%') + 1).toLowerCase(Locale.ROOT);
+                local = local.substring(0, local.lastIndexOf('%'));
+            }
+        }
+        if (domain == null || cfg.mydestination.matches(domain)) {
+            return true;
+        }
+        if (cfg.relayDomains.matches(domain)) {
+            if (legacyRelayDomains) {
+                log.info("{}/smtpd: using backwards-compatible default setting relay_domains=$mydestination to "
+                        + "accept mail for domain \"{}\"", instance, domain);
+            }
+            return true;
+        }
+        return false;
     }
 
     // smtpd_check.c reject_sender_login_mismatch(): the owners of the sender address come from
@@ -247,11 +321,13 @@ final class Restrictions {
                 break;
             case "check_sender_access":
                 replyName = s.sender();
-                result = replyName == null ? Optional.empty() : AccessKeys.mail(table, replyName);
+                result = replyName == null ? Optional.empty()
+                        : AccessKeys.mail(table, replyName, s.settings().recipientDelimiter);
                 break;
             default:
                 replyName = rcpt;
-                result = rcpt == null ? Optional.empty() : AccessKeys.mail(table, rcpt);
+                result = rcpt == null ? Optional.empty()
+                        : AccessKeys.mail(table, rcpt, s.settings().recipientDelimiter);
         }
         if (result.isEmpty()) {
             return Verdict.DUNNO;

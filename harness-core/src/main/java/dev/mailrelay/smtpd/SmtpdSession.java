@@ -499,11 +499,17 @@ final class SmtpdSession implements Runnable, Restrictions.State {
         for (String p : parsed.parameters()) {
             String upper = p.toUpperCase(Locale.ROOT);
             if (upper.startsWith("SIZE=")) {
+                String digits = p.substring(5);
+                if (digits.isEmpty() || !digits.chars().allMatch(c -> c >= '0' && c <= '9')) {
+                    reply("501 5.5.4 Bad message size syntax");
+                    return false;
+                }
                 long size;
                 try {
-                    size = Long.parseLong(p.substring(5));
+                    size = Long.parseLong(digits);
                 } catch (NumberFormatException e) {
-                    reply("501 5.5.4 Bad message size syntax");
+                    // smtpd.c: digits that overflow off_t.
+                    reply("552 5.3.4 Message size exceeds file system imposed limit");
                     return false;
                 }
                 if (settings.messageSizeLimit > 0 && size > settings.messageSizeLimit) {

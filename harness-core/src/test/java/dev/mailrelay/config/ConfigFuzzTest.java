@@ -33,9 +33,9 @@ class ConfigFuzzTest {
             BOOLS.forEach(n -> read(() -> params.bool(n)));
             NUMBERS.forEach(n -> read(() -> params.integer(n)));
             TIMES.forEach(n -> read(() -> params.time(n)));
-            read(params::warnings);
+            read(() -> params.warnings(List.of()));
+            read(() -> Postconf.print(params, List.of(), Postconf.Options.parse(List.of("-x")), l -> { }, l -> { }));
             read(params::notImplemented);
-            read(params::effective);
             read(params::check);
             for (Service s : MasterCf.parse(masterCf, "master.cf")) {
                 Parameters service = params.with(s.overrides());

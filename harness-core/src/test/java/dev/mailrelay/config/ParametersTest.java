@@ -15,7 +15,7 @@ class ParametersTest {
 
     @Test
     void postfixDefaultsDependOnMyhostname() {
-        Parameters p = of("myhostname = mail.isp.example\n");
+        Parameters p = of("myhostname = mail.isp.example\ncompatibility_level = 3.6\n");
         assertThat(p.get("mydomain")).isEqualTo("isp.example");
         assertThat(p.get("myorigin")).isEqualTo("mail.isp.example");
         assertThat(p.get("mydestination")).isEqualTo("mail.isp.example, localhost.isp.example, localhost");
@@ -35,8 +35,11 @@ class ParametersTest {
 
     @Test
     void mynetworksFollowsMynetworksStyle() {
-        assertThat(of("").get("mynetworks")).isEqualTo("127.0.0.1/32 [::1]/128");
+        assertThat(of("mynetworks_style = host\n").get("mynetworks")).isEqualTo("127.0.0.1/32 [::1]/128");
         assertThat(of("mynetworks_style = subnet\n").get("mynetworks")).isEqualTo("127.0.0.0/8 [::1]/128");
+        // Postfix's default style depends on compatibility_level: subnet below 2, host from 2 on.
+        assertThat(of("").get("mynetworks")).isEqualTo("127.0.0.0/8 [::1]/128");
+        assertThat(of("compatibility_level = 3.6\n").get("mynetworks")).isEqualTo("127.0.0.1/32 [::1]/128");
     }
 
     @Test
@@ -109,8 +112,31 @@ class ParametersTest {
                 smtpd_client_restrictions = $mua_restrictions
                 biff = no
                 """);
-        assertThat(p.warnings()).containsExactly("main.cf, line 2: unused parameter: my_typo_parameter=1");
-        assertThat(p.notImplemented()).singleElement().asString().contains("biff");
+        assertThat(p.warnings(List.of())).containsExactly("main.cf, line 2: unused parameter: my_typo_parameter=1");
+        assertThat(p.notImplemented()).hasSize(1).allSatisfy((param, changesMail) -> {
+            assertThat(param.name()).isEqualTo("biff");
+            assertThat(changesMail).isFalse();
+        });
+    }
+
+    @Test
+    void parametersThatMasterCfOverridesUseAreNotUnused() {
+        Parameters p = of("""
+                mua_client_restrictions = permit_sasl_authenticated, reject
+                submission_tls = encrypt
+                header_checks = regexp:/etc/postfix/header_checks
+                """);
+        assertThat(p.warnings(List.of())).hasSize(2);
+        assertThat(p.warnings(MasterCf.parse("""
+                submission inet n - y - - smtpd
+                  -o smtpd_client_restrictions=$mua_client_restrictions
+                  -o smtpd_tls_security_level=${submission_tls}
+                """, "master.cf").get(0).overrides())).isEmpty();
+        // header_checks rejects mail in production: not implemented, and said to matter.
+        assertThat(p.notImplemented()).hasSize(1).allSatisfy((param, changesMail) -> {
+            assertThat(param.name()).isEqualTo("header_checks");
+            assertThat(changesMail).isTrue();
+        });
     }
 
     @Test

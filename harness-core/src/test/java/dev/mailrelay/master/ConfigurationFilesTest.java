@@ -4,9 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.mailrelay.config.ConfigException;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -71,19 +68,6 @@ class ConfigurationFilesTest {
                     assertThat(e.parameter()).isEqualTo("smtpd_banner");
                     assertThat(e.line()).isEqualTo(1);
                 });
-    }
-
-    @Test
-    void theStandaloneRunnerReadsALatin1MainCfAndNamesTheLineOfAnError(@TempDir Path dir) throws Exception {
-        Files.write(dir.resolve("main.cf"), ("# Gr\u00fc\u00dfe\nsmtpd_banner = $myhostname \u00e9t\u00e9\n"
-                + "smtpd_timeout = 3x\n").getBytes(StandardCharsets.ISO_8859_1));
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int status = Standalone.run(new String[] {"--config", dir.toString(), "--ephemeral-ports"},
-                new PrintStream(new ByteArrayOutputStream()), new PrintStream(err, true, StandardCharsets.UTF_8));
-        assertThat(status).isEqualTo(2);
-        assertThat(err.toString(StandardCharsets.UTF_8))
-                .contains(dir.resolve("main.cf") + ", line 3: parameter smtpd_timeout: bad time value or unit: 3x")
-                .doesNotContain("Input length");
     }
 
     /** A real FIFO, made by mkfifo(1). */

@@ -7,13 +7,6 @@ import static org.junit.jupiter.api.DynamicTest.dynamicTest;
 import dev.mailrelay.config.ConfigException;
 import dev.mailrelay.config.ParameterKind;
 import dev.mailrelay.config.Parameters;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -21,7 +14,6 @@ import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Every parameter mailrelay implements is checked when an instance starts: for each one (the list
@@ -49,7 +41,7 @@ class EveryParameterCheckedTest {
     private static final int MALFORMED_LINE = (int) BASE.lines().count() + 1;
 
     /** The parameters whose every value is well-formed: text Postfix takes as it is. Keep it short. */
-    private static final List<String> FREE_TEXT = List.of("mail_name", "mail_version", "smtpd_banner", "myorigin",
+    private static final List<String> FREE_TEXT = List.of("mail_name", "mail_version", "smtpd_banner",
             "smtp_helo_name", "recipient_delimiter", "empty_address_relayhost_maps_lookup_key",
             "smtpd_sasl_service", "smtpd_sasl_path", "smtpd_sasl_local_domain", "smtpd_discard_ehlo_keywords",
             "mailrelay_queue_directory");
@@ -106,55 +98,7 @@ class EveryParameterCheckedTest {
                 });
     }
 
-    @Test
-    void theStandaloneRunnerExitsWith2NamingTheParameterAndLeavesNothingListening(@TempDir Path dir)
-            throws Exception {
-        int first = freePort();
-        int second = freePort();
-        while (second == first) {
-            second = freePort();
-        }
-        // The first service is bound before the second's override fails: it must be closed again.
-        Files.writeString(dir.resolve("main.cf"), BASE);
-        Files.writeString(dir.resolve("master.cf"), """
-                127.0.0.1:%d inet n - n - - smtpd
-                127.0.0.1:%d inet n - n - - smtpd
-                  -o smtpd_sasl_security_options=noanonymous,bogus_option
-                """.formatted(first, second));
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int status = Standalone.run(new String[] {"--config", dir.toString()},
-                new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
-        assertThat(status).isEqualTo(2);
-        assertThat(err.toString(StandardCharsets.UTF_8)).contains(dir.resolve("master.cf") + ", line 2: "
-                + "parameter smtpd_sasl_security_options: unknown SASL security options value \"bogus_option\"");
-        assertThat(out.toString(StandardCharsets.UTF_8)).doesNotContain("READY");
-        for (int port : new int[] {first, second}) {
-            try (ServerSocket again = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
-                assertThat(again.getLocalPort()).isEqualTo(port);
-            }
-        }
-    }
-
-    @Test
-    void theStandaloneRunnerRefusesAReplyCodeThatUsedToFailAtRcptTime(@TempDir Path dir) throws Exception {
-        Files.writeString(dir.resolve("main.cf"), BASE + "relay_domains_reject_code = five-five-four\n");
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int status = Standalone.run(new String[] {"--config", dir.toString(), "--ephemeral-ports"},
-                new PrintStream(new ByteArrayOutputStream()), new PrintStream(err, true, StandardCharsets.UTF_8));
-        assertThat(status).isEqualTo(2);
-        assertThat(err.toString(StandardCharsets.UTF_8)).contains(dir.resolve("main.cf") + ", line " + MALFORMED_LINE
-                + ": parameter relay_domains_reject_code: bad numerical configuration: "
-                + "relay_domains_reject_code = five-five-four");
-    }
-
     private static InstanceConfig config(String mainCf) {
         return InstanceConfig.named("t").mainCf(mainCf).masterCf("smtp inet n - n - - smtpd");
-    }
-
-    private static int freePort() throws Exception {
-        try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return probe.getLocalPort();
-        }
     }
 }

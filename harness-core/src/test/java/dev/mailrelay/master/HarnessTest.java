@@ -6,8 +6,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.mailrelay.config.ConfigException;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
-import java.io.PrintStream;
-import java.io.ByteArrayOutputStream;
 import java.net.ConnectException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -66,25 +64,14 @@ class HarnessTest {
     }
 
     @Test
-    void standaloneRejectsBadConfigurationWithStatus2(@TempDir Path dir) throws Exception {
-        Files.writeString(dir.resolve("main.cf"), "myhostname = x\nsmtpd_timeout = 3x\n");
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int status = Standalone.run(new String[] {"--config", dir.toString(), "--ephemeral-ports"},
-                new PrintStream(new ByteArrayOutputStream()), new PrintStream(err, true, StandardCharsets.UTF_8));
-        assertThat(status).isEqualTo(2);
-        assertThat(err.toString(StandardCharsets.UTF_8))
-                .contains(dir.resolve("main.cf").toString() + ", line 2: parameter smtpd_timeout");
-    }
-
-    @Test
-    void standaloneFindsOneInstancePerSubdirectory(@TempDir Path dir) throws Exception {
+    void fromLayoutFindsOneInstancePerSubdirectory(@TempDir Path dir) throws Exception {
         Files.createDirectories(dir.resolve("relay"));
         Files.createDirectories(dir.resolve("isp"));
         Files.createDirectories(dir.resolve("notes"));
         Files.writeString(dir.resolve("relay/main.cf"), "myhostname = relay.example\n");
         Files.writeString(dir.resolve("isp/main.cf"), "myhostname = mail.isp.example\n");
-        assertThat(Standalone.instances(dir)).extracting(InstanceConfig::name).containsExactly("isp", "relay");
-        assertThatThrownBy(() -> Standalone.instances(dir.resolve("notes")))
+        assertThat(InstanceConfig.fromLayout(dir)).extracting(InstanceConfig::name).containsExactly("isp", "relay");
+        assertThatThrownBy(() -> InstanceConfig.fromLayout(dir.resolve("notes")))
                 .hasMessageContaining("no main.cf");
     }
 

@@ -93,6 +93,9 @@ class SmtpdDialogTest {
                   -o message_size_limit=1000
                 10041 inet n - n - - smtpd
                   -o mynetworks=127.0.0.1/32
+                10042 inet n - n - - smtpd
+                  -o recipient_delimiter=+
+                  -o smtpd_recipient_restrictions=check_recipient_access,inline:{blocked@example.com=REJECT,sub.example.org=REJECT},permit_mynetworks,reject_unauth_destination
                 """)), true);
         ref = harness.instance("ref");
     }
@@ -468,6 +471,9 @@ class SmtpdDialogTest {
         }
         assertThat(d.send("MAIL FROM:<> SIZE=99999999")).containsExactly("552 5.3.4 Message size exceeds fixed limit");
         assertThat(d.send("MAIL FROM:<> SIZE=abc")).containsExactly("501 5.5.4 Bad message size syntax");
+        assertThat(d.send("MAIL FROM:<> SIZE=99999999999999999999"))
+                .containsExactly("552 5.3.4 Message size exceeds file system imposed limit");
+        assertThat(d.send("MAIL FROM:<> SIZE=+5")).containsExactly("501 5.5.4 Bad message size syntax");
         assertThat(d.send("MAIL FROM:<> BODY=FOO")).containsExactly("555 5.5.4 Unsupported option: BODY=FOO");
         assertThat(d.send("MAIL FROM:<> FOO=bar")).containsExactly("555 5.5.4 Unsupported option: FOO=bar");
         assertThat(d.send("MAIL FROM:<> RET=X")).containsExactly("501 5.5.4 Bad RET parameter syntax");
@@ -510,6 +516,32 @@ class SmtpdDialogTest {
         assertThat(d.send("MAIL FROM:<a@example.com>")).containsExactly("250 2.1.0 Ok");
         assertThat(d.send("RCPT TO:<x@other.org>")).containsExactly("554 5.7.1 <x@other.org>: Relay access denied");
         assertThat(d.send("RCPT TO:<alice@example.com>")).containsExactly("250 2.1.5 Ok");
+        quit(d);
+    }
+
+    @Test
+    void f1c_accessLookupsStripTheExtensionAndMatchParentDomains() throws IOException {
+        SmtpDialog d = ehloed("10042");
+        assertThat(d.send("MAIL FROM:<a@example.com>")).containsExactly("250 2.1.0 Ok");
+        assertThat(d.send("RCPT TO:<blocked+x@example.com>")).containsExactly(
+                "554 5.7.1 <blocked+x@example.com>: Recipient address rejected: Access denied");
+        assertThat(d.send("RCPT TO:<x@a.sub.example.org>")).containsExactly(
+                "554 5.7.1 <x@a.sub.example.org>: Recipient address rejected: Access denied");
+        quit(d);
+    }
+
+    @Test
+    void f1b_percentHackIsRelayingNotLocalDelivery() throws IOException {
+        // allow_percent_hack: victim%outside.example.org@mail.example.com resolves to outside.example.org.
+        SmtpDialog d = ehloed("10026");
+        assertThat(d.send("MAIL FROM:<a@example.com>")).containsExactly("250 2.1.0 Ok");
+        assertThat(d.send("RCPT TO:<victim%outside.example.org@mail.example.com>")).containsExactly(
+                "454 4.7.1 <victim%outside.example.org@mail.example.com>: Relay access denied");
+        quit(d);
+        d = ehloed("10032");
+        assertThat(d.send("MAIL FROM:<a@example.com>")).containsExactly("250 2.1.0 Ok");
+        assertThat(d.send("RCPT TO:<victim%outside.example.org@mail.example.com>")).containsExactly(
+                "554 5.7.1 <victim%outside.example.org@mail.example.com>: Relay access denied");
         quit(d);
     }
 

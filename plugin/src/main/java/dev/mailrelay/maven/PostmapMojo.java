@@ -5,6 +5,7 @@ import dev.mailrelay.config.Parameters;
 import dev.mailrelay.master.InstanceConfig;
 import dev.mailrelay.tables.AddressLookup;
 import dev.mailrelay.tables.LookupTable;
+import dev.mailrelay.tables.Postmap;
 import dev.mailrelay.tables.Tables;
 import java.nio.file.Path;
 import java.util.List;
@@ -66,10 +67,10 @@ public class PostmapMojo extends AbstractMailRelayMojo {
     void lookup(Parameters params, Path base, Consumer<String> out) throws MojoFailureException {
         Optional<String> result;
         try {
-            List<LookupTable> tables = Tables.openList(table, base);
             if (exact || !query.contains("@")) {
-                result = Tables.find(tables, query);
+                result = Postmap.query(query, Parameters.split(table), base);
             } else {
+                List<LookupTable> tables = Tables.openList(table, base);
                 List<String> local = params.list("mydestination").stream()
                         .map(d -> d.toLowerCase(Locale.ROOT)).toList();
                 result = AddressLookup.find(tables, query, params.get("recipient_delimiter"),

@@ -4,7 +4,6 @@ import dev.mailrelay.api.ApiServer;
 import dev.mailrelay.config.ConfigException;
 import dev.mailrelay.master.Harness;
 import dev.mailrelay.master.Instance;
-import dev.mailrelay.master.Standalone;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -57,7 +56,7 @@ final class Servers {
         }
         ApiServer api;
         try {
-            api = Standalone.startApi(harness, apiPort);
+            api = ApiServer.start(harness, apiPort);
         } catch (RuntimeException e) {
             harness.close();
             throw new MojoExecutionException("mailrelay: " + e.getMessage(), e);

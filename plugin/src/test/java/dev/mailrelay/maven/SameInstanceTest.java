@@ -10,7 +10,7 @@ import dev.mailrelay.junit.SaslRelay;
 import dev.mailrelay.junit.SaslRelayExtension;
 import dev.mailrelay.master.Harness;
 import dev.mailrelay.master.Instance;
-import dev.mailrelay.master.Standalone;
+import dev.mailrelay.master.InstanceConfig;
 import dev.mailrelay.tables.Tables;
 import java.io.BufferedReader;
 import java.io.File;
@@ -159,7 +159,7 @@ public class SameInstanceTest extends AbstractMojoTestCase {
 
     public void testEveryWayInBuildsTheSameInstances() throws Exception {
         Map<String, View> directory;
-        try (Harness h = Harness.start(Standalone.instances(resource("config")), true)) {
+        try (Harness h = Harness.start(InstanceConfig.fromLayout(resource("config")), true)) {
             directory = View.of(h);
         }
         assertEquals("mail.isp.example", directory.get("isp").postconfN().get("myhostname"));

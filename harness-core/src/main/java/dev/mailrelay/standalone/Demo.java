@@ -1,7 +1,10 @@
-package dev.mailrelay.master;
+package dev.mailrelay.standalone;
 
 import dev.mailrelay.capture.CapturedMessage;
 import dev.mailrelay.capture.DeliveryAttempt;
+import dev.mailrelay.master.Harness;
+import dev.mailrelay.master.Instance;
+import dev.mailrelay.master.InstanceConfig;
 import dev.mailrelay.tls.HarnessCa;
 import jakarta.mail.Message;
 import jakarta.mail.MessagingException;

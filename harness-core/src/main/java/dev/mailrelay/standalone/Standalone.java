@@ -1,8 +1,11 @@
-package dev.mailrelay.master;
+package dev.mailrelay.standalone;
 
 import dev.mailrelay.api.ApiServer;
 import dev.mailrelay.capture.CapturedMessage;
 import dev.mailrelay.config.ConfigException;
+import dev.mailrelay.master.Harness;
+import dev.mailrelay.master.Instance;
+import dev.mailrelay.master.InstanceConfig;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
@@ -10,8 +13,6 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.CountDownLatch;
 
 /**
@@ -20,7 +21,8 @@ import java.util.concurrent.CountDownLatch;
  * subdirectories that do (one instance each). When every listener is up it prints {@code READY
  * <instance> <service> <host>:<port>} per listener, then {@code READY api http://<host>:<port>/} for the
  * HTTP control API ({@link ApiServer}), and runs until SIGTERM or SIGINT. Bad configuration: a message naming
- * file, line and parameter, and exit status 2. {@code --demo} runs {@link Demo} instead.
+ * file, line and parameter, and exit status 2. {@code --demo} runs {@link Demo} instead;
+ * {@code postconf ...} and {@code postmap ...} answer as Postfix's commands do ({@link PostfixTools}).
  */
 public final class Standalone {
 
@@ -36,6 +38,12 @@ public final class Standalone {
 
     /** Runs until stopped; returns the exit status, or -1 after a clean stop by signal. */
     static int run(String[] args, PrintStream out, PrintStream err) {
+        if (args.length > 0 && args[0].equals("postconf")) {
+            return PostfixTools.postconf(PostfixTools.tail(args), out, err);
+        }
+        if (args.length > 0 && args[0].equals("postmap")) {
+            return PostfixTools.postmap(PostfixTools.tail(args), out, err);
+        }
         Path config = null;
         Path spool = null;
         boolean ephemeral = false;
@@ -70,7 +78,7 @@ public final class Standalone {
         }
         Harness harness;
         try {
-            harness = Harness.start(instances(config), ephemeral);
+            harness = Harness.start(InstanceConfig.fromLayout(config), ephemeral);
         } catch (ConfigException e) {
             err.println("mailrelay: fatal: " + e.getMessage());
             return 2;
@@ -80,7 +88,7 @@ public final class Standalone {
         }
         ApiServer api;
         try {
-            api = startApi(harness, apiPort);
+            api = ApiServer.start(harness, apiPort);
         } catch (UncheckedIOException e) {
             harness.close();
             err.println("mailrelay: fatal: " + e.getMessage());
@@ -114,27 +122,9 @@ public final class Standalone {
         err.println("usage: java -jar mailrelay-standalone.jar --config DIR [--ephemeral-ports] [--spool DIR]"
                 + " [--api-port N]");
         err.println("       java -jar mailrelay-standalone.jar --demo");
+        err.println("       java -jar mailrelay-standalone.jar postconf [-c DIR] [-n] [-d] [-x] [-h] [name ...]");
+        err.println("       java -jar mailrelay-standalone.jar postmap [-c DIR] -q KEY [TYPE:]NAME ...");
         return 2;
-    }
-
-    /**
-     * Serves the HTTP control API for {@code harness} on 127.0.0.1 ({@code port} 0: ephemeral), as the
-     * standalone runner and the Maven plugin do; its flush endpoint is {@link Instance#flush()}.
-     */
-    public static ApiServer startApi(Harness harness, int port) {
-        return ApiServer.start(harness, Instance::flush, port);
-    }
-
-    /**
-     * The instances of a configuration directory in the standalone layout: DIR/main.cf makes one
-     * instance named after DIR; otherwise each subdirectory with a main.cf is one.
-     *
-     * @throws ConfigException when DIR is not a directory or holds no main.cf at all
-     */
-    public static List<InstanceConfig> instances(Path dir) {
-        List<InstanceConfig> out = new ArrayList<>();
-        InstanceDirectory.layout(dir).forEach((name, path) -> out.add(InstanceConfig.fromDirectory(name, path)));
-        return out;
     }
 
     /** Writes every accepted message as {@code <spool>/<instance>/<queue id>.eml}, atomically. */

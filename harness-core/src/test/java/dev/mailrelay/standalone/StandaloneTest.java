@@ -1,0 +1,142 @@
+package dev.mailrelay.standalone;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The standalone runner refuses bad configuration with status 2, naming file, line and parameter. */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class StandaloneTest {
+
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+
+    private int run(String... args) {
+        return Standalone.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
+    }
+
+    private String err() {
+        return err.toString(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void rejectsBadConfigurationWithStatus2(@TempDir Path dir) throws Exception {
+        Files.writeString(dir.resolve("main.cf"), "myhostname = x\nsmtpd_timeout = 3x\n");
+        assertThat(run("--config", dir.toString(), "--ephemeral-ports")).isEqualTo(2);
+        assertThat(err()).contains(dir.resolve("main.cf").toString() + ", line 2: parameter smtpd_timeout");
+    }
+
+    @Test
+    void exitsWith2NamingTheParameterAndLeavesNothingListening(@TempDir Path dir) throws Exception {
+        int first = freePort();
+        int second = freePort();
+        while (second == first) {
+            second = freePort();
+        }
+        // The first service is bound before the second's override fails: it must be closed again.
+        Files.writeString(dir.resolve("main.cf"), "myhostname = mail.relay.example\ncompatibility_level = 3.6\n");
+        Files.writeString(dir.resolve("master.cf"), """
+                127.0.0.1:%d inet n - n - - smtpd
+                127.0.0.1:%d inet n - n - - smtpd
+                  -o smtpd_sasl_security_options=noanonymous,bogus_option
+                """.formatted(first, second));
+        assertThat(run("--config", dir.toString())).isEqualTo(2);
+        assertThat(err()).contains(dir.resolve("master.cf") + ", line 2: "
+                + "parameter smtpd_sasl_security_options: unknown SASL security options value \"bogus_option\"");
+        assertThat(out.toString(StandardCharsets.UTF_8)).doesNotContain("READY");
+        for (int port : new int[] {first, second}) {
+            try (ServerSocket again = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
+                assertThat(again.getLocalPort()).isEqualTo(port);
+            }
+        }
+    }
+
+    @Test
+    void refusesAReplyCodeThatUsedToFailAtRcptTime(@TempDir Path dir) throws Exception {
+        Files.writeString(dir.resolve("main.cf"), "myhostname = mail.relay.example\n"
+                + "relay_domains_reject_code = five-five-four\n");
+        assertThat(run("--config", dir.toString(), "--ephemeral-ports")).isEqualTo(2);
+        assertThat(err()).contains(dir.resolve("main.cf") + ", line 2: parameter relay_domains_reject_code: "
+                + "bad numerical configuration: relay_domains_reject_code = five-five-four");
+    }
+
+    @Test
+    void readsALatin1MainCfAndNamesTheLineOfAnError(@TempDir Path dir) throws Exception {
+        Files.write(dir.resolve("main.cf"), ("# Gr\u00fc\u00dfe\nsmtpd_banner = $myhostname \u00e9t\u00e9\n"
+                + "smtpd_timeout = 3x\n").getBytes(StandardCharsets.ISO_8859_1));
+        assertThat(run("--config", dir.toString(), "--ephemeral-ports")).isEqualTo(2);
+        assertThat(err())
+                .contains(dir.resolve("main.cf") + ", line 3: parameter smtpd_timeout: bad time value or unit: 3x")
+                .doesNotContain("Input length");
+    }
+
+    @Test
+    void postconfAnswersAsPostfixsPostconf(@TempDir Path dir) throws Exception {
+        Files.writeString(dir.resolve("main.cf"), """
+                myhostname = mail.example.org
+                smtpd_banner = $myhostname ESMTP
+                smtp_sasl_password_maps = inline:{ { alice = s3cret }, bob@example.org=pw2 }
+                typo_parameter = 1
+                """);
+        Files.writeString(dir.resolve("master.cf"), "smtp inet n - n - - smtpd\n");
+        assertThat(run("postconf", "-c", dir.toString(), "-n")).isZero();
+        assertThat(out.toString(StandardCharsets.UTF_8).lines()).containsExactly(
+                "config_directory = " + dir.toAbsolutePath(),
+                "myhostname = mail.example.org",
+                "smtp_sasl_password_maps = inline:{ (hidden) }",
+                "smtpd_banner = $myhostname ESMTP");
+        assertThat(err()).contains("postconf: warning: " + dir.resolve("main.cf")
+                + ": unused parameter: typo_parameter=1").doesNotContain("s3cret").doesNotContain("pw2");
+
+        out.reset();
+        err.reset();
+        assertThat(run("postconf", "-c", dir.toString(), "-xh", "smtpd_banner", "relay_domains", "data_directory",
+                "nosuch")).isZero();
+        assertThat(out.toString(StandardCharsets.UTF_8).lines()).containsExactly("mail.example.org ESMTP",
+                "mail.example.org, localhost.example.org, localhost", dir.toAbsolutePath().toString());
+        assertThat(err()).contains("postconf: warning: nosuch: unknown parameter");
+
+        out.reset();
+        assertThat(run("postconf", "-c", dir.toString(), "-d", "compatibility_level", "smtputf8_enable")).isZero();
+        assertThat(out.toString(StandardCharsets.UTF_8).lines()).containsExactly("compatibility_level = 0",
+                "smtputf8_enable = ${{$compatibility_level} <level {1} ? {no} : {yes}}");
+
+        assertThat(run("postconf", "-c", dir.resolve("none").toString(), "-n")).isEqualTo(1);
+        assertThat(err()).contains("postconf: fatal: open " + dir.resolve("none/main.cf")
+                + ": No such file or directory");
+        assertThat(run("postconf", "-q")).isEqualTo(1);
+        assertThat(err()).contains("postconf: invalid option -- 'q'", "postconf: fatal: usage: postconf");
+    }
+
+    @Test
+    void postmapQueryPrintsTheValueOrExits1(@TempDir Path dir) throws Exception {
+        Path table = dir.resolve("virtual");
+        Files.writeString(table, "alice@example.org alice-value\n@example.org catchall\n");
+        assertThat(run("postmap", "-q", "ALICE@example.org", "texthash:" + table)).isZero();
+        assertThat(out.toString(StandardCharsets.UTF_8)).isEqualTo("alice-value\n");
+        // Exactly the key given: postmap -q has no address search order.
+        assertThat(run("postmap", "-q", "bob@example.org", "texthash:" + table)).isEqualTo(1);
+        assertThat(out.toString(StandardCharsets.UTF_8)).isEqualTo("alice-value\n");
+        assertThat(run("postmap", "-q", "a", "nosuchtype:" + table)).isEqualTo(1);
+        assertThat(err()).contains("postmap: fatal: unsupported dictionary type: nosuchtype");
+        assertThat(run("postmap", "-q")).isEqualTo(1);
+        assertThat(err()).contains("postmap: fatal: usage: postmap");
+    }
+
+    private static int freePort() throws Exception {
+        try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return probe.getLocalPort();
+        }
+    }
+}
