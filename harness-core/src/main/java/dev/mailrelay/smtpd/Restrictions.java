@@ -120,7 +120,11 @@ final class Restrictions {
             throw params.error("smtpd_recipient_restrictions", "in parameters smtpd_relay_restrictions and "
                     + "smtpd_recipient_restrictions, specify at least one working instance of: "
                     + "reject_unauth_destination, defer_unauth_destination, reject, defer, defer_if_permit "
-                    + "or check_relay_domains");
+                    + "or check_relay_domains"
+                    + (params.legacyDefault("smtpd_relay_restrictions", "1")
+                    ? " (this main.cf sets no compatibility_level, so Postfix's backwards-compatible default "
+                    + "smtpd_relay_restrictions is empty: set compatibility_level = 3.6, as Debian's main.cf "
+                    + "does, or the restrictions)" : ""));
         }
     }
 

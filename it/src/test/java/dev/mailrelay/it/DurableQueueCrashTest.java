@@ -45,6 +45,7 @@ class DurableQueueCrashTest {
         }
         Path relay = Files.createDirectories(dir.resolve("relay"));
         Files.writeString(relay.resolve("main.cf"), """
+                compatibility_level = 3.6
                 myhostname = relay.box.local
                 relayhost = [127.0.0.1]:%d
                 mailrelay_queue_directory = queue

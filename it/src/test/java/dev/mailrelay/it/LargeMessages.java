@@ -80,6 +80,7 @@ public final class LargeMessages {
     public static Outcome run(Path jar, Path work, String heapOption, int clients, long bytes) throws Exception {
         Path config = Files.createDirectories(work.resolve("mx"));
         Files.writeString(config.resolve("main.cf"), """
+                compatibility_level = 3.6
                 myhostname = mx.big.example
                 mydestination = $myhostname
                 message_size_limit = 0

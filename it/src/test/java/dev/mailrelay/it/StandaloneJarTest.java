@@ -160,13 +160,16 @@ class StandaloneJarTest {
         Path beta = dir.resolve("beta");
         Files.createDirectories(alpha);
         Files.createDirectories(beta);
+        // compatibility_level as Debian's stock main.cf sets it: without it Postfix 3.7 keeps level 0,
+        // whose empty default relay restrictions make an instance refuse to start.
         Files.writeString(alpha.resolve("main.cf"), """
+                compatibility_level = 3.6
                 myhostname = mail.alpha.example
                 smtpd_sasl_auth_enable = yes
                 mailrelay_sasl_users = inline:{ a=apw }
                 """);
         Files.writeString(alpha.resolve("master.cf"), "submission inet n - n - - smtpd\n");
-        Files.writeString(beta.resolve("main.cf"), "myhostname = mail.beta.example\n");
+        Files.writeString(beta.resolve("main.cf"), "compatibility_level = 3.6\nmyhostname = mail.beta.example\n");
         Files.writeString(beta.resolve("master.cf"), """
                 smtp      inet  n       -       n       -       -       smtpd
                 2526      inet  n       -       n       -       -       smtpd

@@ -1,4 +1,4 @@
-package dev.mailrelay.master;
+package dev.mailrelay.standalone;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
