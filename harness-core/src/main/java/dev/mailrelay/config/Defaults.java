@@ -206,8 +206,8 @@ final class Defaults {
         def("smtp_tls_CAfile", "", FILE);
         def("smtp_tls_protocols", ">=TLSv1", TLS_PROTOCOLS);
         def("smtp_tls_mandatory_protocols", ">=TLSv1", TLS_PROTOCOLS);
-        def("smtp_tls_verify_cert_match", "hostname", listOf("hostname", "nexthop", "dot-nexthop"));
-        def("smtp_tls_secure_cert_match", "nexthop, dot-nexthop", listOf("hostname", "nexthop", "dot-nexthop"));
+        def("smtp_tls_verify_cert_match", "hostname", CERT_MATCH);
+        def("smtp_tls_secure_cert_match", "nexthop, dot-nexthop", CERT_MATCH);
         def("smtp_starttls_timeout", "300s", TIME);
         // mailrelay's own: the roles Cyrus sasldb and the outside world play for Postfix.
         def("mailrelay_sasl_users", "", TABLE_LIST);

@@ -54,6 +54,22 @@ public final class ParameterKind {
     /** Lookup tables, {@code type:name} each; the component that uses them opens them at start. */
     public static final ParameterKind TABLE_LIST = new ParameterKind("lookup tables", "no_type_here",
             Parameters::tableSyntax);
+    /**
+     * {@code smtp_tls_verify_cert_match}, {@code smtp_tls_secure_cert_match}: {@code hostname},
+     * {@code nexthop}, {@code dot-nexthop}, or a domain the certificate name is matched against
+     * literally ({@code .domain}: any name below it), as smtp(8) takes them.
+     */
+    public static final ParameterKind CERT_MATCH = new ParameterKind("certificate match strategies", "bad..name",
+            (p, n) -> {
+                for (String word : p.list(n)) {
+                    String w = word.toLowerCase(Locale.ROOT);
+                    if (!List.of("hostname", "nexthop", "dot-nexthop").contains(w)
+                            && !Parameters.validHostname(w.startsWith(".") ? w.substring(1) : w)) {
+                        throw p.error(n, "bad " + n + " value \"" + word + "\" in \"" + p.get(n)
+                                + "\": specify hostname, nexthop, dot-nexthop or a domain name");
+                    }
+                }
+            });
     /** {@code inet_interfaces}: {@code all}, {@code loopback-only} or addresses and host names. */
     public static final ParameterKind INTERFACES = new ParameterKind("interfaces", "bad..name",
             Parameters::interfaces);

@@ -411,7 +411,7 @@ public final class Parameters {
 
     // Postfix's valid_hostname(): labels of letters, digits, '_' and inner '-', at most 63
     // characters each and 255 in all, not all numeric.
-    private static boolean validHostname(String name) {
+    static boolean validHostname(String name) {
         if (name.isEmpty() || name.length() > 255) {
             return false;
         }

@@ -27,6 +27,15 @@ class ParametersTest {
     }
 
     @Test
+    void certificateMatchTakesStrategiesAndLiteralDomains() {
+        // smtp(8): hostname, nexthop, dot-nexthop, or a domain matched literally (.domain: below it).
+        of("smtp_tls_secure_cert_match = nexthop, mail.example.com, .example.net\n").check();
+        assertThatThrownBy(() -> of("smtp_tls_verify_cert_match = hostname, bad..name\n").check())
+                .isInstanceOf(ConfigException.class).hasMessageContaining("smtp_tls_verify_cert_match")
+                .hasMessageContaining("bad..name");
+    }
+
+    @Test
     void instanceNameGivesTheDefaultHostname() {
         Parameters p = Parameters.defaults("relay");
         assertThat(p.get("myhostname")).isEqualTo("relay.localdomain");
