@@ -31,7 +31,7 @@ import java.lang.annotation.Target;
 @Documented
 public @interface SaslInstance {
 
-    /** The instance name, used to inject it ({@code @Instance("isp")}) and in log lines. */
+    /** The instance name, used to inject it ({@code @InstanceName("isp")}) and in log lines. */
     String name();
 
     /** {@code myhostname}; the virtual network resolves it to this instance. Empty: Postfix's default. */

@@ -39,7 +39,7 @@ class StartupFailureTest {
         static SaslRelayExtension mail = SaslRelayExtension.builder()
                 .instance(InstanceSpec.named("first").masterCf("127.0.0.1:" + fixedPort + " inet n - n - - smtpd"))
                 .instance(InstanceSpec.named("second").mainCf("smtpd_sasl_auth_enable = perhaps"))
-                .fixedPorts()
+                .ephemeralPorts(false)
                 .build();
 
         @Test
@@ -65,7 +65,7 @@ class StartupFailureTest {
         @RegisterExtension
         static SaslRelayExtension mail = SaslRelayExtension.builder()
                 .instance(InstanceSpec.named("busy").masterCf("127.0.0.1:" + fixedPort + " inet n - n - - smtpd"))
-                .fixedPorts()
+                .ephemeralPorts(false)
                 .build();
 
         @Test
@@ -86,7 +86,7 @@ class StartupFailureTest {
     @EnableSaslRelay(instances = @SaslInstance(name = "only"))
     static class UnknownInstance {
         @Test
-        void wantsAnother(@Instance("other") RelayInstance other) {
+        void wantsAnother(@InstanceName("other") RelayInstance other) {
         }
     }
 
@@ -129,7 +129,7 @@ class StartupFailureTest {
                         + "PLAIN LOGIN OAUTHBEARER XOAUTH2 ANONYMOUS)")))));
     }
 
-    @EnableSaslRelay(config = "classpath:no/such/dir")
+    @EnableSaslRelay(configDirectory = "classpath:no/such/dir")
     static class MissingConfig {
         @Test
         void neverRuns() {

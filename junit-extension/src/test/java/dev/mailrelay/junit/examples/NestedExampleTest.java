@@ -3,7 +3,7 @@ package dev.mailrelay.junit.examples;
 import static dev.mailrelay.junit.assertj.MailAssertions.assertThat;
 
 import dev.mailrelay.junit.EnableSaslRelay;
-import dev.mailrelay.junit.Instance;
+import dev.mailrelay.junit.InstanceName;
 import dev.mailrelay.junit.RelayInstance;
 import dev.mailrelay.junit.SaslInstance;
 import jakarta.mail.AuthenticationFailedException;
@@ -39,7 +39,7 @@ class NestedExampleTest {
     @Nested
     class WithTheRightPassword {
         @Test
-        void theMessageIsAccepted(@Instance("isp") RelayInstance isp) throws Exception {
+        void theMessageIsAccepted(@InstanceName("isp") RelayInstance isp) throws Exception {
             send(isp, "alice", "wonderland", "hello");
             assertThat(isp).receivedMessage().wasAuthenticatedAs("alice").usedMechanism("PLAIN");
         }
@@ -48,7 +48,7 @@ class NestedExampleTest {
     @Nested
     class WithAWrongPassword {
         @Test
-        void postfixAnswers535(@Instance("isp") RelayInstance isp) {
+        void postfixAnswers535(@InstanceName("isp") RelayInstance isp) {
             Assertions.assertThatThrownBy(() -> send(isp, "alice", "guess", "nope"))
                     .isInstanceOf(AuthenticationFailedException.class)
                     .hasMessageContaining("535 5.7.8 Error: authentication failed");
@@ -61,7 +61,7 @@ class NestedExampleTest {
             masterCf = "submission inet n - n - - smtpd"))
     class WithItsOwnServer {
         @Test
-        void loginOnly(@Instance("isp") RelayInstance isp) throws Exception {
+        void loginOnly(@InstanceName("isp") RelayInstance isp) throws Exception {
             send(isp, "alice", "other", "login");
             assertThat(isp).receivedMessage().usedMechanism("LOGIN");
         }
