@@ -34,7 +34,7 @@ final class Configurations {
     /** A line that starts a {@code main.cf} entry: {@code name =} or a comment. */
     private static final Pattern MAIN_CF_ENTRY = Pattern.compile("\\s*([A-Za-z_][A-Za-z0-9_.-]*\\s*=|#)");
     /** A line that starts a {@code master.cf} entry: a service name and its type, or a comment. */
-    private static final Pattern MASTER_CF_ENTRY = Pattern.compile("\\s*(\\S+\\s+(inet|unix|unix-dgram|fifo|pass)(\\s|$)|#)");
+    static final Pattern MASTER_CF_ENTRY = Pattern.compile("\\s*(\\S+\\s+(inet|unix|unix-dgram|fifo|pass)(\\s|$)|#)");
 
     private Configurations() {
     }
