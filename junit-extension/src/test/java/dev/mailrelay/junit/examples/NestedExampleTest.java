@@ -18,6 +18,7 @@ import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
 /** {@code @Nested} classes share the enclosing harness; one with its own annotation gets its own. */
+// tag::nested[]
 @EnableSaslRelay(instances = @SaslInstance(name = "isp", myhostname = "mail.isp.example",
         users = "alice=wonderland", mechanisms = {"PLAIN", "LOGIN"}, masterCf = "submission inet n - n - - smtpd"))
 class NestedExampleTest {
@@ -28,6 +29,7 @@ class NestedExampleTest {
         p.put("mail.smtp.port", String.valueOf(isp.port("submission")));
         p.put("mail.smtp.auth", "true");
         p.put("mail.smtp.auth.mechanisms", "PLAIN LOGIN");
+        p.put("mail.smtp.timeout", "10000");
         MimeMessage m = new MimeMessage(Session.getInstance(p));
         m.setFrom(new InternetAddress("alice@example.com"));
         m.setRecipient(Message.RecipientType.TO, new InternetAddress("bob@example.org"));
@@ -67,3 +69,4 @@ class NestedExampleTest {
         }
     }
 }
+// end::nested[]
