@@ -97,22 +97,6 @@ class StartupFailureTest {
                 message(m -> m.contains("no instance named other; running: [only]"))));
     }
 
-    static class ExportWithoutLock {
-        @RegisterExtension
-        static SaslRelayExtension mail = SaslRelayExtension.builder().exportSystemProperties().build();
-
-        @Test
-        void neverRuns() {
-        }
-    }
-
-    @Test
-    void exportingSystemPropertiesRequiresTheResourceLock() {
-        run(ExportWithoutLock.class).assertThatEvents().haveExactly(1, event(container(ExportWithoutLock.class),
-                finishedWithFailure(message(m -> m.contains("@ResourceLock(Resources.SYSTEM_PROPERTIES)")))));
-        assertThat(System.getProperty("spring.mail.host")).isNull();
-    }
-
     @EnableSaslRelay(instances = @SaslInstance(name = "isp", users = "alice=secret", mechanisms = {"PLAIN", "LOGN"}))
     static class MisspelledMechanism {
         @Test
@@ -139,6 +123,6 @@ class StartupFailureTest {
     @Test
     void aMissingConfigDirectoryFailsTheClass() {
         run(MissingConfig.class).assertThatEvents().haveExactly(1, event(container(MissingConfig.class),
-                finishedWithFailure(message(m -> m.contains("config classpath:no/such/dir: no such classpath resource")))));
+                finishedWithFailure(message(m -> m.contains("configDirectory classpath:no/such/dir: no such classpath resource")))));
     }
 }
