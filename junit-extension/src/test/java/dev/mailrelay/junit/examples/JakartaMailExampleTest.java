@@ -49,7 +49,7 @@ class JakartaMailExampleTest {
     @Test
     void theApplicationAuthenticatesAtTheRelay(SaslRelay mail) throws Exception {
         sendWelcome(mail.host(), mail.port(), mail.username(), mail.password(), mail.entry().sslSocketFactory());
-        assertThat(mail.instance("relay")).receivedMessage()          // dev.mailrelay.junit.assertj.MailAssertions
+        assertThat(mail.instance("relay")).receivedMessage()        // dev.mailrelay.junit.assertj.MailAssertions
                 .isFrom("shop@example.com").isTo("bob@example.org").hasSubject("Welcome")
                 .wasAuthenticatedAs(mail.username()).wasEncrypted().hasBodyContaining("Thank you");
     }
