@@ -34,6 +34,9 @@ import java.util.Optional;
  */
 public final class PublishedProperties {
 
+    /** The entry instance when none is named and there is one of this name. */
+    public static final String DEFAULT_ENTRY = "relay";
+
     private final Harness harness;
     private final Map<String, Map<String, String>> users = new HashMap<>();
     private String entry;
@@ -52,6 +55,23 @@ public final class PublishedProperties {
     public PublishedProperties users(String instance, Map<String, String> loginToPassword) {
         users.put(instance, new LinkedHashMap<>(loginToPassword));
         return this;
+    }
+
+    /**
+     * The entry instance — the one the application submits to — by the rule the JUnit extension's
+     * {@code entry} and the Maven plugin's {@code <entry>} share: the declared one, else {@code relay}
+     * when there is one, else the first instance.
+     *
+     * @throws IllegalArgumentException when {@code declared} names no instance
+     */
+    public static String entry(String declared, List<String> instances) {
+        if (declared == null || declared.isEmpty()) {
+            return instances.contains(DEFAULT_ENTRY) || instances.isEmpty() ? DEFAULT_ENTRY : instances.get(0);
+        }
+        if (!instances.contains(declared)) {
+            throw new IllegalArgumentException("entry instance " + declared + " is not declared; instances: " + instances);
+        }
+        return declared;
     }
 
     /** The instance the application submits to: what {@code spring.mail.*} describes. */

@@ -23,7 +23,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * @EnableSaslRelay
  * class SignupMailTest {
  *     @Test
- *     void sendsTheWelcomeMail(SaslRelay mail, @Instance("isp") RelayInstance isp) {
+ *     void sendsTheWelcomeMail(SaslRelay mail, @InstanceName("isp") RelayInstance isp) {
  *         app.configureSmtp(mail.host(), mail.port(), mail.username(), mail.password());
  *         app.signUp("bob@example.org");
  *         MailAssertions.assertThat(isp).receivedMessage().hasSubject("Welcome");
@@ -31,7 +31,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * }
  * }</pre>
  *
- * <p>With {@link #instances()} or {@link #config()} it starts exactly what they declare (unless
+ * <p>With {@link #instances()} or {@link #configDirectory()} it starts exactly what they declare (unless
  * {@link #defaultTopology()} keeps the default instances):
  *
  * <pre>{@code
@@ -53,11 +53,11 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(SaslRelayExtension.class)
 public @interface EnableSaslRelay {
 
-    /** The instances to run; none (and no {@link #config()}) means the default topology. */
+    /** The instances to run; none (and no {@link #configDirectory()}) means the default topology. */
     SaslInstance[] instances() default {};
 
     /**
-     * Start the default topology although {@link #instances()} or {@link #config()} are given: a
+     * Start the default topology although {@link #instances()} or {@link #configDirectory()} are given: a
      * declared instance named {@code relay} or {@code isp} then adjusts that default instance (its
      * attributes over the default's; {@code mainCf} lines come last and win), other instances join.
      *
@@ -69,13 +69,22 @@ public @interface EnableSaslRelay {
     boolean defaultTopology() default false;
 
     /**
-     * A configuration in the standalone layout: a directory holding one subdirectory per instance
-     * (each with its {@code main.cf}, optional {@code master.cf}, tables and {@code sasl/smtpd.conf}),
-     * or a single instance directory holding {@code main.cf}. A {@code classpath:} prefix names a
-     * resource, otherwise it is a path relative to the working directory. The tree is copied to a
-     * temporary directory, so a production {@code main.cf} with relative table paths runs unchanged.
-     * {@link #instances()} with the same name as a directory instance add to it.
+     * A configuration directory in the standalone layout (Postfix's {@code config_directory}): a
+     * directory holding one subdirectory per instance (each with its {@code main.cf}, optional
+     * {@code master.cf}, tables and {@code sasl/smtpd.conf}), or a single instance directory holding
+     * {@code main.cf}. A {@code classpath:} prefix names a resource, otherwise it is a path relative to
+     * the working directory. The tree is copied to a temporary directory, so a production
+     * {@code main.cf} with relative table paths runs unchanged. {@link #instances()} with the same name
+     * as a directory instance add to it. The Maven plugin's {@code <configDirectory>}.
      */
+    String configDirectory() default "";
+
+    /**
+     * The former name of {@link #configDirectory()}.
+     *
+     * @deprecated use {@link #configDirectory()}; {@code config} goes in the next release
+     */
+    @Deprecated
     String config() default "";
 
     /** Whether one harness serves the whole class or each test method gets a fresh one. */
@@ -87,11 +96,11 @@ public @interface EnableSaslRelay {
     /**
      * The instance the application submits to: what {@link SaslRelay#host()}, {@link SaslRelay#port()}
      * and the exported {@code spring.mail.*} properties describe. Empty: {@code relay} when there is
-     * one, else the first instance.
+     * one, else the first instance. The Maven plugin's {@code <entry>}.
      */
     String entry() default "";
 
-    /** Bind ephemeral ports (the default) instead of the ports {@code master.cf} names. */
+    /** Bind ephemeral ports (the default) instead of the ports {@code master.cf} names; the plugin's {@code <ephemeralPorts>}. */
     boolean ephemeralPorts() default true;
 
     /** When a harness lives: per test class or per test method. */

@@ -29,8 +29,11 @@ import org.junit.jupiter.api.parallel.Resources;
  * }
  * }</pre>
  *
- * <p>With the programmatic form, call {@link SaslRelayExtension.Builder#exportSystemProperties()}
- * and put this annotation or the same {@code @ResourceLock} on the class (checked at start).
+ * <p>It works the same with the programmatic form ({@code @RegisterExtension} and
+ * {@link SaslRelayExtension#builder()}); the builder's
+ * {@link SaslRelayExtension.Builder#exportSystemProperties()} alone exports too, but under JUnit's
+ * parallel execution the class must then hold {@code @ResourceLock(Resources.SYSTEM_PROPERTIES)}
+ * (checked at start).
  */
 @Target({ElementType.TYPE, ElementType.ANNOTATION_TYPE})
 @Retention(RetentionPolicy.RUNTIME)

@@ -7,21 +7,12 @@ import java.lang.annotation.RetentionPolicy;
 import java.lang.annotation.Target;
 
 /**
- * Names the instance to inject into a {@link RelayInstance} parameter or field. On a field it also
- * marks a {@link SaslRelay} (value ignored) or {@link RelayInstance} field for injection: instance
- * fields before each test, static fields before all tests of a per-class harness (and cleared after).
+ * The former name of {@link InstanceName}, which it works exactly like.
  *
- * <pre>{@code
- * @Test
- * void relaysUpstream(@Instance("relay") RelayInstance relay, @Instance("isp") RelayInstance isp) { ... }
- *
- * @Instance("isp")
- * static RelayInstance isp;   // readable from a static method, e.g. Spring's @DynamicPropertySource
- * }</pre>
- *
- * <p>A {@link RelayInstance} parameter without this annotation is the entry instance
- * ({@link EnableSaslRelay#entry()}).
+ * @deprecated use {@link InstanceName}: this name clashes with the core's
+ *     {@link dev.mailrelay.master.Instance}; {@code @Instance} goes in the next release
  */
+@Deprecated
 @Target({ElementType.PARAMETER, ElementType.FIELD})
 @Retention(RetentionPolicy.RUNTIME)
 @Documented

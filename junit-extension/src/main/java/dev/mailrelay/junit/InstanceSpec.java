@@ -10,8 +10,9 @@ import java.util.Objects;
 
 /**
  * The programmatic form of {@link SaslInstance}, for {@link SaslRelayExtension#builder()}: one
- * instance configured with Postfix parameters. Each method adds to the configuration; nothing runs
- * until the extension starts the harness.
+ * instance configured with Postfix parameters. Each method has the name of the annotation's attribute
+ * (singular where it adds one element: {@code user}, {@code table}) and adds to the configuration;
+ * nothing runs until the extension starts the harness.
  *
  * <pre>{@code
  * InstanceSpec isp = InstanceSpec.named("isp")
@@ -73,7 +74,7 @@ public final class InstanceSpec {
             s.masterCf(service);
         }
         for (SaslInstance.Table t : a.tables()) {
-            s.table(t.name(), String.join("\n", t.lines()));
+            s.table(t.name(), t.lines());
         }
         return s;
     }
@@ -139,9 +140,13 @@ public final class InstanceSpec {
         return this;
     }
 
-    /** A file in the instance directory, e.g. a {@code texthash:sasl_passwd} table. */
-    public InstanceSpec table(String fileName, String content) {
-        tables.put(fileName, content);
+    /**
+     * A table file in the instance directory, e.g. {@code texthash:sasl_passwd}: its lines (one
+     * string may hold several, separated by newlines), as {@link SaslInstance.Table} gives them.
+     */
+    public InstanceSpec table(String name, String... lines) {
+        String content = String.join("\n", lines);
+        tables.put(Objects.requireNonNull(name, "name"), content.endsWith("\n") ? content : content + "\n");
         return this;
     }
 

@@ -32,7 +32,7 @@ import javax.net.ssl.SSLSocketFactory;
  *
  * <pre>{@code
  * @Test
- * void relaysThroughTheIsp(@Instance("relay") RelayInstance relay, @Instance("isp") RelayInstance isp) {
+ * void relaysThroughTheIsp(@InstanceName("relay") RelayInstance relay, @InstanceName("isp") RelayInstance isp) {
  *     mailer.send(relay.host(), relay.port(), relay.username(), relay.password(), message);
  *     relay.flush();
  *     CapturedMessage m = isp.awaitMessage(x -> "Hello".equals(x.subject()));
@@ -41,7 +41,8 @@ import javax.net.ssl.SSLSocketFactory;
  * }</pre>
  *
  * <p>Awaiting methods wake on the capture's arrival event (no polling) and fail with an
- * {@link AssertionError} that lists what did arrive. {@link #toString()} never shows a password.
+ * {@link AssertionError} that lists what did arrive (its cause the core's
+ * {@link CaptureTimeoutException}). {@link #toString()} never shows a password.
  */
 public final class RelayInstance {
 

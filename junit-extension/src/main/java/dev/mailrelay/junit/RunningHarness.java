@@ -4,6 +4,7 @@ import dev.mailrelay.config.ConfigException;
 import dev.mailrelay.master.Harness;
 import dev.mailrelay.master.InstanceConfig;
 import dev.mailrelay.master.InstanceDirectory;
+import dev.mailrelay.master.PublishedProperties;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -64,8 +65,8 @@ final class RunningHarness implements ExtensionContext.Store.CloseableResource, 
         try {
             root = Files.createTempDirectory("mailrelay-junit-");
             Map<String, Path> directories = new LinkedHashMap<>();
-            if (!def.config().isEmpty()) {
-                directories.putAll(copyConfig(def.config(), root.resolve("config"), testClass));
+            if (!def.configDirectory().isEmpty()) {
+                directories.putAll(copyConfig(def.configDirectory(), root.resolve("config"), testClass));
             }
             List<InstanceSpec> specs = def.defaultTopology() ? DefaultTopology.with(def.instances()) : def.instances();
             Map<String, InstanceSpec> byName = new LinkedHashMap<>();
@@ -93,7 +94,7 @@ final class RunningHarness implements ExtensionContext.Store.CloseableResource, 
                 users.put(name, instance.users());
             }
             if (configs.isEmpty()) {
-                throw new IllegalArgumentException("no instances: the config directory " + def.config()
+                throw new IllegalArgumentException("no instances: the config directory " + def.configDirectory()
                         + " holds no main.cf");
             }
             harness = Harness.start(configs, def.ephemeralPorts());
@@ -102,13 +103,7 @@ final class RunningHarness implements ExtensionContext.Store.CloseableResource, 
                 handles.put(c.name(), new RelayInstance(harness.instance(c.name()), users.get(c.name()),
                         directories.get(c.name())));
             }
-            String entry = def.entry().isEmpty()
-                    ? (handles.containsKey(DefaultTopology.RELAY) ? DefaultTopology.RELAY : configs.get(0).name())
-                    : def.entry();
-            if (!handles.containsKey(entry)) {
-                throw new IllegalArgumentException("entry instance " + entry + " is not declared; instances: "
-                        + handles.keySet());
-            }
+            String entry = PublishedProperties.entry(def.entry(), List.copyOf(handles.keySet()));
             SaslRelay relay = new SaslRelay(harness, handles, entry);
             Map<String, String> replaced = def.exportSystemProperties() ? export(relay.properties()) : Map.of();
             return new RunningHarness(owner, harness, relay, root, replaced);
@@ -133,13 +128,13 @@ final class RunningHarness implements ExtensionContext.Store.CloseableResource, 
         String resource = location.substring("classpath:".length()).replaceFirst("^/+", "").replaceFirst("/+$", "");
         URL url = testClass.getClassLoader().getResource(resource);
         if (url == null) {
-            throw new IllegalArgumentException("config " + location + ": no such classpath resource");
+            throw new IllegalArgumentException("configDirectory " + location + ": no such classpath resource");
         }
         URI uri;
         try {
             uri = url.toURI();
         } catch (URISyntaxException e) {
-            throw new IllegalArgumentException("config " + location + ": " + e.getMessage(), e);
+            throw new IllegalArgumentException("configDirectory " + location + ": " + e.getMessage(), e);
         }
         if (!uri.getScheme().equals("jar")) {
             return copy(location, Path.of(uri), target);
@@ -159,7 +154,7 @@ final class RunningHarness implements ExtensionContext.Store.CloseableResource, 
         try {
             return InstanceDirectory.copyLayout(source, target);
         } catch (ConfigException e) {
-            throw new IllegalArgumentException("config " + location + ": " + e.getMessage(), e);
+            throw new IllegalArgumentException("configDirectory " + location + ": " + e.getMessage(), e);
         }
     }
 

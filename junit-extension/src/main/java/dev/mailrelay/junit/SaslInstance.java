@@ -31,7 +31,7 @@ import java.lang.annotation.Target;
 @Documented
 public @interface SaslInstance {
 
-    /** The instance name, used to inject it ({@code @Instance("isp")}) and in log lines. */
+    /** The instance name, used to inject it ({@code @InstanceName("isp")}) and in log lines. */
     String name();
 
     /** {@code myhostname}; the virtual network resolves it to this instance. Empty: Postfix's default. */
@@ -50,7 +50,7 @@ public @interface SaslInstance {
      * SASL users as {@code login=password}, or just {@code login} for a password generated per
      * harness (read it from {@link RelayInstance#password(String)}). Sets
      * {@code smtpd_sasl_auth_enable = yes} unless set, and {@code mailrelay_sasl_users} (a generated
-     * {@code texthash:sasl_users} table, or the table file a {@link EnableSaslRelay#config()} instance
+     * {@code texthash:sasl_users} table, or the table file a {@link EnableSaslRelay#configDirectory()} instance
      * names, which they join).
      */
     String[] users() default {};

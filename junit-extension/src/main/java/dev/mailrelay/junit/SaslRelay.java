@@ -10,7 +10,7 @@ import java.util.Map;
 /**
  * The running harness of a test class (or method): every instance by name, and the entry instance
  * the application submits to. Injected as a parameter (also into {@code @BeforeAll} methods and
- * constructors of a per-class harness) or into a field marked {@link Instance}.
+ * constructors of a per-class harness) or into a field marked {@link InstanceName}.
  *
  * <pre>{@code
  * @EnableSaslRelay
@@ -19,7 +19,7 @@ import java.util.Map;
  *     void confirmsTheOrder(SaslRelay mail) {
  *         shop.smtp(mail.host(), mail.port(), mail.username(), mail.password());
  *         shop.order("bob@example.org");
- *         MailAssertions.assertThat(mail.server("relay")).receivedMessage().hasSubject("Your order");
+ *         MailAssertions.assertThat(mail.instance("relay")).receivedMessage().hasSubject("Your order");
  *     }
  * }
  * }</pre>
@@ -49,7 +49,13 @@ public final class SaslRelay {
         return i;
     }
 
-    /** The same as {@link #instance(String)}, reading well in {@code assertThat(mail.server("isp"))}. */
+    /**
+     * The same as {@link #instance(String)}.
+     *
+     * @deprecated use {@link #instance(String)}, the name the annotation, builder and plugin use; this
+     *     method goes in the next release
+     */
+    @Deprecated
     public RelayInstance server(String name) {
         return instance(name);
     }

@@ -1,6 +1,7 @@
 package dev.mailrelay.junit;
 
 import dev.mailrelay.junit.EnableSaslRelay.Lifecycle;
+import java.lang.reflect.AnnotatedElement;
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
 import java.util.ArrayList;
@@ -24,6 +25,7 @@ import org.junit.jupiter.api.parallel.Resources;
 import org.junit.platform.commons.support.AnnotationSupport;
 import org.junit.platform.commons.support.HierarchyTraversalMode;
 import org.junit.platform.commons.support.ModifierSupport;
+import org.junit.platform.commons.support.ReflectionSupport;
 
 /**
  * The JUnit 5 extension behind {@link EnableSaslRelay}, and its programmatic form for tests that
@@ -40,7 +42,7 @@ import org.junit.platform.commons.support.ModifierSupport;
  *         .build();
  *
  *     @Test
- *     void accepts(@Instance("isp") RelayInstance isp) { ... }
+ *     void accepts(@InstanceName("isp") RelayInstance isp) { ... }
  * }
  * }</pre>
  *
@@ -105,7 +107,7 @@ public final class SaslRelayExtension implements BeforeAllCallback, AfterAllCall
         for (Object instance : context.getRequiredTestInstances().getAllInstances()) {
             for (Field f : annotatedFields(instance.getClass())) {
                 if (!ModifierSupport.isStatic(f)) {
-                    set(f, instance, value(running.relay(), f.getType(), f.getAnnotation(Instance.class), f.toString()));
+                    set(f, instance, value(running.relay(), f.getType(), instanceName(f), f.toString()));
                 }
             }
         }
@@ -144,18 +146,28 @@ public final class SaslRelayExtension implements BeforeAllCallback, AfterAllCall
             }
         }
         return value(running.relay(), parameterContext.getParameter().getType(),
-                parameterContext.findAnnotation(Instance.class).orElse(null), parameterContext.getParameter().toString());
+                instanceName(parameterContext.getParameter()), parameterContext.getParameter().toString());
     }
 
-    private static Object value(SaslRelay relay, Class<?> type, Instance annotation, String target) {
+    /** The name {@link InstanceName} (or its deprecated alias {@link Instance}) gives; empty without either. */
+    @SuppressWarnings("deprecation")
+    private static String instanceName(AnnotatedElement element) {
+        InstanceName name = element.getAnnotation(InstanceName.class);
+        if (name != null) {
+            return name.value();
+        }
+        Instance alias = element.getAnnotation(Instance.class);
+        return alias == null ? "" : alias.value();
+    }
+
+    private static Object value(SaslRelay relay, Class<?> type, String name, String target) {
         if (type == SaslRelay.class) {
             return relay;
         }
         if (type == RelayInstance.class) {
-            String name = annotation == null ? "" : annotation.value();
             return name.isEmpty() ? relay.entry() : relay.instance(name);
         }
-        throw new ExtensionConfigurationException("mailrelay: @Instance on " + target
+        throw new ExtensionConfigurationException("mailrelay: @InstanceName on " + target
                 + " needs type SaslRelay or RelayInstance");
     }
 
@@ -171,10 +183,12 @@ public final class SaslRelayExtension implements BeforeAllCallback, AfterAllCall
             return existing;
         }
         Class<?> testClass = context.getRequiredTestClass();
-        if (def.exportSystemProperties() && !holdsSystemPropertiesLock(testClass)) {
+        // System properties are global: only under parallel execution can another class see them
+        // change, and only JUnit's lock (which @ExportSystemProperties carries) keeps such classes apart.
+        if (def.exportSystemProperties() && parallelExecution(context) && !holdsSystemPropertiesLock(testClass)) {
             throw new ExtensionConfigurationException("mailrelay: " + testClass.getName() + " exports system "
-                    + "properties but does not hold @ResourceLock(Resources.SYSTEM_PROPERTIES); annotate it with "
-                    + "@ExportSystemProperties or that @ResourceLock");
+                    + "properties under parallel execution but does not hold @ResourceLock(Resources.SYSTEM_PROPERTIES); "
+                    + "annotate it with @ExportSystemProperties or that @ResourceLock");
         }
         RunningHarness started = RunningHarness.start(def, context.getUniqueId(), testClass);
         store.put(KEY, started);
@@ -195,10 +209,14 @@ public final class SaslRelayExtension implements BeforeAllCallback, AfterAllCall
         return AnnotationSupport.findAnnotation(context.getRequiredTestClass(), EnableSaslRelay.class).isPresent();
     }
 
-    /** The configuration in force: the builder's, else the nearest class's {@code @EnableSaslRelay}. */
+    /**
+     * The configuration in force: the builder's, else the nearest class's {@code @EnableSaslRelay};
+     * either way exporting system properties when the class (or an enclosing one) carries
+     * {@link ExportSystemProperties}.
+     */
     private Definition definition(ExtensionContext context) {
         if (programmatic != null) {
-            return programmatic;
+            return programmatic.exportingIf(exportsSystemProperties(context.getRequiredTestClass()));
         }
         for (Optional<ExtensionContext> c = Optional.of(context); c.isPresent(); c = c.get().getParent()) {
             Optional<Class<?>> testClass = c.get().getTestClass();
@@ -207,8 +225,7 @@ public final class SaslRelayExtension implements BeforeAllCallback, AfterAllCall
             }
             Optional<EnableSaslRelay> a = AnnotationSupport.findAnnotation(testClass.get(), EnableSaslRelay.class);
             if (a.isPresent()) {
-                return Definition.of(a.get(),
-                        AnnotationSupport.isAnnotated(testClass.get(), ExportSystemProperties.class));
+                return Definition.of(a.get(), exportsSystemProperties(testClass.get()));
             }
         }
         throw new ExtensionConfigurationException("mailrelay: SaslRelayExtension registered with @ExtendWith on "
@@ -216,8 +233,31 @@ public final class SaslRelayExtension implements BeforeAllCallback, AfterAllCall
                 + "SaslRelayExtension.builder()");
     }
 
+    /** Whether the class, or one its {@code @Nested} class is nested in, carries {@link ExportSystemProperties}. */
+    private static boolean exportsSystemProperties(Class<?> testClass) {
+        for (Class<?> c = testClass; c != null; c = nestedIn(c)) {
+            if (AnnotationSupport.isAnnotated(c, ExportSystemProperties.class)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * The class a {@code @Nested} (inner) class runs within, whose annotations JUnit applies to it too;
+     * {@code null} for a top-level or static nested class, which runs on its own.
+     */
+    private static Class<?> nestedIn(Class<?> c) {
+        return ModifierSupport.isStatic(c) ? null : c.getEnclosingClass();
+    }
+
+    private static boolean parallelExecution(ExtensionContext context) {
+        return context.getConfigurationParameter("junit.jupiter.execution.parallel.enabled")
+                .map(Boolean::parseBoolean).orElse(false);
+    }
+
     private static boolean holdsSystemPropertiesLock(Class<?> testClass) {
-        for (Class<?> c = testClass; c != null; c = c.getEnclosingClass()) {
+        for (Class<?> c = testClass; c != null; c = nestedIn(c)) {
             boolean locked = AnnotationSupport.findRepeatableAnnotations(c, ResourceLock.class).stream()
                     .anyMatch(l -> l.value().equals(Resources.SYSTEM_PROPERTIES)
                             && l.mode() == org.junit.jupiter.api.parallel.ResourceAccessMode.READ_WRITE);
@@ -242,17 +282,20 @@ public final class SaslRelayExtension implements BeforeAllCallback, AfterAllCall
                     + "make the field non-static");
         }
         for (Field f : statics) {
-            set(f, null, value(running.relay(), f.getType(), f.getAnnotation(Instance.class), f.toString()));
+            set(f, null, value(running.relay(), f.getType(), instanceName(f), f.toString()));
         }
     }
 
+    @SuppressWarnings("deprecation")
     private static List<Field> annotatedFields(Class<?> testClass) {
-        return AnnotationSupport.findAnnotatedFields(testClass, Instance.class, f -> true, HierarchyTraversalMode.TOP_DOWN);
+        return ReflectionSupport.findFields(testClass,
+                f -> f.isAnnotationPresent(InstanceName.class) || f.isAnnotationPresent(Instance.class),
+                HierarchyTraversalMode.TOP_DOWN);
     }
 
     private static void set(Field f, Object target, Object value) {
         if (Modifier.isFinal(f.getModifiers())) {
-            throw new ExtensionConfigurationException("mailrelay: @Instance field " + f + " must not be final");
+            throw new ExtensionConfigurationException("mailrelay: @InstanceName field " + f + " must not be final");
         }
         try {
             f.setAccessible(true);
@@ -263,13 +306,14 @@ public final class SaslRelayExtension implements BeforeAllCallback, AfterAllCall
     }
 
     /**
-     * Builds the programmatic form. Every method mirrors an attribute of {@link EnableSaslRelay}.
+     * Builds the programmatic form. Every method has the name of the {@link EnableSaslRelay} attribute
+     * it mirrors (and of the Maven plugin's element, where the plugin has it):
      *
      * <pre>{@code
      * @RegisterExtension
      * static SaslRelayExtension mail = SaslRelayExtension.builder()
      *     .defaultTopology()
-     *     .mainCf("relay", "smtp_sasl_mechanism_filter = plain")
+     *     .instance(InstanceSpec.named("relay").mainCf("smtp_sasl_mechanism_filter = plain"))
      *     .lifecycle(Lifecycle.PER_METHOD)
      *     .build();
      * }</pre>
@@ -277,7 +321,7 @@ public final class SaslRelayExtension implements BeforeAllCallback, AfterAllCall
     public static final class Builder {
         private final List<InstanceSpec> instances = new ArrayList<>();
         private boolean defaultTopology;
-        private String config = "";
+        private String configDirectory = "";
         private Lifecycle lifecycle = Lifecycle.PER_CLASS;
         private boolean resetBetweenTests = true;
         private String entry = "";
@@ -288,7 +332,7 @@ public final class SaslRelayExtension implements BeforeAllCallback, AfterAllCall
         private Builder() {
         }
 
-        /** Adds instances. */
+        /** Adds instances ({@link EnableSaslRelay#instances()}). */
         public Builder instance(InstanceSpec... specs) {
             instances.addAll(Arrays.asList(specs));
             return this;
@@ -304,16 +348,33 @@ public final class SaslRelayExtension implements BeforeAllCallback, AfterAllCall
             return this;
         }
 
-        /** Appends {@code main.cf} lines to the named instance (a declared, default-topology or directory one). */
+        /**
+         * Appends {@code main.cf} lines to the named instance (a declared, default-topology or directory one).
+         *
+         * @deprecated declare the instance instead, as the annotation does:
+         *     {@code .instance(InstanceSpec.named(instance).mainCf(lines))} (with {@link #defaultTopology()}
+         *     for {@code relay} or {@code isp}); this method goes in the next release
+         */
+        @Deprecated
         public Builder mainCf(String instance, String lines) {
             extraMainCf.computeIfAbsent(instance, k -> new ArrayList<>()).add(lines);
             return this;
         }
 
-        /** A configuration in the standalone layout; see {@link EnableSaslRelay#config()}. */
-        public Builder config(String location) {
-            this.config = location;
+        /** A configuration directory in the standalone layout; see {@link EnableSaslRelay#configDirectory()}. */
+        public Builder configDirectory(String location) {
+            this.configDirectory = location;
             return this;
+        }
+
+        /**
+         * The former name of {@link #configDirectory(String)}.
+         *
+         * @deprecated use {@link #configDirectory(String)}; this method goes in the next release
+         */
+        @Deprecated
+        public Builder config(String location) {
+            return configDirectory(location);
         }
 
         /** Per class (the default) or per method. */
@@ -322,10 +383,20 @@ public final class SaslRelayExtension implements BeforeAllCallback, AfterAllCall
             return this;
         }
 
-        /** Keep captured mail between the tests of a per-class harness. */
-        public Builder keepCapturedMailBetweenTests() {
-            this.resetBetweenTests = false;
+        /** Whether captured mail and queued mail are deleted after each test of a per-class harness (default {@code true}). */
+        public Builder resetBetweenTests(boolean reset) {
+            this.resetBetweenTests = reset;
             return this;
+        }
+
+        /**
+         * Keep captured mail between the tests of a per-class harness.
+         *
+         * @deprecated use {@code resetBetweenTests(false)}, the annotation's name; this method goes in the next release
+         */
+        @Deprecated
+        public Builder keepCapturedMailBetweenTests() {
+            return resetBetweenTests(false);
         }
 
         /** The instance the application submits to; see {@link EnableSaslRelay#entry()}. */
@@ -334,26 +405,38 @@ public final class SaslRelayExtension implements BeforeAllCallback, AfterAllCall
             return this;
         }
 
-        /** Bind the ports {@code master.cf} names instead of ephemeral ones. */
-        public Builder fixedPorts() {
-            this.ephemeralPorts = false;
+        /** Bind ephemeral ports ({@code true}, the default) or the ports {@code master.cf} names. */
+        public Builder ephemeralPorts(boolean ephemeral) {
+            this.ephemeralPorts = ephemeral;
             return this;
         }
 
         /**
-         * Export the system properties {@link ExportSystemProperties} describes; the test class must
-         * carry {@code @ExportSystemProperties} or {@code @ResourceLock(Resources.SYSTEM_PROPERTIES)}.
+         * Bind the ports {@code master.cf} names instead of ephemeral ones.
+         *
+         * @deprecated use {@code ephemeralPorts(false)}, the annotation's name; this method goes in the next release
+         */
+        @Deprecated
+        public Builder fixedPorts() {
+            return ephemeralPorts(false);
+        }
+
+        /**
+         * Export the system properties {@link ExportSystemProperties} describes, as that annotation on
+         * the class does (either alone is enough). Under JUnit's parallel execution the class must
+         * hold {@code @ResourceLock(Resources.SYSTEM_PROPERTIES)}, which {@code @ExportSystemProperties}
+         * carries: the start fails otherwise.
          */
         public Builder exportSystemProperties() {
             this.exportSystemProperties = true;
             return this;
         }
 
-        /** The extension; without instances or config, the default topology. */
+        /** The extension; without instances or configuration directory, the default topology. */
         public SaslRelayExtension build() {
-            boolean defaults = defaultTopology || (instances.isEmpty() && config.isEmpty());
-            return new SaslRelayExtension(new Definition(instances, defaults, config, lifecycle, resetBetweenTests,
-                    entry, ephemeralPorts, exportSystemProperties, extraMainCf));
+            boolean defaults = defaultTopology || (instances.isEmpty() && configDirectory.isEmpty());
+            return new SaslRelayExtension(new Definition(instances, defaults, configDirectory, lifecycle,
+                    resetBetweenTests, entry, ephemeralPorts, exportSystemProperties, extraMainCf));
         }
     }
 }

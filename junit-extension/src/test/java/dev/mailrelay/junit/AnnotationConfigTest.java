@@ -20,18 +20,18 @@ import org.junit.jupiter.api.Test;
 class AnnotationConfigTest {
 
     @Test
-    void parametersComeFromTheAttributes(@Instance("isp") RelayInstance isp) {
+    void parametersComeFromTheAttributes(@InstanceName("isp") RelayInstance isp) {
         assertThat(isp.hostname()).isEqualTo("mail.isp.example");
         assertThat(isp.hostnames()).containsExactly("mail.isp.example", "smtp.isp.example", "mx.isp.example");
         assertThat(isp.parameters().get("smtpd_tls_security_level")).isEqualTo("may");
         assertThat(isp.parameters().get("smtpd_sasl_auth_enable")).isEqualTo("yes");
         assertThat(isp.parameters().get("message_size_limit")).isEqualTo("1000000");
-        assertThat(isp.directory().resolve("sender_access")).content().isEqualTo("spam@example.com REJECT");
+        assertThat(isp.directory().resolve("sender_access")).content().isEqualTo("spam@example.com REJECT\n");
     }
 
     /** Postfix's SASL_README: password tables are for their owner only; the harness's own are, and do not warn. */
     @Test
-    void theTablesTheHarnessWritesAreForItsOwnerOnly(@Instance("isp") RelayInstance isp) throws Exception {
+    void theTablesTheHarnessWritesAreForItsOwnerOnly(@InstanceName("isp") RelayInstance isp) throws Exception {
         assertThat(isp.parameters().get("mailrelay_sasl_users")).isEqualTo("texthash:sasl_users");
         for (String table : List.of("sasl_users", "sender_access")) {
             assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(isp.directory().resolve(table))))
@@ -40,20 +40,20 @@ class AnnotationConfigTest {
     }
 
     @Test
-    void mechanismsAreTheMechListInItsOrder(@Instance("isp") RelayInstance isp) {
+    void mechanismsAreTheMechListInItsOrder(@InstanceName("isp") RelayInstance isp) {
         assertThat(isp.directory().resolve("sasl/smtpd.conf")).content().contains("mech_list: LOGIN PLAIN CRAM-MD5");
         assertThat(Mail.ehlo(isp.host(), isp.port("submission"))).contains("250-AUTH LOGIN PLAIN CRAM-MD5");
     }
 
     @Test
-    void masterCfServicesWithOverrides(@Instance("isp") RelayInstance isp) {
+    void masterCfServicesWithOverrides(@InstanceName("isp") RelayInstance isp) {
         assertThat(isp.listeners()).extracting(l -> l.service()).containsExactly("submission", "2525");
         assertThat(isp.port()).isEqualTo(isp.port("submission"));
         assertThat(Mail.ehlo(isp.host(), isp.port("2525"))).noneMatch(l -> l.contains("AUTH"));
     }
 
     @Test
-    void declaredAndGeneratedPasswordsBothWork(@Instance("isp") RelayInstance isp) throws Exception {
+    void declaredAndGeneratedPasswordsBothWork(@InstanceName("isp") RelayInstance isp) throws Exception {
         assertThat(isp.usernames()).containsExactly("alice", "bob");
         assertThat(isp.password("alice")).isEqualTo("secret");
         assertThat(isp.password("bob")).hasSize(20);
@@ -63,7 +63,7 @@ class AnnotationConfigTest {
     }
 
     @Test
-    void anInstanceWithoutMasterCfGetsPostfixsSmtpService(@Instance("relay2") RelayInstance relay2, SaslRelay mail) {
+    void anInstanceWithoutMasterCfGetsPostfixsSmtpService(@InstanceName("relay2") RelayInstance relay2, SaslRelay mail) {
         assertThat(relay2.listeners()).extracting(l -> l.service()).containsExactly("smtp");
         assertThat(relay2.parameters().get("relayhost")).isEqualTo("[mail.isp.example]:submission");
         assertThat(relay2.usernames()).isEmpty();

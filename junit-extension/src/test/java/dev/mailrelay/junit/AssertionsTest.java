@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 class AssertionsTest {
 
     @Test
-    void passingAssertionsOnTheMessage(@Instance("isp") RelayInstance isp) throws Exception {
+    void passingAssertionsOnTheMessage(@InstanceName("isp") RelayInstance isp) throws Exception {
         Mail.send(isp.host(), isp.port(), "alice", "secret", "alice@example.com", "bob@example.org", "Grüße");
         assertThat(isp).receivedMessages(1).receivedMessageWithSubject("Grüße")
                 .isFrom("alice@example.com").hasRecipients("bob@example.org").isTo("bob@example.org")
@@ -21,7 +21,7 @@ class AssertionsTest {
     }
 
     @Test
-    void aTimeoutListsWhatArrived(@Instance("isp") RelayInstance isp) throws Exception {
+    void aTimeoutListsWhatArrived(@InstanceName("isp") RelayInstance isp) throws Exception {
         Mail.send(isp.host(), isp.port(), "alice", "secret", "alice@example.com", "bob@example.org", "the only one");
         isp.awaitMessages(1);
         assertThatThrownBy(() -> assertThat(isp).within(Duration.ofMillis(200)).receivedMessageWithSubject("another"))
@@ -40,7 +40,7 @@ class AssertionsTest {
     }
 
     @Test
-    void mismatchesNameTheMessage(@Instance("isp") RelayInstance isp) throws Exception {
+    void mismatchesNameTheMessage(@InstanceName("isp") RelayInstance isp) throws Exception {
         Mail.send(isp.host(), isp.port(), "alice", "secret", "alice@example.com", "bob@example.org", "hi");
         assertThatThrownBy(() -> assertThat(isp).receivedMessage().wasAuthenticatedAs("mallory"))
                 .hasMessageContaining("expected SASL login <mallory> but was <alice>");

@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
  * production-style main.cf, master.cf, a users table and sasl/smtpd.conf; {@code postfix/backup} a
  * second instance. A {@code @SaslInstance} with the same name adds to a directory instance.
  */
-@EnableSaslRelay(config = "classpath:postfix",
+@EnableSaslRelay(configDirectory = "classpath:postfix",
         instances = @SaslInstance(name = "isp", users = "extra=extrapass", mainCf = "message_size_limit = 5000"))
 class ConfigDirectoryTest {
 
@@ -23,7 +23,7 @@ class ConfigDirectoryTest {
     }
 
     @Test
-    void theProductionMainCfAndItsUsersTableRun(@Instance("isp") RelayInstance isp) throws Exception {
+    void theProductionMainCfAndItsUsersTableRun(@InstanceName("isp") RelayInstance isp) throws Exception {
         assertThat(isp.hostname()).isEqualTo("mail.example.com");
         assertThat(Mail.ehlo(isp.host(), isp.port("submission")))
                 .contains("250-AUTH PLAIN LOGIN CRAM-MD5 DIGEST-MD5", "250-AUTH=PLAIN LOGIN CRAM-MD5 DIGEST-MD5");
@@ -33,7 +33,7 @@ class ConfigDirectoryTest {
     }
 
     @Test
-    void annotationSettingsAddToTheDirectoryInstance(@Instance("isp") RelayInstance isp) {
+    void annotationSettingsAddToTheDirectoryInstance(@InstanceName("isp") RelayInstance isp) {
         assertThat(isp.parameters().get("message_size_limit")).isEqualTo("5000");
         assertThat(isp.parameters().get("mailrelay_sasl_users")).isEqualTo("texthash:sasl_users");
         assertThat(isp.password("extra")).isEqualTo("extrapass");
@@ -41,7 +41,7 @@ class ConfigDirectoryTest {
 
     /** A path relative to the working directory works as well; the nested class declares its own harness. */
     @Nested
-    @EnableSaslRelay(config = "src/test/resources/postfix/backup")
+    @EnableSaslRelay(configDirectory = "src/test/resources/postfix/backup")
     class SingleInstanceDirectory {
 
         @Test

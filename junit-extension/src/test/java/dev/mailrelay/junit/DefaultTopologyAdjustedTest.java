@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
 class DefaultTopologyAdjustedTest {
 
     @Test
-    void theDefaultRelayIsKeptAndAdjusted(SaslRelay mail, @Instance("relay") RelayInstance relay) {
+    void theDefaultRelayIsKeptAndAdjusted(SaslRelay mail, @InstanceName("relay") RelayInstance relay) {
         assertThat(mail.instances()).extracting(RelayInstance::name).containsExactly("relay", "isp", "partner");
         assertThat(mail.entry()).isSameAs(relay);
         // The default's settings stay ...
@@ -35,7 +35,7 @@ class DefaultTopologyAdjustedTest {
     }
 
     @Test
-    void theAdjustedRelayStillRelaysToTheDefaultIsp(SaslRelay mail, @Instance("isp") RelayInstance isp)
+    void theAdjustedRelayStillRelaysToTheDefaultIsp(SaslRelay mail, @InstanceName("isp") RelayInstance isp)
             throws Exception {
         Mail.sendWithStarttls(mail.host(), mail.port(), mail.entry().sslSocketFactory(), "billing",
                 mail.entry().password("billing"), "billing@example.com", "bob@example.org", "Invoice");
@@ -44,7 +44,7 @@ class DefaultTopologyAdjustedTest {
     }
 
     @Test
-    void otherDeclaredInstancesJoin(@Instance("partner") RelayInstance partner) {
+    void otherDeclaredInstancesJoin(@InstanceName("partner") RelayInstance partner) {
         assertThat(partner.hostname()).isEqualTo("mail.partner.example");
         assertThat(partner.username()).isEqualTo("partner-user");
         assertThat(partner.listeners()).extracting(l -> l.service()).containsExactly("submission");

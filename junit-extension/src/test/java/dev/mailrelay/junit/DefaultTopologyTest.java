@@ -12,8 +12,8 @@ import org.junit.jupiter.api.Test;
 class DefaultTopologyTest {
 
     @Test
-    void twoInstancesRelayFirstOnTheirOwnLoopbackPorts(SaslRelay mail, @Instance("relay") RelayInstance relay,
-                                                       @Instance("isp") RelayInstance isp) {
+    void twoInstancesRelayFirstOnTheirOwnLoopbackPorts(SaslRelay mail, @InstanceName("relay") RelayInstance relay,
+                                                       @InstanceName("isp") RelayInstance isp) {
         assertThat(mail.instances()).extracting(RelayInstance::name).containsExactly("relay", "isp");
         assertThat(mail.entry()).isSameAs(relay);
         assertThat(relay.host()).isEqualTo("127.0.0.1");
@@ -24,7 +24,7 @@ class DefaultTopologyTest {
     }
 
     @Test
-    void theIspIsMailIspExampleRequiringTlsThenAuth(@Instance("isp") RelayInstance isp) throws Exception {
+    void theIspIsMailIspExampleRequiringTlsThenAuth(@InstanceName("isp") RelayInstance isp) throws Exception {
         assertThat(isp.hostname()).isEqualTo("mail.isp.example");
         // master.cf's submission as Postfix ships it: STARTTLS required, AUTH offered only over TLS.
         assertThat(Mail.ehlo(isp.host(), isp.port("submission")))
@@ -40,7 +40,7 @@ class DefaultTopologyTest {
     }
 
     @Test
-    void theRelayOffersStarttlsAndAuth(@Instance("relay") RelayInstance relay) {
+    void theRelayOffersStarttlsAndAuth(@InstanceName("relay") RelayInstance relay) {
         assertThat(Mail.ehlo(relay.host(), relay.port())).contains("250-STARTTLS")
                 .anyMatch(l -> l.startsWith("250-AUTH "));
         assertThat(relay.parameters().get("smtpd_tls_security_level")).isEqualTo("may");
@@ -51,18 +51,18 @@ class DefaultTopologyTest {
     void anApplicationThatRequiresStarttlsSubmitsWithTheAnnotationAlone(SaslRelay mail) throws Exception {
         Mail.sendWithStarttls(mail.host(), mail.port(), mail.entry().sslSocketFactory(), mail.username(),
                 mail.password(), "app@example.com", "bob@example.org", "Over TLS");
-        assertThat(mail.server("relay")).receivedMessageWithSubject("Over TLS")
+        assertThat(mail.instance("relay")).receivedMessageWithSubject("Over TLS")
                 .wasEncrypted().hasProtocol("ESMTPSA").wasAuthenticatedAs("app");
         mail.flush();
-        assertThat(mail.server("relay")).deliveredMessage().wasSent().wasEncrypted()
+        assertThat(mail.instance("relay")).deliveredMessage().wasSent().wasEncrypted()
                 .wentTo("[mail.isp.example]:submission").wasAuthenticatedAs("relay-user");
-        assertThat(mail.server("isp")).receivedMessageWithSubject("Over TLS")
+        assertThat(mail.instance("isp")).receivedMessageWithSubject("Over TLS")
                 .wasEncrypted().hasProtocol("ESMTPSA").wasAuthenticatedAs("relay-user");
     }
 
     @Test
-    void theRelayRelaysThroughTheIspWithGeneratedCredentials(@Instance("relay") RelayInstance relay,
-                                                             @Instance("isp") RelayInstance isp) throws Exception {
+    void theRelayRelaysThroughTheIspWithGeneratedCredentials(@InstanceName("relay") RelayInstance relay,
+                                                             @InstanceName("isp") RelayInstance isp) throws Exception {
         assertThat(relay.parameters().get("relayhost")).isEqualTo("[mail.isp.example]:submission");
         assertThat(relay.parameters().get("smtp_sasl_auth_enable")).isEqualTo("yes");
         assertThat(relay.parameters().get("smtp_sasl_password_maps")).isEqualTo("texthash:sasl_passwd");
@@ -80,7 +80,7 @@ class DefaultTopologyTest {
     void theApplicationSubmitsToTheRelayWithAuth(SaslRelay mail) throws Exception {
         Mail.send(mail.host(), mail.port(), mail.username(), mail.password(), "app@example.com", "bob@example.org",
                 "Welcome");
-        assertThat(mail.server("relay")).receivedMessage()
+        assertThat(mail.instance("relay")).receivedMessage()
                 .isFrom("app@example.com").isTo("bob@example.org").hasSubject("Welcome")
                 .wasAuthenticatedAs("app").usedMechanism("PLAIN").hasProtocol("ESMTPA").wasNotEncrypted()
                 .hasHeader("X-Mailer", "mailrelay-junit-test").hasBodyContaining("sent by Jakarta Mail");
@@ -89,7 +89,7 @@ class DefaultTopologyTest {
     @Test
     void loopbackClientsMayRelayWithoutAuth(SaslRelay mail) throws Exception {
         Mail.send(mail.host(), mail.port(), null, null, "app@example.com", "bob@example.org", "from mynetworks");
-        assertThat(mail.server("relay")).receivedMessage().wasNotAuthenticated().hasProtocol("ESMTP");
+        assertThat(mail.instance("relay")).receivedMessage().wasNotAuthenticated().hasProtocol("ESMTP");
     }
 
     @Test
@@ -97,9 +97,9 @@ class DefaultTopologyTest {
         Mail.send(mail.host(), mail.port(), mail.username(), mail.password(), "app@example.com", "bob@example.org",
                 "Upstream");
         mail.flush();
-        assertThat(mail.server("relay")).deliveredMessage().wasSent().wentTo("[mail.isp.example]:submission")
+        assertThat(mail.instance("relay")).deliveredMessage().wasSent().wentTo("[mail.isp.example]:submission")
                 .wasAuthenticatedAs("relay-user").wasEncrypted();
-        assertThat(mail.server("isp")).receivedMessageWithSubject("Upstream")
+        assertThat(mail.instance("isp")).receivedMessageWithSubject("Upstream")
                 .isFrom("app@example.com").isTo("bob@example.org").wasAuthenticatedAs("relay-user")
                 .hasProtocol("ESMTPSA");
     }

@@ -28,7 +28,7 @@ class InheritanceAndMetaAnnotationTest {
     @CorporateSmtp
     class MetaAnnotated {
         @Test
-        void startsTheComposedConfiguration(@Instance("corp") RelayInstance corp) {
+        void startsTheComposedConfiguration(@InstanceName("corp") RelayInstance corp) {
             assertThat(corp.hostname()).isEqualTo("smtp.corp.example");
             assertThat(corp.password("svc")).hasSize(20);
         }

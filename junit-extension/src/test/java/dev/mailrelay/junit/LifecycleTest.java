@@ -136,7 +136,7 @@ class LifecycleTest {
         @Nested
         class SharesTheOuterHarness {
             @Test
-            void nestedTest(SaslRelay mail, @Instance("outer") RelayInstance outer) {
+            void nestedTest(SaslRelay mail, @InstanceName("outer") RelayInstance outer) {
                 assertThat(mail.entry()).isSameAs(outer);
                 record("outer", mail.port());
             }
@@ -175,13 +175,13 @@ class LifecycleTest {
     static class Injection {
         private final SaslRelay fromConstructor;
 
-        @Instance("isp")
+        @InstanceName("isp")
         static RelayInstance staticIsp;
 
-        @Instance
+        @InstanceName
         RelayInstance entryField;
 
-        @Instance
+        @InstanceName
         SaslRelay relayField;
 
         Injection(SaslRelay mail) {
@@ -189,7 +189,7 @@ class LifecycleTest {
         }
 
         @BeforeAll
-        void beforeAll(SaslRelay mail, @Instance("isp") RelayInstance isp) {
+        void beforeAll(SaslRelay mail, @InstanceName("isp") RelayInstance isp) {
             assertThat(mail).isSameAs(fromConstructor);
             assertThat(staticIsp).isSameAs(isp);
             record("isp", isp.port());

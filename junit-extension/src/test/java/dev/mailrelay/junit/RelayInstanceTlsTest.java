@@ -67,7 +67,7 @@ class RelayInstanceTlsTest {
     }
 
     @Test
-    void thePemIsTheCaCertificate(@Instance("isp") RelayInstance isp) throws Exception {
+    void thePemIsTheCaCertificate(@InstanceName("isp") RelayInstance isp) throws Exception {
         String pem = isp.caCertificatePem();
         assertThat(pem).startsWith("-----BEGIN CERTIFICATE-----");
         assertThat(CertificateFactory.getInstance("X.509")

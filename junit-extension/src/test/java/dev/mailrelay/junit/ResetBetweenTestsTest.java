@@ -23,13 +23,13 @@ class ResetBetweenTestsTest {
     void theUpstreamDefersAMessage(SaslRelay mail) throws Exception {
         Mail.send(mail.host(), mail.port(), mail.username(), mail.password(), "app@example.com",
                 "later@example.org", "deferred in test 1");
-        assertThat(mail.server("relay")).deliveredMessage().wasDeferred().isTo("later@example.org");
+        assertThat(mail.instance("relay")).deliveredMessage().wasDeferred().isTo("later@example.org");
     }
 
     @Test
     @Order(2)
     void theDeferredMessageIsNeitherRetriedNorDeliveredInTheNextTest(SaslRelay mail,
-            @Instance("relay") RelayInstance relay, @Instance("isp") RelayInstance isp) throws Exception {
+            @InstanceName("relay") RelayInstance relay, @InstanceName("isp") RelayInstance isp) throws Exception {
         // postqueue -f: without the reset's postsuper -d ALL, test 1's message would be retried now.
         mail.flush();
         assertThat(relay.core().awaitIdle(Duration.ofSeconds(10))).isTrue();

@@ -39,7 +39,7 @@ class StartupFailureTest {
         static SaslRelayExtension mail = SaslRelayExtension.builder()
                 .instance(InstanceSpec.named("first").masterCf("127.0.0.1:" + fixedPort + " inet n - n - - smtpd"))
                 .instance(InstanceSpec.named("second").mainCf("smtpd_sasl_auth_enable = perhaps"))
-                .fixedPorts()
+                .ephemeralPorts(false)
                 .build();
 
         @Test
@@ -65,7 +65,7 @@ class StartupFailureTest {
         @RegisterExtension
         static SaslRelayExtension mail = SaslRelayExtension.builder()
                 .instance(InstanceSpec.named("busy").masterCf("127.0.0.1:" + fixedPort + " inet n - n - - smtpd"))
-                .fixedPorts()
+                .ephemeralPorts(false)
                 .build();
 
         @Test
@@ -86,7 +86,7 @@ class StartupFailureTest {
     @EnableSaslRelay(instances = @SaslInstance(name = "only"))
     static class UnknownInstance {
         @Test
-        void wantsAnother(@Instance("other") RelayInstance other) {
+        void wantsAnother(@InstanceName("other") RelayInstance other) {
         }
     }
 
@@ -95,22 +95,6 @@ class StartupFailureTest {
         run(UnknownInstance.class).failed().assertThatEvents().haveExactly(1, finishedWithFailure(
                 instanceOf(ParameterResolutionException.class),
                 message(m -> m.contains("no instance named other; running: [only]"))));
-    }
-
-    static class ExportWithoutLock {
-        @RegisterExtension
-        static SaslRelayExtension mail = SaslRelayExtension.builder().exportSystemProperties().build();
-
-        @Test
-        void neverRuns() {
-        }
-    }
-
-    @Test
-    void exportingSystemPropertiesRequiresTheResourceLock() {
-        run(ExportWithoutLock.class).assertThatEvents().haveExactly(1, event(container(ExportWithoutLock.class),
-                finishedWithFailure(message(m -> m.contains("@ResourceLock(Resources.SYSTEM_PROPERTIES)")))));
-        assertThat(System.getProperty("spring.mail.host")).isNull();
     }
 
     @EnableSaslRelay(instances = @SaslInstance(name = "isp", users = "alice=secret", mechanisms = {"PLAIN", "LOGN"}))
@@ -129,7 +113,7 @@ class StartupFailureTest {
                         + "PLAIN LOGIN OAUTHBEARER XOAUTH2 ANONYMOUS)")))));
     }
 
-    @EnableSaslRelay(config = "classpath:no/such/dir")
+    @EnableSaslRelay(configDirectory = "classpath:no/such/dir")
     static class MissingConfig {
         @Test
         void neverRuns() {
@@ -139,6 +123,6 @@ class StartupFailureTest {
     @Test
     void aMissingConfigDirectoryFailsTheClass() {
         run(MissingConfig.class).assertThatEvents().haveExactly(1, event(container(MissingConfig.class),
-                finishedWithFailure(message(m -> m.contains("config classpath:no/such/dir: no such classpath resource")))));
+                finishedWithFailure(message(m -> m.contains("configDirectory classpath:no/such/dir: no such classpath resource")))));
     }
 }

@@ -35,12 +35,12 @@ class SystemPropertiesTest {
         }
     }
 
+    /** The annotation alone, with the builder: it exports as with {@code @EnableSaslRelay}. */
     @ExportSystemProperties
-    static class ExportingWithTheBuilder {
+    static class AnnotationWithTheBuilder {
         @RegisterExtension
         static SaslRelayExtension mail = SaslRelayExtension.builder()
                 .instance(InstanceSpec.named("isp").user("alice", "secret").masterCf("submission inet n - n - - smtpd"))
-                .exportSystemProperties()
                 .build();
 
         @Test
@@ -51,15 +51,52 @@ class SystemPropertiesTest {
         }
     }
 
+    /** The builder's switch alone, on a class without the annotation or lock (no parallel execution). */
+    static class BuilderAlone {
+        @RegisterExtension
+        static SaslRelayExtension mail = SaslRelayExtension.builder()
+                .instance(InstanceSpec.named("isp").user("bob", "builder-secret").masterCf("submission inet n - n - - smtpd"))
+                .exportSystemProperties()
+                .build();
+
+        @Test
+        void seesTheHarness() {
+            assertThat(System.getProperty("spring.mail.username")).isEqualTo("bob");
+            assertThat(System.getProperty("mailrelay.isp.password")).isEqualTo("builder-secret");
+        }
+    }
+
+    @Test
+    void eitherTheAnnotationOrTheBuilderAloneExports() {
+        var events = EngineTestKit.engine("junit-jupiter")
+                .selectors(selectClass(AnnotationWithTheBuilder.class), selectClass(BuilderAlone.class))
+                .execute().testEvents();
+        assertThat(events.failed().count()).as(events.failed().list().toString()).isZero();
+        assertThat(events.succeeded().count()).isEqualTo(2);
+        assertThat(System.getProperty("spring.mail.username")).as("restored").isNull();
+    }
+
+    @Test
+    void underParallelExecutionTheBuilderAloneAsksForTheLock() {
+        var events = EngineTestKit.engine("junit-jupiter")
+                .configurationParameter("junit.jupiter.execution.parallel.enabled", "true")
+                .selectors(selectClass(BuilderAlone.class))
+                .execute().allEvents();
+        assertThat(events.failed().list().toString())
+                .contains("exports system properties under parallel execution")
+                .contains("@ExportSystemProperties");
+        assertThat(System.getProperty("spring.mail.username")).isNull();
+    }
+
     @Test
     void exportedWhileTheHarnessRunsAndRestoredAfterwards() {
         System.setProperty("spring.mail.host", "smtp.production.example");
         try {
             var events = EngineTestKit.engine("junit-jupiter")
-                    .selectors(selectClass(Exporting.class), selectClass(ExportingWithTheBuilder.class))
+                    .selectors(selectClass(Exporting.class))
                     .execute().testEvents();
             assertThat(events.failed().count()).as(events.failed().list().toString()).isZero();
-            assertThat(events.succeeded().count()).isEqualTo(2);
+            assertThat(events.succeeded().count()).isEqualTo(1);
             assertThat(SEEN).containsKeys("spring.mail.host", "mailrelay.relay.smtp.port", "mailrelay.isp.password");
             assertThat(System.getProperty("spring.mail.host")).as("previous value restored")
                     .isEqualTo("smtp.production.example");

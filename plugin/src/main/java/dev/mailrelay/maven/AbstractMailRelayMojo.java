@@ -16,9 +16,10 @@ import org.apache.maven.project.MavenProject;
 abstract class AbstractMailRelayMojo extends AbstractMojo {
 
     /**
-     * The instances, each with {@code <name>} and any of {@code <hostnames>}, {@code <mechanisms>},
-     * {@code <users>}, {@code <tls>}, {@code <parameters>}, {@code <mainCf>}, {@code <masterCf>} or
-     * {@code <services>}, {@code <configDirectory>} (see {@link InstanceSpec}).
+     * The instances, each with {@code <name>} and any of {@code <myhostname>}, {@code <hostnames>},
+     * {@code <mechanisms>}, {@code <users>}, {@code <tls>}, {@code <relayhost>}, {@code <mainCf>},
+     * {@code <parameters>}, {@code <masterCf>}, {@code <tables>}, {@code <configDirectory>} (see
+     * {@link InstanceSpec}): the names of the JUnit extension's {@code @SaslInstance}.
      */
     @Parameter
     protected List<InstanceSpec> instances = new ArrayList<>();
@@ -47,6 +48,7 @@ abstract class AbstractMailRelayMojo extends AbstractMojo {
 
     /** The configured instances with the SASL users the POM declares for them. */
     protected List<Configurations.Configured> configured() throws MojoFailureException {
+        warnAboutDeprecatedElements();
         List<Configurations.Configured> configured = Configurations.build(configDirectory, instances,
                 outputDirectory.toPath().resolve("instances"));
         // Parse everything now, so that a malformed value fails here, naming file, line and parameter.
@@ -59,6 +61,16 @@ abstract class AbstractMailRelayMojo extends AbstractMojo {
             }
         }
         return configured;
+    }
+
+    @SuppressWarnings("deprecation")
+    private void warnAboutDeprecatedElements() {
+        for (InstanceSpec spec : instances == null ? List.<InstanceSpec>of() : instances) {
+            if (spec.getServices() != null && !spec.getServices().isEmpty()) {
+                getLog().warn("mailrelay: instance " + spec.getName() + ": <services> is deprecated and goes in the "
+                        + "next release; give the service lines in <masterCf>, as @SaslInstance(masterCf = ...) does");
+            }
+        }
     }
 
     protected Path output() {

@@ -31,10 +31,10 @@ final class Configurations {
     }
 
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*");
-    private static final Pattern STARTS_ENTRY = Pattern.compile("\\s*([A-Za-z_][A-Za-z0-9_.-]*\\s*=|#)");
-    private static final Pattern TLS_PARAMETER =
-            Pattern.compile("(smtpd_tls_|smtp_tls_|lmtp_tls_|tls_|smtpd_use_tls|smtpd_enforce_tls|smtp_use_tls"
-                    + "|smtp_enforce_tls|smtp_sasl_tls_|smtpd_sasl_tls_).*");
+    /** A line that starts a {@code main.cf} entry: {@code name =} or a comment. */
+    private static final Pattern MAIN_CF_ENTRY = Pattern.compile("\\s*([A-Za-z_][A-Za-z0-9_.-]*\\s*=|#)");
+    /** A line that starts a {@code master.cf} entry: a service name and its type, or a comment. */
+    static final Pattern MASTER_CF_ENTRY = Pattern.compile("\\s*(\\S+\\s+(inet|unix|unix-dgram|fifo|pass)(\\s|$)|#)");
 
     private Configurations() {
     }
@@ -96,9 +96,12 @@ final class Configurations {
     }
 
     /**
-     * The POM's elements in the core's terms, in the documented order: {@code configDirectory},
-     * {@code mainCf}, {@code parameters}, {@code tls}, {@code hostnames}; then users and mechanisms.
+     * The POM's elements in the core's terms, in the order the JUnit extension's {@code InstanceSpec}
+     * gives the same attributes: {@code configDirectory}, the shortcuts ({@code myhostname},
+     * {@code hostnames}, {@code tls}, {@code relayhost}), {@code mainCf}, {@code parameters}; then
+     * users, tables, mechanisms and {@code master.cf}.
      */
+    @SuppressWarnings("deprecation")
     private static InstanceDirectory describe(InstanceSpec spec) throws MojoFailureException {
         String where = "mailrelay: instance " + spec.getName() + ": ";
         InstanceDirectory instance = InstanceDirectory.named(spec.getName());
@@ -109,21 +112,17 @@ final class Configurations {
             }
             instance.copyOf(spec.getConfigDirectory().toPath());
         }
+        shortcut(instance, "myhostname", spec.getMyhostname());
+        if (!spec.getHostnames().isEmpty()) {
+            instance.parameter("mailrelay_hostnames", String.join(", ", spec.getHostnames()));
+        }
+        shortcut(instance, "smtpd_tls_security_level", spec.getTls());
+        shortcut(instance, "relayhost", spec.getRelayhost());
         if (spec.getMainCf() != null && !spec.getMainCf().isBlank()) {
-            instance.mainCf(stripIndent(spec.getMainCf()));
+            instance.mainCf(stripIndent(spec.getMainCf(), MAIN_CF_ENTRY));
         }
         for (Map.Entry<String, String> p : spec.getParameters().entrySet()) {
             instance.parameter(p.getKey(), nullToEmpty(p.getValue()));
-        }
-        for (Map.Entry<String, String> p : spec.getTls().entrySet()) {
-            if (!TLS_PARAMETER.matcher(p.getKey()).matches()) {
-                throw new MojoFailureException(where + "<tls>: " + p.getKey()
-                        + " is not a TLS parameter (smtpd_tls_*, smtp_tls_*, tls_*, ...); put it in <parameters>");
-            }
-            instance.parameter(p.getKey(), nullToEmpty(p.getValue()));
-        }
-        if (!spec.getHostnames().isEmpty()) {
-            instance.parameter("mailrelay_hostnames", String.join(", ", spec.getHostnames()));
         }
         List<User> users = spec.getUsers();
         for (int i = 0; i < users.size(); i++) {
@@ -137,25 +136,40 @@ final class Configurations {
             }
             instance.user(u.getLogin().strip(), u.getPassword());
         }
+        List<Table> tables = spec.getTables();
+        for (int i = 0; i < tables.size(); i++) {
+            Table t = tables.get(i);
+            if (t.getName() == null || t.getName().isBlank()) {
+                throw new MojoFailureException(where + "<tables>, table " + (i + 1) + ": <name> is missing");
+            }
+            List<String> lines = t.getLines() == null ? List.of() : t.getLines().stream().map(Configurations::nullToEmpty).toList();
+            instance.file(t.getName().strip(), lines.isEmpty() ? "" : String.join("\n", lines) + "\n");
+        }
         instance.mechanisms(spec.getMechanisms());
         if (!spec.getServices().isEmpty()) {
             if (spec.getMasterCf() != null) {
-                throw new MojoFailureException(where + "give either <masterCf> or <services>, not both");
+                throw new MojoFailureException(where + "give either <masterCf> or its deprecated alias <services>, not both");
             }
             instance.masterCf(String.join("\n", spec.getServices().stream().map(String::strip).toList()) + "\n");
         } else if (spec.getMasterCf() != null && !spec.getMasterCf().isBlank()) {
-            instance.masterCf(stripIndent(spec.getMasterCf()));
+            instance.masterCf(stripIndent(spec.getMasterCf(), MASTER_CF_ENTRY));
         }
         return instance;
     }
 
-    /**
-     * Un-indents {@code main.cf} text written inside a POM element, where every line carries the XML's
-     * indentation and Maven has already trimmed the first line. In main.cf an indented line continues
-     * the previous one, so the base indentation is that of the least indented later line that starts
-     * a parameter ({@code name =}) or a comment; lines indented deeper stay continuation lines.
-     */
+    /** {@link #stripIndent(String, Pattern)} for {@code main.cf} text. */
     static String stripIndent(String text) {
+        return stripIndent(text, MAIN_CF_ENTRY);
+    }
+
+    /**
+     * Un-indents {@code main.cf} or {@code master.cf} text written inside a POM element, where every
+     * line carries the XML's indentation and Maven has already trimmed the first line. In both files
+     * an indented line continues the previous one, so the base indentation is that of the least
+     * indented later line that starts an entry ({@code entryStart}: a parameter or a service) or a
+     * comment; lines indented deeper stay continuation lines.
+     */
+    static String stripIndent(String text, Pattern entryStart) {
         List<String> lines = new ArrayList<>(text.lines().map(String::stripTrailing).toList());
         while (!lines.isEmpty() && lines.get(0).isEmpty()) {
             lines.remove(0);
@@ -166,7 +180,7 @@ final class Configurations {
         if (lines.isEmpty()) {
             return "";
         }
-        int indent = lines.subList(1, lines.size()).stream().filter(l -> STARTS_ENTRY.matcher(l).lookingAt())
+        int indent = lines.subList(1, lines.size()).stream().filter(l -> entryStart.matcher(l).lookingAt())
                 .mapToInt(l -> l.length() - l.stripLeading().length()).min().orElse(Integer.MAX_VALUE);
         StringBuilder sb = new StringBuilder(lines.get(0).strip()).append('\n');
         for (String l : lines.subList(1, lines.size())) {
@@ -174,6 +188,13 @@ final class Configurations {
             sb.append(indent != Integer.MAX_VALUE && own >= indent ? l.substring(indent) : l).append('\n');
         }
         return sb.toString();
+    }
+
+    /** A single-valued element, as the parameter it stands for; absent or empty sets nothing. */
+    private static void shortcut(InstanceDirectory instance, String parameter, String value) {
+        if (value != null && !value.isBlank()) {
+            instance.parameter(parameter, value.strip());
+        }
     }
 
     private static String nullToEmpty(String s) {

@@ -7,41 +7,46 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * One instance as the plugin's {@code <instances>} configuration describes it — the same power as the
- * builder API: Postfix parameters, {@code main.cf} text, {@code master.cf} services, and the shortcuts
- * for what Postfix leaves to other programs (SASL users and mechanisms, extra host names).
+ * One instance as the plugin's {@code <instances>} configuration describes it — the same power and
+ * the same names as the JUnit extension's {@code @SaslInstance} and builder: Postfix parameters,
+ * {@code main.cf} text, {@code master.cf} services, table files, and the shortcuts for what Postfix
+ * leaves to other programs (SASL users and mechanisms, extra host names).
  *
  * <pre>{@code
  * <instance>
  *   <name>isp</name>
- *   <hostnames><hostname>mail.isp.example</hostname></hostnames>
+ *   <myhostname>mail.isp.example</myhostname>
  *   <mechanisms><mechanism>PLAIN</mechanism><mechanism>LOGIN</mechanism></mechanisms>
  *   <users><user><login>alice</login><password>secret</password></user></users>
+ *   <tls>may</tls>
  *   <mainCf>
  *     smtpd_sasl_auth_enable = yes
  *   </mainCf>
- *   <parameters><smtpd_tls_security_level>may</smtpd_tls_security_level></parameters>
- *   <services><service>submission inet n - n - - smtpd</service></services>
+ *   <masterCf>submission inet n - n - - smtpd</masterCf>
  * </instance>
  * }</pre>
  *
- * Settings are applied in this order, later winning as later lines of {@code main.cf} do: the
- * {@code configDirectory}'s files, {@code mainCf}, {@code parameters}, {@code tls}, {@code hostnames};
- * then {@code users} and {@code mechanisms} are written. The JUnit extension's annotation and builder
+ * Settings are applied in the annotation's order, later winning as later lines of {@code main.cf}
+ * do: the {@code configDirectory}'s files, the shortcuts {@code myhostname}, {@code hostnames},
+ * {@code tls}, {@code relayhost}, then {@code mainCf}, then {@code parameters}; {@code users},
+ * {@code mechanisms} and {@code tables} are written last. The JUnit extension's annotation and builder
  * go through the same writer ({@link dev.mailrelay.master.InstanceDirectory}) and build the same instance.
  */
 public class InstanceSpec {
 
     private String name;
     private File configDirectory;
+    private String myhostname;
     private List<String> hostnames = new ArrayList<>();
     private List<String> mechanisms = new ArrayList<>();
     private List<User> users = new ArrayList<>();
-    private Map<String, String> tls = new LinkedHashMap<>();
+    private String tls;
+    private String relayhost;
     private Map<String, String> parameters = new LinkedHashMap<>();
     private String mainCf;
     private String masterCf;
     private List<String> services = new ArrayList<>();
+    private List<Table> tables = new ArrayList<>();
 
     public String getName() {
         return name;
@@ -58,6 +63,21 @@ public class InstanceSpec {
     /** An instance directory in the standalone layout ({@code main.cf}, {@code master.cf}, tables, {@code sasl/}). */
     public void setConfigDirectory(File configDirectory) {
         this.configDirectory = configDirectory;
+    }
+
+    /** @return {@code myhostname}, or {@code null} */
+    public String getMyhostname() {
+        return myhostname;
+    }
+
+    /**
+     * {@code myhostname}, which the virtual network resolves to this instance and the
+     * {@code Received:} headers name ({@code @SaslInstance(myhostname = ...)}).
+     *
+     * @param myhostname the host name
+     */
+    public void setMyhostname(String myhostname) {
+        this.myhostname = myhostname;
     }
 
     public List<String> getHostnames() {
@@ -93,13 +113,33 @@ public class InstanceSpec {
         this.users = users;
     }
 
-    public Map<String, String> getTls() {
+    /** @return {@code smtpd_tls_security_level}, or {@code null} */
+    public String getTls() {
         return tls;
     }
 
-    /** TLS parameters ({@code smtpd_tls_*}, {@code smtp_tls_*}, {@code tls_*}). */
-    public void setTls(Map<String, String> tls) {
+    /**
+     * {@code smtpd_tls_security_level}: {@code may} offers STARTTLS, {@code encrypt} requires it
+     * ({@code @SaslInstance(tls = ...)}). Other TLS parameters go in {@code <parameters>} or {@code <mainCf>}.
+     *
+     * @param tls the security level
+     */
+    public void setTls(String tls) {
         this.tls = tls;
+    }
+
+    /** @return {@code relayhost}, or {@code null} */
+    public String getRelayhost() {
+        return relayhost;
+    }
+
+    /**
+     * {@code relayhost}, e.g. {@code [mail.isp.example]:submission} ({@code @SaslInstance(relayhost = ...)}).
+     *
+     * @param relayhost the next hop
+     */
+    public void setRelayhost(String relayhost) {
+        this.relayhost = relayhost;
     }
 
     public Map<String, String> getParameters() {
@@ -124,18 +164,45 @@ public class InstanceSpec {
         return masterCf;
     }
 
-    /** The whole {@code master.cf} text. */
+    /** The {@code master.cf} services, as its text (one service or several, with their {@code -o} lines). */
     public void setMasterCf(String masterCf) {
         this.masterCf = masterCf;
     }
 
+    /**
+     * @return the {@code master.cf} service lines
+     * @deprecated use {@link #getMasterCf()}
+     */
+    @Deprecated
     public List<String> getServices() {
         return services;
     }
 
-    /** {@code master.cf} service lines (one each; {@code -o} overrides on the same line). */
+    /**
+     * {@code master.cf} service lines (one each; {@code -o} overrides on the same line).
+     *
+     * @param services the lines
+     * @deprecated use {@code <masterCf>}, the annotation's and builder's name; {@code <services>} goes
+     *     in the next release
+     */
+    @Deprecated
     public void setServices(List<String> services) {
         this.services = services;
+    }
+
+    /** @return the table files to write into the instance directory */
+    public List<Table> getTables() {
+        return tables;
+    }
+
+    /**
+     * Table files written to the instance directory (0600), for {@code texthash:name},
+     * {@code regexp:name}, ... ({@code @SaslInstance(tables = ...)}).
+     *
+     * @param tables the tables
+     */
+    public void setTables(List<Table> tables) {
+        this.tables = tables;
     }
 
     @Override

@@ -4,7 +4,6 @@ import java.util.concurrent.CountDownLatch;
 import org.apache.maven.plugin.MojoExecutionException;
 import org.apache.maven.plugin.MojoFailureException;
 import org.apache.maven.plugins.annotations.Mojo;
-import org.apache.maven.plugins.annotations.Parameter;
 
 /**
  * Runs the configured instances and the HTTP control API in the foreground until Ctrl-C (SIGINT) or
@@ -18,20 +17,11 @@ import org.apache.maven.plugins.annotations.Parameter;
  * }</pre>
  */
 @Mojo(name = "run", threadSafe = true)
-public class RunMojo extends AbstractMailRelayMojo {
-
-    /** Bind ephemeral ports (the default); {@code false} binds the ports master.cf names. */
-    @Parameter(property = "mailrelay.ephemeralPorts", defaultValue = "true")
-    protected boolean ephemeralPorts;
-
-    /** The HTTP control API's port on 127.0.0.1; 0 (the default) picks an ephemeral one. */
-    @Parameter(property = "mailrelay.apiPort", defaultValue = "0")
-    protected int apiPort;
+public class RunMojo extends AbstractServersMojo {
 
     @Override
     public void execute() throws MojoExecutionException, MojoFailureException {
-        Running running = Servers.start(Registry.key(project), configured(), ephemeralPorts, apiPort, output(),
-                getLog()::info);
+        Running running = startServers();
         CountDownLatch stopped = new CountDownLatch(1);
         Thread hook = new Thread(() -> {
             running.close();

@@ -46,17 +46,22 @@ final class Running implements AutoCloseable {
     private final Harness harness;
     private final ApiServer api;
     private final Map<String, Map<String, String>> users;
+    private final String entry;
     private final Path outputDirectory;
     private final Consumer<String> log;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    /** @param users each instance's SASL users from the POM, login → password */
+    /**
+     * @param users each instance's SASL users from the POM, login → password
+     * @param entry the instance {@code spring.mail.*} describes
+     */
     Running(String projectId, Harness harness, ApiServer api, Map<String, Map<String, String>> users,
-            Path outputDirectory, Consumer<String> log) {
+            String entry, Path outputDirectory, Consumer<String> log) {
         this.projectId = projectId;
         this.harness = harness;
         this.api = api;
         this.users = users;
+        this.entry = entry;
         this.outputDirectory = outputDirectory;
         this.log = log;
     }
@@ -78,10 +83,11 @@ final class Running implements AutoCloseable {
      * {@code mailrelay.<instance>.host}, {@code mailrelay.<instance>.<service>.port} (and for
      * {@code host:port} services also by the part after the colon), {@code mailrelay.<instance>.port}
      * (the first listener), {@code mailrelay.<instance>.username} and {@code .password} (the first
-     * user of {@code <users>}), {@code mailrelay.api.url} and {@code mailrelay.api.port}.
+     * user of {@code <users>}), {@code spring.mail.host}, {@code .port}, {@code .username} and
+     * {@code .password} for the entry instance, {@code mailrelay.api.url} and {@code mailrelay.api.port}.
      */
     Map<String, String> properties() {
-        PublishedProperties p = PublishedProperties.of(harness).api(api.url());
+        PublishedProperties p = PublishedProperties.of(harness).api(api.url()).entry(entry);
         users.forEach(p::users);
         return p.toMap();
     }

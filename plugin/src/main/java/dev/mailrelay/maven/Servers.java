@@ -4,6 +4,7 @@ import dev.mailrelay.api.ApiServer;
 import dev.mailrelay.config.ConfigException;
 import dev.mailrelay.master.Harness;
 import dev.mailrelay.master.Instance;
+import dev.mailrelay.master.PublishedProperties;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -38,7 +39,8 @@ final class Servers {
      * @throws MojoExecutionException when a port cannot be bound or a listener does not answer
      */
     static Running start(String projectId, List<Configurations.Configured> configured, boolean ephemeralPorts,
-            int apiPort, Path output, Consumer<String> log) throws MojoFailureException, MojoExecutionException {
+            int apiPort, String entry, Path output, Consumer<String> log)
+            throws MojoFailureException, MojoExecutionException {
         try {
             Running.clearEarlierRun(output);
         } catch (UncheckedIOException e) {
@@ -63,7 +65,15 @@ final class Servers {
         }
         Map<String, Map<String, String>> users = new LinkedHashMap<>();
         configured.forEach(c -> users.put(c.config().name(), c.users()));
-        Running running = new Running(projectId, harness, api, users, output, log);
+        String entryInstance;
+        try {
+            entryInstance = PublishedProperties.entry(entry, List.copyOf(users.keySet()));
+        } catch (IllegalArgumentException e) {
+            api.close();
+            harness.close();
+            throw new MojoFailureException("mailrelay: <entry>: " + e.getMessage(), e);
+        }
+        Running running = new Running(projectId, harness, api, users, entryInstance, output, log);
         try {
             for (Instance instance : harness.instances()) {
                 for (Instance.Listener l : instance.listeners()) {

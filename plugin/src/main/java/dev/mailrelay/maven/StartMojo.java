@@ -9,8 +9,9 @@ import org.apache.maven.plugins.annotations.Parameter;
 
 /**
  * Starts the configured instances and the HTTP control API, and returns when every listener
- * answers. Publishes {@code mailrelay.<instance>.<service>.port}, {@code mailrelay.<instance>.host}
- * and {@code mailrelay.api.url} as project properties and in {@code target/mailrelay/mailrelay.properties}.
+ * answers. Publishes {@code mailrelay.<instance>.<service>.port}, {@code mailrelay.<instance>.host},
+ * {@code spring.mail.*} for the entry instance and {@code mailrelay.api.url} as project properties and
+ * in {@code target/mailrelay/mailrelay.properties}.
  * If anything fails to start, what did start is stopped before the build fails.
  *
  * <pre>{@code
@@ -21,15 +22,7 @@ import org.apache.maven.plugins.annotations.Parameter;
  * }</pre>
  */
 @Mojo(name = "start", defaultPhase = LifecyclePhase.PRE_INTEGRATION_TEST, threadSafe = true)
-public class StartMojo extends AbstractMailRelayMojo {
-
-    /** Bind ephemeral ports (the default); {@code false} binds the ports master.cf names. */
-    @Parameter(property = "mailrelay.ephemeralPorts", defaultValue = "true")
-    protected boolean ephemeralPorts;
-
-    /** The HTTP control API's port on 127.0.0.1; 0 (the default) picks an ephemeral one. */
-    @Parameter(property = "mailrelay.apiPort", defaultValue = "0")
-    protected int apiPort;
+public class StartMojo extends AbstractServersMojo {
 
     /** Skips starting (so {@code stop} finds nothing to stop). */
     @Parameter(property = "mailrelay.skip", defaultValue = "false")
@@ -58,7 +51,7 @@ public class StartMojo extends AbstractMailRelayMojo {
             getLog().warn("mailrelay: the servers of " + project.getArtifactId() + " are already running");
             return;
         }
-        Running running = Servers.start(key, configured(), ephemeralPorts, apiPort, output(), getLog()::info);
+        Running running = startServers();
         try {
             registry.put(key, running);
             Map<String, String> properties = running.properties();

@@ -30,4 +30,18 @@ class ConfigurationsTest {
         assertThat(Configurations.stripIndent(pom)).isEqualTo(
                 "smtpd_recipient_restrictions =\n            permit_mynetworks\n            reject_unauth_destination\n");
     }
+
+    @Test
+    void masterCfTextLosesTheXmlIndentationButKeepsItsOptionLines() {
+        // Two services, the second with an -o line, as written inside <masterCf>.
+        String pom = "smtp inet n - n - - smtpd\n"
+                + "        submission inet n - n - - smtpd\n"
+                + "          -o smtpd_tls_auth_only=yes\n"
+                + "      ";
+        assertThat(Configurations.stripIndent(pom, Configurations.MASTER_CF_ENTRY)).isEqualTo("""
+                smtp inet n - n - - smtpd
+                submission inet n - n - - smtpd
+                  -o smtpd_tls_auth_only=yes
+                """);
+    }
 }

@@ -188,10 +188,6 @@ public class SameInstanceTest extends AbstractMojoTestCase {
         setVariableValueToObject(start, "session", session);
         setVariableValueToObject(start, "outputDirectory", new File(basedir, "target/mailrelay"));
         setVariableValueToObject(start, "ephemeralPorts", true);
-        @SuppressWarnings("unchecked")
-        List<dev.mailrelay.maven.InstanceSpec> specs =
-                (List<dev.mailrelay.maven.InstanceSpec>) getVariableValueFromObject(start, "instances");
-        specs.get(1).setConfigDirectory(resource("tables/relay").toFile());
         start.execute();
         Running running = (Running) Registry.running(session).get(Registry.key(project));
         return View.of(running.harness());

@@ -4,7 +4,7 @@ package dev.mailrelay.it.spring;
 import static dev.mailrelay.junit.assertj.MailAssertions.assertThat;
 
 import dev.mailrelay.junit.EnableSaslRelay;
-import dev.mailrelay.junit.Instance;
+import dev.mailrelay.junit.InstanceName;
 import dev.mailrelay.junit.SaslRelay;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -23,7 +23,7 @@ import org.springframework.test.context.junit.jupiter.SpringJUnitConfig;
 @EnableSaslRelay
 @SpringJUnitConfig(MailConfig.class)            // your configuration; Spring Boot's @SpringBootTest works alike
 class SignupMailTest {
-    @Instance static SaslRelay mail;
+    @InstanceName static SaslRelay mail;
 
     @DynamicPropertySource
     static void mailProperties(DynamicPropertyRegistry registry) {
@@ -44,7 +44,7 @@ class SignupMailTest {
         welcome.setText("Thank you for signing up.");
         sender.send(welcome);
 
-        assertThat(mail.server("relay")).receivedMessage().hasSubject("Welcome").wasAuthenticatedAs(mail.username());
+        assertThat(mail.instance("relay")).receivedMessage().hasSubject("Welcome").wasAuthenticatedAs(mail.username());
     }
 }
 // end::class[]

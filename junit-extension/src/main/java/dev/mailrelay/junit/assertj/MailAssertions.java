@@ -11,7 +11,7 @@ import dev.mailrelay.junit.RelayInstance;
  * <pre>{@code
  * import static dev.mailrelay.junit.assertj.MailAssertions.assertThat;
  *
- * assertThat(mail.server("isp")).receivedMessage()
+ * assertThat(mail.instance("isp")).receivedMessage()
  *     .isFrom("shop@example.com")
  *     .isTo("bob@example.org")
  *     .hasSubject("Your order")
@@ -19,7 +19,7 @@ import dev.mailrelay.junit.RelayInstance;
  *     .usedMechanism("PLAIN")
  *     .hasBodyContaining("Thank you");
  *
- * assertThat(mail.server("relay")).deliveredMessage().wasSent().wasAuthenticatedAs("relay-user");
+ * assertThat(mail.instance("relay")).deliveredMessage().wasSent().wasAuthenticatedAs("relay-user");
  * }</pre>
  */
 public final class MailAssertions {

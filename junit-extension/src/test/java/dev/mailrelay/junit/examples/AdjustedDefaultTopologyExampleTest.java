@@ -3,7 +3,7 @@ package dev.mailrelay.junit.examples;
 import static dev.mailrelay.junit.assertj.MailAssertions.assertThat;
 
 import dev.mailrelay.junit.EnableSaslRelay;
-import dev.mailrelay.junit.Instance;
+import dev.mailrelay.junit.InstanceName;
 import dev.mailrelay.junit.RelayInstance;
 import dev.mailrelay.junit.SaslInstance;
 import dev.mailrelay.junit.SaslRelay;
@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
 class AdjustedDefaultTopologyExampleTest {
 
     @Test
-    void theRelayRequiresTlsAndStillRelaysToTheIsp(SaslRelay mail, @Instance("isp") RelayInstance isp)
+    void theRelayRequiresTlsAndStillRelaysToTheIsp(SaslRelay mail, @InstanceName("isp") RelayInstance isp)
             throws Exception {
         org.assertj.core.api.Assertions.assertThat(mail.instance("relay").parameters()
                 .get("smtpd_tls_security_level")).isEqualTo("encrypt");

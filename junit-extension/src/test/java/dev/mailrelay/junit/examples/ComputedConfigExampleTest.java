@@ -32,7 +32,8 @@ class ComputedConfigExampleTest {
                     .mechanisms("PLAIN")
                     .mainCf("message_size_limit = " + 64 * 1024)
                     .masterCf("submission inet n - n - - smtpd"))
-            .mainCf("relay", "smtpd_sasl_authenticated_header = yes")
+            .instance(InstanceSpec.named("relay")                 // adjusts the default relay
+                    .mainCf("smtpd_sasl_authenticated_header = yes"))
             .entry(TENANT)
             .lifecycle(Lifecycle.PER_METHOD)
             .build();

@@ -4,7 +4,7 @@ package dev.mailrelay.junit.examples;
 import static dev.mailrelay.junit.assertj.MailAssertions.assertThat;
 
 import dev.mailrelay.junit.EnableSaslRelay;
-import dev.mailrelay.junit.Instance;
+import dev.mailrelay.junit.InstanceName;
 import dev.mailrelay.junit.RelayInstance;
 import dev.mailrelay.junit.SaslRelay;
 import jakarta.mail.Message;
@@ -49,24 +49,24 @@ class JakartaMailExampleTest {
     @Test
     void theApplicationAuthenticatesAtTheRelay(SaslRelay mail) throws Exception {
         sendWelcome(mail.host(), mail.port(), mail.username(), mail.password(), mail.entry().sslSocketFactory());
-        assertThat(mail.server("relay")).receivedMessage()          // dev.mailrelay.junit.assertj.MailAssertions
+        assertThat(mail.instance("relay")).receivedMessage()        // dev.mailrelay.junit.assertj.MailAssertions
                 .isFrom("shop@example.com").isTo("bob@example.org").hasSubject("Welcome")
                 .wasAuthenticatedAs(mail.username()).wasEncrypted().hasBodyContaining("Thank you");
     }
 
     @Test
-    void theRelayAuthenticatesUpstreamAsItsOwnAccount(SaslRelay mail, @Instance("isp") RelayInstance isp)
+    void theRelayAuthenticatesUpstreamAsItsOwnAccount(SaslRelay mail, @InstanceName("isp") RelayInstance isp)
             throws Exception {
         sendWelcome(mail.host(), mail.port(), mail.username(), mail.password(), mail.entry().sslSocketFactory());
         mail.flush();
         assertThat(isp).receivedMessage().hasSubject("Welcome")
                 .wasAuthenticatedAs(isp.username())   // relay-user, from the relay's sasl_passwd
                 .hasProtocol("ESMTPSA");               // the relay's smtp_tls_security_level = encrypt
-        assertThat(mail.server("relay")).deliveredMessage().wasSent().wasEncrypted();
+        assertThat(mail.instance("relay")).deliveredMessage().wasSent().wasEncrypted();
     }
 
     @Test
-    void submittingToTheIspDirectly(@Instance("isp") RelayInstance isp) throws Exception {
+    void submittingToTheIspDirectly(@InstanceName("isp") RelayInstance isp) throws Exception {
         sendWelcome(isp.host(), isp.port("submission"), isp.username(), isp.password(), isp.sslSocketFactory());
         assertThat(isp).receivedMessage().wasEncrypted().hasProtocol("ESMTPSA").wasAuthenticatedAs(isp.username());
     }

@@ -3,7 +3,7 @@ package dev.mailrelay.junit.examples;
 import static dev.mailrelay.junit.assertj.MailAssertions.assertThat;
 
 import dev.mailrelay.junit.EnableSaslRelay;
-import dev.mailrelay.junit.Instance;
+import dev.mailrelay.junit.InstanceName;
 import dev.mailrelay.junit.RelayInstance;
 import dev.mailrelay.junit.SaslInstance;
 import jakarta.mail.AuthenticationFailedException;
@@ -18,6 +18,7 @@ import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
 /** {@code @Nested} classes share the enclosing harness; one with its own annotation gets its own. */
+// tag::nested[]
 @EnableSaslRelay(instances = @SaslInstance(name = "isp", myhostname = "mail.isp.example",
         users = "alice=wonderland", mechanisms = {"PLAIN", "LOGIN"}, masterCf = "submission inet n - n - - smtpd"))
 class NestedExampleTest {
@@ -28,6 +29,7 @@ class NestedExampleTest {
         p.put("mail.smtp.port", String.valueOf(isp.port("submission")));
         p.put("mail.smtp.auth", "true");
         p.put("mail.smtp.auth.mechanisms", "PLAIN LOGIN");
+        p.put("mail.smtp.timeout", "10000");
         MimeMessage m = new MimeMessage(Session.getInstance(p));
         m.setFrom(new InternetAddress("alice@example.com"));
         m.setRecipient(Message.RecipientType.TO, new InternetAddress("bob@example.org"));
@@ -39,7 +41,7 @@ class NestedExampleTest {
     @Nested
     class WithTheRightPassword {
         @Test
-        void theMessageIsAccepted(@Instance("isp") RelayInstance isp) throws Exception {
+        void theMessageIsAccepted(@InstanceName("isp") RelayInstance isp) throws Exception {
             send(isp, "alice", "wonderland", "hello");
             assertThat(isp).receivedMessage().wasAuthenticatedAs("alice").usedMechanism("PLAIN");
         }
@@ -48,7 +50,7 @@ class NestedExampleTest {
     @Nested
     class WithAWrongPassword {
         @Test
-        void postfixAnswers535(@Instance("isp") RelayInstance isp) {
+        void postfixAnswers535(@InstanceName("isp") RelayInstance isp) {
             Assertions.assertThatThrownBy(() -> send(isp, "alice", "guess", "nope"))
                     .isInstanceOf(AuthenticationFailedException.class)
                     .hasMessageContaining("535 5.7.8 Error: authentication failed");
@@ -61,9 +63,10 @@ class NestedExampleTest {
             masterCf = "submission inet n - n - - smtpd"))
     class WithItsOwnServer {
         @Test
-        void loginOnly(@Instance("isp") RelayInstance isp) throws Exception {
+        void loginOnly(@InstanceName("isp") RelayInstance isp) throws Exception {
             send(isp, "alice", "other", "login");
             assertThat(isp).receivedMessage().usedMechanism("LOGIN");
         }
     }
 }
+// end::nested[]

@@ -40,7 +40,7 @@ class RelayAccessExampleTest {
         @Test
         void loopbackRelaysWithoutAuth(SaslRelay mail) throws Exception {
             sendWithoutAuth(mail, "from loopback");
-            assertThat(mail.server("relay")).receivedMessage().wasNotAuthenticated();
+            assertThat(mail.instance("relay")).receivedMessage().wasNotAuthenticated();
         }
     }
 

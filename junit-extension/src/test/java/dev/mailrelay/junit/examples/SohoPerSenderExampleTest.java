@@ -3,7 +3,7 @@ package dev.mailrelay.junit.examples;
 import static dev.mailrelay.junit.assertj.MailAssertions.assertThat;
 
 import dev.mailrelay.junit.EnableSaslRelay;
-import dev.mailrelay.junit.Instance;
+import dev.mailrelay.junit.InstanceName;
 import dev.mailrelay.junit.RelayInstance;
 import dev.mailrelay.junit.SaslInstance;
 import jakarta.mail.Message;
@@ -63,8 +63,8 @@ class SohoPerSenderExampleTest {
 
     @Test
     void eachSenderLeavesThroughItsOwnProviderWithItsOwnLogin(
-            @Instance("relay") RelayInstance relay, @Instance("isp") RelayInstance isp,
-            @Instance("example-com") RelayInstance exampleCom, @Instance("example-net") RelayInstance exampleNet)
+            @InstanceName("relay") RelayInstance relay, @InstanceName("isp") RelayInstance isp,
+            @InstanceName("example-com") RelayInstance exampleCom, @InstanceName("example-net") RelayInstance exampleNet)
             throws Exception {
         send(relay, "user1@example.com", "from user1");
         send(relay, "user2@example.net", "from user2");

@@ -4,7 +4,7 @@ import static dev.mailrelay.junit.assertj.MailAssertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.mailrelay.junit.EnableSaslRelay;
-import dev.mailrelay.junit.Instance;
+import dev.mailrelay.junit.InstanceName;
 import dev.mailrelay.junit.SaslRelay;
 import jakarta.mail.Message;
 import jakarta.mail.Session;
@@ -35,7 +35,7 @@ import org.junit.jupiter.api.Test;
 @EnableSaslRelay
 class SpringStyleWiringExampleTest {
 
-    @Instance
+    @InstanceName
     static SaslRelay mail;
 
     /** Stands in for Spring's DynamicPropertyRegistry. */
