@@ -35,18 +35,30 @@ abstract class AbstractMailRelayMojo extends AbstractMojo {
     @Parameter(property = "mailrelay.outputDirectory", defaultValue = "${project.build.directory}/mailrelay")
     protected File outputDirectory;
 
+    /** The project being built. */
     @Parameter(defaultValue = "${project}", readonly = true, required = true)
     protected MavenProject project;
 
+    /** The build session, whose shared data holds the servers left running between goals. */
     @Parameter(defaultValue = "${session}", readonly = true, required = true)
     protected MavenSession session;
 
-    /** The configured instances as the harness takes them; every error names the element or parameter. */
+    /**
+     * The configured instances as the harness takes them; every error names the element or parameter.
+     *
+     * @return the instances' configurations
+     * @throws MojoFailureException when the POM's configuration or a configuration file is wrong
+     */
     protected List<InstanceConfig> configs() throws MojoFailureException {
         return configured().stream().map(Configurations.Configured::config).toList();
     }
 
-    /** The configured instances with the SASL users the POM declares for them. */
+    /**
+     * The configured instances with the SASL users the POM declares for them.
+     *
+     * @return the instances with their users
+     * @throws MojoFailureException when the POM's configuration or a configuration file is wrong
+     */
     protected List<Configurations.Configured> configured() throws MojoFailureException {
         warnAboutDeprecatedElements();
         List<Configurations.Configured> configured = Configurations.build(configDirectory, instances,
@@ -73,6 +85,7 @@ abstract class AbstractMailRelayMojo extends AbstractMojo {
         }
     }
 
+    /** @return where the plugin writes generated instance directories, properties and captured mail */
     protected Path output() {
         return outputDirectory.toPath();
     }

@@ -48,19 +48,30 @@ public class InstanceSpec {
     private List<String> services = new ArrayList<>();
     private List<Table> tables = new ArrayList<>();
 
+    /** @return the instance name */
     public String getName() {
         return name;
     }
 
+    /**
+     * The instance name: its generated directory, its {@code mailrelay.<name>.*} properties.
+     *
+     * @param name the name
+     */
     public void setName(String name) {
         this.name = name;
     }
 
+    /** @return the instance directory to copy, or {@code null} */
     public File getConfigDirectory() {
         return configDirectory;
     }
 
-    /** An instance directory in the standalone layout ({@code main.cf}, {@code master.cf}, tables, {@code sasl/}). */
+    /**
+     * An instance directory in the standalone layout ({@code main.cf}, {@code master.cf}, tables, {@code sasl/}).
+     *
+     * @param configDirectory the directory
+     */
     public void setConfigDirectory(File configDirectory) {
         this.configDirectory = configDirectory;
     }
@@ -80,15 +91,21 @@ public class InstanceSpec {
         this.myhostname = myhostname;
     }
 
+    /** @return the extra virtual-network names */
     public List<String> getHostnames() {
         return hostnames;
     }
 
-    /** Extra virtual-network names ({@code mailrelay_hostnames}). */
+    /**
+     * Extra virtual-network names ({@code mailrelay_hostnames}).
+     *
+     * @param hostnames the names
+     */
     public void setHostnames(List<String> hostnames) {
         this.hostnames = hostnames;
     }
 
+    /** @return the SASL mechanisms offered */
     public List<String> getMechanisms() {
         return mechanisms;
     }
@@ -96,11 +113,14 @@ public class InstanceSpec {
     /**
      * The SASL mechanisms offered, written as {@code mech_list} of {@code sasl/<smtpd_sasl_path>.conf};
      * an unknown name fails the build.
+     *
+     * @param mechanisms the mechanism names
      */
     public void setMechanisms(List<String> mechanisms) {
         this.mechanisms = mechanisms;
     }
 
+    /** @return the SASL users */
     public List<User> getUsers() {
         return users;
     }
@@ -108,6 +128,8 @@ public class InstanceSpec {
     /**
      * SASL logins and passwords: a generated {@code texthash:sasl_users} table (0600), or added to the
      * table file {@code mailrelay_sasl_users} names; {@code smtpd_sasl_auth_enable = yes} unless set.
+     *
+     * @param users the users
      */
     public void setUsers(List<User> users) {
         this.users = users;
@@ -142,29 +164,44 @@ public class InstanceSpec {
         this.relayhost = relayhost;
     }
 
+    /** @return the single Postfix parameters, by parameter name */
     public Map<String, String> getParameters() {
         return parameters;
     }
 
-    /** Single Postfix parameters, element name = parameter name. */
+    /**
+     * Single Postfix parameters, element name = parameter name.
+     *
+     * @param parameters the values by parameter name
+     */
     public void setParameters(Map<String, String> parameters) {
         this.parameters = parameters;
     }
 
+    /** @return the {@code main.cf} lines */
     public String getMainCf() {
         return mainCf;
     }
 
-    /** {@code main.cf} lines. */
+    /**
+     * {@code main.cf} lines.
+     *
+     * @param mainCf the lines
+     */
     public void setMainCf(String mainCf) {
         this.mainCf = mainCf;
     }
 
+    /** @return the {@code master.cf} text */
     public String getMasterCf() {
         return masterCf;
     }
 
-    /** The {@code master.cf} services, as its text (one service or several, with their {@code -o} lines). */
+    /**
+     * The {@code master.cf} services, as its text (one service or several, with their {@code -o} lines).
+     *
+     * @param masterCf the text
+     */
     public void setMasterCf(String masterCf) {
         this.masterCf = masterCf;
     }

@@ -32,9 +32,11 @@ public class StartMojo extends AbstractServersMojo {
     @Parameter(property = "skipITs", defaultValue = "false")
     protected boolean skipITs;
 
+    /** Surefire's and failsafe's switch: no tests run, so no servers start. */
     @Parameter(property = "skipTests", defaultValue = "false")
     protected boolean skipTests;
 
+    /** No tests compiled or run, so no servers start. */
     @Parameter(property = "maven.test.skip", defaultValue = "false")
     protected boolean mavenTestSkip;
 

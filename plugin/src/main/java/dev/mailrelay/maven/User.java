@@ -17,26 +17,37 @@ public class User {
     private String login;
     private String password;
 
+    /** An empty user, filled by Maven from the POM's {@code <user>} element. */
     public User() {
     }
 
+    /**
+     * A user with its login and password.
+     *
+     * @param login the SASL login, as clients authenticate with it
+     * @param password the password
+     */
     public User(String login, String password) {
         this.login = login;
         this.password = password;
     }
 
+    /** @return the SASL login */
     public String getLogin() {
         return login;
     }
 
+    /** @param login the SASL login, as clients authenticate with it */
     public void setLogin(String login) {
         this.login = login;
     }
 
+    /** @return the password */
     public String getPassword() {
         return password;
     }
 
+    /** @param password the password */
     public void setPassword(String password) {
         this.password = password;
     }
