@@ -2,7 +2,7 @@ package dev.mailrelay.qmgr;
 
 import dev.mailrelay.capture.CapturedMessage;
 import dev.mailrelay.capture.MessageContent;
-import dev.mailrelay.cleanup.QueueIds;
+import dev.mailrelay.global.QueueIds;
 import dev.mailrelay.qmgr.DeliveryResult.RecipientStatus;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
