@@ -28,13 +28,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 /**
@@ -72,23 +67,7 @@ public final class SmtpTransport implements Transport, AutoCloseable {
     private final List<LookupTable> genericMaps;
     private final String recipientDelimiter;
     private final DomainList localDomains;
-    private final long cacheMillis;
-    /**
-     * Idle connections by next-hop destination, most recently used last. Several per destination,
-     * as Postfix's scache keeps one per smtp process: concurrent deliveries to one relayhost each
-     * reuse a connection instead of the last one to finish closing the others'.
-     */
-    private final Map<String, java.util.Deque<CachedSession>> cache = new ConcurrentHashMap<>();
-    /** At most this many idle connections are kept per destination (the queue manager runs 4 agents). */
-    private static final int MAX_IDLE_PER_DESTINATION = 8;
-    private final ScheduledExecutorService idleCloser = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "mailrelay-smtp-connection-cache");
-        t.setDaemon(true);
-        return t;
-    });
-
-    private record CachedSession(SmtpClientSession session, long expires) {
-    }
+    private final ConnectionCache cache;
 
     public SmtpTransport(Parameters params, Path baseDirectory, VirtualNetwork network) {
         this.instance = params.instanceName();
@@ -113,8 +92,8 @@ public final class SmtpTransport implements Transport, AutoCloseable {
         this.softBounce = params.bool("smtp_sasl_auth_soft_bounce");
         this.skip5xxGreeting = params.bool("smtp_skip_5xx_greeting");
         this.genericMaps = params.parsed("smtp_generic_maps", v -> Tables.openList(v, baseDirectory));
-        this.cacheMillis = params.bool("smtp_connection_cache_on_demand") && !senderDependent
-                ? params.time("smtp_connection_cache_time_limit").toMillis() : 0;
+        this.cache = new ConnectionCache(params.bool("smtp_connection_cache_on_demand") && !senderDependent
+                ? params.time("smtp_connection_cache_time_limit") : Duration.ZERO);
     }
 
     @Override
@@ -137,7 +116,7 @@ public final class SmtpTransport implements Transport, AutoCloseable {
             for (Endpoint endpoint : endpoints) {
                 SmtpClientSession session = null;
                 try {
-                    session = takeCached(hop);
+                    session = cache.take(hop.destination());
                     if (session == null) {
                         session = SmtpClientSession.connect(endpoint, connectTimeout, readTimeout);
                         handshake(session, hop, endpoint);
@@ -146,7 +125,7 @@ public final class SmtpTransport implements Transport, AutoCloseable {
                         authenticate(session, m.sender(), hop);
                     }
                     DeliveryResult result = transaction(session, request, sender);
-                    release(hop, session);
+                    cache.release(hop.destination(), session);
                     return result;
                 } catch (Refusal r) {
                     if (session.isOpen()) {
@@ -187,24 +166,6 @@ public final class SmtpTransport implements Transport, AutoCloseable {
             this.dsn = dsn;
             this.finalForMessage = finalForMessage;
         }
-    }
-
-    /** A cached connection to the destination that still answers RSET, or {@code null}. */
-    private SmtpClientSession takeCached(NextHop hop) {
-        CachedSession cached;
-        while ((cached = takeIdle(hop.destination())) != null) {
-            if (cached.expires > System.currentTimeMillis() && cached.session.isOpen()) {
-                try {
-                    if (cached.session.command("RSET", "sending RSET").positive()) {
-                        return cached.session;
-                    }
-                } catch (SmtpClientSession.SmtpClientException ignored) {
-                    // the cached connection went stale; try the next, else the caller opens a fresh one
-                }
-            }
-            cached.session.close();
-        }
-        return null;
     }
 
     /** The greeting, EHLO and STARTTLS of a new connection; on failure the connection is closed. */
@@ -257,38 +218,6 @@ public final class SmtpTransport implements Transport, AutoCloseable {
             throw new SmtpTlsException("4.7.5", "Cannot start TLS: handshake failure", e.getMessage(), false);
         }
         log.info("{}/smtp: {}", instance, s.logLine(peer));
-    }
-
-    /** The most recently used idle connection to the destination, or null. */
-    private CachedSession takeIdle(String destination) {
-        java.util.Deque<CachedSession> idle = cache.get(destination);
-        return idle == null ? null : idle.pollLast();
-    }
-
-    private void release(NextHop hop, SmtpClientSession session) {
-        if (!session.isOpen()) {
-            return;
-        }
-        if (cacheMillis <= 0) {
-            session.quit();
-            return;
-        }
-        CachedSession entry = new CachedSession(session, System.currentTimeMillis() + cacheMillis);
-        java.util.Deque<CachedSession> idle = cache.computeIfAbsent(hop.destination(),
-                k -> new java.util.concurrent.ConcurrentLinkedDeque<>());
-        idle.addLast(entry);
-        while (idle.size() > MAX_IDLE_PER_DESTINATION) {
-            CachedSession oldest = idle.pollFirst();
-            if (oldest != null) {
-                oldest.session.quit();
-            }
-        }
-        // An idle connection is closed when its time is up, as Postfix's scache does.
-        idleCloser.schedule(() -> {
-            if (idle.remove(entry)) {
-                entry.session.quit();
-            }
-        }, cacheMillis, TimeUnit.MILLISECONDS);
     }
 
     /**
@@ -442,14 +371,7 @@ public final class SmtpTransport implements Transport, AutoCloseable {
     /** Closes cached connections. */
     @Override
     public void close() {
-        idleCloser.shutdownNow();
-        for (java.util.Deque<CachedSession> idle : cache.values()) {
-            CachedSession c;
-            while ((c = idle.pollLast()) != null) {
-                c.session.quit();
-            }
-        }
-        cache.clear();
+        cache.close();
     }
 
     @Override
