@@ -19,18 +19,11 @@ import dev.mailrelay.tls.SmtpTlsClient;
 import dev.mailrelay.tls.SmtpTlsException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import dev.mailrelay.xsasl.ClientCredentials;
-import dev.mailrelay.xsasl.MechanismFilter;
-import dev.mailrelay.xsasl.SaslClient;
-import dev.mailrelay.xsasl.SecurityOptions;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
-import java.util.Optional;
 import java.util.Set;
-import java.util.stream.Collectors;
 
 /**
  * The SMTP client, Postfix's smtp(8): for a group of recipients it resolves the next hop through the
@@ -55,14 +48,8 @@ public final class SmtpTransport implements Transport, AutoCloseable {
     private final String heloName;
     private final Duration connectTimeout;
     private final Duration readTimeout;
-    private final boolean saslEnabled;
-    private final SaslPasswords passwords;
-    private final SecurityOptions saslSecurityOptions;
-    private final SecurityOptions saslTlsSecurityOptions;
+    private final SmtpSasl sasl;
     private final SmtpTlsClient tls;
-    private final MechanismFilter mechanismFilter;
-    private final boolean senderDependent;
-    private final boolean softBounce;
     private final boolean skip5xxGreeting;
     private final List<LookupTable> genericMaps;
     private final String recipientDelimiter;
@@ -75,24 +62,16 @@ public final class SmtpTransport implements Transport, AutoCloseable {
         this.heloName = params.get("smtp_helo_name");
         this.connectTimeout = params.time("smtp_connect_timeout");
         this.readTimeout = params.time("smtp_helo_timeout");
-        this.saslEnabled = params.bool("smtp_sasl_auth_enable");
-        this.senderDependent = params.bool("smtp_sender_dependent_authentication");
         this.recipientDelimiter = params.get("recipient_delimiter");
         this.localDomains = params.parsed("mydestination", v -> DomainList.parse(
                 Parameters.split(params.myorigin() + " " + v), baseDirectory, false));
-        this.passwords = new SaslPasswords(params.parsed("smtp_sasl_password_maps",
-                v -> Tables.openList(v, baseDirectory)), senderDependent, recipientDelimiter, localDomains::matches);
-        this.saslSecurityOptions = params.parsed("smtp_sasl_security_options", SecurityOptions::parse);
-        this.saslTlsSecurityOptions = params.parsed("smtp_sasl_tls_security_options", SecurityOptions::parse);
+        this.sasl = new SmtpSasl(params, baseDirectory, recipientDelimiter, localDomains::matches);
         // The resolver hands relayhost on per message as text; this agent is the one that parses it.
         params.parsed("relayhost", NextHop::parseList);
         this.tls = SmtpTlsClient.from(params, baseDirectory);
-        this.mechanismFilter = params.parsed("smtp_sasl_mechanism_filter",
-                v -> MechanismFilter.parse(v, "smtp_sasl_mechanism_filter"));
-        this.softBounce = params.bool("smtp_sasl_auth_soft_bounce");
         this.skip5xxGreeting = params.bool("smtp_skip_5xx_greeting");
         this.genericMaps = params.parsed("smtp_generic_maps", v -> Tables.openList(v, baseDirectory));
-        this.cache = new ConnectionCache(params.bool("smtp_connection_cache_on_demand") && !senderDependent
+        this.cache = new ConnectionCache(params.bool("smtp_connection_cache_on_demand") && !sasl.senderDependent()
                 ? params.time("smtp_connection_cache_time_limit") : Duration.ZERO);
     }
 
@@ -122,7 +101,7 @@ public final class SmtpTransport implements Transport, AutoCloseable {
                         handshake(session, hop, endpoint);
                     }
                     if (session.saslUsername == null) {
-                        authenticate(session, m.sender(), hop);
+                        sasl.login(session, m.sender(), hop);
                     }
                     DeliveryResult result = transaction(session, request, sender);
                     cache.release(hop.destination(), session);
@@ -152,20 +131,6 @@ public final class SmtpTransport implements Transport, AutoCloseable {
         // when no connection was made (the last failure was a lookup or a connect).
         return all(request, last == null ? "none" : last.endpoint.toString(), sender, Status.DEFERRED, lastDsn,
                 lastReason, last);
-    }
-
-    /** A server said no (greeting, HELO, AUTH) — for this host, or for the whole message. */
-    private static final class Refusal extends Exception {
-        final Status status;
-        final String dsn;
-        final boolean finalForMessage;
-
-        Refusal(String message, Status status, String dsn, boolean finalForMessage) {
-            super(message, null, false, false);
-            this.status = status;
-            this.dsn = dsn;
-            this.finalForMessage = finalForMessage;
-        }
     }
 
     /** The greeting, EHLO and STARTTLS of a new connection; on failure the connection is closed. */
@@ -218,62 +183,6 @@ public final class SmtpTransport implements Transport, AutoCloseable {
             throw new SmtpTlsException("4.7.5", "Cannot start TLS: handshake failure", e.getMessage(), false);
         }
         log.info("{}/smtp: {}", instance, s.logLine(peer));
-    }
-
-    /**
-     * SASL as smtp_sasl_glue.c does it: only when enabled, offered by the server and credentials
-     * are found; otherwise the mail goes without AUTH.
-     */
-    private void authenticate(SmtpClientSession session, String sender, NextHop hop)
-            throws SmtpClientSession.SmtpClientException, Refusal {
-        String offered = session.authMechanisms();
-        if (!saslEnabled || offered.isBlank()) {
-            return;
-        }
-        Optional<SaslPasswords.Credentials> creds = passwords.lookup(sender, session.endpoint.name(), hop.destination());
-        if (creds.isEmpty()) {
-            return;
-        }
-        String filtered = Arrays.stream(offered.strip().split("\\s+")).filter(mechanismFilter::allows)
-                .collect(Collectors.joining(" "));
-        ClientCredentials credentials = ClientCredentials.password(creds.get().username(), creds.get().password());
-        try {
-            // Once TLS is up, smtp_sasl_tls_security_options replace smtp_sasl_security_options.
-            SaslClient client = new SaslClient(credentials, session.tls != null ? saslTlsSecurityOptions
-                    : saslSecurityOptions, "smtp", session.endpoint.name());
-            SaslClient.Start start;
-            try {
-                start = client.first(filtered);
-            } catch (SaslClient.SaslClientException e) {
-                throw new Refusal("SASL authentication failed; cannot authenticate to server " + session.namaddr()
-                        + ": " + e.getMessage(), Status.DEFERRED, "4.7.0", false);
-            }
-            SmtpReply reply = session.command("AUTH " + start.mechanism()
-                    + (start.initialResponse() == null ? "" : " " + start.initialResponse()), "sending AUTH");
-            while (reply.intermediate()) {
-                String response;
-                try {
-                    response = client.next(reply.lines().get(0));
-                } catch (SaslClient.SaslClientException e) {
-                    session.command("*", "sending AUTH");
-                    throw new Refusal("SASL authentication failed; cannot authenticate to server "
-                            + session.namaddr() + ": " + e.getMessage(), Status.DEFERRED, "4.7.0", false);
-                }
-                reply = session.command(response, "sending AUTH");
-            }
-            if (!reply.positive()) {
-                // smtp_sasl_auth_soft_bounce turns a 535 into a deferral; other 5xx bounce.
-                boolean soft = reply.transientFailure() || softBounce;
-                throw new Refusal("SASL authentication failed; server " + session.namaddr() + " said: " + reply,
-                        soft ? Status.DEFERRED : Status.BOUNCED, (soft ? "4" : "5") + reply.dsn().substring(1),
-                        !soft);
-            }
-            session.saslMethod = start.mechanism();
-            session.saslUsername = creds.get().username();
-        } finally {
-            credentials.destroy();
-            Arrays.fill(creds.get().password(), '\0');
-        }
     }
 
     private DeliveryResult transaction(SmtpClientSession s, DeliveryRequest request, String sender)
