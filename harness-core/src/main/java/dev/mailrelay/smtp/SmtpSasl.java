@@ -58,7 +58,8 @@ final class SmtpSasl {
         if (!enabled || offered.isBlank()) {
             return;
         }
-        Optional<SaslPasswords.Credentials> creds = passwords.lookup(sender, session.endpoint.name(), hop.destination());
+        Optional<SaslPasswords.Credentials> creds = passwords.lookup(sender, session.endpoint.name(),
+                hop.destination());
         if (creds.isEmpty()) {
             return;
         }

@@ -6,15 +6,11 @@ import dev.mailrelay.capture.MessageContent;
 import dev.mailrelay.config.Parameters;
 import dev.mailrelay.dns.Endpoint;
 import dev.mailrelay.dns.VirtualNetwork;
-import dev.mailrelay.global.AddressHeaders;
 import dev.mailrelay.global.DeliveryRequest;
 import dev.mailrelay.global.DeliveryResult;
 import dev.mailrelay.global.DeliveryResult.RecipientStatus;
 import dev.mailrelay.global.Transport;
-import dev.mailrelay.tables.AddressLookup;
 import dev.mailrelay.tables.DomainList;
-import dev.mailrelay.tables.LookupTable;
-import dev.mailrelay.tables.Tables;
 import dev.mailrelay.tls.SmtpTlsClient;
 import dev.mailrelay.tls.SmtpTlsException;
 import org.slf4j.Logger;
@@ -23,14 +19,14 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 
 /**
- * The SMTP client, Postfix's smtp(8): for a group of recipients it resolves the next hop through the
- * virtual network, tries each host in turn, authenticates with {@code smtp_sasl_password_maps}
- * credentials using the mechanism Cyrus' client would choose, applies {@code smtp_generic_maps} to
- * the envelope and the address headers, speaks TLS as {@code smtp_tls_security_level} demands,
- * and reports each recipient's fate with Postfix's texts.
+ * The SMTP client, Postfix's smtp(8): the delivery agent that ties its parts together, as
+ * smtp_connect.c and smtp_proto.c do. For a group of recipients it resolves the next hop through the
+ * virtual network ({@link NextHop}), takes a cached connection ({@link ConnectionCache}) or tries
+ * each host in turn, speaks TLS as {@code smtp_tls_security_level} demands, logs in
+ * ({@link SmtpSasl}), sends envelope and headers through {@code smtp_generic_maps}
+ * ({@link GenericMaps}), and reports each recipient's fate with Postfix's texts (smtp_trouble.c).
  * Idle connections are kept for {@code smtp_connection_cache_time_limit} and reused for the same
  * next hop unless sender-dependent authentication is on.
  *
@@ -51,9 +47,7 @@ public final class SmtpTransport implements Transport, AutoCloseable {
     private final SmtpSasl sasl;
     private final SmtpTlsClient tls;
     private final boolean skip5xxGreeting;
-    private final List<LookupTable> genericMaps;
-    private final String recipientDelimiter;
-    private final DomainList localDomains;
+    private final GenericMaps generic;
     private final ConnectionCache cache;
 
     public SmtpTransport(Parameters params, Path baseDirectory, VirtualNetwork network) {
@@ -62,15 +56,15 @@ public final class SmtpTransport implements Transport, AutoCloseable {
         this.heloName = params.get("smtp_helo_name");
         this.connectTimeout = params.time("smtp_connect_timeout");
         this.readTimeout = params.time("smtp_helo_timeout");
-        this.recipientDelimiter = params.get("recipient_delimiter");
-        this.localDomains = params.parsed("mydestination", v -> DomainList.parse(
+        String recipientDelimiter = params.get("recipient_delimiter");
+        DomainList localDomains = params.parsed("mydestination", v -> DomainList.parse(
                 Parameters.split(params.myorigin() + " " + v), baseDirectory, false));
         this.sasl = new SmtpSasl(params, baseDirectory, recipientDelimiter, localDomains::matches);
         // The resolver hands relayhost on per message as text; this agent is the one that parses it.
         params.parsed("relayhost", NextHop::parseList);
         this.tls = SmtpTlsClient.from(params, baseDirectory);
         this.skip5xxGreeting = params.bool("smtp_skip_5xx_greeting");
-        this.genericMaps = params.parsed("smtp_generic_maps", v -> Tables.openList(v, baseDirectory));
+        this.generic = new GenericMaps(params, baseDirectory, recipientDelimiter, localDomains::matches);
         this.cache = new ConnectionCache(params.bool("smtp_connection_cache_on_demand") && !sasl.senderDependent()
                 ? params.time("smtp_connection_cache_time_limit") : Duration.ZERO);
     }
@@ -78,7 +72,7 @@ public final class SmtpTransport implements Transport, AutoCloseable {
     @Override
     public DeliveryResult deliver(DeliveryRequest request) {
         CapturedMessage m = request.message();
-        String sender = generic(m.sender());
+        String sender = generic.address(m.sender());
         String lastReason = "no next-hop destination";
         String lastDsn = "4.4.3";
         SmtpClientSession last = null;
@@ -188,7 +182,7 @@ public final class SmtpTransport implements Transport, AutoCloseable {
     private DeliveryResult transaction(SmtpClientSession s, DeliveryRequest request, String sender)
             throws SmtpClientSession.SmtpClientException {
         CapturedMessage m = request.message();
-        MessageContent content = genericHeaders(m.messageContent());
+        MessageContent content = generic.headers(m.messageContent());
         long limit = s.sizeLimit();
         if (limit > 0 && content.size() > limit) {
             return all(request, s.endpoint.toString(), sender, Status.BOUNCED, "5.3.4", "message size "
@@ -204,7 +198,7 @@ public final class SmtpTransport implements Transport, AutoCloseable {
         List<RecipientStatus> statuses = new ArrayList<>();
         List<Integer> accepted = new ArrayList<>();
         for (String rcpt : request.recipients()) {
-            String sentAs = generic(rcpt);
+            String sentAs = generic.address(rcpt);
             SmtpReply r = s.command("RCPT TO:<" + sentAs + ">", "sending RCPT TO");
             if (r.positive()) {
                 accepted.add(statuses.size());
@@ -223,8 +217,8 @@ public final class SmtpTransport implements Transport, AutoCloseable {
         for (int i : accepted) {
             String rcpt = request.recipients().get(i);
             statuses.set(i, end.positive()
-                    ? new RecipientStatus(rcpt, generic(rcpt), Status.SENT, end.dsn(), end.toString())
-                    : new RecipientStatus(rcpt, generic(rcpt), failure(end), end.dsn(), said(s, end, stage)));
+                    ? new RecipientStatus(rcpt, generic.address(rcpt), Status.SENT, end.dsn(), end.toString())
+                    : new RecipientStatus(rcpt, generic.address(rcpt), failure(end), end.dsn(), said(s, end, stage)));
         }
         return result(statuses, s, sender);
     }
@@ -256,25 +250,8 @@ public final class SmtpTransport implements Transport, AutoCloseable {
     private DeliveryResult all(DeliveryRequest request, String relay, String sender, Status status, String dsn,
                                String reason, SmtpClientSession s) {
         return new DeliveryResult(request.recipients().stream()
-                .map(r -> new RecipientStatus(r, generic(r), status, dsn, reason)).toList(), relay, sender,
+                .map(r -> new RecipientStatus(r, generic.address(r), status, dsn, reason)).toList(), relay, sender,
                 s == null ? null : s.saslMethod, s == null ? null : s.saslUsername, s == null ? null : s.tls);
-    }
-
-    /** smtp_generic_maps for one envelope address (the null sender stays null). */
-    private String generic(String address) {
-        if (genericMaps.isEmpty() || address.isEmpty()) {
-            return address;
-        }
-        return AddressLookup.find(genericMaps, address, recipientDelimiter, localDomains::matches).orElse(address);
-    }
-
-    private MessageContent genericHeaders(MessageContent content) {
-        if (genericMaps.isEmpty()) {
-            return content;
-        }
-        Set<String> headers = new java.util.HashSet<>(AddressHeaders.SENDER_HEADERS);
-        headers.addAll(AddressHeaders.RECIPIENT_HEADERS);
-        return AddressHeaders.rewrite(content, headers, this::generic);
     }
 
     /** Closes cached connections. */
