@@ -5,6 +5,7 @@ import dev.mailrelay.capture.CapturedMessage;
 import dev.mailrelay.capture.ContentStore;
 import dev.mailrelay.capture.MessageContent;
 import dev.mailrelay.config.Parameters;
+import dev.mailrelay.global.AddressHeaders;
 import dev.mailrelay.qmgr.QueueManager;
 import dev.mailrelay.tables.AddressLookup;
 import dev.mailrelay.tables.DomainList;

@@ -2,8 +2,8 @@ package dev.mailrelay.qmgr;
 
 import dev.mailrelay.capture.CapturedMessage;
 import dev.mailrelay.capture.MessageContent;
-import dev.mailrelay.cleanup.QueueIds;
-import dev.mailrelay.qmgr.DeliveryResult.RecipientStatus;
+import dev.mailrelay.global.DeliveryResult.RecipientStatus;
+import dev.mailrelay.global.QueueIds;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.ZoneId;

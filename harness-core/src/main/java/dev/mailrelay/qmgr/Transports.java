@@ -1,6 +1,8 @@
 package dev.mailrelay.qmgr;
 
 import dev.mailrelay.capture.DeliveryAttempt.Status;
+import dev.mailrelay.global.DeliveryResult;
+import dev.mailrelay.global.Transport;
 
 /**
  * The delivery agents that need no network: {@code local} (the message is already in the

@@ -3,46 +3,30 @@ package dev.mailrelay.smtp;
 import dev.mailrelay.capture.CapturedMessage;
 import dev.mailrelay.capture.DeliveryAttempt.Status;
 import dev.mailrelay.capture.MessageContent;
-import dev.mailrelay.cleanup.AddressHeaders;
 import dev.mailrelay.config.Parameters;
 import dev.mailrelay.dns.Endpoint;
 import dev.mailrelay.dns.VirtualNetwork;
-import dev.mailrelay.qmgr.DeliveryRequest;
-import dev.mailrelay.qmgr.DeliveryResult;
-import dev.mailrelay.qmgr.DeliveryResult.RecipientStatus;
-import dev.mailrelay.qmgr.Transport;
-import dev.mailrelay.tables.AddressLookup;
+import dev.mailrelay.global.DeliveryRequest;
+import dev.mailrelay.global.DeliveryResult;
+import dev.mailrelay.global.DeliveryResult.RecipientStatus;
+import dev.mailrelay.global.Transport;
 import dev.mailrelay.tables.DomainList;
-import dev.mailrelay.tables.LookupTable;
-import dev.mailrelay.tables.Tables;
 import dev.mailrelay.tls.SmtpTlsClient;
 import dev.mailrelay.tls.SmtpTlsException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import dev.mailrelay.xsasl.ClientCredentials;
-import dev.mailrelay.xsasl.MechanismFilter;
-import dev.mailrelay.xsasl.SaslClient;
-import dev.mailrelay.xsasl.SecurityOptions;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
-import java.util.Optional;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
 
 /**
- * The SMTP client, Postfix's smtp(8): for a group of recipients it resolves the next hop through the
- * virtual network, tries each host in turn, authenticates with {@code smtp_sasl_password_maps}
- * credentials using the mechanism Cyrus' client would choose, applies {@code smtp_generic_maps} to
- * the envelope and the address headers, speaks TLS as {@code smtp_tls_security_level} demands,
- * and reports each recipient's fate with Postfix's texts.
+ * The SMTP client, Postfix's smtp(8): the delivery agent that ties its parts together, as
+ * smtp_connect.c and smtp_proto.c do. For a group of recipients it resolves the next hop through the
+ * virtual network ({@link NextHop}), takes a cached connection ({@link ConnectionCache}) or tries
+ * each host in turn, speaks TLS as {@code smtp_tls_security_level} demands, logs in
+ * ({@link SmtpSasl}), sends envelope and headers through {@code smtp_generic_maps}
+ * ({@link GenericMaps}), and reports each recipient's fate with Postfix's texts (smtp_trouble.c).
  * Idle connections are kept for {@code smtp_connection_cache_time_limit} and reused for the same
  * next hop unless sender-dependent authentication is on.
  *
@@ -60,35 +44,11 @@ public final class SmtpTransport implements Transport, AutoCloseable {
     private final String heloName;
     private final Duration connectTimeout;
     private final Duration readTimeout;
-    private final boolean saslEnabled;
-    private final SaslPasswords passwords;
-    private final SecurityOptions saslSecurityOptions;
-    private final SecurityOptions saslTlsSecurityOptions;
+    private final SmtpSasl sasl;
     private final SmtpTlsClient tls;
-    private final MechanismFilter mechanismFilter;
-    private final boolean senderDependent;
-    private final boolean softBounce;
     private final boolean skip5xxGreeting;
-    private final List<LookupTable> genericMaps;
-    private final String recipientDelimiter;
-    private final DomainList localDomains;
-    private final long cacheMillis;
-    /**
-     * Idle connections by next-hop destination, most recently used last. Several per destination,
-     * as Postfix's scache keeps one per smtp process: concurrent deliveries to one relayhost each
-     * reuse a connection instead of the last one to finish closing the others'.
-     */
-    private final Map<String, java.util.Deque<CachedSession>> cache = new ConcurrentHashMap<>();
-    /** At most this many idle connections are kept per destination (the queue manager runs 4 agents). */
-    private static final int MAX_IDLE_PER_DESTINATION = 8;
-    private final ScheduledExecutorService idleCloser = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "mailrelay-smtp-connection-cache");
-        t.setDaemon(true);
-        return t;
-    });
-
-    private record CachedSession(SmtpClientSession session, long expires) {
-    }
+    private final GenericMaps generic;
+    private final ConnectionCache cache;
 
     public SmtpTransport(Parameters params, Path baseDirectory, VirtualNetwork network) {
         this.instance = params.instanceName();
@@ -96,31 +56,23 @@ public final class SmtpTransport implements Transport, AutoCloseable {
         this.heloName = params.get("smtp_helo_name");
         this.connectTimeout = params.time("smtp_connect_timeout");
         this.readTimeout = params.time("smtp_helo_timeout");
-        this.saslEnabled = params.bool("smtp_sasl_auth_enable");
-        this.senderDependent = params.bool("smtp_sender_dependent_authentication");
-        this.recipientDelimiter = params.get("recipient_delimiter");
-        this.localDomains = params.parsed("mydestination", v -> DomainList.parse(
+        String recipientDelimiter = params.get("recipient_delimiter");
+        DomainList localDomains = params.parsed("mydestination", v -> DomainList.parse(
                 Parameters.split(params.myorigin() + " " + v), baseDirectory, false));
-        this.passwords = new SaslPasswords(params.parsed("smtp_sasl_password_maps",
-                v -> Tables.openList(v, baseDirectory)), senderDependent, recipientDelimiter, localDomains::matches);
-        this.saslSecurityOptions = params.parsed("smtp_sasl_security_options", SecurityOptions::parse);
-        this.saslTlsSecurityOptions = params.parsed("smtp_sasl_tls_security_options", SecurityOptions::parse);
+        this.sasl = new SmtpSasl(params, baseDirectory, recipientDelimiter, localDomains::matches);
         // The resolver hands relayhost on per message as text; this agent is the one that parses it.
         params.parsed("relayhost", NextHop::parseList);
         this.tls = SmtpTlsClient.from(params, baseDirectory);
-        this.mechanismFilter = params.parsed("smtp_sasl_mechanism_filter",
-                v -> MechanismFilter.parse(v, "smtp_sasl_mechanism_filter"));
-        this.softBounce = params.bool("smtp_sasl_auth_soft_bounce");
         this.skip5xxGreeting = params.bool("smtp_skip_5xx_greeting");
-        this.genericMaps = params.parsed("smtp_generic_maps", v -> Tables.openList(v, baseDirectory));
-        this.cacheMillis = params.bool("smtp_connection_cache_on_demand") && !senderDependent
-                ? params.time("smtp_connection_cache_time_limit").toMillis() : 0;
+        this.generic = new GenericMaps(params, baseDirectory, recipientDelimiter, localDomains::matches);
+        this.cache = new ConnectionCache(params.bool("smtp_connection_cache_on_demand") && !sasl.senderDependent()
+                ? params.time("smtp_connection_cache_time_limit") : Duration.ZERO);
     }
 
     @Override
     public DeliveryResult deliver(DeliveryRequest request) {
         CapturedMessage m = request.message();
-        String sender = generic(m.sender());
+        String sender = generic.address(m.sender());
         String lastReason = "no next-hop destination";
         String lastDsn = "4.4.3";
         SmtpClientSession last = null;
@@ -137,16 +89,16 @@ public final class SmtpTransport implements Transport, AutoCloseable {
             for (Endpoint endpoint : endpoints) {
                 SmtpClientSession session = null;
                 try {
-                    session = takeCached(hop);
+                    session = cache.take(hop.destination());
                     if (session == null) {
                         session = SmtpClientSession.connect(endpoint, connectTimeout, readTimeout);
                         handshake(session, hop, endpoint);
                     }
                     if (session.saslUsername == null) {
-                        authenticate(session, m.sender(), hop);
+                        sasl.login(session, m.sender(), hop);
                     }
                     DeliveryResult result = transaction(session, request, sender);
-                    release(hop, session);
+                    cache.release(hop.destination(), session);
                     return result;
                 } catch (Refusal r) {
                     if (session.isOpen()) {
@@ -173,38 +125,6 @@ public final class SmtpTransport implements Transport, AutoCloseable {
         // when no connection was made (the last failure was a lookup or a connect).
         return all(request, last == null ? "none" : last.endpoint.toString(), sender, Status.DEFERRED, lastDsn,
                 lastReason, last);
-    }
-
-    /** A server said no (greeting, HELO, AUTH) — for this host, or for the whole message. */
-    private static final class Refusal extends Exception {
-        final Status status;
-        final String dsn;
-        final boolean finalForMessage;
-
-        Refusal(String message, Status status, String dsn, boolean finalForMessage) {
-            super(message, null, false, false);
-            this.status = status;
-            this.dsn = dsn;
-            this.finalForMessage = finalForMessage;
-        }
-    }
-
-    /** A cached connection to the destination that still answers RSET, or {@code null}. */
-    private SmtpClientSession takeCached(NextHop hop) {
-        CachedSession cached;
-        while ((cached = takeIdle(hop.destination())) != null) {
-            if (cached.expires > System.currentTimeMillis() && cached.session.isOpen()) {
-                try {
-                    if (cached.session.command("RSET", "sending RSET").positive()) {
-                        return cached.session;
-                    }
-                } catch (SmtpClientSession.SmtpClientException ignored) {
-                    // the cached connection went stale; try the next, else the caller opens a fresh one
-                }
-            }
-            cached.session.close();
-        }
-        return null;
     }
 
     /** The greeting, EHLO and STARTTLS of a new connection; on failure the connection is closed. */
@@ -259,98 +179,10 @@ public final class SmtpTransport implements Transport, AutoCloseable {
         log.info("{}/smtp: {}", instance, s.logLine(peer));
     }
 
-    /** The most recently used idle connection to the destination, or null. */
-    private CachedSession takeIdle(String destination) {
-        java.util.Deque<CachedSession> idle = cache.get(destination);
-        return idle == null ? null : idle.pollLast();
-    }
-
-    private void release(NextHop hop, SmtpClientSession session) {
-        if (!session.isOpen()) {
-            return;
-        }
-        if (cacheMillis <= 0) {
-            session.quit();
-            return;
-        }
-        CachedSession entry = new CachedSession(session, System.currentTimeMillis() + cacheMillis);
-        java.util.Deque<CachedSession> idle = cache.computeIfAbsent(hop.destination(),
-                k -> new java.util.concurrent.ConcurrentLinkedDeque<>());
-        idle.addLast(entry);
-        while (idle.size() > MAX_IDLE_PER_DESTINATION) {
-            CachedSession oldest = idle.pollFirst();
-            if (oldest != null) {
-                oldest.session.quit();
-            }
-        }
-        // An idle connection is closed when its time is up, as Postfix's scache does.
-        idleCloser.schedule(() -> {
-            if (idle.remove(entry)) {
-                entry.session.quit();
-            }
-        }, cacheMillis, TimeUnit.MILLISECONDS);
-    }
-
-    /**
-     * SASL as smtp_sasl_glue.c does it: only when enabled, offered by the server and credentials
-     * are found; otherwise the mail goes without AUTH.
-     */
-    private void authenticate(SmtpClientSession session, String sender, NextHop hop)
-            throws SmtpClientSession.SmtpClientException, Refusal {
-        String offered = session.authMechanisms();
-        if (!saslEnabled || offered.isBlank()) {
-            return;
-        }
-        Optional<SaslPasswords.Credentials> creds = passwords.lookup(sender, session.endpoint.name(), hop.destination());
-        if (creds.isEmpty()) {
-            return;
-        }
-        String filtered = Arrays.stream(offered.strip().split("\\s+")).filter(mechanismFilter::allows)
-                .collect(Collectors.joining(" "));
-        ClientCredentials credentials = ClientCredentials.password(creds.get().username(), creds.get().password());
-        try {
-            // Once TLS is up, smtp_sasl_tls_security_options replace smtp_sasl_security_options.
-            SaslClient client = new SaslClient(credentials, session.tls != null ? saslTlsSecurityOptions
-                    : saslSecurityOptions, "smtp", session.endpoint.name());
-            SaslClient.Start start;
-            try {
-                start = client.first(filtered);
-            } catch (SaslClient.SaslClientException e) {
-                throw new Refusal("SASL authentication failed; cannot authenticate to server " + session.namaddr()
-                        + ": " + e.getMessage(), Status.DEFERRED, "4.7.0", false);
-            }
-            SmtpReply reply = session.command("AUTH " + start.mechanism()
-                    + (start.initialResponse() == null ? "" : " " + start.initialResponse()), "sending AUTH");
-            while (reply.intermediate()) {
-                String response;
-                try {
-                    response = client.next(reply.lines().get(0));
-                } catch (SaslClient.SaslClientException e) {
-                    session.command("*", "sending AUTH");
-                    throw new Refusal("SASL authentication failed; cannot authenticate to server "
-                            + session.namaddr() + ": " + e.getMessage(), Status.DEFERRED, "4.7.0", false);
-                }
-                reply = session.command(response, "sending AUTH");
-            }
-            if (!reply.positive()) {
-                // smtp_sasl_auth_soft_bounce turns a 535 into a deferral; other 5xx bounce.
-                boolean soft = reply.transientFailure() || softBounce;
-                throw new Refusal("SASL authentication failed; server " + session.namaddr() + " said: " + reply,
-                        soft ? Status.DEFERRED : Status.BOUNCED, (soft ? "4" : "5") + reply.dsn().substring(1),
-                        !soft);
-            }
-            session.saslMethod = start.mechanism();
-            session.saslUsername = creds.get().username();
-        } finally {
-            credentials.destroy();
-            Arrays.fill(creds.get().password(), '\0');
-        }
-    }
-
     private DeliveryResult transaction(SmtpClientSession s, DeliveryRequest request, String sender)
             throws SmtpClientSession.SmtpClientException {
         CapturedMessage m = request.message();
-        MessageContent content = genericHeaders(m.messageContent());
+        MessageContent content = generic.headers(m.messageContent());
         long limit = s.sizeLimit();
         if (limit > 0 && content.size() > limit) {
             return all(request, s.endpoint.toString(), sender, Status.BOUNCED, "5.3.4", "message size "
@@ -366,7 +198,7 @@ public final class SmtpTransport implements Transport, AutoCloseable {
         List<RecipientStatus> statuses = new ArrayList<>();
         List<Integer> accepted = new ArrayList<>();
         for (String rcpt : request.recipients()) {
-            String sentAs = generic(rcpt);
+            String sentAs = generic.address(rcpt);
             SmtpReply r = s.command("RCPT TO:<" + sentAs + ">", "sending RCPT TO");
             if (r.positive()) {
                 accepted.add(statuses.size());
@@ -385,8 +217,8 @@ public final class SmtpTransport implements Transport, AutoCloseable {
         for (int i : accepted) {
             String rcpt = request.recipients().get(i);
             statuses.set(i, end.positive()
-                    ? new RecipientStatus(rcpt, generic(rcpt), Status.SENT, end.dsn(), end.toString())
-                    : new RecipientStatus(rcpt, generic(rcpt), failure(end), end.dsn(), said(s, end, stage)));
+                    ? new RecipientStatus(rcpt, generic.address(rcpt), Status.SENT, end.dsn(), end.toString())
+                    : new RecipientStatus(rcpt, generic.address(rcpt), failure(end), end.dsn(), said(s, end, stage)));
         }
         return result(statuses, s, sender);
     }
@@ -418,38 +250,14 @@ public final class SmtpTransport implements Transport, AutoCloseable {
     private DeliveryResult all(DeliveryRequest request, String relay, String sender, Status status, String dsn,
                                String reason, SmtpClientSession s) {
         return new DeliveryResult(request.recipients().stream()
-                .map(r -> new RecipientStatus(r, generic(r), status, dsn, reason)).toList(), relay, sender,
+                .map(r -> new RecipientStatus(r, generic.address(r), status, dsn, reason)).toList(), relay, sender,
                 s == null ? null : s.saslMethod, s == null ? null : s.saslUsername, s == null ? null : s.tls);
-    }
-
-    /** smtp_generic_maps for one envelope address (the null sender stays null). */
-    private String generic(String address) {
-        if (genericMaps.isEmpty() || address.isEmpty()) {
-            return address;
-        }
-        return AddressLookup.find(genericMaps, address, recipientDelimiter, localDomains::matches).orElse(address);
-    }
-
-    private MessageContent genericHeaders(MessageContent content) {
-        if (genericMaps.isEmpty()) {
-            return content;
-        }
-        Set<String> headers = new java.util.HashSet<>(AddressHeaders.SENDER_HEADERS);
-        headers.addAll(AddressHeaders.RECIPIENT_HEADERS);
-        return AddressHeaders.rewrite(content, headers, this::generic);
     }
 
     /** Closes cached connections. */
     @Override
     public void close() {
-        idleCloser.shutdownNow();
-        for (java.util.Deque<CachedSession> idle : cache.values()) {
-            CachedSession c;
-            while ((c = idle.pollLast()) != null) {
-                c.session.quit();
-            }
-        }
-        cache.clear();
+        cache.close();
     }
 
     @Override

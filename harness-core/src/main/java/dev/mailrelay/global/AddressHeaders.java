@@ -1,4 +1,4 @@
-package dev.mailrelay.cleanup;
+package dev.mailrelay.global;
 
 import dev.mailrelay.capture.MessageContent;
 import jakarta.mail.internet.AddressException;
@@ -15,7 +15,8 @@ import java.util.function.UnaryOperator;
  * canonical maps to {@code header_sender}/{@code header_recipient} and smtp(8) applies
  * {@code smtp_generic_maps}: each address of a named header goes through the mapping; a header
  * none of whose addresses change is left byte for byte as it was. Only the primary header block is
- * touched, never the body or attached messages.
+ * touched, never the body or attached messages. Postfix's counterpart is in src/global: the header
+ * classes of header_opts.c and the address parsing of tok822, which cleanup and smtp both link.
  *
  * <pre>{@code
  * MessageContent out = AddressHeaders.rewrite(content, AddressHeaders.SENDER_HEADERS, a -> a.equals("me@box.local")

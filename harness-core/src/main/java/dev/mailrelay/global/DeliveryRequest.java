@@ -1,11 +1,11 @@
-package dev.mailrelay.qmgr;
+package dev.mailrelay.global;
 
 import dev.mailrelay.capture.CapturedMessage;
 import java.util.List;
 
 /**
- * What the queue manager hands a transport (Postfix's deliver_request): the queued message, the
- * recipients of this attempt and where they go.
+ * What the queue manager hands a transport (Postfix's DELIVER_REQUEST, src/global's
+ * deliver_request.c): the queued message, the recipients of this attempt and where they go.
  *
  * @param message    the queue file
  * @param recipients the recipients of this attempt

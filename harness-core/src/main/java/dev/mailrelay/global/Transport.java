@@ -1,9 +1,10 @@
-package dev.mailrelay.qmgr;
+package dev.mailrelay.global;
 
 /**
  * A delivery agent as master.cf names it ({@code smtp}, {@code relay}, {@code local},
  * {@code discard}, {@code error}): it takes one message for a group of recipients that share a
- * next hop and says what became of each.
+ * next hop and says what became of each. Postfix's counterpart is the server side of src/global's
+ * deliver_request.c, which every delivery agent links; the queue manager is its client.
  */
 public interface Transport {
 

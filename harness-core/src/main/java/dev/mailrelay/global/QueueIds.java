@@ -1,4 +1,4 @@
-package dev.mailrelay.cleanup;
+package dev.mailrelay.global;
 
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -6,7 +6,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * Postfix's short queue IDs ({@code enable_long_queue_ids = no}): five hex digits of the
  * microsecond clock followed by the queue file's inode number in hex, upper case, e.g.
  * {@code 4BF7A3C0D31}. A harness has no inodes; a per-JVM counter takes their place, which also
- * keeps IDs unique across instances.
+ * keeps IDs unique across instances. Postfix makes them in src/global's mail_queue.c
+ * ({@code mail_queue_enter}); smtpd (with the first accepted recipient) and the queue manager
+ * (for a bounce) take them here.
  */
 public final class QueueIds {
 

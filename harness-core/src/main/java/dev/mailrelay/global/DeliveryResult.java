@@ -1,11 +1,13 @@
-package dev.mailrelay.qmgr;
+package dev.mailrelay.global;
 
 import dev.mailrelay.capture.DeliveryAttempt;
 import dev.mailrelay.capture.TlsInfo;
 import java.util.List;
 
 /**
- * What a transport reports back: the fate of each recipient, and about the connection used.
+ * What a transport reports back: the fate of each recipient, and about the connection used (what
+ * Postfix's agents report through src/global's sent, defer and bounce clients and
+ * {@code deliver_completed}).
  *
  * @param recipients   one status per requested recipient
  * @param relay        {@code host[addr]:port}, or {@code none}/{@code local}
