@@ -85,7 +85,11 @@ abstract class AbstractMailRelayMojo extends AbstractMojo {
         }
     }
 
-    /** @return where the plugin writes generated instance directories, properties and captured mail */
+    /**
+     * Where the plugin writes generated instance directories, properties and captured mail.
+     *
+     * @return where the plugin writes generated instance directories, properties and captured mail
+     */
     protected Path output() {
         return outputDirectory.toPath();
     }

@@ -34,6 +34,10 @@ import java.util.Map;
  */
 public class InstanceSpec {
 
+    /** An empty instance; Maven sets its elements from the POM. */
+    public InstanceSpec() {
+    }
+
     private String name;
     private File configDirectory;
     private String myhostname;
@@ -48,7 +52,11 @@ public class InstanceSpec {
     private List<String> services = new ArrayList<>();
     private List<Table> tables = new ArrayList<>();
 
-    /** @return the instance name */
+    /**
+     * The instance name.
+     *
+     * @return the instance name
+     */
     public String getName() {
         return name;
     }
@@ -62,7 +70,11 @@ public class InstanceSpec {
         this.name = name;
     }
 
-    /** @return the instance directory to copy, or {@code null} */
+    /**
+     * The instance directory to copy, or {@code null}.
+     *
+     * @return the instance directory to copy, or {@code null}
+     */
     public File getConfigDirectory() {
         return configDirectory;
     }
@@ -76,7 +88,11 @@ public class InstanceSpec {
         this.configDirectory = configDirectory;
     }
 
-    /** @return {@code myhostname}, or {@code null} */
+    /**
+     * {@code myhostname}, or {@code null}.
+     *
+     * @return {@code myhostname}, or {@code null}
+     */
     public String getMyhostname() {
         return myhostname;
     }
@@ -91,7 +107,11 @@ public class InstanceSpec {
         this.myhostname = myhostname;
     }
 
-    /** @return the extra virtual-network names */
+    /**
+     * The extra virtual-network names.
+     *
+     * @return the extra virtual-network names
+     */
     public List<String> getHostnames() {
         return hostnames;
     }
@@ -105,7 +125,11 @@ public class InstanceSpec {
         this.hostnames = hostnames;
     }
 
-    /** @return the SASL mechanisms offered */
+    /**
+     * The SASL mechanisms offered.
+     *
+     * @return the SASL mechanisms offered
+     */
     public List<String> getMechanisms() {
         return mechanisms;
     }
@@ -120,7 +144,11 @@ public class InstanceSpec {
         this.mechanisms = mechanisms;
     }
 
-    /** @return the SASL users */
+    /**
+     * The SASL users.
+     *
+     * @return the SASL users
+     */
     public List<User> getUsers() {
         return users;
     }
@@ -135,7 +163,11 @@ public class InstanceSpec {
         this.users = users;
     }
 
-    /** @return {@code smtpd_tls_security_level}, or {@code null} */
+    /**
+     * {@code smtpd_tls_security_level}, or {@code null}.
+     *
+     * @return {@code smtpd_tls_security_level}, or {@code null}
+     */
     public String getTls() {
         return tls;
     }
@@ -150,7 +182,11 @@ public class InstanceSpec {
         this.tls = tls;
     }
 
-    /** @return {@code relayhost}, or {@code null} */
+    /**
+     * {@code relayhost}, or {@code null}.
+     *
+     * @return {@code relayhost}, or {@code null}
+     */
     public String getRelayhost() {
         return relayhost;
     }
@@ -164,7 +200,11 @@ public class InstanceSpec {
         this.relayhost = relayhost;
     }
 
-    /** @return the single Postfix parameters, by parameter name */
+    /**
+     * The single Postfix parameters, by parameter name.
+     *
+     * @return the single Postfix parameters, by parameter name
+     */
     public Map<String, String> getParameters() {
         return parameters;
     }
@@ -178,7 +218,11 @@ public class InstanceSpec {
         this.parameters = parameters;
     }
 
-    /** @return the {@code main.cf} lines */
+    /**
+     * The {@code main.cf} lines.
+     *
+     * @return the {@code main.cf} lines
+     */
     public String getMainCf() {
         return mainCf;
     }
@@ -192,7 +236,11 @@ public class InstanceSpec {
         this.mainCf = mainCf;
     }
 
-    /** @return the {@code master.cf} text */
+    /**
+     * The {@code master.cf} text.
+     *
+     * @return the {@code master.cf} text
+     */
     public String getMasterCf() {
         return masterCf;
     }
@@ -227,7 +275,11 @@ public class InstanceSpec {
         this.services = services;
     }
 
-    /** @return the table files to write into the instance directory */
+    /**
+     * The table files to write into the instance directory.
+     *
+     * @return the table files to write into the instance directory
+     */
     public List<Table> getTables() {
         return tables;
     }

@@ -35,6 +35,10 @@ import org.apache.maven.plugins.annotations.Parameter;
 @Mojo(name = "postconf", threadSafe = true)
 public class PostconfMojo extends AbstractMailRelayMojo {
 
+    /** Created by Maven, which then sets the parameters. */
+    public PostconfMojo() {
+    }
+
     /** Only these parameters (comma-separated), in this order. */
     @Parameter(property = "mailrelay.postconf.parameters")
     protected List<String> parameters = new ArrayList<>();

@@ -34,6 +34,10 @@ import org.apache.maven.plugins.annotations.Parameter;
 @Mojo(name = "postmap", threadSafe = true, requiresProject = false)
 public class PostmapMojo extends AbstractMailRelayMojo {
 
+    /** Created by Maven, which then sets the parameters. */
+    public PostmapMojo() {
+    }
+
     /** The key to look up. */
     @Parameter(property = "query", required = true)
     protected String query;

@@ -19,6 +19,10 @@ import org.apache.maven.plugins.annotations.Mojo;
 @Mojo(name = "run", threadSafe = true)
 public class RunMojo extends AbstractServersMojo {
 
+    /** Created by Maven, which then sets the parameters. */
+    public RunMojo() {
+    }
+
     @Override
     public void execute() throws MojoExecutionException, MojoFailureException {
         Running running = startServers();

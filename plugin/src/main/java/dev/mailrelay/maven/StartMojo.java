@@ -24,6 +24,10 @@ import org.apache.maven.plugins.annotations.Parameter;
 @Mojo(name = "start", defaultPhase = LifecyclePhase.PRE_INTEGRATION_TEST, threadSafe = true)
 public class StartMojo extends AbstractServersMojo {
 
+    /** Created by Maven, which then sets the parameters. */
+    public StartMojo() {
+    }
+
     /** Skips starting (so {@code stop} finds nothing to stop). */
     @Parameter(property = "mailrelay.skip", defaultValue = "false")
     protected boolean skip;

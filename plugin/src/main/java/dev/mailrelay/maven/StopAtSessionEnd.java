@@ -26,6 +26,10 @@ import org.slf4j.LoggerFactory;
  */
 public class StopAtSessionEnd extends AbstractMavenLifecycleParticipant {
 
+    /** Created by Maven, which then sets the parameters. */
+    public StopAtSessionEnd() {
+    }
+
     private static final Logger log = LoggerFactory.getLogger(StopAtSessionEnd.class);
 
     @Override

@@ -16,6 +16,10 @@ import org.apache.maven.plugins.annotations.Mojo;
 @Mojo(name = "stop", defaultPhase = LifecyclePhase.POST_INTEGRATION_TEST, threadSafe = true)
 public class StopMojo extends AbstractMailRelayMojo {
 
+    /** Created by Maven, which then sets the parameters. */
+    public StopMojo() {
+    }
+
     @Override
     public void execute() throws MojoExecutionException {
         AutoCloseable running = Registry.running(session).remove(Registry.key(project));

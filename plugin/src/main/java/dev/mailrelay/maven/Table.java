@@ -18,25 +18,45 @@ import java.util.List;
  */
 public class Table {
 
+    /** Empty; Maven sets its elements from the POM. */
+    public Table() {
+    }
+
     private String name;
     private List<String> lines = new ArrayList<>();
 
-    /** @return the file name, relative to the instance directory */
+    /**
+     * The file name, relative to the instance directory.
+     *
+     * @return the file name, relative to the instance directory
+     */
     public String getName() {
         return name;
     }
 
-    /** @param name the file name, relative to the instance directory */
+    /**
+     * Sets the file name, relative to the instance directory.
+     *
+     * @param name the file name, relative to the instance directory
+     */
     public void setName(String name) {
         this.name = name;
     }
 
-    /** @return the file's lines */
+    /**
+     * The file's lines.
+     *
+     * @return the file's lines
+     */
     public List<String> getLines() {
         return lines;
     }
 
-    /** @param lines the file's lines */
+    /**
+     * Sets the file's lines.
+     *
+     * @param lines the file's lines
+     */
     public void setLines(List<String> lines) {
         this.lines = lines;
     }

@@ -32,22 +32,38 @@ public class User {
         this.password = password;
     }
 
-    /** @return the SASL login */
+    /**
+     * The SASL login.
+     *
+     * @return the SASL login
+     */
     public String getLogin() {
         return login;
     }
 
-    /** @param login the SASL login, as clients authenticate with it */
+    /**
+     * Sets the SASL login, as clients authenticate with it.
+     *
+     * @param login the SASL login, as clients authenticate with it
+     */
     public void setLogin(String login) {
         this.login = login;
     }
 
-    /** @return the password */
+    /**
+     * The password.
+     *
+     * @return the password
+     */
     public String getPassword() {
         return password;
     }
 
-    /** @param password the password */
+    /**
+     * Sets the password.
+     *
+     * @param password the password
+     */
     public void setPassword(String password) {
         this.password = password;
     }
