@@ -138,9 +138,14 @@ public final class SmtpTransport implements Transport, AutoCloseable {
             }
             SmtpReply greeting = session.greeting();
             if (!greeting.positive()) {
-                // smtp_skip_5xx_greeting: a 5xx greeting means "try the next host", like a 4xx.
-                throw new Refusal("host " + session.namaddr() + " refused to talk to me: " + greeting,
-                        Status.DEFERRED, "4" + greeting.dsn().substring(1), false);
+                String refused = "host " + session.namaddr() + " refused to talk to me: " + greeting;
+                if (greeting.dsn().startsWith("5") && !skip5xxGreeting) {
+                    // smtp_skip_5xx_greeting = no: smtp_proto.c keeps the 5xx, so the mail bounces.
+                    throw new Refusal(refused, Status.BOUNCED, greeting.dsn(), true);
+                }
+                // smtp_skip_5xx_greeting = yes (the default): smtp_proto.c turns a 5xx greeting into a
+                // 4xx, so the next host is tried and the mail is deferred, never bounced.
+                throw new Refusal(refused, Status.DEFERRED, "4" + greeting.dsn().substring(1), false);
             }
             ehlo(session);
             if (!tls.wrapperMode() && tls.startTlsAfterEhlo(session.featureKeywords(), peer)) {

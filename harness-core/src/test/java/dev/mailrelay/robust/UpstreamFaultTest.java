@@ -132,6 +132,29 @@ class UpstreamFaultTest {
     }
 
     @Test
+    void a5xxGreetingDefersUnlessSmtpSkip5xxGreetingIsNo() throws Exception {
+        String greeting = "554 5.7.1 fake.upstream No SMTP service here";
+        try (FakeUpstream up = new FakeUpstream(0, Stage.GREETING, greeting, false);
+             Harness h = Harness.start(List.of(relay(up.port(), "")), true)) {
+            Instance relay = h.instance("relay");
+            submit(relay, "5xx greeting, skipped");
+            DeliveryAttempt first = relay.capture().awaitDeliveries(1, WAIT).get(0);
+            assertThat(first.status()).as(first.toString()).isEqualTo(Status.DEFERRED);
+            assertThat(first.dsn()).isEqualTo("4.7.1");
+        }
+        try (FakeUpstream up = new FakeUpstream(0, Stage.GREETING, greeting, false);
+             Harness h = Harness.start(List.of(relay(up.port(), "smtp_skip_5xx_greeting = no")), true)) {
+            Instance relay = h.instance("relay");
+            submit(relay, "5xx greeting, kept");
+            DeliveryAttempt first = relay.capture().awaitDeliveries(1, WAIT).get(0);
+            assertThat(first.status()).as(first.toString()).isEqualTo(Status.BOUNCED);
+            assertThat(first.dsn()).isEqualTo("5.7.1");
+            assertThat(relay.capture().awaitMessage(m -> m.sender().isEmpty(), WAIT).recipients())
+                    .containsExactly("me@relay.box.local");
+        }
+    }
+
+    @Test
     void tlsHandshakeFailureDefers() throws Exception {
         try (FakeUpstream up = new FakeUpstream(0, Stage.NONE, "", true);
              Harness h = Harness.start(List.of(relay(up.port(), "smtp_tls_security_level = encrypt")), true)) {
