@@ -2,7 +2,8 @@ package dev.mailrelay.tls;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.math.BigInteger;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,15 +12,11 @@ import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.KeyStore;
 import java.security.PrivateKey;
-import java.security.PublicKey;
-import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
 import java.security.spec.ECGenParameterSpec;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Base64;
-import java.util.Date;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.ConcurrentHashMap;
@@ -27,20 +24,7 @@ import java.util.concurrent.ConcurrentMap;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocketFactory;
 import javax.net.ssl.TrustManagerFactory;
-import org.bouncycastle.asn1.x500.X500Name;
-import org.bouncycastle.asn1.x509.BasicConstraints;
-import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
-import org.bouncycastle.asn1.x509.Extension;
-import org.bouncycastle.asn1.x509.GeneralName;
-import org.bouncycastle.asn1.x509.GeneralNames;
-import org.bouncycastle.asn1.x509.KeyPurposeId;
-import org.bouncycastle.asn1.x509.KeyUsage;
-import org.bouncycastle.cert.X509v3CertificateBuilder;
-import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
-import org.bouncycastle.cert.jcajce.JcaX509ExtensionUtils;
-import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
-import org.bouncycastle.operator.OperatorCreationException;
-import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
+import javax.security.auth.x500.X500Principal;
 
 /**
  * The harness's own certificate authority: an EC (P-256) CA, created once per JVM, that signs the
@@ -64,7 +48,6 @@ public final class HarnessCa {
     /** The alias of the CA certificate in {@link #trustStore()}. */
     public static final String ALIAS = "mailrelay-harness-ca";
 
-    private static final String SIGNATURE = "SHA256withECDSA";
     /** Certificates are valid from a day before creation, for clocks that disagree a little. */
     private static final Duration BACKDATE = Duration.ofDays(1);
     private static final Duration VALIDITY = Duration.ofDays(3650);
@@ -79,22 +62,19 @@ public final class HarnessCa {
     /** One key pair for every server certificate; a certificate per host name. */
     private final KeyPair serverKeys;
     private final ConcurrentMap<String, X509Certificate> serverCertificates = new ConcurrentHashMap<>();
-    private final SecureRandom random = new SecureRandom();
 
     private HarnessCa() {
         try {
             caKeys = newKeyPair();
             serverKeys = newKeyPair();
-            X500Name name = new X500Name("CN=mailrelay harness CA " + Instant.now().getEpochSecond()
-                    + ", O=mailrelay");
-            JcaX509ExtensionUtils ext = new JcaX509ExtensionUtils();
-            X509v3CertificateBuilder b = builder(name, name, caKeys.getPublic())
-                    .addExtension(Extension.basicConstraints, true, new BasicConstraints(0))
-                    .addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign))
-                    .addExtension(Extension.subjectKeyIdentifier, false,
-                            ext.createSubjectKeyIdentifier(caKeys.getPublic()));
-            caCertificate = sign(b);
-        } catch (GeneralSecurityException | IOException | OperatorCreationException e) {
+            Instant now = Instant.now();
+            // The creation time in the name tells two JVMs' CAs apart in a trust store or a log.
+            caCertificate = new CertificateBuilder(new X500Principal("CN=mailrelay harness CA "
+                    + now.getEpochSecond() + ", O=mailrelay"), caKeys.getPublic())
+                    .validity(now.minus(BACKDATE), now.plus(VALIDITY))
+                    .ca()
+                    .sign(caKeys.getPrivate());
+        } catch (GeneralSecurityException e) {
             throw new IllegalStateException("cannot create the harness CA: " + e, e);
         }
     }
@@ -158,44 +138,19 @@ public final class HarnessCa {
 
     private X509Certificate newServerCertificate(String hostname) {
         try {
-            List<GeneralName> names = new ArrayList<>();
-            for (String dns : List.of(hostname, "localhost")) {
-                if (names.stream().noneMatch(n -> n.getName().toString().equals(dns))) {
-                    names.add(new GeneralName(GeneralName.dNSName, dns));
-                }
+            List<String> dns = new ArrayList<>(List.of(hostname));
+            if (!hostname.equals("localhost")) {
+                dns.add("localhost");
             }
-            names.add(new GeneralName(GeneralName.iPAddress, "127.0.0.1"));
-            names.add(new GeneralName(GeneralName.iPAddress, "::1"));
-            JcaX509ExtensionUtils ext = new JcaX509ExtensionUtils();
-            X509v3CertificateBuilder b = builder(X500Name.getInstance(
-                            caCertificate.getSubjectX500Principal().getEncoded()),
-                    new X500Name("CN=" + hostname), serverKeys.getPublic())
-                    .addExtension(Extension.basicConstraints, true, new BasicConstraints(false))
-                    .addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature))
-                    .addExtension(Extension.extendedKeyUsage, false,
-                            new ExtendedKeyUsage(new KeyPurposeId[] {KeyPurposeId.id_kp_serverAuth,
-                                    KeyPurposeId.id_kp_clientAuth}))
-                    .addExtension(Extension.subjectAlternativeName, false,
-                            new GeneralNames(names.toArray(new GeneralName[0])))
-                    .addExtension(Extension.subjectKeyIdentifier, false,
-                            ext.createSubjectKeyIdentifier(serverKeys.getPublic()))
-                    .addExtension(Extension.authorityKeyIdentifier, false,
-                            ext.createAuthorityKeyIdentifier(caCertificate));
-            return sign(b);
-        } catch (GeneralSecurityException | IOException | OperatorCreationException e) {
+            Instant now = Instant.now();
+            return new CertificateBuilder(new X500Principal("CN=" + hostname), serverKeys.getPublic())
+                    .issuer(caCertificate)
+                    .validity(now.minus(BACKDATE), now.plus(VALIDITY))
+                    .server(dns, List.of(InetAddress.getByName("127.0.0.1"), InetAddress.getByName("::1")))
+                    .sign(caKeys.getPrivate());
+        } catch (GeneralSecurityException | UnknownHostException e) {
             throw new IllegalStateException("cannot create a server certificate for " + hostname + ": " + e, e);
         }
-    }
-
-    private X509v3CertificateBuilder builder(X500Name issuer, X500Name subject, PublicKey key) {
-        Instant now = Instant.now();
-        return new JcaX509v3CertificateBuilder(issuer, new BigInteger(64, random).setBit(63),
-                Date.from(now.minus(BACKDATE)), Date.from(now.plus(VALIDITY)), subject, key);
-    }
-
-    private X509Certificate sign(X509v3CertificateBuilder b) throws GeneralSecurityException, OperatorCreationException {
-        return new JcaX509CertificateConverter().getCertificate(
-                b.build(new JcaContentSignerBuilder(SIGNATURE).build(caKeys.getPrivate())));
     }
 
     private static KeyPair newKeyPair() throws GeneralSecurityException {
@@ -206,9 +161,7 @@ public final class HarnessCa {
 
     static String pem(X509Certificate cert) {
         try {
-            return "-----BEGIN CERTIFICATE-----\n"
-                    + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(cert.getEncoded())
-                    + "\n-----END CERTIFICATE-----\n";
+            return PemFiles.pem("CERTIFICATE", cert.getEncoded());
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("cannot encode certificate: " + e, e);
         }

@@ -10,27 +10,18 @@ import dev.mailrelay.master.Harness;
 import dev.mailrelay.master.Instance;
 import dev.mailrelay.master.InstanceConfig;
 import dev.mailrelay.tls.HarnessCa;
+import dev.mailrelay.tls.OpenSsl;
 import java.io.IOException;
-import java.io.Writer;
-import java.math.BigInteger;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyPair;
-import java.security.KeyPairGenerator;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Date;
 import java.util.List;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.SSLSocketFactory;
-import org.bouncycastle.asn1.x500.X500Name;
-import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
-import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
-import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
-import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -286,19 +277,22 @@ class SmtpdTlsTest {
 
     /** smtpd_tls_ask_ccert: a presented client certificate is recorded and named in the Received header. */
     @Test
-    void clientCertificateIsRecorded() throws Exception {
-        KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
-        g.initialize(256);
-        KeyPair keys = g.generateKeyPair();
-        X509Certificate cert = new JcaX509CertificateConverter().getCertificate(new JcaX509v3CertificateBuilder(
-                new X500Name("CN=client CA"), BigInteger.ONE, Date.from(Instant.now().minusSeconds(60)),
-                Date.from(Instant.now().plusSeconds(3600)), new X500Name("CN=relay.client.example"), keys.getPublic())
-                .build(new JcaContentSignerBuilder("SHA256withECDSA").build(keys.getPrivate())));
+    void clientCertificateIsRecorded(@TempDir Path certs) throws Exception {
+        // A client certificate issued by a CA of its own, made with openssl as a user would.
+        OpenSsl.run(certs, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                "-keyout", "ca.key", "-out", "ca.pem", "-subj", "/CN=client CA", "-days", "1");
+        OpenSsl.run(certs, "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                "-keyout", "client.key", "-out", "client.csr", "-subj", "/CN=relay.client.example");
+        OpenSsl.run(certs, "x509", "-req", "-in", "client.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
+                "-CAcreateserial", "-days", "1", "-out", "client.pem");
+        OpenSsl.run(certs, "pkcs12", "-export", "-in", "client.pem", "-inkey", "client.key",
+                "-passout", "pass:client", "-out", "client.p12");
         java.security.KeyStore ks = java.security.KeyStore.getInstance("PKCS12");
-        ks.load(null, null);
-        ks.setKeyEntry("client", keys.getPrivate(), new char[0], new X509Certificate[] {cert});
+        try (var in = Files.newInputStream(certs.resolve("client.p12"))) {
+            ks.load(in, "client".toCharArray());
+        }
         javax.net.ssl.KeyManagerFactory kmf = javax.net.ssl.KeyManagerFactory.getInstance("PKIX");
-        kmf.init(ks, new char[0]);
+        kmf.init(ks, "client".toCharArray());
         javax.net.ssl.TrustManagerFactory tmf = javax.net.ssl.TrustManagerFactory.getInstance("PKIX");
         tmf.init(HarnessCa.trustStore());
         SSLContext ctx = SSLContext.getInstance("TLS");
@@ -343,18 +337,13 @@ class SmtpdTlsTest {
 
     @Test
     void certificateFromPemFiles(@TempDir Path other) throws Exception {
-        KeyPairGenerator g = KeyPairGenerator.getInstance("RSA");
-        g.initialize(2048);
-        KeyPair keys = g.generateKeyPair();
-        X509Certificate cert = new JcaX509CertificateConverter().getCertificate(new JcaX509v3CertificateBuilder(
-                new X500Name("CN=own.example"), BigInteger.TEN, Date.from(Instant.now().minusSeconds(60)),
-                Date.from(Instant.now().plusSeconds(3600)), new X500Name("CN=own.example"), keys.getPublic())
-                .build(new JcaContentSignerBuilder("SHA256withRSA").build(keys.getPrivate())));
-        try (Writer w = Files.newBufferedWriter(other.resolve("cert.pem")); JcaPEMWriter pem = new JcaPEMWriter(w)) {
-            pem.writeObject(cert);
-        }
-        try (Writer w = Files.newBufferedWriter(other.resolve("key.pem")); JcaPEMWriter pem = new JcaPEMWriter(w)) {
-            pem.writeObject(keys.getPrivate());
+        // An RSA key in OpenSSL's traditional (PKCS#1) form and a self-signed certificate, as openssl makes them.
+        OpenSsl.run(other, "genrsa", "-traditional", "-out", "key.pem", "2048");
+        OpenSsl.run(other, "req", "-new", "-x509", "-key", "key.pem", "-out", "cert.pem", "-subj", "/CN=own.example",
+                "-days", "1");
+        X509Certificate cert;
+        try (var in = Files.newInputStream(other.resolve("cert.pem"))) {
+            cert = (X509Certificate) java.security.cert.CertificateFactory.getInstance("X.509").generateCertificate(in);
         }
         assertThat(Files.readString(other.resolve("key.pem"))).startsWith("-----BEGIN RSA PRIVATE KEY-----");
         try (Harness h = Harness.start(List.of(InstanceConfig.named("own").directory(other).mainCf("""

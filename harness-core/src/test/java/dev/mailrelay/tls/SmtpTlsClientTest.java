@@ -12,8 +12,6 @@ import dev.mailrelay.master.InstanceConfig;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.Writer;
-import java.math.BigInteger;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
@@ -22,19 +20,9 @@ import java.nio.file.Path;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.cert.X509Certificate;
-import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Date;
 import java.util.List;
-import org.bouncycastle.asn1.x500.X500Name;
-import org.bouncycastle.asn1.x509.Extension;
-import org.bouncycastle.asn1.x509.GeneralName;
-import org.bouncycastle.asn1.x509.GeneralNames;
-import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
-import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
-import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
-import org.bouncycastle.openssl.jcajce.JcaPKCS8Generator;
-import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
+import javax.security.auth.x500.X500Principal;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -56,16 +44,11 @@ class SmtpTlsClientTest {
         KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
         g.initialize(256);
         KeyPair keys = g.generateKeyPair();
-        X509Certificate cert = new JcaX509CertificateConverter().getCertificate(new JcaX509v3CertificateBuilder(
-                new X500Name("CN=own.example"), BigInteger.TWO, Date.from(Instant.now().minusSeconds(60)),
-                Date.from(Instant.now().plusSeconds(3600)), new X500Name("CN=own.example"), keys.getPublic())
-                .addExtension(Extension.subjectAlternativeName, false,
-                        new GeneralNames(new GeneralName(GeneralName.dNSName, "*.own.example")))
-                .build(new JcaContentSignerBuilder("SHA256withECDSA").build(keys.getPrivate())));
-        try (Writer w = Files.newBufferedWriter(dir.resolve("own.pem")); JcaPEMWriter pem = new JcaPEMWriter(w)) {
-            pem.writeObject(new JcaPKCS8Generator(keys.getPrivate(), null));
-            pem.writeObject(cert);
-        }
+        X509Certificate cert = new CertificateBuilder(new X500Principal("CN=own.example"), keys.getPublic())
+                .subjectAltNames(List.of("*.own.example"), List.of())
+                .sign(keys.getPrivate());
+        Files.writeString(dir.resolve("own.pem"), PemFiles.pem("PRIVATE KEY", keys.getPrivate().getEncoded())
+                + PemFiles.pem("CERTIFICATE", cert.getEncoded()));
         harness = Harness.start(List.of(InstanceConfig.named("isp").directory(dir).mainCf("""
                 myhostname = mail.isp.example
                 smtpd_tls_security_level = may
