@@ -1,6 +1,7 @@
 package dev.mailrelay.master;
 
 import dev.mailrelay.dns.VirtualNetwork;
+import dev.mailrelay.tls.HarnessCa;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -34,6 +35,10 @@ public final class Harness implements AutoCloseable {
      */
     public static Harness start(List<InstanceConfig> configs, boolean ephemeralPorts) {
         Harness harness = new Harness();
+        if (configs.stream().anyMatch(InstanceConfig::namesTlsParameter)) {
+            // The CA and JSSE get ready on another core while the instances' other parts start.
+            HarnessCa.prepare();
+        }
         try {
             for (InstanceConfig config : configs) {
                 if (harness.instances.containsKey(config.name())) {

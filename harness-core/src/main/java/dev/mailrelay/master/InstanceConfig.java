@@ -126,6 +126,11 @@ public final class InstanceConfig {
         return MasterCf.parse(MasterCf.DEFAULT, "default master.cf");
     }
 
+    /** Whether a parameter or master.cf text set here names a TLS parameter (so TLS may be used). */
+    boolean namesTlsParameter() {
+        return parameters.stream().anyMatch(p -> p.name().contains("tls")) || masterCf != null && masterCf.contains("tls");
+    }
+
     @Override
     public String toString() {
         return "InstanceConfig[" + name + (directory == null ? "" : ", " + directory) + "]";

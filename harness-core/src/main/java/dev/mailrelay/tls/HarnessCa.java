@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocketFactory;
 import javax.net.ssl.TrustManagerFactory;
@@ -57,6 +58,8 @@ public final class HarnessCa {
         static final HarnessCa INSTANCE = new HarnessCa();
     }
 
+    private static final AtomicBoolean PREPARING = new AtomicBoolean();
+
     private final KeyPair caKeys;
     private final X509Certificate caCertificate;
     /** One key pair for every server certificate; a certificate per host name. */
@@ -76,6 +79,28 @@ public final class HarnessCa {
                     .sign(caKeys.getPrivate());
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("cannot create the harness CA: " + e, e);
+        }
+    }
+
+    /**
+     * Starts making the CA, then loading the JDK's TLS implementation, on a daemon thread (once per
+     * JVM), so that what starts meanwhile runs beside it and the first TLS use finds both ready or
+     * waits only for the rest. {@code Harness.start} calls it when a configuration names a TLS
+     * parameter: a cold JVM spends most of a TLS instance's start there (EC key generation and
+     * signing by code not yet compiled, JSSE's classes and cipher suite tables).
+     *
+     * <pre>{@code
+     * HarnessCa.prepare();   // early, e.g. in a test base class's static initializer
+     * }</pre>
+     */
+    public static void prepare() {
+        if (PREPARING.compareAndSet(false, true)) {
+            Thread t = new Thread(() -> {
+                certificate();
+                TlsParameters.loadJdkTls();
+            }, "mailrelay-tls-prepare");
+            t.setDaemon(true);
+            t.start();
         }
     }
 

@@ -83,6 +83,13 @@ final class TlsParameters {
         return allowed;
     }
 
+    /** Loads and initialises the JDK's TLS implementation, as the first protocol list needs it. */
+    static void loadJdkTls() {
+        if (JdkProtocols.DEFAULT.length == 0) {
+            throw new IllegalStateException("the JDK enables no TLS protocol");
+        }
+    }
+
     /** The protocols the JDK enables by default, found once without loading any key or trust store. */
     private static final class JdkProtocols {
         static final String[] DEFAULT = find();
