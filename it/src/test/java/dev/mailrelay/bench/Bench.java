@@ -47,31 +47,32 @@ public final class Bench {
 
     public static void main(String[] args) throws Exception {
         long begin = System.nanoTime();
-        String only = args.length > 0 ? args[0] : "all";
+        // One section, several separated by commas, or all.
+        List<String> only = List.of((args.length > 0 ? args[0] : "all").split(","));
         String machine = machine();
         System.out.println(machine);
-        if (only.equals("all") || only.equals("startup")) {
+        if (only.contains("all") || only.contains("startup")) {
             startup();
         }
-        if (only.equals("all") || only.equals("suite")) {
+        if (only.contains("all") || only.contains("suite")) {
             suite();
         }
-        if (only.equals("all") || only.equals("ingest")) {
+        if (only.contains("all") || only.contains("ingest")) {
             ingest();
         }
-        if (only.equals("all") || only.equals("relay")) {
+        if (only.contains("all") || only.contains("relay")) {
             relay();
         }
-        if (only.equals("all") || only.equals("memory")) {
+        if (only.contains("all") || only.contains("memory")) {
             memory();
         }
-        if (only.equals("all") || only.equals("latency")) {
+        if (only.contains("all") || only.contains("latency")) {
             latency();
         }
-        if (only.equals("all") || only.equals("large")) {
+        if (only.contains("all") || only.contains("large")) {
             large();
         }
-        if (only.equals("all") || only.equals("limits")) {
+        if (only.contains("all") || only.contains("limits")) {
             limits();
         }
         StringBuilder out = new StringBuilder();
