@@ -332,6 +332,26 @@ public final class Instance implements AutoCloseable {
     }
 
     /**
+     * Releases all mail an access table's HOLD action put on hold, as {@code postsuper -H ALL} does,
+     * and delivers it now; returns at once (wait on {@link Capture#awaitDeliveries} for the outcome).
+     *
+     * <pre>{@code
+     * instance.releaseHeldMail();
+     * instance.capture().awaitDeliveries(1, Duration.ofSeconds(10));
+     * }</pre>
+     *
+     * @return how many messages were released
+     */
+    public int releaseHeldMail() {
+        return qmgr == null ? 0 : qmgr.releaseHeld();
+    }
+
+    /** The number of messages on hold (an access table's HOLD action), as {@code mailq} lists them with "!". */
+    public int heldMailCount() {
+        return qmgr == null ? 0 : qmgr.heldCount();
+    }
+
+    /**
      * Deletes all queued mail, as {@code postsuper -d ALL} does: deferred messages (and their files
      * in {@code mailrelay_queue_directory}) at once, a message being delivered when that attempt
      * ends, without retry or bounce. What was captured stays (see {@link Capture#reset()}).

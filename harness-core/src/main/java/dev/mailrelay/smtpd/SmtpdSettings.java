@@ -126,7 +126,7 @@ final class SmtpdSettings {
         this.recipientDelimiter = params.get("recipient_delimiter");
         this.localRecipientMaps = params.parsed("local_recipient_maps", v -> Tables.openList(v, baseDirectory));
         this.senderLoginMaps = params.parsed("smtpd_sender_login_maps", v -> Tables.openList(v, baseDirectory));
-        this.restrictions = new Restrictions(params, baseDirectory);
+        this.restrictions = new Restrictions(params, baseDirectory, cleanup.transports());
         this.sasl = sasl;
         this.saslService = params.get("smtpd_sasl_service");
         this.saslLocalDomain = params.get("smtpd_sasl_local_domain");

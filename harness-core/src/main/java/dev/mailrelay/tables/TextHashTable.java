@@ -3,6 +3,7 @@ package dev.mailrelay.tables;
 import dev.mailrelay.config.LogicalLines;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -94,6 +95,11 @@ public final class TextHashTable implements LookupTable {
     @Override
     public Optional<String> lookup(String key) {
         return Optional.ofNullable(entries.get(fold(key)));
+    }
+
+    @Override
+    public List<String> results() {
+        return List.copyOf(entries.values());
     }
 
     @Override
