@@ -54,6 +54,8 @@ public final class Cleanup {
     private final String myorigin;
     private final boolean appendAtMyorigin;
     private final boolean appendDotMydomain;
+    /** Postfix runs with the backwards-compatible append_dot_mydomain = yes and logs each rewrite. */
+    private final boolean legacyAppendDotMydomain;
     private final String mydomain;
     private final List<LookupTable> senderCanonical;
     private final List<LookupTable> recipientCanonical;
@@ -76,6 +78,7 @@ public final class Cleanup {
         this.myorigin = params.myorigin();
         this.appendAtMyorigin = params.bool("append_at_myorigin");
         this.appendDotMydomain = params.bool("append_dot_mydomain");
+        this.legacyAppendDotMydomain = params.legacyDefault("append_dot_mydomain", "1");
         this.mydomain = params.get("mydomain");
         this.senderCanonical = tables(params, "sender_canonical_maps", baseDirectory);
         this.recipientCanonical = tables(params, "recipient_canonical_maps", baseDirectory);
@@ -204,8 +207,15 @@ public final class Cleanup {
             return appendAtMyorigin ? address + "@" + myorigin : address;
         }
         String domain = address.substring(at + 1);
-        return appendDotMydomain && domain.indexOf('.') < 0 && !domain.startsWith("[")
-                ? address + "." + mydomain : address;
+        if (!appendDotMydomain || domain.indexOf('.') >= 0 || domain.startsWith("[")) {
+            return address;
+        }
+        if (legacyAppendDotMydomain && !domain.equalsIgnoreCase("localhost")) {
+            // trivial-rewrite's rewrite.c logs each rewrite the old default makes.
+            log.info("{}/trivial-rewrite: using backwards-compatible default setting append_dot_mydomain=yes to "
+                    + "rewrite \"{}\" to \"{}.{}\"", instance, domain, domain, mydomain);
+        }
+        return address + "." + mydomain;
     }
 
     private String canonical(String address, List<LookupTable> specific) {

@@ -330,7 +330,14 @@ final class Restrictions {
                 c.deferIfReject = format(450, "4.7.0", stage, replyName(stage, c), "defer_if_reject requested");
                 return Verdict.DUNNO;
             case "permit_mynetworks":
-                return cfg.mynetworks.matches(s.clientAddress()) ? Verdict.PERMIT : Verdict.DUNNO;
+                if (!cfg.mynetworks.matches(s.clientAddress())) {
+                    return Verdict.DUNNO;
+                }
+                if (cfg.mynetworksHostStyle != null && !cfg.mynetworksHostStyle.matches(s.clientAddress())) {
+                    log.info("{}/smtpd: using backwards-compatible default setting mynetworks_style={} to permit "
+                            + "request from client \"{}\"", instance, cfg.mynetworksStyle, s.clientNameAddress());
+                }
+                return Verdict.PERMIT;
             case "permit_sasl_authenticated":
                 return s.saslUsername() != null ? Verdict.PERMIT : Verdict.DUNNO;
             case "permit_auth_destination":
