@@ -37,14 +37,26 @@ import java.util.function.Supplier;
  * @param receivedHeader the {@code Received:} header smtpd wrote (unfolded lines kept)
  * @param arrivalTime    when the message was queued
  * @param messageContent the content, kept once and streamed to every reader
+ * @param flags          hold, discarded or content filter, as access-table actions decided
  */
 public record CapturedMessage(String queueId, String instance, String sender, List<String> recipients,
                               String clientName, String clientAddress, String helo, String protocol,
                               String saslMethod, String saslUsername, String saslSender, TlsInfo tls,
-                              String receivedHeader, Instant arrivalTime, MessageContent messageContent) {
+                              String receivedHeader, Instant arrivalTime, MessageContent messageContent,
+                              QueueFlags flags) {
 
     public CapturedMessage {
         recipients = List.copyOf(recipients);
+        flags = flags == null ? QueueFlags.NONE : flags;
+    }
+
+    /** A message without queue flags. */
+    public CapturedMessage(String queueId, String instance, String sender, List<String> recipients,
+                           String clientName, String clientAddress, String helo, String protocol,
+                           String saslMethod, String saslUsername, String saslSender, TlsInfo tls,
+                           String receivedHeader, Instant arrivalTime, MessageContent messageContent) {
+        this(queueId, instance, sender, recipients, clientName, clientAddress, helo, protocol, saslMethod,
+                saslUsername, saslSender, tls, receivedHeader, arrivalTime, messageContent, QueueFlags.NONE);
     }
 
     /** A message whose content is the given bytes (copied), e.g. in a test. */
@@ -59,7 +71,13 @@ public record CapturedMessage(String queueId, String instance, String sender, Li
     /** The same queue file with a rewritten envelope and content (cleanup's address rewriting). */
     public CapturedMessage withEnvelope(String newSender, List<String> newRecipients, MessageContent newContent) {
         return new CapturedMessage(queueId, instance, newSender, newRecipients, clientName, clientAddress, helo,
-                protocol, saslMethod, saslUsername, saslSender, tls, receivedHeader, arrivalTime, newContent);
+                protocol, saslMethod, saslUsername, saslSender, tls, receivedHeader, arrivalTime, newContent, flags);
+    }
+
+    /** The same queue file with other flags (cleanup applying smtpd's HOLD, DISCARD and FILTER). */
+    public CapturedMessage withFlags(QueueFlags newFlags) {
+        return new CapturedMessage(queueId, instance, sender, recipients, clientName, clientAddress, helo, protocol,
+                saslMethod, saslUsername, saslSender, tls, receivedHeader, arrivalTime, messageContent, newFlags);
     }
 
     /** The content's size in bytes. */
@@ -127,6 +145,7 @@ public record CapturedMessage(String queueId, String instance, String sender, Li
     @Override
     public String toString() {
         return "CapturedMessage[" + queueId + " from=<" + sender + "> to=" + recipients + " sasl_method="
-                + saslMethod + " sasl_username=" + saslUsername + " size=" + messageContent.size() + "]";
+                + saslMethod + " sasl_username=" + saslUsername + " size=" + messageContent.size()
+                + (flags.equals(QueueFlags.NONE) ? "" : " " + flags) + "]";
     }
 }

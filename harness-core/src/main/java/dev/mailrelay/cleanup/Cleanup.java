@@ -4,6 +4,7 @@ import dev.mailrelay.capture.Capture;
 import dev.mailrelay.capture.CapturedMessage;
 import dev.mailrelay.capture.ContentStore;
 import dev.mailrelay.capture.MessageContent;
+import dev.mailrelay.capture.QueueFlags;
 import dev.mailrelay.config.Parameters;
 import dev.mailrelay.global.AddressHeaders;
 import dev.mailrelay.qmgr.QueueManager;
@@ -53,6 +54,8 @@ public final class Cleanup {
     private final String myorigin;
     private final boolean appendAtMyorigin;
     private final boolean appendDotMydomain;
+    /** Postfix runs with the backwards-compatible append_dot_mydomain = yes and logs each rewrite. */
+    private final boolean legacyAppendDotMydomain;
     private final String mydomain;
     private final List<LookupTable> senderCanonical;
     private final List<LookupTable> recipientCanonical;
@@ -75,6 +78,7 @@ public final class Cleanup {
         this.myorigin = params.myorigin();
         this.appendAtMyorigin = params.bool("append_at_myorigin");
         this.appendDotMydomain = params.bool("append_dot_mydomain");
+        this.legacyAppendDotMydomain = params.legacyDefault("append_dot_mydomain", "1");
         this.mydomain = params.get("mydomain");
         this.senderCanonical = tables(params, "sender_canonical_maps", baseDirectory);
         this.recipientCanonical = tables(params, "recipient_canonical_maps", baseDirectory);
@@ -99,6 +103,11 @@ public final class Cleanup {
         return contents.writer();
     }
 
+    /** The delivery agents the queue manager knows, for smtpd to check FILTER actions at start. */
+    public Set<String> transports() {
+        return queue.transports();
+    }
+
     /** The file systems content is written to: the content spool's and the durable queue's. */
     public List<FileStore> fileStores() {
         List<FileStore> stores = new ArrayList<>();
@@ -115,7 +124,36 @@ public final class Cleanup {
      * @throws IOException when the queue file cannot be written
      */
     public void enqueue(CapturedMessage message) throws IOException {
-        CapturedMessage rewritten = rewrite(message);
+        enqueue(message, AccessActions.NONE);
+    }
+
+    /**
+     * As {@link #enqueue(CapturedMessage)}, with the access-table actions smtpd delegated: BCC
+     * recipients are added as any recipient (virtual aliases apply); REDIRECT replaces every
+     * recipient; HOLD and FILTER go with the queue file; a DISCARDed message is captured as
+     * discarded and neither queued nor delivered, as Postfix's cleanup reports success and drops it.
+     */
+    public void enqueue(CapturedMessage message, AccessActions actions) throws IOException {
+        CapturedMessage withActions = message;
+        if (!actions.bcc().isEmpty()) {
+            List<String> recipients = new ArrayList<>(message.recipients());
+            recipients.addAll(actions.bcc());
+            withActions = message.withEnvelope(message.sender(), recipients, message.messageContent());
+        }
+        CapturedMessage rewritten = rewrite(withActions);
+        if (actions.redirect() != null) {
+            // cleanup records REC_TYPE_RDR; the queue manager then delivers to that address alone.
+            rewritten = rewritten.withEnvelope(rewritten.sender(), List.of(qualify(actions.redirect())),
+                    rewritten.messageContent());
+        }
+        if (actions.hold() || actions.discard() || actions.filter() != null) {
+            rewritten = rewritten.withFlags(new QueueFlags(actions.hold() && !actions.discard(), actions.discard(),
+                    actions.filter()));
+        }
+        if (actions.discard()) {
+            capture.record(rewritten);
+            return;
+        }
         queue.write(rewritten);
         try {
             capture.record(rewritten);
@@ -169,8 +207,15 @@ public final class Cleanup {
             return appendAtMyorigin ? address + "@" + myorigin : address;
         }
         String domain = address.substring(at + 1);
-        return appendDotMydomain && domain.indexOf('.') < 0 && !domain.startsWith("[")
-                ? address + "." + mydomain : address;
+        if (!appendDotMydomain || domain.indexOf('.') >= 0 || domain.startsWith("[")) {
+            return address;
+        }
+        if (legacyAppendDotMydomain && !domain.equalsIgnoreCase("localhost")) {
+            // trivial-rewrite's rewrite.c logs each rewrite the old default makes.
+            log.info("{}/trivial-rewrite: using backwards-compatible default setting append_dot_mydomain=yes to "
+                    + "rewrite \"{}\" to \"{}.{}\"", instance, domain, domain, mydomain);
+        }
+        return address + "." + mydomain;
     }
 
     private String canonical(String address, List<LookupTable> specific) {

@@ -21,6 +21,7 @@ import dev.mailrelay.tables.DomainList;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Map;
 import dev.mailrelay.config.ConfigException;
 import dev.mailrelay.config.Parameter;
@@ -115,12 +116,16 @@ public final class Instance implements AutoCloseable {
             }
             instance.cleanup = new Cleanup(params, dir, instance.contents, instance.capture, instance.qmgr);
             Cleanup cleanup = instance.cleanup;
+            Set<String> saslWarnings = new HashSet<>();     // each once, not once per service
             for (Service service : services) {
                 if (!service.isSmtpdListener()) {
                     continue;
                 }
                 Parameters serviceParams = params.with(service.overrides());
                 serviceParams.check();
+                SaslServerImpls.userSourceWarning(serviceParams, config.baseDirectory())
+                        .filter(saslWarnings::add)
+                        .ifPresent(w -> log.warn("{}: warning: {}", config.name(), w));
                 SmtpdServer server = new SmtpdServer(service.name(), serviceParams, config.baseDirectory(),
                         SaslServerImpls.forSmtpd(serviceParams, config.baseDirectory()), cleanup, instance.capture);
                 server.start(bindAddress(service, serviceParams), ephemeralPorts ? 0 : service.port());
@@ -329,6 +334,26 @@ public final class Instance implements AutoCloseable {
         if (qmgr != null) {
             qmgr.flush();
         }
+    }
+
+    /**
+     * Releases all mail an access table's HOLD action put on hold, as {@code postsuper -H ALL} does,
+     * and delivers it now; returns at once (wait on {@link Capture#awaitDeliveries} for the outcome).
+     *
+     * <pre>{@code
+     * instance.releaseHeldMail();
+     * instance.capture().awaitDeliveries(1, Duration.ofSeconds(10));
+     * }</pre>
+     *
+     * @return how many messages were released
+     */
+    public int releaseHeldMail() {
+        return qmgr == null ? 0 : qmgr.releaseHeld();
+    }
+
+    /** The number of messages on hold (an access table's HOLD action), as {@code mailq} lists them with "!". */
+    public int heldMailCount() {
+        return qmgr == null ? 0 : qmgr.heldCount();
     }
 
     /**

@@ -3,6 +3,7 @@ package dev.mailrelay.qmgr;
 import dev.mailrelay.capture.CapturedMessage;
 import dev.mailrelay.capture.ContentStore;
 import dev.mailrelay.capture.MessageContent;
+import dev.mailrelay.capture.QueueFlags;
 import dev.mailrelay.capture.TlsInfo;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
@@ -41,7 +42,8 @@ import org.slf4j.LoggerFactory;
 final class QueueFiles {
 
     private static final Logger log = LoggerFactory.getLogger("dev.mailrelay.qmgr");
-    private static final int MAGIC = 0x4d525132;   // "MRQ2"
+    private static final int MAGIC = 0x4d525133;   // "MRQ3": MRQ2 and the hold flag and content filter
+    private static final int MAGIC_2 = 0x4d525132; // "MRQ2", still read
     private static final int END = 0x454e4421;     // "END!"
     private static final Set<StandardOpenOption> CREATE = Set.of(StandardOpenOption.CREATE_NEW,
             StandardOpenOption.WRITE);
@@ -117,6 +119,8 @@ final class QueueFiles {
                     out.writeBoolean(m.tls().clientCertificatePresented());
                 }
                 out.writeLong(m.arrivalTime().toEpochMilli());
+                out.writeBoolean(m.flags().hold());
+                writeString(out, m.flags().filter());
                 out.writeLong(m.size());
                 m.messageContent().writeTo(out);
                 out.writeInt(END);
@@ -202,7 +206,8 @@ final class QueueFiles {
         long fileSize = Files.size(file);
         try (InputStream raw = Files.newInputStream(file);
              DataInputStream in = new DataInputStream(new BufferedInputStream(raw, 65536))) {
-            if (fileSize < 4 || in.readInt() != MAGIC) {
+            int magic = fileSize < 4 ? 0 : in.readInt();
+            if (magic != MAGIC && magic != MAGIC_2) {
                 throw new IOException("not a mailrelay queue file");
             }
             String[] f = new String[11];
@@ -213,6 +218,11 @@ final class QueueFiles {
             List<String> pending = readList(in);
             TlsInfo tls = in.readBoolean() ? new TlsInfo(readString(in), readString(in), in.readBoolean()) : null;
             Instant arrival = Instant.ofEpochMilli(in.readLong());
+            QueueFlags flags = QueueFlags.NONE;
+            if (magic == MAGIC) {
+                boolean hold = in.readBoolean();
+                flags = new QueueFlags(hold, false, readString(in));
+            }
             long n = in.readLong();
             if (n < 0 || n > fileSize) {
                 throw new IOException("corrupt queue file: bad content length " + n);
@@ -238,7 +248,7 @@ final class QueueFiles {
                 }
             }
             return new Stored(new CapturedMessage(f[0], f[1], f[2], recipients, f[3], f[4], f[5], f[6], f[7], f[8],
-                    f[9], tls, f[10], arrival, content), pending);
+                    f[9], tls, f[10], arrival, content, flags), pending);
         } catch (EOFException e) {
             throw new IOException("truncated queue file", e);
         }

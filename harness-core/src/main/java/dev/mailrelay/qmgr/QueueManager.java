@@ -5,6 +5,7 @@ import dev.mailrelay.capture.CapturedMessage;
 import dev.mailrelay.capture.ContentStore;
 import dev.mailrelay.capture.DeliveryAttempt;
 import dev.mailrelay.capture.DeliveryAttempt.Status;
+import dev.mailrelay.capture.QueueFlags;
 import dev.mailrelay.config.Parameters;
 import dev.mailrelay.global.DeliveryRequest;
 import dev.mailrelay.global.DeliveryResult;
@@ -75,11 +76,14 @@ public final class QueueManager implements AutoCloseable {
 
     /** A queue file with the recipients still to be delivered. */
     private static final class Entry {
-        final CapturedMessage message;
+        /** The queue file; its hold flag is cleared when released. */
+        CapturedMessage message;
         final List<String> pending;
         int attempts;
         /** Being delivered now (Postfix's active queue) rather than waiting (deferred). */
         boolean active;
+        /** In the hold queue (an access table's HOLD): never delivered until released. */
+        boolean held;
         /** A flush came while the message was active: retry as soon as this attempt ends. */
         boolean flushRequested;
         /** Deleted ({@link #deleteAll}) while active: the attempt ends, nothing more follows. */
@@ -93,6 +97,7 @@ public final class QueueManager implements AutoCloseable {
         Entry(CapturedMessage message, List<String> pending) {
             this.message = message;
             this.pending = new ArrayList<>(pending);
+            this.held = message.flags().hold();
         }
     }
 
@@ -129,6 +134,11 @@ public final class QueueManager implements AutoCloseable {
         Thread t = new Thread(r, name);
         t.setDaemon(true);
         return t;
+    }
+
+    /** The names of the delivery agents (master.cf transports) mail can be routed to. */
+    public java.util.Set<String> transports() {
+        return transports.keySet();
     }
 
     /**
@@ -183,8 +193,15 @@ public final class QueueManager implements AutoCloseable {
         }
     }
 
-    /** Starts delivering a message whose queue file is {@linkplain #write written}. */
+    /**
+     * Starts delivering a message whose queue file is {@linkplain #write written}; a message with the
+     * hold flag waits in the hold queue instead, as cleanup files it there.
+     */
     public void deliver(CapturedMessage message) {
+        if (message.flags().hold()) {
+            start(new Entry(message));
+            return;
+        }
         log.info("{}/qmgr: {}: from=<{}>, size={}, nrcpt={} (queue active)", instance, message.queueId(),
                 message.sender(), message.size(), message.recipients().size());
         start(new Entry(message));
@@ -195,7 +212,9 @@ public final class QueueManager implements AutoCloseable {
         e.message.messageContent().retain();
         queue.put(e.message.queueId(), e);
         synchronized (e) {
-            activate(e);
+            if (!e.held) {
+                activate(e);
+            }
         }
     }
 
@@ -206,6 +225,9 @@ public final class QueueManager implements AutoCloseable {
     public void flush() {
         for (Entry e : queue.values()) {
             synchronized (e) {
+                if (e.held) {
+                    continue;   // postqueue -f leaves the hold queue alone
+                }
                 if (e.active) {
                     e.flushRequested = true;
                 } else if (e.retry == null || e.retry.cancel(false)) {
@@ -277,9 +299,49 @@ public final class QueueManager implements AutoCloseable {
         }
     }
 
-    /** The number of messages waiting for a retry. */
+    /** The number of messages waiting for a retry (not those on hold). */
     public int deferredCount() {
-        return (int) queue.values().stream().filter(e -> !e.active).count();
+        return (int) queue.values().stream().filter(e -> !e.active && !e.held).count();
+    }
+
+    /** The number of messages in the hold queue. */
+    public int heldCount() {
+        return (int) queue.values().stream().filter(e -> e.held).count();
+    }
+
+    /**
+     * Releases every message on hold, as {@code postsuper -H ALL} does, and delivers it now; returns
+     * how many were released. A durable queue keeps the hold flag in the queue file until then.
+     */
+    public int releaseHeld() {
+        int n = 0;
+        for (Entry e : queue.values()) {
+            synchronized (e) {
+                if (!e.held || e.deleted) {
+                    continue;
+                }
+                e.held = false;
+                e.message = e.message.withFlags(new QueueFlags(false, false, e.message.flags().filter()));
+                if (files != null) {
+                    try {
+                        files.write(e.message, e.pending);
+                    } catch (IOException ex) {
+                        // The held queue file stays: a restart holds the message again, it is never lost.
+                        log.warn("{}/postsuper: warning: {}: cannot update queue file: {}", instance,
+                                e.message.queueId(), ex.toString());
+                    }
+                }
+                log.info("{}/postsuper: {}: released from hold", instance, e.message.queueId());
+                log.info("{}/qmgr: {}: from=<{}>, size={}, nrcpt={} (queue active)", instance, e.message.queueId(),
+                        e.message.sender(), e.message.size(), e.pending.size());
+                activate(e);
+            }
+            n++;
+        }
+        if (n > 0) {
+            log.info("{}/postsuper: Released from hold: {} message{}", instance, n, n == 1 ? "" : "s");
+        }
+        return n;
     }
 
     /** Moves a deferred entry to the active queue; the caller holds its lock. */
@@ -310,8 +372,11 @@ public final class QueueManager implements AutoCloseable {
     private void deliverOnce(Entry e) {
         e.attempts++;
         Map<Resolver.Route, List<String>> groups = new LinkedHashMap<>();
+        String filter = e.message.flags().filter();
         for (String rcpt : e.pending) {
-            groups.computeIfAbsent(resolver.resolve(e.message.sender(), rcpt), k -> new ArrayList<>()).add(rcpt);
+            Resolver.Route route = filter != null ? resolver.filter(filter, rcpt)
+                    : resolver.resolve(e.message.sender(), rcpt);
+            groups.computeIfAbsent(route, k -> new ArrayList<>()).add(rcpt);
         }
         List<RecipientStatus> bounced = new ArrayList<>();
         List<RecipientStatus> stillDeferred = new ArrayList<>();

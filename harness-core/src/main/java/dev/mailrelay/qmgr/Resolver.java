@@ -95,6 +95,17 @@ public final class Resolver {
                 m.nextHop() == null || m.nextHop().isEmpty() ? defaultRoute.nextHop() : m.nextHop());
     }
 
+    /**
+     * The route of a recipient of a message with a content filter (an access table's FILTER
+     * {@code transport:destination}): every recipient goes to that transport; an empty destination is
+     * the recipient's domain, as Postfix's empty default_filter_nexthop.
+     */
+    public Route filter(String filter, String recipient) {
+        Route r = split(filter, null);
+        String domain = domainOf(recipient);
+        return new Route(r.transport(), r.nextHop() != null ? r.nextHop() : domain != null ? domain : myhostname);
+    }
+
     private String relayhost(String sender) {
         if (!senderRelayhostMaps.isEmpty()) {
             Optional<String> hop = sender.isEmpty() ? Tables.find(senderRelayhostMaps, emptyAddressKey)

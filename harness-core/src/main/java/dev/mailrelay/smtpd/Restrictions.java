@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -18,7 +19,10 @@ import org.slf4j.LoggerFactory;
  * Postfix's smtpd_check for the restriction lists mailrelay implements. Each list is evaluated in
  * order until a restriction permits (which ends that list only) or rejects (which ends the
  * check); with {@code smtpd_delay_reject = yes} all lists are evaluated at RCPT time, in Postfix's
- * order: client, helo, sender, relay, recipient.
+ * order: client, helo, sender, relay, recipient. Access tables answer with the actions of access(5),
+ * as smtpd_check.c's check_table_result() reads them; every value of every access table is checked
+ * when the instance starts, so an action mailrelay does not implement is refused then, never met in
+ * a session.
  */
 final class Restrictions {
 
@@ -61,6 +65,15 @@ final class Restrictions {
         String sender();
 
         String saslUsername();
+
+        /** The access-table actions of the current transaction. */
+        SavedActions saved();
+
+        /**
+         * Logs as smtpd_check.c's log_whatsup(): {@code QUEUEID: whatsup: RCPT from client: text;
+         * from=<...> to=<...> proto=... helo=<...>}, with {@code to} the recipient being checked or null.
+         */
+        void logWhatsup(String whatsup, String recipient, String text);
     }
 
     private static final Set<String> SIMPLE = Set.of(
@@ -77,6 +90,10 @@ final class Restrictions {
     private record Restriction(String name, LookupTable table) {
     }
 
+    /** The actions of access(5) mailrelay implements; any other word starts a restriction list. */
+    private static final Set<String> ACTIONS = Set.of("OK", "RELAY", "DUNNO", "REJECT", "DEFER", "DEFER_IF_PERMIT",
+            "DEFER_IF_REJECT", "DISCARD", "HOLD", "REDIRECT", "FILTER", "BCC", "PREPEND", "WARN", "INFO");
+
     private final List<List<Restriction>> lists = new ArrayList<>();
     private final String instance;
     /** The fake relay list when Postfix uses the empty legacy default, else {@code null}. */
@@ -92,9 +109,17 @@ final class Restrictions {
     private final int accessMapRejectCode;
     private final int accessMapDeferCode;
 
-    Restrictions(Parameters params, Path baseDirectory) {
+    /**
+     * @param transports the delivery agents a FILTER action may name
+     */
+    Restrictions(Parameters params, Path baseDirectory, Set<String> transports) {
         for (Stage stage : Stage.values()) {
             lists.add(parse(params, stage.parameter, baseDirectory));
+            for (Restriction r : lists.get(stage.ordinal())) {
+                if (r.table != null) {
+                    checkActions(params, stage.parameter, r.table, transports);
+                }
+            }
         }
         this.instance = params.instanceName();
         this.fakeRelay = params.legacyDefault("smtpd_relay_restrictions", "1")
@@ -156,10 +181,52 @@ final class Restrictions {
         return List.copyOf(out);
     }
 
+    /**
+     * Every result the access table can give must be an action or restriction list mailrelay
+     * implements, and a FILTER must name a delivery agent the instance has: Postfix would meet these
+     * only in a session (as "451 4.3.5 Server configuration error" or mail that never leaves).
+     * Results of regexp and pcre tables that hold {@code $n} substitutions are checked by their
+     * action word alone.
+     */
+    private static void checkActions(Parameters params, String parameter, LookupTable table, Set<String> transports) {
+        for (String value : table.results()) {
+            String v = value.strip();
+            String word = v.split("[ \t]", 2)[0];
+            String action = word.toUpperCase(Locale.ROOT);
+            String text = v.substring(word.length()).strip();
+            String where = "access table " + table.spec() + " result \"" + v + "\": ";
+            if (action.equals("HANGUP") || action.equals("DELAY")) {
+                throw params.error(parameter, where + "action " + action + " is not implemented by mailrelay");
+            }
+            if (ACTIONS.contains(action) || v.chars().allMatch(Character::isDigit)
+                    || (action.matches("[45]\\d\\d") && !text.isEmpty()) || word.contains("$")) {
+                if (action.equals("FILTER") && text.indexOf(':') > 0 && !text.contains("$")) {
+                    String transport = text.substring(0, text.indexOf(':'));
+                    if (!transports.contains(transport)) {
+                        throw params.error(parameter, where + "FILTER names the unknown mail transport \"" + transport
+                                + "\" (mailrelay implements: " + String.join(", ", new TreeSet<>(transports)) + ")");
+                    }
+                }
+                continue;
+            }
+            if (v.indexOf(':') >= 0) {
+                // smtpd_check.c: "do not specify lookup tables inside SMTPD access maps".
+                throw params.error(parameter, where + "do not specify lookup tables inside SMTPD access maps");
+            }
+            for (String w : Parameters.split(v)) {
+                if (!SIMPLE.contains(w.toLowerCase(Locale.ROOT))) {
+                    throw params.error(parameter, where + "\"" + w + "\" is neither an access(5) action nor a "
+                            + "restriction mailrelay implements");
+                }
+            }
+        }
+    }
+
     /** Whether client, helo and sender lists are evaluated at RCPT time (smtpd_delay_reject). */
     boolean delayReject() {
         return delayReject;
     }
+
 
     /**
      * Evaluates the lists of the given stages for one recipient (or {@code null} before RCPT).
@@ -173,10 +240,15 @@ final class Restrictions {
             order.remove(Stage.RELAY);
             order.add(order.indexOf(Stage.RECIPIENT) + 1, Stage.RELAY);
         }
+        Check c = new Check(s, recipient);
+        // A defer_if_permit raised by the lists that ran at MAIL time still counts at RCPT time.
+        c.deferIfPermit = recipient != null && !order.contains(Stage.CLIENT) ? s.saved().deferIfPermitBeforeRcpt : null;
         for (Stage stage : order) {
+            c.deferIfReject = null;     // smtpd_check.c's SMTPD_CHECK_RESET() before each list
             Verdict v;
             if (stage == Stage.RELAY && fakeRelay != null) {
-                v = evaluate(fakeRelay, stage, s, recipient);
+                Check fake = new Check(s, recipient);
+                v = evaluate(fakeRelay, stage, fake);
                 if (!v.permit && v.reply == null) {
                     log.info("{}/smtpd: using backwards-compatible default setting \"smtpd_relay_restrictions = "
                             + "(empty)\" to avoid \"Relay access denied\" error for recipient \"{}\" from client "
@@ -184,7 +256,7 @@ final class Restrictions {
                 }
                 continue;
             }
-            v = evaluate(lists.get(stage.ordinal()), stage, s, recipient);
+            v = evaluate(lists.get(stage.ordinal()), stage, c);
             if (v.reply != null) {
                 if (legacyRelayBeforeRecipient && stage == Stage.RECIPIENT && order.contains(Stage.RELAY)) {
                     log.info("{}/smtpd: using backwards-compatible default setting "
@@ -194,44 +266,78 @@ final class Restrictions {
                 return Optional.of(v.reply);
             }
         }
-        return Optional.empty();
+        if (recipient == null) {
+            s.saved().deferIfPermitBeforeRcpt = c.deferIfPermit;
+            return Optional.empty();
+        }
+        // smtpd_check_rcpt(): permission is forced into deferral when a defer_if_permit was raised.
+        return Optional.ofNullable(c.deferIfPermit);
+    }
+
+    /** One smtpd_check_*() call: the session, the recipient, and the deferrals raised so far. */
+    private static final class Check {
+        final State s;
+        final String rcpt;
+        /** A defer_if_permit reply: sent if the lists end without a reject. */
+        String deferIfPermit;
+        /** A defer_if_reject reply: sent instead of the next 5xx reject of the current list. */
+        String deferIfReject;
+
+        Check(State s, String rcpt) {
+            this.s = s;
+            this.rcpt = rcpt;
+        }
     }
 
     private record Verdict(boolean permit, String reply) {
         static final Verdict DUNNO = new Verdict(false, null);
         static final Verdict PERMIT = new Verdict(true, null);
-
-        static Verdict reject(String reply) {
-            return new Verdict(false, reply);
-        }
     }
 
-    private Verdict evaluate(List<Restriction> list, Stage stage, State s, String rcpt) {
+    private Verdict evaluate(List<Restriction> list, Stage stage, Check c) {
         for (Restriction r : list) {
-            Verdict v = apply(r.name, r.table, stage, s, rcpt);
+            if (c.s.saved().discard) {
+                break;      // generic_checks(): after DISCARD nothing more is checked in this transaction
+            }
+            Verdict v = apply(r.name, r.table, stage, c);
             if (v.permit || v.reply != null) {
                 return v;
+            }
+            if (c.deferIfPermit != null && c.deferIfReject != null) {
+                break;
             }
         }
         return Verdict.DUNNO;
     }
 
-    private Verdict apply(String name, LookupTable table, Stage stage, State s, String rcpt) {
+    private Verdict apply(String name, LookupTable table, Stage stage, Check c) {
+        State s = c.s;
         SmtpdSettings cfg = s.settings();
+        String rcpt = c.rcpt;
         switch (name) {
             case "permit":
                 return Verdict.PERMIT;
             case "dunno":
                 return Verdict.DUNNO;
             case "reject":
-                return Verdict.reject(reply(rejectCode, stage, s, rcpt, "Access denied"));
+                return reject(c, rejectCode, "5.7.1", stage, replyName(stage, c), "Access denied");
             case "defer":
+                return reject(c, deferCode, "4.3.2", stage, replyName(stage, c), "Try again later");
             case "defer_if_permit":
-                return Verdict.reject(reply(deferCode, stage, s, rcpt, "Access denied"));
+                c.deferIfPermit = format(450, "4.7.0", stage, replyName(stage, c), "defer_if_permit requested");
+                return Verdict.DUNNO;
             case "defer_if_reject":
+                c.deferIfReject = format(450, "4.7.0", stage, replyName(stage, c), "defer_if_reject requested");
                 return Verdict.DUNNO;
             case "permit_mynetworks":
-                return cfg.mynetworks.matches(s.clientAddress()) ? Verdict.PERMIT : Verdict.DUNNO;
+                if (!cfg.mynetworks.matches(s.clientAddress())) {
+                    return Verdict.DUNNO;
+                }
+                if (cfg.mynetworksHostStyle != null && !cfg.mynetworksHostStyle.matches(s.clientAddress())) {
+                    log.info("{}/smtpd: using backwards-compatible default setting mynetworks_style={} to permit "
+                            + "request from client \"{}\"", instance, cfg.mynetworksStyle, s.clientNameAddress());
+                }
+                return Verdict.PERMIT;
             case "permit_sasl_authenticated":
                 return s.saslUsername() != null ? Verdict.PERMIT : Verdict.DUNNO;
             case "permit_auth_destination":
@@ -243,14 +349,15 @@ final class Restrictions {
                 }
                 boolean defer = name.startsWith("defer");
                 int code = defer ? 454 : relayDomainsRejectCode;
-                return Verdict.reject(code + " " + (defer ? "4.7.1" : dsn(code)) + " <" + rcpt + ">: Relay access denied");
+                return reject(c, code + " " + (defer ? "4.7.1" : code / 100 + ".7.1") + " <" + rcpt
+                        + ">: Relay access denied");
             case "reject_sender_login_mismatch":
             case "reject_authenticated_sender_login_mismatch":
             case "reject_unauthenticated_sender_login_mismatch":
             case "reject_known_sender_login_mismatch":
-                return senderLoginMismatch(name, s);
+                return senderLoginMismatch(name, c);
             default:
-                return accessTable(name, table, stage, s, rcpt);
+                return accessTable(name, table, stage, c);
         }
     }
 
@@ -283,7 +390,8 @@ final class Restrictions {
 
     // smtpd_check.c reject_sender_login_mismatch(): the owners of the sender address come from
     // smtpd_sender_login_maps (a comma/space separated list of logins).
-    private static Verdict senderLoginMismatch(String name, State s) {
+    private Verdict senderLoginMismatch(String name, Check c) {
+        State s = c.s;
         String sender = s.sender();
         if (sender == null || sender.isEmpty()) {
             return Verdict.DUNNO;
@@ -302,16 +410,16 @@ final class Restrictions {
             boolean owned = owners.isPresent() && Parameters.split(owners.get()).stream()
                     .anyMatch(o -> o.equalsIgnoreCase(login));
             if (!owned) {
-                return Verdict.reject("553 5.7.1 <" + sender + ">: Sender address rejected: not owned by user "
-                        + login);
+                return reject(c, "553 5.7.1 <" + sender + ">: Sender address rejected: not owned by user " + login);
             }
         } else if (login == null && checkUnauthenticated && owners.isPresent()) {
-            return Verdict.reject("553 5.7.1 <" + sender + ">: Sender address rejected: not logged in");
+            return reject(c, "553 5.7.1 <" + sender + ">: Sender address rejected: not logged in");
         }
         return Verdict.DUNNO;
     }
 
-    private Verdict accessTable(String name, LookupTable table, Stage stage, State s, String rcpt) {
+    private Verdict accessTable(String name, LookupTable table, Stage stage, Check c) {
+        State s = c.s;
         Optional<String> result;
         String replyName;
         switch (name) {
@@ -329,48 +437,122 @@ final class Restrictions {
                         : AccessKeys.mail(table, replyName, s.settings().recipientDelimiter);
                 break;
             default:
-                replyName = rcpt;
-                result = rcpt == null ? Optional.empty()
-                        : AccessKeys.mail(table, rcpt, s.settings().recipientDelimiter);
+                replyName = c.rcpt;
+                result = c.rcpt == null ? Optional.empty()
+                        : AccessKeys.mail(table, c.rcpt, s.settings().recipientDelimiter);
         }
         if (result.isEmpty()) {
             return Verdict.DUNNO;
         }
-        return accessResult(result.get().strip(), name, stage, s, rcpt, replyName);
+        return accessResult(result.get().strip(), table, stage, c, replyName);
     }
 
-    private Verdict accessResult(String value, String restriction, Stage stage, State s, String rcpt,
-                                 String replyName) {
-        String[] parts = value.split("\\s+", 2);
-        String action = parts[0].toUpperCase(Locale.ROOT);
-        String text = parts.length > 1 ? parts[1] : null;
-        SmtpdSettings cfg = s.settings();
-        if (action.equals("OK") || action.equals("PERMIT")) {
-            return Verdict.PERMIT;
-        }
-        if (action.equals("DUNNO")) {
-            return Verdict.DUNNO;
-        }
-        if (action.equals("REJECT")) {
-            return Verdict.reject(named(accessMapRejectCode, stage, replyName,
-                    text == null ? "Access denied" : text));
-        }
-        if (action.equals("DEFER") || action.equals("DEFER_IF_PERMIT")) {
-            return Verdict.reject(named(accessMapDeferCode, stage, replyName,
-                    text == null ? "Access denied" : text));
-        }
-        if (action.matches("[45]\\d\\d")) {
-            return Verdict.reject(named(Integer.parseInt(action), stage, replyName, text == null ? "Access denied" : text));
-        }
-        // Any other result is a restriction list, evaluated in place (Postfix's "restriction class").
-        List<String> words = Parameters.split(value);
-        for (String w : words) {
-            String lower = w.toLowerCase(Locale.ROOT);
-            if (!SIMPLE.contains(lower)) {
-                throw new IllegalStateException("access table " + restriction + " returned an unsupported action: "
-                        + w);
+    /** smtpd_check.c check_table_result(): one access table result, action names in any case. */
+    private Verdict accessResult(String value, LookupTable table, Stage stage, Check c, String replyName) {
+        State s = c.s;
+        SavedActions saved = s.saved();
+        String word = value.split("[ \t]", 2)[0];
+        String action = word.toUpperCase(Locale.ROOT);
+        String text = value.substring(word.length()).strip();
+        String cls = stage.replyClass;
+        switch (action) {
+            case "DUNNO":
+                return Verdict.DUNNO;
+            case "REJECT":
+                return reject(c, accessMapRejectCode, "5.7.1", stage, replyName, text, "Access denied");
+            case "DEFER":
+                return reject(c, accessMapDeferCode, "4.7.1", stage, replyName, text, "Access denied");
+            case "DEFER_IF_PERMIT": {
+                String[] dsn = dsnSplit("4.7.1", text, stage);
+                c.deferIfPermit = format(accessMapDeferCode, dsn[0], stage, replyName,
+                        dsn[1].isEmpty() ? "Service unavailable" : dsn[1]);
+                return Verdict.DUNNO;
             }
-            Verdict v = apply(lower, null, stage, s, rcpt);
+            case "DEFER_IF_REJECT": {
+                String[] dsn = dsnSplit("4.7.1", text, stage);
+                c.deferIfReject = format(accessMapDeferCode, dsn[0], stage, replyName,
+                        dsn[1].isEmpty() ? "Service unavailable" : dsn[1]);
+                return Verdict.DUNNO;
+            }
+            case "WARN":
+            case "INFO":
+                s.logWhatsup(action.toLowerCase(Locale.ROOT), c.rcpt, text);
+                return Verdict.DUNNO;
+            case "FILTER":
+                if (!canDelegate(table, action, stage)) {
+                    return Verdict.DUNNO;
+                }
+                if (text.indexOf(':') < 0) {
+                    log.warn("{}/smtpd: warning: access table {} entry \"{}\" requires transport:destination",
+                            instance, table.spec(), replyName);
+                    return Verdict.DUNNO;
+                }
+                s.logWhatsup("filter", c.rcpt, "<" + replyName + ">: " + cls + " triggers FILTER " + text);
+                saved.filter = text;
+                return Verdict.DUNNO;
+            case "HOLD":
+                if (!canDelegate(table, action, stage) || saved.hold) {
+                    return Verdict.DUNNO;
+                }
+                s.logWhatsup("hold", c.rcpt, "<" + replyName + ">: " + cls + " "
+                        + (text.isEmpty() ? "triggers HOLD action" : text));
+                saved.hold = true;
+                return Verdict.DUNNO;
+            case "DISCARD":
+                if (!canDelegate(table, action, stage)) {
+                    return Verdict.DUNNO;
+                }
+                s.logWhatsup("discard", c.rcpt, "<" + replyName + ">: " + cls + " "
+                        + (text.isEmpty() ? "triggers DISCARD action" : text));
+                saved.discard = true;
+                return Verdict.PERMIT;
+            case "REDIRECT":
+            case "BCC":
+                if (!canDelegate(table, action, stage)) {
+                    return Verdict.DUNNO;
+                }
+                if (text.indexOf('@') < 0) {
+                    log.warn("{}/smtpd: warning: access table {} entry \"{}\" requires user@domain target",
+                            instance, table.spec(), replyName);
+                    return Verdict.DUNNO;
+                }
+                s.logWhatsup(action.toLowerCase(Locale.ROOT), c.rcpt, "<" + replyName + ">: " + cls + " triggers "
+                        + action + " " + text);
+                if (action.equals("REDIRECT")) {
+                    saved.redirect = text;
+                } else {
+                    saved.bcc.add(text);
+                }
+                return Verdict.DUNNO;
+            case "PREPEND":
+                if (!delayReject && (stage == Stage.CLIENT || stage == Stage.HELO)) {
+                    warnSkipped(table, action);
+                    return Verdict.DUNNO;
+                }
+                if (!text.matches("[\\x21-\\x39\\x3b-\\x7e]+:.*")) {
+                    log.warn("{}/smtpd: warning: access table {} entry \"{}\" requires header: text", instance,
+                            table.spec(), replyName);
+                    return Verdict.DUNNO;
+                }
+                saved.prepend.add(text);
+                return Verdict.DUNNO;
+            case "OK":
+            case "RELAY":
+                return Verdict.PERMIT;
+            default:
+                break;
+        }
+        if (value.chars().allMatch(Character::isDigit)) {
+            return Verdict.PERMIT;  // an all-numeric result means OK (a time stamp of some POP-before-SMTP tools)
+        }
+        if (action.matches("[45]\\d\\d") && !text.isEmpty()) {
+            return reject(c, Integer.parseInt(action), action.charAt(0) + ".7.1", stage, replyName, text,
+                    "Access denied");
+        }
+        // Any other result is a restriction list evaluated in place; the start check let only
+        // implemented restrictions through.
+        for (String w : Parameters.split(value)) {
+            Verdict v = apply(w.toLowerCase(Locale.ROOT), null, stage, c);
             if (v.permit || v.reply != null) {
                 return v;
             }
@@ -378,28 +560,103 @@ final class Restrictions {
         return Verdict.DUNNO;
     }
 
-    private static String reply(int code, Stage stage, State s, String rcpt, String text) {
-        String name = switch (stage) {
-            case CLIENT -> s.clientNameAddress();
-            case HELO -> s.helo();
-            case SENDER -> s.sender();
-            default -> rcpt;
-        };
-        return named(code, stage, name, text);
-    }
-
-    /** {@code NNN D.D.D <name>: Class rejected: text}, taking a D.D.D the text starts with. */
-    private static String named(int code, Stage stage, String name, String text) {
-        String dsn = dsn(code);
-        if (text.matches("[245]\\.\\d{1,3}\\.\\d{1,3}(\\s.*)?")) {
-            int sp = text.indexOf(' ');
-            dsn = sp < 0 ? text : text.substring(0, sp);
-            text = sp < 0 ? "" : text.substring(sp + 1);
+    /**
+     * smtpd_check.c can_delegate_action(): HOLD, DISCARD, FILTER, REDIRECT and BCC need a mail
+     * transaction; with smtpd_delay_reject = no the client and helo lists run before there is one.
+     */
+    private boolean canDelegate(LookupTable table, String action, Stage stage) {
+        if (!delayReject && (stage == Stage.CLIENT || stage == Stage.HELO)) {
+            warnSkipped(table, action);
+            return false;
         }
-        return code + " " + dsn + " <" + name + ">: " + stage.replyClass + " rejected: " + text;
+        return true;
     }
 
-    private static String dsn(int code) {
-        return (code / 100) + ".7.1";
+    private void warnSkipped(LookupTable table, String action) {
+        log.warn("{}/smtpd: warning: access table {}: with smtpd_delay_reject=no, action {} is always skipped in "
+                + "client or helo restrictions", instance, table.spec(), action);
     }
+
+    /** The name a reply about this stage quotes: client, helo name, sender or recipient. */
+    private static String replyName(Stage stage, Check c) {
+        return switch (stage) {
+            case CLIENT -> c.s.clientNameAddress();
+            case HELO -> c.s.helo();
+            case SENDER -> c.s.sender();
+            default -> c.rcpt;
+        };
+    }
+
+    /** A reject with an access table's optional {@code D.D.D text}, defaulting to {@code defaultText}. */
+    private Verdict reject(Check c, int code, String defaultDsn, Stage stage, String name, String text,
+                           String defaultText) {
+        String[] dsn = dsnSplit(defaultDsn, text, stage);
+        return reject(c, format(code, dsn[0], stage, name, dsn[1].isEmpty() ? defaultText : dsn[1]));
+    }
+
+    private Verdict reject(Check c, int code, String dsn, Stage stage, String name, String text) {
+        return reject(c, format(code, dsn, stage, name, text));
+    }
+
+    /**
+     * smtpd_check_reject(): a 5xx reject becomes the pending defer_if_reject reply, once.
+     */
+    private static Verdict reject(Check c, String reply) {
+        if (c.deferIfReject != null && reply.startsWith("5")) {
+            reply = c.deferIfReject;
+            c.deferIfReject = null;
+        }
+        return new Verdict(false, reply);
+    }
+
+    /**
+     * {@code NNN D.D.D <name>: Class rejected: text} as smtpd_check_reject() formats it: a code
+     * outside 400-599 becomes {@code 450 4.7.1 Service unavailable} with a warning, and the DSN's
+     * class follows the reply code's.
+     */
+    private String format(int code, String dsn, Stage stage, String name, String text) {
+        if (code < 400 || code > 599) {
+            log.warn("{}/smtpd: warning: SMTP reply code configuration error: {} {} <{}>: {} rejected: {}", instance,
+                    code, dsn, name, stage.replyClass, text);
+            return "450 4.7.1 Service unavailable";
+        }
+        return code + " " + (code / 100) + dsn.substring(1) + " <" + name + ">: " + stage.replyClass
+                + " rejected: " + text;
+    }
+
+    /**
+     * dsn_split() and smtpd_dsn_fix(): an optional RFC 3463 code at the start of {@code text}, else
+     * {@code defaultDsn}; an address status (X.1.Y) is mapped to the sender's or recipient's variant
+     * of what is being rejected. Returns the code and the remaining text.
+     */
+    static String[] dsnSplit(String defaultDsn, String text, Stage stage) {
+        String dsn = defaultDsn;
+        String rest = text.strip();
+        java.util.regex.Matcher m = DSN.matcher(rest);
+        if (m.lookingAt()) {
+            dsn = m.group(1);
+            rest = rest.substring(m.end()).strip();
+        }
+        if (dsn.startsWith(".1.", 1)) {
+            String micro = dsn.substring(4);
+            String[] map = switch (micro) {
+                case "1" -> new String[] {"4.1.7", "4.1.1"};
+                case "2" -> new String[] {"4.1.8", "4.1.2"};
+                case "3" -> new String[] {"4.1.7", "4.1.3"};
+                case "4" -> new String[] {"4.1.7", "4.1.4"};
+                case "5" -> new String[] {"4.1.0", "4.1.5"};
+                case "6" -> new String[] {"4.1.7", "4.1.6"};
+                case "7" -> new String[] {"4.1.7", "4.1.3"};
+                case "8" -> new String[] {"4.1.8", "4.1.2"};
+                default -> new String[] {"4.1.0", "4.1.0"};
+            };
+            String fixed = stage == Stage.SENDER ? map[0]
+                    : stage == Stage.RELAY || stage == Stage.RECIPIENT ? map[1] : "4.0.0";
+            dsn = dsn.charAt(0) + fixed.substring(1);
+        }
+        return new String[] {dsn, rest};
+    }
+
+    private static final java.util.regex.Pattern DSN =
+            java.util.regex.Pattern.compile("([245]\\.\\d{1,3}\\.\\d{1,3})(?=\\s|$)");
 }

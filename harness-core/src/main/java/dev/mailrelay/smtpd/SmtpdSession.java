@@ -105,6 +105,8 @@ final class SmtpdSession implements Runnable, Restrictions.State {
     private RecordLines bdatContent;
     /** The bytes of the BDAT chunks so far, as the client sent them. */
     private long bdatSize;
+    /** The access-table actions of this transaction. */
+    private final SavedActions saved = new SavedActions();
 
     java.net.InetAddress serverAddress() {
         return serverAddress;
@@ -277,6 +279,9 @@ final class SmtpdSession implements Runnable, Restrictions.State {
         stream.reply(line);
         pendingReply.add(line);
         stream.flushIfIdle();
+        if (line.startsWith("421") || line.startsWith("521")) {
+            quit = true;    // smtpd_chat_reply(): an orderly disconnect after a 421 or 521 reply
+        }
     }
 
     /** Sends a multi-line reply: all but the last line get a dash after the code. */
@@ -403,6 +408,24 @@ final class SmtpdSession implements Runnable, Restrictions.State {
     @Override
     public String saslUsername() {
         return sasl.username();
+    }
+
+    @Override
+    public SavedActions saved() {
+        return saved;
+    }
+
+    @Override
+    public void logWhatsup(String whatsup, String recipient, String text) {
+        String line = String.format("%s/smtpd[%d]: %s: %s: %s from %s: %s; from=<%s>%s proto=%s helo=<%s>",
+                settings.instance, id, queueId == null ? "NOQUEUE" : queueId, whatsup, lastCommand(),
+                clientNameAddress(), text, sender, recipient == null ? "" : " to=<" + recipient + ">",
+                esmtp ? "ESMTP" : "SMTP", helo);
+        if (whatsup.equals("warn")) {
+            log.warn(line);
+        } else {
+            log.info(line);
+        }
     }
 
     long id() {
@@ -556,16 +579,18 @@ final class SmtpdSession implements Runnable, Restrictions.State {
             Optional<String> reject = settings.restrictions.check(this, null, Restrictions.Stage.CLIENT,
                     Restrictions.Stage.HELO, Restrictions.Stage.SENDER);
             if (reject.isPresent()) {
+                logReject(reject.get(), null);
                 sender = null;
-                logReject("MAIL", reject.get(), parsed.address(), null);
+                saved.reset();
                 reply(reject.get());
                 return false;
             }
         }
         Optional<String> storage = checkQueue();
         if (storage.isPresent()) {
+            logReject(storage.get(), null);
             sender = null;
-            logReject("MAIL", storage.get(), parsed.address(), null);
+            saved.reset();
             reply(storage.get());
             return false;
         }
@@ -640,11 +665,12 @@ final class SmtpdSession implements Runnable, Restrictions.State {
                 ? Restrictions.Stage.values()
                 : new Restrictions.Stage[] {Restrictions.Stage.RELAY, Restrictions.Stage.RECIPIENT};
         Optional<String> reject = settings.restrictions.check(this, rcpt, stages);
-        if (reject.isEmpty()) {
+        if (reject.isEmpty() && !saved.discard) {
+            // smtpd_check_rcpt(): after DISCARD not even the recipient table is asked.
             reject = unknownLocalRecipient(rcpt);
         }
         if (reject.isPresent()) {
-            logReject("RCPT", reject.get(), sender, rcpt);
+            logReject(reject.get(), rcpt);
             reply(reject.get());
             return false;
         }
@@ -690,10 +716,8 @@ final class SmtpdSession implements Runnable, Restrictions.State {
                 + ">: Recipient address rejected: User unknown in local recipient table");
     }
 
-    private void logReject(String stage, String reply, String from, String to) {
-        log.info("{}/smtpd[{}]: NOQUEUE: reject: {} from {}: {}; from=<{}>{} proto={} helo=<{}>", settings.instance,
-                id, stage, clientNameAddress(), reply, from, to == null ? "" : " to=<" + to + ">",
-                esmtp ? "ESMTP" : "SMTP", helo);
+    private void logReject(String reply, String to) {
+        logWhatsup("reject", to, reply);
     }
 
     private boolean data(String arg) throws IOException {
@@ -908,10 +932,13 @@ final class SmtpdSession implements Runnable, Restrictions.State {
                     tls != null && settings.tls.receivedHeader() ? tls : null, clientCertificateTrusted,
                     settings.saslAuthenticatedHeader ? sasl.username() : null, protocol, queueId,
                     recipients.size() == 1 ? recipients.get(0) : null, arrival);
+            // PREPEND headers of access tables go above smtpd's own Received header.
+            StringBuilder top = new StringBuilder();
+            saved.prepend.forEach(h -> top.append(h).append("\r\n"));
             settings.cleanup.enqueue(new CapturedMessage(queueId, settings.instance, sender, recipients, clientName,
                     clientAddress.getHostAddress(), helo, protocol, sasl.method(), sasl.username(),
                     sasl.mailAuthParameter(), tls == null ? null : tls.toTlsInfo(), received, arrival,
-                    body.prepend(received.getBytes(StandardCharsets.UTF_8))));
+                    body.prepend((top + received).getBytes(StandardCharsets.UTF_8))), saved.forCleanup());
         } catch (IOException | RuntimeException | OutOfMemoryError e) {
             // OutOfMemoryError included: a message too big for the heap is refused, not half recorded.
             return writeError(e);
@@ -1062,6 +1089,7 @@ final class SmtpdSession implements Runnable, Restrictions.State {
         bdatSize = 0;
         queueId = null;
         recipients.clear();
+        saved.reset();
         smtputf8Requested = false;
         sasl.setMailAuthParameter(null);
     }

@@ -2,6 +2,7 @@ package dev.mailrelay.smtpd;
 
 import dev.mailrelay.capture.Capture;
 import dev.mailrelay.cleanup.Cleanup;
+import dev.mailrelay.config.Parameter;
 import dev.mailrelay.config.Parameters;
 import dev.mailrelay.tables.DomainList;
 import dev.mailrelay.tables.LookupTable;
@@ -51,6 +52,13 @@ final class SmtpdSettings {
     final int unknownLocalRecipientRejectCode;
     final Set<String> discardEhloKeywords;
     final NetworkList mynetworks;
+    /**
+     * mynetworks as mynetworks_style = host would make it, when Postfix runs with the backwards-compatible
+     * "subnet" default (compatibility_level below 2, neither parameter set) and logs each client that
+     * only the old default permits; else {@code null}.
+     */
+    final NetworkList mynetworksHostStyle;
+    final String mynetworksStyle;
     final NetworkList saslExceptionsNetworks;
     final DomainList mydestination;
     final DomainList relayDomains;
@@ -118,6 +126,11 @@ final class SmtpdSettings {
         params.list("smtpd_discard_ehlo_keywords").forEach(k -> discard.add(k.toLowerCase(Locale.ROOT)));
         this.discardEhloKeywords = Set.copyOf(discard);
         this.mynetworks = networks(params, "mynetworks", baseDirectory);
+        this.mynetworksStyle = params.get("mynetworks_style");
+        this.mynetworksHostStyle = params.legacyDefault("mynetworks_style", "2") && !params.isSet("mynetworks")
+                ? networks(params.with(List.of(Parameter.of("mynetworks_style", "host", "compatibility_level"))),
+                "mynetworks", baseDirectory)
+                : null;
         this.saslExceptionsNetworks = networks(params, "smtpd_sasl_exceptions_networks", baseDirectory);
         this.mydestination = params.parsed("mydestination",
                 v -> DomainList.parse(Parameters.split(v), baseDirectory, false));
@@ -126,7 +139,7 @@ final class SmtpdSettings {
         this.recipientDelimiter = params.get("recipient_delimiter");
         this.localRecipientMaps = params.parsed("local_recipient_maps", v -> Tables.openList(v, baseDirectory));
         this.senderLoginMaps = params.parsed("smtpd_sender_login_maps", v -> Tables.openList(v, baseDirectory));
-        this.restrictions = new Restrictions(params, baseDirectory);
+        this.restrictions = new Restrictions(params, baseDirectory, cleanup.transports());
         this.sasl = sasl;
         this.saslService = params.get("smtpd_sasl_service");
         this.saslLocalDomain = params.get("smtpd_sasl_local_domain");

@@ -4,6 +4,7 @@ import dev.mailrelay.config.LogicalLines;
 
 import dev.mailrelay.config.ConfigException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -64,7 +65,7 @@ public final class CidrTable implements LookupTable {
                 throw new IllegalArgumentException("no lookup result");
             }
             Optional<String> result = Optional.of(value);
-            rules.match(line, address -> pattern.matches(address) ? result : Optional.empty());
+            rules.match(line, value, address -> pattern.matches(address) ? result : Optional.empty());
         }
     }
 
@@ -91,6 +92,11 @@ public final class CidrTable implements LookupTable {
     public Optional<String> lookup(String key) {
         byte[] address = IpAddresses.parse(key);
         return address == null ? Optional.empty() : rules.lookup(address);
+    }
+
+    @Override
+    public List<String> results() {
+        return rules.results();
     }
 
     @Override

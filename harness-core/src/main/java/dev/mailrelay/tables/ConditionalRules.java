@@ -36,9 +36,16 @@ final class ConditionalRules<K> {
     }
 
     private final List<Rule<K>> rules;
+    private final List<String> results;
 
-    private ConditionalRules(List<Rule<K>> rules) {
+    private ConditionalRules(List<Rule<K>> rules, List<String> results) {
         this.rules = rules;
+        this.results = results;
+    }
+
+    /** The result text of every match rule, in file order ({@code $n} substitutions unexpanded). */
+    List<String> results() {
+        return results;
     }
 
     Optional<String> lookup(K key) {
@@ -64,6 +71,7 @@ final class ConditionalRules<K> {
         private final String source;
         private final String type;
         private final List<Rule<K>> rules = new ArrayList<>();
+        private final List<String> results = new ArrayList<>();
         private final Deque<Rule<K>> open = new ArrayDeque<>();
 
         /** {@code type} ("regexp map", "cidr map") and {@code source} name the table in messages. */
@@ -72,8 +80,10 @@ final class ConditionalRules<K> {
             this.source = source;
         }
 
-        void match(int line, Function<K, Optional<String>> action) {
+        /** A match rule giving {@code result} (as written) through {@code action}. */
+        void match(int line, String result, Function<K, Optional<String>> action) {
             rules.add(new Rule<>(null, action, line));
+            results.add(result);
         }
 
         void beginIf(int line, Predicate<K> condition) {
@@ -93,7 +103,7 @@ final class ConditionalRules<K> {
             for (Rule<K> rule : open) {
                 log.warn("{} {}, line {}: IF has no matching ENDIF", type, source, rule.line);
             }
-            return new ConditionalRules<>(List.copyOf(rules));
+            return new ConditionalRules<>(List.copyOf(rules), List.copyOf(results));
         }
     }
 }

@@ -3,6 +3,7 @@ package dev.mailrelay.tables;
 import dev.mailrelay.config.LogicalLines;
 
 import dev.mailrelay.config.ConfigException;
+import java.util.List;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -92,6 +93,11 @@ public final class InlineTable implements LookupTable {
     @Override
     public Optional<String> lookup(String key) {
         return Optional.ofNullable(entries.get(TextHashTable.fold(key)));
+    }
+
+    @Override
+    public List<String> results() {
+        return List.copyOf(entries.values());
     }
 
     @Override

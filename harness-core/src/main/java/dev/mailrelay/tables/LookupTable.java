@@ -1,5 +1,6 @@
 package dev.mailrelay.tables;
 
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -29,4 +30,13 @@ public interface LookupTable {
      * cidr, which Postfix queries with the full address only.
      */
     boolean partialAddressKeys();
+
+    /**
+     * Every result the table can give, in file order, for checks at start (an access table's actions):
+     * regexp and pcre results with their {@code $n} substitutions unexpanded. A table built in code
+     * that cannot list its results answers an empty list.
+     */
+    default List<String> results() {
+        return List.of();
+    }
 }

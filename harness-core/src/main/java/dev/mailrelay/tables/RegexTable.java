@@ -4,6 +4,7 @@ import dev.mailrelay.config.LogicalLines;
 
 import dev.mailrelay.config.ConfigException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import org.slf4j.Logger;
@@ -107,7 +108,7 @@ public final class RegexTable implements LookupTable {
                 throw new IllegalArgumentException("out of range replacement index \"" + replacement.maxGroup() + "\"");
             }
             Condition extra = second;
-            rules.match(line, key -> {
+            rules.match(line, result, key -> {
                 Matcher matcher = first.compiled().match(key);
                 if ((matcher != null) != first.match() || (extra != null && !extra.test(key))) {
                     return Optional.empty();
@@ -164,6 +165,11 @@ public final class RegexTable implements LookupTable {
     @Override
     public Optional<String> lookup(String key) {
         return rules.lookup(key);
+    }
+
+    @Override
+    public List<String> results() {
+        return rules.results();
     }
 
     @Override

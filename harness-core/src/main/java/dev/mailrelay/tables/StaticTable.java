@@ -1,6 +1,7 @@
 package dev.mailrelay.tables;
 
 import dev.mailrelay.config.ConfigException;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -40,6 +41,11 @@ public final class StaticTable implements LookupTable {
     @Override
     public Optional<String> lookup(String key) {
         return Optional.of(value);
+    }
+
+    @Override
+    public List<String> results() {
+        return List.of(value);
     }
 
     @Override

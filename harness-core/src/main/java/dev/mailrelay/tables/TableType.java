@@ -57,6 +57,21 @@ public enum TableType {
         return kind == Kind.KEY_VALUE_FILE;
     }
 
+    /**
+     * The suffix of the file postmap(1) builds next to the source for this type ({@code .db} for
+     * hash and btree, {@code .lmdb}, {@code .cdb}, {@code .dir} for dbm and sdbm), or {@code null}
+     * for the types Postfix reads as text.
+     */
+    public String indexSuffix() {
+        return switch (this) {
+            case HASH, BTREE -> ".db";
+            case LMDB -> ".lmdb";
+            case CDB -> ".cdb";
+            case DBM, SDBM -> ".dir";
+            default -> null;
+        };
+    }
+
     /** The type with this Postfix name. */
     public static Optional<TableType> of(String type) {
         return Arrays.stream(values()).filter(t -> t.type.equals(type)).findFirst();

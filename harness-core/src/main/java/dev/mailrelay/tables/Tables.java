@@ -16,8 +16,8 @@ import org.slf4j.LoggerFactory;
  * Optional<String> hit = Tables.find(maps, "[smtp.example]:587");
  * }</pre>
  *
- * File-based types read the source text (no {@code .db}); a relative file name resolves against the
- * instance's configuration directory.
+ * File-based types read the source text (no {@code .db}, see {@link TextHashTable}); a relative file
+ * name resolves against the instance's configuration directory.
  */
 public final class Tables {
     private static final Logger log = LoggerFactory.getLogger(Tables.class);
@@ -61,7 +61,8 @@ public final class Tables {
             case REGEXP -> RegexTable.open(spec, baseDirectory.resolve(name), RegexDialect.REGEXP);
             case PCRE -> RegexTable.open(spec, baseDirectory.resolve(name), RegexDialect.PCRE);
             // The indexed types, all served from the postmap(1) source file.
-            case HASH, BTREE, LMDB, TEXTHASH, DBM, CDB, SDBM -> TextHashTable.open(spec, baseDirectory.resolve(name));
+            case HASH, BTREE, LMDB, TEXTHASH, DBM, CDB, SDBM -> TextHashTable.open(spec, baseDirectory.resolve(name),
+                    type.indexSuffix());
         };
     }
 

@@ -2,7 +2,15 @@ package dev.mailrelay.tables;
 
 import dev.mailrelay.config.LogicalLines;
 
+import dev.mailrelay.config.ConfigException;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Instant;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.List;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -20,7 +28,14 @@ import org.slf4j.LoggerFactory;
  * passwd.lookup("[MAIL.isp.example]:587"); // keys are folded to lower case, as postmap does
  * }</pre>
  *
- * Each logical line is {@code key whitespace value}. The key ends at the first whitespace that is not
+ * <p>Postfix opens the file postmap built ({@code sasl_passwd.db}); mailrelay has no reader for
+ * Berkeley DB, LMDB or CDB files and reads the source instead. Where Postfix would notice something,
+ * a start says so: with the source but no indexed file Postfix fails ("open database ...db: No such
+ * file or directory"), which is a warning here; an indexed file older than its source is Postfix's
+ * warning, and Postfix would use the stale one; an indexed file without its source cannot be read
+ * and fails the start.
+ *
+ * <p>Each logical line is {@code key whitespace value}. The key ends at the first whitespace that is not
  * backslash-escaped or inside double quotes; quotes and backslashes stay part of the key (Postfix keeps
  * keys in quoted form). Malformed lines and duplicates are logged, like postmap, and skipped; the first
  * entry for a key wins.
@@ -38,6 +53,19 @@ public final class TextHashTable implements LookupTable {
 
     /** Reads {@code file}; {@code spec} is the {@code type:name} the table is reported as. */
     public static TextHashTable open(String spec, Path file) {
+        return open(spec, file, null);
+    }
+
+    /**
+     * Reads {@code file}, the source of an indexed table whose postmap(1) output is {@code file}
+     * plus {@code indexSuffix} ({@code null} for texthash), comparing the two as Postfix would.
+     *
+     * @throws ConfigException when only the indexed file is there
+     */
+    public static TextHashTable open(String spec, Path file, String indexSuffix) {
+        if (indexSuffix != null) {
+            compareWithIndex(spec, file, file.resolveSibling(file.getFileName() + indexSuffix));
+        }
         Map<String, String> entries = new HashMap<>();
         for (LogicalLines.Line line : LogicalLines.read(file)) {
             String text = line.text();
@@ -63,6 +91,43 @@ public final class TextHashTable implements LookupTable {
             }
         }
         return new TextHashTable(spec, entries);
+    }
+
+    /** Source and indexed files already warned about (path and modification times): once per JVM. */
+    private static final Set<String> WARNED = ConcurrentHashMap.newKeySet();
+
+    private static void compareWithIndex(String spec, Path source, Path index) {
+        boolean hasSource = Files.exists(source);
+        boolean hasIndex = Files.exists(index);
+        if (!hasSource && hasIndex) {
+            throw new ConfigException("open database " + source + ": No such file or directory: " + spec
+                    + " has only " + index + ", which mailrelay cannot read (it reads the text postmap(1) reads); "
+                    + "keep the source file " + source + " next to it");
+        }
+        if (!hasSource) {
+            return;     // reading the source reports it missing
+        }
+        try {
+            FileTime sourceTime = Files.getLastModifiedTime(source);
+            if (!hasIndex) {
+                if (WARNED.add(source + "|" + sourceTime)) {
+                    log.warn("warning: {}: database {} does not exist: Postfix fails here (fatal: open database {}: "
+                            + "No such file or directory) until \"postmap {}\" is run; mailrelay reads the source "
+                            + "file", spec, index, index, spec.substring(0, spec.indexOf(':') + 1) + source);
+                }
+                return;
+            }
+            FileTime indexTime = Files.getLastModifiedTime(index);
+            // As dict_db.c: not when the source changed only seconds ago (postmap may be running).
+            if (sourceTime.compareTo(indexTime) > 0
+                    && sourceTime.toInstant().isBefore(Instant.now().minusSeconds(100))
+                    && WARNED.add(source + "|" + sourceTime + "|" + indexTime)) {
+                log.warn("warning: database {} is older than source file {} (Postfix uses the database, mailrelay "
+                        + "the source file)", index, source);
+            }
+        } catch (IOException e) {
+            // unreadable times: reading the source reports what is wrong with it
+        }
     }
 
     /** Index of the whitespace ending the key, or -1 when a double quote is left open. */
@@ -94,6 +159,11 @@ public final class TextHashTable implements LookupTable {
     @Override
     public Optional<String> lookup(String key) {
         return Optional.ofNullable(entries.get(fold(key)));
+    }
+
+    @Override
+    public List<String> results() {
+        return List.copyOf(entries.values());
     }
 
     @Override

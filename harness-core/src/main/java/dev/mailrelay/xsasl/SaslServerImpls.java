@@ -89,6 +89,31 @@ public final class SaslServerImpls {
         }
     }
 
+    /**
+     * A warning when AUTH is offered but no password can ever match: the built-in Cyrus backend
+     * with {@code pwcheck_method: auxprop} (the default) and an empty {@code mailrelay_sasl_users},
+     * the role Cyrus' sasldb plays. Postfix says nothing and answers every AUTH with 535; a start
+     * says so. Empty when AUTH is off, for Dovecot and saslauthd (their users live elsewhere), and
+     * with OAuth tokens configured.
+     */
+    public static Optional<String> userSourceWarning(Parameters params, Path baseDirectory) {
+        if (!params.bool("smtpd_sasl_auth_enable") || !params.get("smtpd_sasl_type").equals("cyrus")
+                || !params.get("mailrelay_sasl_users").isBlank() || !params.get("mailrelay_sasl_oauth_tokens").isBlank()) {
+            return Optional.empty();
+        }
+        Path conf = baseDirectory.resolve("sasl").resolve(params.get("smtpd_sasl_path") + ".conf");
+        if (Files.isRegularFile(conf)) {
+            String pwcheck = CyrusConfig.read(conf).pwcheckMethod();
+            if (pwcheck != null && List.of(pwcheck.strip().split("[\\s,]+")).contains("saslauthd")) {
+                return Optional.empty();
+            }
+        }
+        return Optional.of("smtpd_sasl_auth_enable = yes with smtpd_sasl_type = cyrus and no users: "
+                + "mailrelay_sasl_users (the role of Cyrus' sasldb) is empty and " + conf
+                + (Files.isRegularFile(conf) ? " has no pwcheck_method: saslauthd" : " does not exist")
+                + ", so every AUTH will fail (535 5.7.8)");
+    }
+
     private static Optional<LookupTable> table(Parameters params, String name, Path baseDirectory) {
         String spec = params.get(name).strip();
         return spec.isEmpty() ? Optional.empty() : Optional.of(params.parsed(name, v -> Tables.open(v.strip(),

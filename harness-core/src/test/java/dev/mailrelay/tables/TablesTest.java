@@ -106,4 +106,29 @@ class TablesTest {
                 .hasMessageContaining("returns an empty string result");
         assertThat(Tables.find(maps, "e")).isEqualTo(Optional.empty());
     }
+
+    @Test
+    void anIndexedFileWithoutItsSourceFailsNamingBoth() throws IOException {
+        Path db = dir.resolve("only.db");
+        Files.write(db, new byte[] {0, 6, 21, 97});     // a Berkeley DB file mailrelay cannot read
+        assertThatThrownBy(() -> Tables.open("hash:only", dir)).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("open database " + dir.resolve("only") + ": No such file or directory")
+                .hasMessageContaining("has only " + db)
+                .hasMessageContaining("keep the source file " + dir.resolve("only") + " next to it");
+        Files.write(dir.resolve("only.lmdb"), new byte[] {1});
+        assertThatThrownBy(() -> Tables.open("lmdb:only", dir)).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("has only " + dir.resolve("only.lmdb"));
+    }
+
+    @Test
+    void theSourceIsReadWithOrWithoutAnIndexedFile() throws IOException {
+        Path source = Files.writeString(dir.resolve("access"), "a@example.com OK\n");
+        assertThat(Tables.open("hash:access", dir).lookup("a@example.com")).contains("OK");    // warns: no access.db
+        Path db = Files.write(dir.resolve("access.db"), new byte[] {0});
+        Files.setLastModifiedTime(db, java.nio.file.attribute.FileTime.fromMillis(1_000_000L));
+        Files.setLastModifiedTime(source, java.nio.file.attribute.FileTime.fromMillis(2_000_000L));
+        // Postfix warns that access.db is older than its source (and uses it); mailrelay reads the source.
+        assertThat(Tables.open("btree:access", dir).lookup("a@example.com")).contains("OK");
+        assertThat(Tables.open("texthash:access", dir).lookup("a@example.com")).contains("OK");
+    }
 }
