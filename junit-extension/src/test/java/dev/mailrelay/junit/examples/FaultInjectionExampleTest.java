@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.mailrelay.capture.DeliveryAttempt;
 import dev.mailrelay.faults.Fault;
+import dev.mailrelay.faults.Faults;
 import dev.mailrelay.junit.EnableSaslRelay;
 import dev.mailrelay.junit.InstanceName;
 import dev.mailrelay.junit.RelayInstance;
@@ -14,6 +15,7 @@ import jakarta.mail.Session;
 import jakarta.mail.Transport;
 import jakarta.mail.internet.InternetAddress;
 import jakarta.mail.internet.MimeMessage;
+import java.time.Duration;
 import java.util.Properties;
 import org.eclipse.angus.mail.smtp.SMTPSendFailedException;
 import org.junit.jupiter.api.Test;
@@ -52,6 +54,27 @@ class FaultInjectionExampleTest {
         }
     }
     // end::application[]
+
+    @Test
+    void whereWhenAndWhat(@InstanceName("isp") RelayInstance isp) {
+        // tag::api[]
+        Faults faults = isp.faults();                                    // dev.mailrelay.faults.Faults
+        faults.onConnect().next(1).reply("421 4.3.2 Service not available");   // the next session only
+        faults.onConnect().delay(Duration.ofSeconds(2));                  // before every greeting
+        faults.onStarttls().handshakeFailure();                           // 220, then the connection closes
+        faults.onAuth().mechanism("PLAIN").reply("454 4.7.0 Temporary authentication failure");
+        faults.onAuth().login("relay-user").reply("535 5.7.8 Error: authentication failed: account disabled");
+        faults.onMail().from(".*@example\\.com").reply("451 4.3.0 Temporary lookup failure");
+        faults.onRcpt().to("bob@.*").withProbability(0.3, 42L).reply("450 4.2.0 Mailbox busy");
+        faults.onData().reply("552 5.3.4 Message too big");               // after the content, nothing queued
+        Fault duplicate = faults.onData().next(1).disconnect();           // queued, then no reply
+        faults.onCommand("EHLO").reply("421 4.7.0 Too many connections"); // any command, before it runs
+        duplicate.remove();                                               // one fault
+        faults.clear();                                                   // all (also done between tests)
+        // end::api[]
+        assertThat(duplicate.active()).isFalse();
+        assertThat(faults.list()).isEmpty();
+    }
 
     // tag::retry[]
     @Test
