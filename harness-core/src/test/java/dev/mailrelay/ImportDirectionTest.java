@@ -36,6 +36,7 @@ class ImportDirectionTest {
             new Layer("the HTTP control API: reads and drives running instances", "api"),
             new Layer("master(8): starts an instance's daemons and wires them together", "master"),
             new Layer("smtpd(8): receives mail and hands it to cleanup", "smtpd"),
+            new Layer("injected faults: the rules smtpd consults; they know no daemon", "faults"),
             new Layer("cleanup(8) and trivial-rewrite(8): rewrites mail and hands it to the queue", "cleanup"),
             new Layer("qmgr(8): queues mail and hands it to a delivery agent", "qmgr"),
             new Layer("the delivery agents smtp(8) and local(8): the end of the flow; neither uses the other",

@@ -5,6 +5,8 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.mailrelay.capture.CapturedMessage;
 import dev.mailrelay.capture.DeliveryAttempt;
 import dev.mailrelay.capture.TlsInfo;
+import dev.mailrelay.faults.Fault;
+import dev.mailrelay.faults.FaultSpec;
 import dev.mailrelay.master.Instance;
 import java.time.Duration;
 import java.time.Instant;
@@ -140,6 +142,22 @@ public final class ApiModel {
         /** An error about messages (or with no listing at all). */
         public ApiError(int status, String error, String description, List<MessageInfo> messages) {
             this(status, error, description, messages, null);
+        }
+    }
+
+    /**
+     * One installed fault ({@code GET/POST /api/instances/{name}/faults}).
+     *
+     * @param id       its number, for {@code DELETE .../faults/{id}}
+     * @param fault    as logs and transcripts name it
+     * @param spec     the fault as posted
+     * @param injected how many times it struck
+     * @param active   whether it may strike again
+     */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record FaultInfo(int id, String fault, FaultSpec spec, int injected, boolean active) {
+        public static FaultInfo of(Fault f) {
+            return new FaultInfo(f.id(), f.toString(), f.spec(), f.injected(), f.active());
         }
     }
 

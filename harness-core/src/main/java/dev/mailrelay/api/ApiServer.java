@@ -2,7 +2,9 @@ package dev.mailrelay.api;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.mailrelay.capture.CapturedMessage;
+import dev.mailrelay.faults.FaultSpec;
 import dev.mailrelay.master.Harness;
 import dev.mailrelay.master.Instance;
 import java.io.IOException;
@@ -49,7 +51,12 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code GET /api/instances/{name}/deliveries} and
  *       {@code POST /api/instances/{name}/deliveries/await?count=N&timeout=PT10S} — delivery attempts
  *       (408 with those recorded so far);</li>
- *   <li>{@code POST /api/instances/{name}/flush} — deliver queued mail now.</li>
+ *   <li>{@code POST /api/instances/{name}/flush} — deliver queued mail now;</li>
+ *   <li>{@code GET /api/instances/{name}/faults} — the injected faults installed; {@code POST} with a
+ *       {@link FaultSpec} as JSON installs one (201, or 400 saying what is wrong with it), e.g.
+ *       {@code {"stage":"auth","reply":"454 4.7.0 Temporary authentication failure","next":2}};
+ *       {@code DELETE} removes them all, {@code DELETE .../faults/{id}} one;
+ *       {@code GET .../faults/injected} — the faults that struck, per session.</li>
  * </ul>
  * Unknown instances, messages and paths are 404 with a JSON body naming what was not found; a method
  * a resource does not support is 405 with an {@code Allow} header. No response carries a password.
@@ -81,6 +88,8 @@ public final class ApiServer implements AutoCloseable {
     /** Threads serving requests: long polls hold none while they wait, so a few suffice. */
     static final int THREADS = 4;
     private static final Duration DEFAULT_WAIT = Duration.ofSeconds(10);
+    /** The most of a fault's JSON read: a fault is a few fields. */
+    private static final int MAX_FAULT_BODY = 64 * 1024;
 
     private final Harness harness;
     private final Flusher flusher;
@@ -265,6 +274,7 @@ public final class ApiServer implements AutoCloseable {
             case "deliveries" -> {
                 return deliveries(ex, instance, parts, query, path);
             }
+            case "faults" -> faults(ex, method, instance, parts, path);
             case "flush" -> {
                 exact(parts, 4, path);
                 allow(ex, "POST");
@@ -343,6 +353,54 @@ public final class ApiServer implements AutoCloseable {
                             instance.capture().describe(), null,
                             instance.capture().deliveries().stream().map(ApiModel.DeliveryInfo::of).toList()));
             return false;
+        } else {
+            throw new NotFound("no such resource: " + path);
+        }
+    }
+
+    private void faults(HttpExchange ex, String method, Instance instance, String[] parts, String path)
+            throws IOException {
+        if (parts.length == 4) {
+            allow(ex, "GET", "POST", "DELETE");
+            switch (method) {
+                case "POST" -> {
+                    FaultSpec spec;
+                    try {
+                        spec = Json.MAPPER.readValue(ex.getRequestBody().readNBytes(MAX_FAULT_BODY), FaultSpec.class);
+                    } catch (JsonProcessingException e) {
+                        throw new BadRequest("bad fault: " + e.getOriginalMessage());
+                    }
+                    try {
+                        send(ex, 201, ApiModel.FaultInfo.of(instance.faults().add(spec)));
+                    } catch (IllegalArgumentException e) {
+                        throw new BadRequest(e.getMessage());
+                    }
+                }
+                case "DELETE" -> {
+                    instance.faults().clear();
+                    ex.sendResponseHeaders(204, -1);
+                }
+                default -> send(ex, 200, instance.faults().list().stream().map(ApiModel.FaultInfo::of).toList());
+            }
+        } else if (parts.length == 5 && parts[4].equals("injected")) {
+            allow(ex, "GET");
+            send(ex, 200, instance.capture().injectedFaults());
+        } else if (parts.length == 5) {
+            allow(ex, "GET", "DELETE");
+            int id;
+            try {
+                id = Integer.parseInt(parts[4]);
+            } catch (NumberFormatException e) {
+                throw new NotFound("no such resource: " + path);
+            }
+            var fault = instance.faults().get(id).orElseThrow(() -> new NotFound("no fault " + id + " at instance "
+                    + instance.name()));
+            if (method.equals("DELETE")) {
+                instance.faults().remove(id);
+                ex.sendResponseHeaders(204, -1);
+            } else {
+                send(ex, 200, ApiModel.FaultInfo.of(fault));
+            }
         } else {
             throw new NotFound("no such resource: " + path);
         }

@@ -2,6 +2,8 @@ package dev.mailrelay.api;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import dev.mailrelay.capture.CaptureTimeoutException;
+import dev.mailrelay.capture.InjectedFault;
+import dev.mailrelay.faults.FaultSpec;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -192,6 +194,51 @@ public final class MailRelayClient {
     public void reset(String instance) {
         HttpResponse<byte[]> r = send(request(instancePath(instance) + "/messages", null).DELETE().build());
         check(r);
+    }
+
+    /**
+     * Installs a fault at the instance ({@code dev.mailrelay.faults}): from then on its smtpd fails as
+     * the fault says.
+     *
+     * <pre>{@code
+     * mailrelay.addFault("isp", new FaultSpec("auth", null, null, null, null, null,
+     *         "454 4.7.0 Temporary authentication failure", false, null, false, 2, null, null));
+     * }</pre>
+     *
+     * @throws MailRelayApiException 400 naming what is wrong with the fault
+     */
+    public ApiModel.FaultInfo addFault(String instance, FaultSpec fault) {
+        byte[] body;
+        try {
+            body = Json.MAPPER.writeValueAsBytes(fault);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        HttpResponse<byte[]> r = send(request(instancePath(instance) + "/faults", null)
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build());
+        check(r);
+        return read(r, new TypeReference<>() { });
+    }
+
+    /** The faults installed at the instance, with how often each struck. */
+    public List<ApiModel.FaultInfo> faults(String instance) {
+        return get(instancePath(instance) + "/faults", new TypeReference<>() { });
+    }
+
+    /** The faults that struck the instance's sessions, in order. */
+    public List<InjectedFault> injectedFaults(String instance) {
+        return get(instancePath(instance) + "/faults/injected", new TypeReference<>() { });
+    }
+
+    /** Removes one fault by its {@link ApiModel.FaultInfo#id()}. */
+    public void removeFault(String instance, int id) {
+        check(send(request(instancePath(instance) + "/faults/" + id, null).DELETE().build()));
+    }
+
+    /** Removes every fault of the instance. */
+    public void clearFaults(String instance) {
+        check(send(request(instancePath(instance) + "/faults", null).DELETE().build()));
     }
 
     /** Asks the instance to deliver its queued mail now ({@code postqueue -f}). */

@@ -42,6 +42,8 @@ public final class Capture {
     private final TreeSet<Long> ended = new TreeSet<>();
     private long droppedSessions;
     private final List<DeliveryAttempt> deliveries = new ArrayList<>();
+    /** The latest injected faults, at most {@link #INJECTED_FAULTS_KEPT}. */
+    private final java.util.ArrayDeque<InjectedFault> injectedFaults = new java.util.ArrayDeque<>();
     private final List<Consumer<CapturedMessage>> listeners = new CopyOnWriteArrayList<>();
     /** Futures waiting for a condition, checked on every arrival (long polls that hold no thread). */
     private final List<Waiter> waiters = new ArrayList<>();
@@ -98,6 +100,34 @@ public final class Capture {
                 }
             }
             changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** How many injected faults are kept: the latest, so that a fault striking always stays bounded. */
+    public static final int INJECTED_FAULTS_KEPT = 1000;
+
+    /** Records a fault that struck a session and wakes waiting threads. */
+    public void record(InjectedFault fault) {
+        lock.lock();
+        try {
+            if (injectedFaults.size() == INJECTED_FAULTS_KEPT) {
+                injectedFaults.removeFirst();
+            }
+            injectedFaults.addLast(fault);
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+        wakeWaiters();
+    }
+
+    /** The faults injected so far (the latest {@value #INJECTED_FAULTS_KEPT}), in order. */
+    public List<InjectedFault> injectedFaults() {
+        lock.lock();
+        try {
+            return List.copyOf(injectedFaults);
         } finally {
             lock.unlock();
         }
@@ -269,7 +299,10 @@ public final class Capture {
         return sessions();
     }
 
-    /** Forgets all messages and sessions; the content of a forgotten message is deleted once delivered. */
+    /**
+     * Forgets all messages, sessions, delivery attempts and injected faults; the content of a
+     * forgotten message is deleted once delivered.
+     */
     public void reset() {
         lock.lock();
         try {
@@ -279,6 +312,7 @@ public final class Capture {
             ended.clear();
             droppedSessions = 0;
             deliveries.clear();
+            injectedFaults.clear();
             changed.signalAll();
         } finally {
             lock.unlock();

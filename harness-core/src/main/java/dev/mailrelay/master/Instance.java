@@ -5,6 +5,7 @@ import dev.mailrelay.capture.CapturedMessage;
 import dev.mailrelay.capture.ContentStore;
 import dev.mailrelay.cleanup.Cleanup;
 import dev.mailrelay.dns.VirtualNetwork;
+import dev.mailrelay.faults.Faults;
 import dev.mailrelay.local.Mailboxes;
 import dev.mailrelay.tables.TableType;
 import dev.mailrelay.tables.Tables;
@@ -64,6 +65,7 @@ public final class Instance implements AutoCloseable {
     private final Path directory;
     private final List<SmtpdServer> servers = new ArrayList<>();
     private final VirtualNetwork network;
+    private final Faults faults;
     private Cleanup cleanup;
     private ContentStore contents;
     private QueueManager qmgr;
@@ -78,6 +80,7 @@ public final class Instance implements AutoCloseable {
         // The capture belongs to the instance, not to one smtpd service, so its limit is read here.
         this.capture = new Capture(name, parameters.integer("mailrelay_session_retention_limit"));
         this.network = network;
+        this.faults = new Faults(name);
     }
 
     /**
@@ -127,7 +130,8 @@ public final class Instance implements AutoCloseable {
                         .filter(saslWarnings::add)
                         .ifPresent(w -> log.warn("{}: warning: {}", config.name(), w));
                 SmtpdServer server = new SmtpdServer(service.name(), serviceParams, config.baseDirectory(),
-                        SaslServerImpls.forSmtpd(serviceParams, config.baseDirectory()), cleanup, instance.capture);
+                        SaslServerImpls.forSmtpd(serviceParams, config.baseDirectory()), cleanup, instance.capture,
+                        instance.faults);
                 server.start(bindAddress(service, serviceParams), ephemeralPorts ? 0 : service.port());
                 instance.servers.add(server);
                 log.info("{}/{}: listening on {}:{}", config.name(), service.name(),
@@ -291,6 +295,19 @@ public final class Instance implements AutoCloseable {
     /** What the instance captured: sessions and accepted messages. */
     public Capture capture() {
         return capture;
+    }
+
+    /**
+     * The instance's injected faults, for every smtpd service of it: what makes it fail the way real
+     * ISPs and relays fail, switched on and off while it runs.
+     *
+     * <pre>{@code
+     * isp.faults().onAuth().next(2).reply("454 4.7.0 Temporary authentication failure");
+     * isp.faults().clear();
+     * }</pre>
+     */
+    public Faults faults() {
+        return faults;
     }
 
     /** The bound listeners in master.cf order. */

@@ -183,6 +183,10 @@ final class SmtpdSasl {
             }
             result = server.next(response);
         }
+        if (session.faults.auth(mechanism, server.username()) != SmtpdFaults.Verdict.PROCEED) {
+            reset();
+            return false;
+        }
         switch (result.status()) {
             case DONE:
                 method = mechanism;

@@ -3,6 +3,7 @@ package dev.mailrelay.smtpd;
 import dev.mailrelay.capture.Capture;
 import dev.mailrelay.cleanup.Cleanup;
 import dev.mailrelay.config.Parameters;
+import dev.mailrelay.faults.Faults;
 import dev.mailrelay.xsasl.SaslServerImpl;
 import java.io.Closeable;
 import java.io.IOException;
@@ -25,7 +26,7 @@ import org.slf4j.LoggerFactory;
  * accepts connections and runs a session for each, on its own thread, until closed.
  *
  * <pre>{@code
- * SmtpdServer smtpd = new SmtpdServer("submission", params, dir, sasl, cleanup, capture);
+ * SmtpdServer smtpd = new SmtpdServer("submission", params, dir, sasl, cleanup, capture, faults);
  * smtpd.start(InetAddress.getLoopbackAddress(), 0);   // 0: an ephemeral port
  * int port = smtpd.port();
  * }</pre>
@@ -48,10 +49,11 @@ public final class SmtpdServer implements Closeable {
      * Checks the service's parameters; a bad value fails here, naming file, line and parameter.
      *
      * @param sasl the SASL implementation, or {@code null} when {@code smtpd_sasl_auth_enable = no}
+     * @param faults the instance's injected faults, shared by its services
      */
     public SmtpdServer(String service, Parameters params, Path baseDirectory, SaslServerImpl sasl, Cleanup cleanup,
-                       Capture capture) {
-        this.settings = new SmtpdSettings(service, params, baseDirectory, sasl, cleanup, capture);
+                       Capture capture, Faults faults) {
+        this.settings = new SmtpdSettings(service, params, baseDirectory, sasl, cleanup, capture, faults);
     }
 
     /** Binds and starts accepting; {@code port} 0 binds an ephemeral port. */

@@ -5,6 +5,7 @@ import dev.mailrelay.capture.CapturedSession;
 import dev.mailrelay.capture.Transcript;
 import dev.mailrelay.capture.ContentStore;
 import dev.mailrelay.capture.MessageContent;
+import dev.mailrelay.faults.Fault;
 import dev.mailrelay.global.QueueIds;
 import dev.mailrelay.tables.AddressLookup;
 import dev.mailrelay.tls.TlsDetails;
@@ -90,6 +91,7 @@ final class SmtpdSession implements Runnable, Restrictions.State {
     private String helo;
     private boolean esmtp;
     final SmtpdSasl sasl;
+    final SmtpdFaults faults;
     private int errorCount;
     private int junkCommands;
     private boolean quit;
@@ -126,6 +128,7 @@ final class SmtpdSession implements Runnable, Restrictions.State {
         this.deadline = new SmtpdDeadline(socket, settings.timeout, settings.perRequestDeadline);
         this.stream = new SmtpdStream(socket.getInputStream(), socket.getOutputStream(), deadline);
         this.sasl = new SmtpdSasl(this);
+        this.faults = new SmtpdFaults(this);
     }
 
     @Override
@@ -153,7 +156,9 @@ final class SmtpdSession implements Runnable, Restrictions.State {
                     return;
                 }
             }
-            reply("220 " + settings.banner);
+            if (faults.greeting() == SmtpdFaults.Verdict.PROCEED) {
+                reply("220 " + settings.banner);
+            }
             endExchange(null);
             commandLoop();
         } catch (SocketTimeoutException e) {
@@ -238,6 +243,9 @@ final class SmtpdSession implements Runnable, Restrictions.State {
                     // Postfix 3.7 answers 500, not RFC 5321's 502 (also for HELP, which it lacks).
                     reply("500 5.5.2 Error: command not recognized");
                     errorCount++;
+                } else if (faults.command(verb) != SmtpdFaults.Verdict.PROCEED) {
+                    count(verb.toLowerCase(Locale.ROOT), false);
+                    errorCount++;
                 } else if (settings.tls.required() && tls == null && !PRE_TLS.contains(verb)) {
                     count(verb.toLowerCase(Locale.ROOT), false);
                     reply("530 5.7.0 Must issue a STARTTLS command first");
@@ -302,6 +310,20 @@ final class SmtpdSession implements Runnable, Restrictions.State {
         transcript.add(new CapturedSession.Exchange(transcriptLabel(command), pendingReply));
         pendingReply = new ArrayList<>();
         publish(null);
+    }
+
+    /** Marks an injected fault in the transcript, with the replies of the exchange it struck. */
+    void noteFault(Fault fault) {
+        pendingReply.add("<fault injected: " + fault + ">");
+    }
+
+    /** Ends the session after the current command, with nothing more sent (a 421, an injected disconnect). */
+    void hangUp() {
+        quit = true;
+    }
+
+    boolean hangingUp() {
+        return quit;
     }
 
     /**
@@ -417,10 +439,15 @@ final class SmtpdSession implements Runnable, Restrictions.State {
 
     @Override
     public void logWhatsup(String whatsup, String recipient, String text) {
-        String line = String.format("%s/smtpd[%d]: %s: %s: %s from %s: %s; from=<%s>%s proto=%s helo=<%s>",
-                settings.instance, id, queueId == null ? "NOQUEUE" : queueId, whatsup, lastCommand(),
-                clientNameAddress(), text, sender, recipient == null ? "" : " to=<" + recipient + ">",
-                esmtp ? "ESMTP" : "SMTP", helo);
+        logWhatsup(queueId == null ? "NOQUEUE" : queueId, whatsup, lastCommand(), text, sender, recipient, "");
+    }
+
+    /** smtpd_check.c's log_whatsup(): what is unknown at the stage (sender, recipient, HELO) is left out. */
+    void logWhatsup(String queue, String whatsup, String stage, String text, String from, String to, String note) {
+        String line = String.format("%s/smtpd[%d]: %s: %s: %s from %s: %s; %s%sproto=%s%s%s", settings.instance, id,
+                queue, whatsup, stage, clientNameAddress(), text, from == null ? "" : "from=<" + from + "> ",
+                to == null ? "" : "to=<" + to + "> ", esmtp ? "ESMTP" : "SMTP", helo == null ? "" : " helo=<" + helo + ">",
+                note);
         if (whatsup.equals("warn")) {
             log.warn(line);
         } else {
@@ -438,6 +465,10 @@ final class SmtpdSession implements Runnable, Restrictions.State {
 
     boolean inTransaction() {
         return sender != null;
+    }
+
+    String queueId() {
+        return queueId;
     }
 
     // ---- commands ---------------------------------------------------------------------------
@@ -575,6 +606,10 @@ final class SmtpdSession implements Runnable, Restrictions.State {
             return false;
         }
         sender = parsed.address();
+        if (faults.mail(sender) != SmtpdFaults.Verdict.PROCEED) {
+            sender = null;
+            return false;
+        }
         if (!settings.restrictions.delayReject()) {
             Optional<String> reject = settings.restrictions.check(this, null, Restrictions.Stage.CLIENT,
                     Restrictions.Stage.HELO, Restrictions.Stage.SENDER);
@@ -659,6 +694,9 @@ final class SmtpdSession implements Runnable, Restrictions.State {
         }
         if (!smtputf8Requested && !SmtpdAddress.isAscii(rcpt)) {
             reply("553 5.6.7 Must declare SMTPUTF8 to send unicode address");
+            return false;
+        }
+        if (faults.rcpt(sender, rcpt) != SmtpdFaults.Verdict.PROCEED) {
             return false;
         }
         Restrictions.Stage[] stages = settings.restrictions.delayReject()
@@ -919,6 +957,13 @@ final class SmtpdSession implements Runnable, Restrictions.State {
      * session goes on.
      */
     private boolean queue(ContentStore.Writer writer, String bytesNote) throws IOException {
+        // An injected reply refuses the message before anything is queued (the caller drops the content);
+        // an injected disconnect comes after it is queued, in place of the 250.
+        SmtpdFaults.Verdict fault = faults.endOfData(sender, recipients);
+        if (fault == SmtpdFaults.Verdict.ANSWERED) {
+            resetTransaction();
+            return false;
+        }
         MessageContent body;
         try {
             body = writer.finish();
@@ -950,7 +995,9 @@ final class SmtpdSession implements Runnable, Restrictions.State {
         // messages, as Postfix's smtp client does) is never cut off by smtpd_junk_command_limit.
         errorCount = 0;
         junkCommands = 0;
-        reply("250 2.0.0 Ok: " + bytesNote + "queued as " + queueId);
+        if (fault != SmtpdFaults.Verdict.HANG_UP) {
+            reply("250 2.0.0 Ok: " + bytesNote + "queued as " + queueId);
+        }
         resetTransaction();
         return true;
     }

@@ -4,6 +4,7 @@ import dev.mailrelay.capture.Capture;
 import dev.mailrelay.cleanup.Cleanup;
 import dev.mailrelay.config.Parameter;
 import dev.mailrelay.config.Parameters;
+import dev.mailrelay.faults.Faults;
 import dev.mailrelay.tables.DomainList;
 import dev.mailrelay.tables.LookupTable;
 import dev.mailrelay.tables.NetworkList;
@@ -86,12 +87,14 @@ final class SmtpdSettings {
     final Anvil anvil;
     final Cleanup cleanup;
     final Capture capture;
+    /** The instance's injected faults, consulted by every session ({@link SmtpdFaults}). */
+    final Faults faults;
 
     /**
      * @param sasl the SASL implementation when {@code smtpd_sasl_auth_enable = yes}, else {@code null}
      */
     SmtpdSettings(String service, Parameters params, Path baseDirectory, SaslServerImpl sasl,
-                  Cleanup cleanup, Capture capture) {
+                  Cleanup cleanup, Capture capture, Faults faults) {
         this.instance = params.instanceName();
         this.service = service;
         this.myhostname = params.get("myhostname");
@@ -161,6 +164,7 @@ final class SmtpdSettings {
         this.anvil = new Anvil(params.time("anvil_rate_time_unit"));
         this.cleanup = cleanup;
         this.capture = capture;
+        this.faults = faults;
     }
 
     private static NetworkList networks(Parameters params, String name, Path baseDirectory) {

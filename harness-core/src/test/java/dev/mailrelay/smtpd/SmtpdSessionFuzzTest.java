@@ -75,7 +75,8 @@ class SmtpdSessionFuzzTest {
         Cleanup cleanup = new Cleanup(params, dir, contents, CAPTURE, qmgr);
         CyrusServerImpl sasl = new CyrusServerImpl(table(Map.of("bob", PASSWORD, "bob@example.com", PASSWORD)),
                 table(Map.of(TOKEN, "bob")), null, null);
-        SETTINGS = new SmtpdSettings("smtp", params, dir, sasl, cleanup, CAPTURE);
+        SETTINGS = new SmtpdSettings("smtp", params, dir, sasl, cleanup, CAPTURE,
+                new dev.mailrelay.faults.Faults("fuzz"));
     }
 
     /** A connected socket whose input is the fuzzer's bytes and whose output is kept. */

@@ -6,6 +6,7 @@ import dev.mailrelay.capture.CapturedMessage;
 import dev.mailrelay.capture.CapturedSession;
 import dev.mailrelay.capture.DeliveryAttempt;
 import dev.mailrelay.config.Parameters;
+import dev.mailrelay.faults.Faults;
 import dev.mailrelay.master.Instance.Listener;
 import dev.mailrelay.tls.HarnessCa;
 import java.io.IOException;
@@ -264,11 +265,25 @@ public final class RelayInstance {
     }
 
     /**
-     * Forgets the captured sessions, messages and delivery attempts; queued mail stays (the reset
-     * between tests, {@link SaslRelay#reset()}, deletes that too).
+     * Forgets the captured sessions, messages, delivery attempts and injected faults, and removes the
+     * instance's {@link #faults()}; queued mail stays (the reset between tests, {@link SaslRelay#reset()},
+     * deletes that too).
      */
     public void reset() {
+        core.faults().clear();
         core.capture().reset();
+    }
+
+    /**
+     * The instance's injected faults: what makes it fail the way real ISPs and relays fail, for this
+     * test (the reset between tests removes them).
+     *
+     * <pre>{@code
+     * isp.faults().onAuth().next(1).reply("454 4.7.0 Temporary authentication failure");
+     * }</pre>
+     */
+    public Faults faults() {
+        return core.faults();
     }
 
     /** What arrived so far, as failure messages list it. */

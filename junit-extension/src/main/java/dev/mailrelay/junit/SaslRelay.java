@@ -98,7 +98,8 @@ public final class SaslRelay {
     /**
      * Leaves nothing of what came before, as the extension does between tests: every instance's queue
      * is deleted ({@code postsuper -d ALL}: deferred mail, and mail being delivered once that attempt
-     * ends, so no retry lands in a later test), then everything every instance captured is forgotten.
+     * ends, so no retry lands in a later test), then everything every instance captured is forgotten
+     * and every injected fault removed.
      */
     public void reset() {
         // An attempt that ends may hand its message to the next instance: delete, let the running
