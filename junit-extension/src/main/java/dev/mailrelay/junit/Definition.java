@@ -7,7 +7,10 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.extension.ExtensionConfigurationException;
 
-/** What to start, from the annotation or the builder: immutable once built. */
+/**
+ * What to start, from the annotation or the builder: immutable once built. Two equal definitions
+ * describe the same harness, which is what a shared ({@link Lifecycle#PER_JVM}) harness is kept by.
+ */
 record Definition(List<InstanceSpec> instances, boolean defaultTopology, String configDirectory, Lifecycle lifecycle,
                   boolean resetBetweenTests, String entry, boolean ephemeralPorts, boolean exportSystemProperties,
                   Map<String, List<String>> extraMainCf) {
@@ -44,7 +47,12 @@ record Definition(List<InstanceSpec> instances, boolean defaultTopology, String 
                 resetBetweenTests, entry, ephemeralPorts, true, extraMainCf) : this;
     }
 
-    boolean perClass() {
-        return lifecycle == Lifecycle.PER_CLASS;
+    /**
+     * What a shared harness is kept by: everything that shapes it. Exporting system properties does
+     * not (each class exports for itself), so it is left out.
+     */
+    Definition sharedKey() {
+        return exportSystemProperties ? new Definition(instances, defaultTopology, configDirectory, lifecycle,
+                resetBetweenTests, entry, ephemeralPorts, false, extraMainCf) : this;
     }
 }
