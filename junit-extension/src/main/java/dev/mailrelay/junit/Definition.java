@@ -2,15 +2,13 @@ package dev.mailrelay.junit;
 
 import dev.mailrelay.junit.EnableSaslRelay.Lifecycle;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.extension.ExtensionConfigurationException;
 
-/**
- * What to start, from the annotation or the builder: immutable once built. Two equal definitions
- * describe the same harness, which is what a shared ({@link Lifecycle#PER_JVM}) harness is kept by.
- */
+/** What to start, from the annotation or the builder: immutable once built. */
 record Definition(List<InstanceSpec> instances, boolean defaultTopology, String configDirectory, Lifecycle lifecycle,
                   boolean resetBetweenTests, String entry, boolean ephemeralPorts, boolean exportSystemProperties,
                   Map<String, List<String>> extraMainCf) {
@@ -48,11 +46,12 @@ record Definition(List<InstanceSpec> instances, boolean defaultTopology, String 
     }
 
     /**
-     * What a shared harness is kept by: everything that shapes it. Exporting system properties does
-     * not (each class exports for itself), so it is left out.
+     * What a shared harness ({@link Lifecycle#PER_JVM}) is kept by: every setting that shapes it, so
+     * that equal configurations share one. Exporting system properties is left out: each class
+     * exports for itself.
      */
-    Definition sharedKey() {
-        return exportSystemProperties ? new Definition(instances, defaultTopology, configDirectory, lifecycle,
-                resetBetweenTests, entry, ephemeralPorts, false, extraMainCf) : this;
+    List<Object> sharedKey() {
+        return Arrays.asList(instances.stream().map(InstanceSpec::settings).toList(), defaultTopology, configDirectory,
+                lifecycle, resetBetweenTests, entry, ephemeralPorts, extraMainCf);
     }
 }

@@ -233,18 +233,9 @@ public final class InstanceSpec {
         return c;
     }
 
-    /** Equal when every setting is: the same instance (and the same shared harness, {@code Lifecycle.PER_JVM}). */
-    @Override
-    public boolean equals(Object o) {
-        return o instanceof InstanceSpec s && name.equals(s.name) && Objects.equals(myhostname, s.myhostname)
-                && hostnames.equals(s.hostnames) && mechanisms.equals(s.mechanisms) && users.equals(s.users)
-                && Objects.equals(tls, s.tls) && Objects.equals(relayhost, s.relayhost) && mainCf.equals(s.mainCf)
-                && masterCf.equals(s.masterCf) && tables.equals(s.tables);
-    }
-
-    @Override
-    public int hashCode() {
-        return Objects.hash(name, myhostname, hostnames, mechanisms, users, tls, relayhost, mainCf, masterCf, tables);
+    /** Every setting, in a list that equals another spec's when they describe the same instance. */
+    List<Object> settings() {
+        return Arrays.asList(name, myhostname, hostnames, mechanisms, users, tls, relayhost, mainCf, masterCf, tables);
     }
 
     @Override
