@@ -2,6 +2,7 @@ package dev.mailrelay.junit;
 
 import dev.mailrelay.junit.EnableSaslRelay.Lifecycle;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -44,7 +45,13 @@ record Definition(List<InstanceSpec> instances, boolean defaultTopology, String 
                 resetBetweenTests, entry, ephemeralPorts, true, extraMainCf) : this;
     }
 
-    boolean perClass() {
-        return lifecycle == Lifecycle.PER_CLASS;
+    /**
+     * What a shared harness ({@link Lifecycle#PER_JVM}) is kept by: every setting that shapes it, so
+     * that equal configurations share one. Exporting system properties is left out: each class
+     * exports for itself.
+     */
+    List<Object> sharedKey() {
+        return Arrays.asList(instances.stream().map(InstanceSpec::settings).toList(), defaultTopology, configDirectory,
+                lifecycle, resetBetweenTests, entry, ephemeralPorts, extraMainCf);
     }
 }

@@ -40,11 +40,29 @@ import org.junit.jupiter.api.extension.ExtendWith;
  *         masterCf = "submission inet n - n - - smtpd"))
  * }</pre>
  *
- * <p>The harness lives for the class ({@link Lifecycle#PER_CLASS}, the default) or for each test
- * method; between the tests of a per-class harness the captured mail is cleared unless
+ * <p>The harness lives for the class ({@link Lifecycle#PER_CLASS}, the default), for each test
+ * method, or for the whole test run ({@link Lifecycle#PER_JVM}: one harness per configuration, shared
+ * by every class that declares it, as Spring's cached application contexts need); between the tests
+ * of a per-class or shared harness the captured and queued mail is deleted unless
  * {@link #resetBetweenTests()} is false. {@code @Nested} classes share the enclosing class's harness
  * unless they carry their own {@code @EnableSaslRelay}. The annotation is inherited and works as a
- * meta-annotation. For configuration computed at run time use {@link SaslRelayExtension#builder()}.
+ * meta-annotation, so it can sit on an abstract base class:
+ *
+ * <pre>{@code
+ * @SpringBootTest
+ * @EnableSaslRelay(lifecycle = Lifecycle.PER_JVM)
+ * abstract class AbstractMailTest {
+ *     @InstanceName static SaslRelay mail;     // filled before Spring reads it
+ *
+ *     @DynamicPropertySource
+ *     static void mailProperties(DynamicPropertyRegistry registry) {
+ *         registry.add("spring.mail.host", mail::host);
+ *         registry.add("spring.mail.port", mail::port);
+ *     }
+ * }
+ * }</pre>
+ *
+ * <p>For configuration computed at run time use {@link SaslRelayExtension#builder()}.
  */
 @Target({ElementType.TYPE, ElementType.ANNOTATION_TYPE})
 @Retention(RetentionPolicy.RUNTIME)
@@ -87,10 +105,14 @@ public @interface EnableSaslRelay {
     @Deprecated
     String config() default "";
 
-    /** Whether one harness serves the whole class or each test method gets a fresh one. */
+    /** Whether one harness serves the class, each test method gets a fresh one, or one serves the whole run. */
     Lifecycle lifecycle() default Lifecycle.PER_CLASS;
 
-    /** Whether captured mail is cleared after each test of a per-class harness. */
+    /**
+     * Whether every instance's queue is deleted and its captured mail cleared after each test of a
+     * per-class or shared ({@link Lifecycle#PER_JVM}) harness. A shared harness is also reset before
+     * each class that uses it, whatever this says: each class starts as with a harness of its own.
+     */
     boolean resetBetweenTests() default true;
 
     /**
@@ -103,11 +125,24 @@ public @interface EnableSaslRelay {
     /** Bind ephemeral ports (the default) instead of the ports {@code master.cf} names; the plugin's {@code <ephemeralPorts>}. */
     boolean ephemeralPorts() default true;
 
-    /** When a harness lives: per test class or per test method. */
+    /** When a harness lives: per test class, per test method, or for the whole test run. */
     enum Lifecycle {
         /** Started before the class's first test, stopped after its last; mail cleared between tests. */
         PER_CLASS,
         /** Started before each test method and stopped after it. */
-        PER_METHOD
+        PER_METHOD,
+        /**
+         * One harness per configuration for the whole test run (JUnit's root context: with Surefire or
+         * Failsafe, one per forked JVM), the singleton pattern Testcontainers users know: started by
+         * the first class that declares the configuration, shared by every class that declares an
+         * equal one (the same attributes, or an equal builder configuration), stopped when the run
+         * ends. Its ports and generated passwords stay the same for its whole life, so an
+         * application context Spring cached for one class still reaches it from the next. Captured
+         * and queued mail is deleted before each class that uses it and, unless
+         * {@link #resetBetweenTests()} is false, after each test. Classes that JUnit runs concurrently
+         * share it without these resets; they should tell their mail apart (by recipient, say).
+         * {@link ExportSystemProperties} sets the properties for each class and restores them after it.
+         */
+        PER_JVM
     }
 }

@@ -233,6 +233,11 @@ public final class InstanceSpec {
         return c;
     }
 
+    /** Every setting, in a list that equals another spec's when they describe the same instance. */
+    List<Object> settings() {
+        return Arrays.asList(name, myhostname, hostnames, mechanisms, users, tls, relayhost, mainCf, masterCf, tables);
+    }
+
     @Override
     public String toString() {
         return "InstanceSpec[" + name + (myhostname == null ? "" : " " + myhostname) + ", users=" + users.keySet() + "]";

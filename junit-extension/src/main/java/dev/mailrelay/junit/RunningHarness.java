@@ -25,30 +25,23 @@ import org.junit.jupiter.api.extension.ExtensionConfigurationException;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
- * A started harness as kept in the {@link ExtensionContext.Store}: the core harness, its temporary
- * directory and the system properties it replaced. JUnit closes it with the context that owns it.
+ * A started harness as kept in the {@link ExtensionContext.Store}: the core harness and its temporary
+ * directory. JUnit closes it with the context that keeps it: the class or method that started it
+ * ({@link Attachment}), or the root context for a shared one.
  */
 final class RunningHarness implements ExtensionContext.Store.CloseableResource, AutoCloseable {
 
-    private final String owner;
+    private final String startedFor;
     private final Harness harness;
     private final SaslRelay relay;
     private final Path root;
-    private final Map<String, String> replacedProperties;
     private boolean closed;
 
-    private RunningHarness(String owner, Harness harness, SaslRelay relay, Path root,
-                           Map<String, String> replacedProperties) {
-        this.owner = owner;
+    private RunningHarness(String startedFor, Harness harness, SaslRelay relay, Path root) {
+        this.startedFor = startedFor;
         this.harness = harness;
         this.relay = relay;
         this.root = root;
-        this.replacedProperties = replacedProperties;
-    }
-
-    /** The unique ID of the extension context that started it (and closes it). */
-    String owner() {
-        return owner;
     }
 
     SaslRelay relay() {
@@ -56,10 +49,10 @@ final class RunningHarness implements ExtensionContext.Store.CloseableResource, 
     }
 
     /**
-     * Writes every instance's directory, starts the harness and exports properties if asked. On any
-     * failure nothing is left: started instances stopped, directory removed, properties untouched.
+     * Writes every instance's directory and starts the harness. On any failure nothing is left:
+     * started instances stopped, directory removed.
      */
-    static RunningHarness start(Definition def, String owner, Class<?> testClass) {
+    static RunningHarness start(Definition def, Class<?> testClass) {
         Path root = null;
         Harness harness = null;
         try {
@@ -104,9 +97,7 @@ final class RunningHarness implements ExtensionContext.Store.CloseableResource, 
                         directories.get(c.name())));
             }
             String entry = PublishedProperties.entry(def.entry(), List.copyOf(handles.keySet()));
-            SaslRelay relay = new SaslRelay(harness, handles, entry);
-            Map<String, String> replaced = def.exportSystemProperties() ? export(relay.properties()) : Map.of();
-            return new RunningHarness(owner, harness, relay, root, replaced);
+            return new RunningHarness(testClass.getName(), harness, new SaslRelay(harness, handles, entry), root);
         } catch (IOException | RuntimeException e) {
             if (harness != null) {
                 harness.close();
@@ -158,13 +149,6 @@ final class RunningHarness implements ExtensionContext.Store.CloseableResource, 
         }
     }
 
-    /** Sets the properties and returns the previous values ({@code null} for absent ones). */
-    private static Map<String, String> export(Map<String, String> properties) {
-        Map<String, String> previous = new LinkedHashMap<>();
-        properties.forEach((k, v) -> previous.put(k, System.setProperty(k, v)));
-        return previous;
-    }
-
     @Override
     public synchronized void close() {
         if (closed) {
@@ -174,13 +158,6 @@ final class RunningHarness implements ExtensionContext.Store.CloseableResource, 
         try {
             harness.close();
         } finally {
-            replacedProperties.forEach((k, v) -> {
-                if (v == null) {
-                    System.clearProperty(k);
-                } else {
-                    System.setProperty(k, v);
-                }
-            });
             deleteQuietly(root);
         }
     }
@@ -204,6 +181,6 @@ final class RunningHarness implements ExtensionContext.Store.CloseableResource, 
 
     @Override
     public String toString() {
-        return "RunningHarness[" + owner + " " + relay + "]";
+        return "RunningHarness[started for " + startedFor + " " + relay + "]";
     }
 }

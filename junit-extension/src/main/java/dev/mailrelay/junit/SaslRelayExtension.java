@@ -19,6 +19,8 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.ParameterContext;
 import org.junit.jupiter.api.extension.ParameterResolutionException;
 import org.junit.jupiter.api.extension.ParameterResolver;
+import org.junit.jupiter.api.extension.TestInstanceFactoryContext;
+import org.junit.jupiter.api.extension.TestInstancePreConstructCallback;
 import org.junit.jupiter.api.parallel.ExecutionMode;
 import org.junit.jupiter.api.parallel.ResourceLock;
 import org.junit.jupiter.api.parallel.Resources;
@@ -46,17 +48,21 @@ import org.junit.platform.commons.support.ReflectionSupport;
  * }
  * }</pre>
  *
- * <p>The extension keeps no state of its own: each started harness lives in the
- * {@link ExtensionContext.Store} of the class (or method) context that started it and is stopped
- * when JUnit closes that context, also when a test or callback fails. A startup failure (a bad
- * parameter, a port taken) fails the class with the configuration error, with nothing left running.
- * Each harness binds its own ephemeral ports, so classes can run in parallel.
+ * <p>The extension keeps no state of its own: each class or method context keeps what it uses in
+ * its {@link ExtensionContext.Store}, and a harness is stopped when JUnit closes the context that
+ * started it, also when a test or callback fails; a shared harness ({@link Lifecycle#PER_JVM}) lives
+ * in the root context's store, closed when the test run ends. A startup failure (a bad parameter, a
+ * port taken) fails the class with the configuration error, with nothing left running. Each harness
+ * binds its own ephemeral ports, so classes can run in parallel. Fields marked {@link InstanceName}
+ * are filled wherever the class hierarchy declares them, static ones before the test instance is
+ * constructed (so a static {@code @DynamicPropertySource} method of an abstract base class can read
+ * them) and instance ones before each test.
  */
-public final class SaslRelayExtension implements BeforeAllCallback, AfterAllCallback, BeforeEachCallback,
-        AfterEachCallback, ParameterResolver {
+public final class SaslRelayExtension implements TestInstancePreConstructCallback, BeforeAllCallback,
+        AfterAllCallback, BeforeEachCallback, AfterEachCallback, ParameterResolver {
 
     private static final ExtensionContext.Namespace NAMESPACE = ExtensionContext.Namespace.create(SaslRelayExtension.class);
-    private static final String KEY = "harness";
+    private static final String KEY = "attachment";
 
     /** The builder's configuration; {@code null} for the declarative {@code @EnableSaslRelay} form. */
     private final Definition programmatic;
@@ -75,20 +81,27 @@ public final class SaslRelayExtension implements BeforeAllCallback, AfterAllCall
         return new Builder();
     }
 
+    /** A per-class test instance is made before {@code beforeAll}: its class gets its harness first. */
+    @Override
+    public void preConstructTestInstance(TestInstanceFactoryContext factoryContext, ExtensionContext context) {
+        attachClass(classContext(context));
+    }
+
     @Override
     public void beforeAll(ExtensionContext context) {
-        Definition def = definition(context);
-        if (def.perClass() && declaresOwnHarness(context)) {
-            ensureStarted(context, def);
-        }
-        injectStaticFields(context, def);
+        attachClass(context);
     }
 
     @Override
     public void afterAll(ExtensionContext context) {
-        Class<?> testClass = context.getRequiredTestClass();
-        for (Field f : annotatedFields(testClass)) {
-            if (ModifierSupport.isStatic(f) && f.getDeclaringClass() == testClass) {
+        Attachment own = own(context);
+        if (own == null || !own.owns()) {
+            return;     // a shared harness outlives the class, and so may the fields that point to it
+        }
+        for (Field f : annotatedFields(context.getRequiredTestClass())) {
+            // Only if it still points to this class's harness: a sibling of a shared base class may have set it since.
+            if (ModifierSupport.isStatic(f)
+                    && get(f) == value(own.running().relay(), f.getType(), instanceName(f), f.toString())) {
                 set(f, null, null);
             }
         }
@@ -97,10 +110,7 @@ public final class SaslRelayExtension implements BeforeAllCallback, AfterAllCall
     @Override
     public void beforeEach(ExtensionContext context) {
         Definition def = definition(context);
-        if (!def.perClass()) {
-            ensureStarted(context, def);
-        }
-        RunningHarness running = find(context);
+        RunningHarness running = def.lifecycle() == Lifecycle.PER_METHOD ? attachMethod(context, def) : find(context);
         if (running == null) {
             return;
         }
@@ -119,7 +129,7 @@ public final class SaslRelayExtension implements BeforeAllCallback, AfterAllCall
         RunningHarness running = find(context);
         // Concurrent methods share the class's capture: clearing it under another test's feet would
         // be wrong, so only tests that run one after the other are separated by a reset.
-        if (def.perClass() && def.resetBetweenTests() && running != null
+        if (def.lifecycle() != Lifecycle.PER_METHOD && def.resetBetweenTests() && running != null
                 && context.getExecutionMode() == ExecutionMode.SAME_THREAD) {
             running.relay().reset();
         }
@@ -134,16 +144,14 @@ public final class SaslRelayExtension implements BeforeAllCallback, AfterAllCall
     @Override
     public Object resolveParameter(ParameterContext parameterContext, ExtensionContext context) {
         RunningHarness running = find(context);
+        if (running == null && context.getTestMethod().isPresent()
+                && definition(context).lifecycle() == Lifecycle.PER_METHOD) {
+            // A per-method test instance's constructor runs before beforeEach.
+            running = attachMethod(context, definition(context));
+        }
         if (running == null) {
-            Definition def = definition(context);
-            boolean methodLevel = context.getTestMethod().isPresent();
-            if (def.perClass() ? declaresOwnHarness(context) : methodLevel) {
-                // A constructor runs before beforeAll (PER_CLASS test instances) or beforeEach.
-                running = ensureStarted(context, def);
-            } else {
-                throw new ParameterResolutionException("mailrelay: no harness for " + parameterContext.getParameter()
-                        + ": a per-method harness (lifecycle = PER_METHOD) exists only for test methods");
-            }
+            throw new ParameterResolutionException("mailrelay: no harness for " + parameterContext.getParameter()
+                    + ": a per-method harness (lifecycle = PER_METHOD) exists only for test methods");
         }
         return value(running.relay(), parameterContext.getParameter().getType(),
                 instanceName(parameterContext.getParameter()), parameterContext.getParameter().toString());
@@ -173,38 +181,103 @@ public final class SaslRelayExtension implements BeforeAllCallback, AfterAllCall
 
     /** The nearest harness: this context's, else an enclosing one's (the store looks up its parents). */
     private static RunningHarness find(ExtensionContext context) {
-        return context.getStore(NAMESPACE).get(KEY, RunningHarness.class);
+        Attachment a = context.getStore(NAMESPACE).get(KEY, Attachment.class);
+        return a == null ? null : a.running();
     }
 
-    private static RunningHarness ensureStarted(ExtensionContext context, Definition def) {
-        ExtensionContext.Store store = context.getStore(NAMESPACE);
-        RunningHarness existing = store.get(KEY, RunningHarness.class);
-        if (existing != null && existing.owner().equals(context.getUniqueId())) {
-            return existing;
+    /** The attachment this very context made; {@code null} when it made none (an enclosing one's is visible). */
+    private static Attachment own(ExtensionContext context) {
+        Attachment a = context.getStore(NAMESPACE).get(KEY, Attachment.class);
+        return a != null && a.madeBy(context.getUniqueId()) ? a : null;
+    }
+
+    /** The class context a method context (or a class context itself) belongs to. */
+    private static ExtensionContext classContext(ExtensionContext context) {
+        ExtensionContext c = context;
+        while (c.getTestMethod().isPresent() && c.getParent().isPresent()) {
+            c = c.getParent().get();
         }
+        return c;
+    }
+
+    /**
+     * Gives a class context its harness, once (before its test instance or {@code beforeAll},
+     * whichever comes first): its own (per class), the shared one of its configuration (reset for
+     * it), or the enclosing class's; none for a per-method configuration. Exports system properties
+     * when asked and fills the static fields of the class hierarchy.
+     */
+    private RunningHarness attachClass(ExtensionContext context) {
+        Attachment own = own(context);
+        if (own != null) {
+            return own.running();
+        }
+        Definition def = definition(context);
+        Attachment visible = context.getStore(NAMESPACE).get(KEY, Attachment.class);
+        Attachment attachment;
+        if (def.lifecycle() == Lifecycle.PER_METHOD || !declaresOwnHarness(context, visible)) {
+            attachment = new Attachment(context.getUniqueId(), visible == null ? null : visible.running(), false);
+        } else {
+            checkSystemPropertiesLock(context, def);
+            if (def.lifecycle() == Lifecycle.PER_JVM) {
+                attachment = new Attachment(context.getUniqueId(), shared(context, def), false);
+                if (context.getExecutionMode() == ExecutionMode.SAME_THREAD) {
+                    attachment.running().relay().reset();     // each class starts as with a harness of its own
+                }
+            } else {
+                attachment = new Attachment(context.getUniqueId(), RunningHarness.start(def, context.getRequiredTestClass()), true);
+            }
+            if (def.exportSystemProperties()) {
+                attachment.exportSystemProperties();
+            }
+        }
+        context.getStore(NAMESPACE).put(KEY, attachment);
+        injectStaticFields(context, attachment.running());
+        return attachment.running();
+    }
+
+    /** A per-method harness for this method context, once. */
+    private RunningHarness attachMethod(ExtensionContext context, Definition def) {
+        Attachment own = own(context);
+        if (own != null) {
+            return own.running();
+        }
+        checkSystemPropertiesLock(context, def);
+        Attachment attachment = new Attachment(context.getUniqueId(), RunningHarness.start(def, context.getRequiredTestClass()), true);
+        context.getStore(NAMESPACE).put(KEY, attachment);
+        if (def.exportSystemProperties()) {
+            attachment.exportSystemProperties();
+        }
+        return attachment.running();
+    }
+
+    /** The shared harness of this configuration: started by the first class that asks, closed with the root context. */
+    private static RunningHarness shared(ExtensionContext context, Definition def) {
         Class<?> testClass = context.getRequiredTestClass();
-        // System properties are global: only under parallel execution can another class see them
-        // change, and only JUnit's lock (which @ExportSystemProperties carries) keeps such classes apart.
+        return context.getRoot().getStore(NAMESPACE).getOrComputeIfAbsent(def.sharedKey(),
+                key -> RunningHarness.start(def, testClass), RunningHarness.class);
+    }
+
+    /**
+     * System properties are global: only under parallel execution can another class see them change,
+     * and only JUnit's lock (which {@code @ExportSystemProperties} carries) keeps such classes apart.
+     */
+    private static void checkSystemPropertiesLock(ExtensionContext context, Definition def) {
+        Class<?> testClass = context.getRequiredTestClass();
         if (def.exportSystemProperties() && parallelExecution(context) && !holdsSystemPropertiesLock(testClass)) {
             throw new ExtensionConfigurationException("mailrelay: " + testClass.getName() + " exports system "
                     + "properties under parallel execution but does not hold @ResourceLock(Resources.SYSTEM_PROPERTIES); "
                     + "annotate it with @ExportSystemProperties or that @ResourceLock");
         }
-        RunningHarness started = RunningHarness.start(def, context.getUniqueId(), testClass);
-        store.put(KEY, started);
-        return started;
     }
 
     /**
-     * Whether this class context starts its own harness rather than sharing the enclosing class's:
+     * Whether this class context has a harness of its own rather than sharing the enclosing class's:
      * a class carrying {@code @EnableSaslRelay} (directly, inherited or as a meta-annotation) does;
-     * for the programmatic form, the class that registered it does (its nested classes share).
+     * for the programmatic form, the outermost class it is registered for does (its nested classes share).
      */
-    private boolean declaresOwnHarness(ExtensionContext context) {
+    private boolean declaresOwnHarness(ExtensionContext context, Attachment visible) {
         if (programmatic != null) {
-            ExtensionContext.Store store = context.getStore(NAMESPACE);
-            RunningHarness visible = store.get(KEY, RunningHarness.class);
-            return visible == null || visible.owner().equals(context.getUniqueId());
+            return visible == null;
         }
         return AnnotationSupport.findAnnotation(context.getRequiredTestClass(), EnableSaslRelay.class).isPresent();
     }
@@ -268,14 +341,13 @@ public final class SaslRelayExtension implements BeforeAllCallback, AfterAllCall
         return false;
     }
 
-    private static void injectStaticFields(ExtensionContext context, Definition def) {
-        Class<?> testClass = context.getRequiredTestClass();
-        List<Field> statics = annotatedFields(testClass).stream()
-                .filter(ModifierSupport::isStatic).filter(f -> f.getDeclaringClass() == testClass).toList();
+    /** Fills the static {@link InstanceName} fields the class and its superclasses declare. */
+    private static void injectStaticFields(ExtensionContext context, RunningHarness running) {
+        List<Field> statics = annotatedFields(context.getRequiredTestClass()).stream()
+                .filter(ModifierSupport::isStatic).toList();
         if (statics.isEmpty()) {
             return;
         }
-        RunningHarness running = find(context);
         if (running == null) {
             throw new ExtensionConfigurationException("mailrelay: static field " + statics.get(0)
                     + " cannot be injected: a per-method harness (lifecycle = PER_METHOD) exists only during a test; "
@@ -291,6 +363,15 @@ public final class SaslRelayExtension implements BeforeAllCallback, AfterAllCall
         return ReflectionSupport.findFields(testClass,
                 f -> f.isAnnotationPresent(InstanceName.class) || f.isAnnotationPresent(Instance.class),
                 HierarchyTraversalMode.TOP_DOWN);
+    }
+
+    private static Object get(Field f) {
+        try {
+            f.setAccessible(true);
+            return f.get(null);
+        } catch (IllegalAccessException e) {
+            throw new ExtensionConfigurationException("mailrelay: cannot read " + f + ": " + e.getMessage(), e);
+        }
     }
 
     private static void set(Field f, Object target, Object value) {
@@ -377,7 +458,7 @@ public final class SaslRelayExtension implements BeforeAllCallback, AfterAllCall
             return configDirectory(location);
         }
 
-        /** Per class (the default) or per method. */
+        /** Per class (the default), per method, or one per configuration for the whole run ({@link Lifecycle#PER_JVM}). */
         public Builder lifecycle(Lifecycle lifecycle) {
             this.lifecycle = lifecycle;
             return this;
