@@ -174,7 +174,13 @@ public final class InstanceSpec {
             d.parameter("relayhost", relayhost);
         }
         mainCf.forEach(text -> d.mainCf(text.stripIndent().strip() + "\n"));
-        users.forEach((login, password) -> d.user(login, password != null ? password : DefaultTopology.password()));
+        users.forEach((login, password) -> {
+            if (password != null) {
+                d.user(login, password);
+            } else {
+                d.user(login);
+            }
+        });
         tables.forEach(d::file);
         d.mechanisms(mechanisms);
         if (!masterCf.isEmpty()) {

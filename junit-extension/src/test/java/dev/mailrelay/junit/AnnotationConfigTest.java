@@ -53,10 +53,13 @@ class AnnotationConfigTest {
     }
 
     @Test
-    void declaredAndGeneratedPasswordsBothWork(@InstanceName("isp") RelayInstance isp) throws Exception {
+    void declaredAndGeneratedPasswordsBothWork(@InstanceName("isp") RelayInstance isp, SaslRelay mail) throws Exception {
         assertThat(isp.usernames()).containsExactly("alice", "bob");
         assertThat(isp.password("alice")).isEqualTo("secret");
         assertThat(isp.password("bob")).hasSize(20);
+        // Published under the names the Maven plugin uses for its generated passwords.
+        assertThat(mail.properties()).containsEntry("mailrelay.isp.password.bob", isp.password("bob"))
+                .containsEntry("mailrelay.isp.password.alice", "secret");
         Mail.send(isp.host(), isp.port("submission"), "bob", isp.password("bob"), "bob@example.org",
                 "carol@example.net", "from bob");
         assertThat(isp).receivedMessage().wasAuthenticatedAs("bob").hasSubject("from bob");
