@@ -18,7 +18,6 @@ import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -69,12 +68,13 @@ public final class RelayInstance {
         return core.parameters().get("myhostname");
     }
 
-    /** The names the virtual network resolves to this instance: {@code myhostname}, then {@code mailrelay_hostnames}. */
+    /**
+     * The extra virtual-network names, {@code mailrelay_hostnames}: what {@code hostnames} declares in
+     * the annotation, the builder and the plugin, and what the HTTP API lists as {@code hostnames}.
+     * The virtual network resolves these and {@link #hostname()} to this instance.
+     */
     public List<String> hostnames() {
-        List<String> out = new ArrayList<>();
-        out.add(hostname());
-        out.addAll(core.parameters().list("mailrelay_hostnames"));
-        return out;
+        return core.parameters().list("mailrelay_hostnames");
     }
 
     /** The address the listeners are bound to ({@code 127.0.0.1} unless configured otherwise). */

@@ -22,7 +22,7 @@ class AnnotationConfigTest {
     @Test
     void parametersComeFromTheAttributes(@InstanceName("isp") RelayInstance isp) {
         assertThat(isp.hostname()).isEqualTo("mail.isp.example");
-        assertThat(isp.hostnames()).containsExactly("mail.isp.example", "smtp.isp.example", "mx.isp.example");
+        assertThat(isp.hostnames()).containsExactly("smtp.isp.example", "mx.isp.example");
         assertThat(isp.parameters().get("smtpd_tls_security_level")).isEqualTo("may");
         assertThat(isp.parameters().get("smtpd_sasl_auth_enable")).isEqualTo("yes");
         assertThat(isp.parameters().get("message_size_limit")).isEqualTo("1000000");
