@@ -334,7 +334,8 @@ public final class Instance implements AutoCloseable {
     /**
      * Deletes all queued mail, as {@code postsuper -d ALL} does: deferred messages (and their files
      * in {@code mailrelay_queue_directory}) at once, a message being delivered when that attempt
-     * ends, without retry or bounce. What was captured stays (see {@link Capture#reset()}).
+     * ends, without retry or bounce; its connection is closed now, so the attempt ends even when the
+     * upstream has stalled. What was captured stays (see {@link Capture#reset()}).
      *
      * @return how many messages were queued
      */
