@@ -23,6 +23,7 @@ import java.util.function.Predicate;
  * harness's JVM — typically failsafe integration tests around {@code mailrelay:start}. Waits are
  * long-polls answered by the server the moment the mail is there.
  *
+ * <!-- snippet: it/src/it/readme-failsafe/src/test/java/example/WelcomeMailIT.java#client -->
  * <pre>{@code
  * MailRelayClient mailrelay = MailRelayClient.fromSystemProperties();
  * int port = mailrelay.instance("isp").port("submission");

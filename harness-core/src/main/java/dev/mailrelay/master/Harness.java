@@ -10,6 +10,7 @@ import java.util.Map;
  * A set of running instances in one JVM: what a test, the Maven plugin or the standalone runner
  * starts and stops as a whole.
  *
+ * <!-- snippet: harness-core/src/test/java/dev/mailrelay/master/MasterExamplesTest.java#harness -->
  * <pre>{@code
  * try (Harness harness = Harness.start(List.of(
  *         InstanceConfig.named("isp").mainCf("smtpd_sasl_auth_enable = yes\n"

@@ -42,6 +42,7 @@ import org.slf4j.LoggerFactory;
  * One running Postfix-like system: its parameters, its smtpd listeners from {@code master.cf} and
  * everything it captured. Created by {@link Harness}.
  *
+ * <!-- snippet: harness-core/src/test/java/dev/mailrelay/master/MasterExamplesTest.java#instance -->
  * <pre>{@code
  * Instance isp = harness.instance("isp");
  * int port = isp.port("submission");

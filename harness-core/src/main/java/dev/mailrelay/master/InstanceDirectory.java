@@ -35,6 +35,7 @@ import java.util.stream.Stream;
  * {@code master.cf}, SASL users and the mechanisms offered. The result is the {@link InstanceConfig}
  * the harness starts; the standalone runner reads the same layout in place ({@link #layout(Path)}).
  *
+ * <!-- snippet: harness-core/src/test/java/dev/mailrelay/master/MasterExamplesTest.java#instance-directory -->
  * <pre>{@code
  * InstanceConfig isp = InstanceDirectory.named("isp")
  *     .parameter("myhostname", "mail.isp.example")

@@ -26,6 +26,7 @@ import java.util.Optional;
  *   <li>with the HTTP API, {@code mailrelay.api.url} and {@code mailrelay.api.port}.</li>
  * </ul>
  *
+ * <!-- snippet: harness-core/src/test/java/dev/mailrelay/master/MasterExamplesTest.java#published-properties -->
  * <pre>{@code
  * Map<String, String> p = PublishedProperties.of(harness)
  *     .users("relay", Map.of("app", "s3cret"))

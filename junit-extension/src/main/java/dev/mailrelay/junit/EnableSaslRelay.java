@@ -19,6 +19,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * {@code isp} whose {@code submission} service requires TLS and then AUTH. Passwords are generated
  * per harness; read them, and the trust material for TLS, from the injected handles.
  *
+ * <!-- snippet: junit-extension/src/test/java/dev/mailrelay/junit/examples/SignupMailTest.java#class -->
  * <pre>{@code
  * @EnableSaslRelay
  * class SignupMailTest {
@@ -34,6 +35,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * <p>With {@link #instances()} or {@link #configDirectory()} it starts exactly what they declare (unless
  * {@link #defaultTopology()} keeps the default instances):
  *
+ * <!-- snippet: junit-extension/src/test/java/dev/mailrelay/junit/examples/DeclaredIspExampleTest.java#isp -->
  * <pre>{@code
  * @EnableSaslRelay(instances = @SaslInstance(name = "isp", myhostname = "mail.isp.example",
  *         users = "alice=secret", mechanisms = {"PLAIN", "LOGIN"},
@@ -61,6 +63,7 @@ public @interface EnableSaslRelay {
      * declared instance named {@code relay} or {@code isp} then adjusts that default instance (its
      * attributes over the default's; {@code mainCf} lines come last and win), other instances join.
      *
+     * <!-- snippet: junit-extension/src/test/java/dev/mailrelay/junit/examples/AdjustedDefaultTopologyExampleTest.java#adjust -->
      * <pre>{@code
      * @EnableSaslRelay(defaultTopology = true,
      *         instances = @SaslInstance(name = "relay", tls = "encrypt"))

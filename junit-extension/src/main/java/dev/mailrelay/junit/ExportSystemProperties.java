@@ -22,6 +22,7 @@ import org.junit.jupiter.api.parallel.Resources;
  * that read these properties without the extension should declare
  * {@code @ResourceLock(value = Resources.SYSTEM_PROPERTIES, mode = READ)}.
  *
+ * <!-- snippet: junit-extension/src/test/java/dev/mailrelay/junit/examples/SpringBootMailTest.java#class -->
  * <pre>{@code
  * @EnableSaslRelay
  * @ExportSystemProperties

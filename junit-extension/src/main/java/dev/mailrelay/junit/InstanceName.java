@@ -13,6 +13,7 @@ import java.lang.annotation.Target;
  * injection: instance fields before each test, static fields before all tests of a per-class harness
  * (and cleared after).
  *
+ * <!-- snippet: junit-extension/src/test/java/dev/mailrelay/junit/examples/InstanceNameExampleTest.java#instance-name -->
  * <pre>{@code
  * @Test
  * void relaysUpstream(@InstanceName("relay") RelayInstance relay, @InstanceName("isp") RelayInstance isp) { ... }

@@ -14,6 +14,7 @@ import java.util.Objects;
  * (singular where it adds one element: {@code user}, {@code table}) and adds to the configuration;
  * nothing runs until the extension starts the harness.
  *
+ * <!-- snippet: junit-extension/src/test/java/dev/mailrelay/junit/examples/InstanceSpecExampleTest.java#spec -->
  * <pre>{@code
  * InstanceSpec isp = InstanceSpec.named("isp")
  *     .myhostname("mail.isp.example")

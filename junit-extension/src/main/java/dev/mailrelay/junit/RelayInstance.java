@@ -29,6 +29,7 @@ import javax.net.ssl.SSLSocketFactory;
  * One running instance of a harness started by {@link SaslRelayExtension}, as a test sees it: where
  * to connect, with which credentials, and what it captured. Injected by name:
  *
+ * <!-- snippet: junit-extension/src/test/java/dev/mailrelay/junit/examples/InstanceNameExampleTest.java#relays -->
  * <pre>{@code
  * @Test
  * void relaysThroughTheIsp(@InstanceName("relay") RelayInstance relay, @InstanceName("isp") RelayInstance isp) {
@@ -145,6 +146,7 @@ public final class RelayInstance {
      * A socket factory that trusts {@link #caCertificate()} and nothing else, for a client's STARTTLS
      * or wrapper-mode connection; for Jakarta Mail:
      *
+     * <!-- snippet: junit-extension/src/test/java/dev/mailrelay/junit/RelayInstanceTlsTest.java#socket-factory -->
      * <pre>{@code
      * props.put("mail.smtp.starttls.enable", "true");
      * props.put("mail.smtp.starttls.required", "true");

@@ -13,6 +13,7 @@ import java.lang.annotation.Target;
  * harness stops), written by the core's {@link dev.mailrelay.master.InstanceDirectory} as the builder
  * and the Maven plugin's configuration are. Files the harness writes are readable by their owner only.
  *
+ * <!-- snippet: junit-extension/src/test/java/dev/mailrelay/junit/examples/RelayhostExampleTest.java#relayhost -->
  * <pre>{@code
  * @EnableSaslRelay(instances = {
  *     @SaslInstance(name = "isp", myhostname = "mail.isp.example", users = "relay-user=s3cret",
@@ -73,6 +74,7 @@ public @interface SaslInstance {
     /**
      * A file in the instance directory, e.g. a {@code sasl_passwd} or {@code sender_relay} table.
      *
+     * <!-- snippet: junit-extension/src/test/java/dev/mailrelay/junit/examples/SenderRelayTableExampleTest.java#table -->
      * <pre>{@code
      * tables = @SaslInstance.Table(name = "sender_relay", lines = "user1@example.com [mail.example.com]:submission")
      * }</pre>

@@ -12,6 +12,7 @@ import java.util.Map;
  * the application submits to. Injected as a parameter (also into {@code @BeforeAll} methods and
  * constructors of a per-class harness) or into a field marked {@link InstanceName}.
  *
+ * <!-- snippet: junit-extension/src/test/java/dev/mailrelay/junit/examples/OrderMailTest.java#class -->
  * <pre>{@code
  * @EnableSaslRelay
  * class OrderMailTest {

@@ -31,6 +31,7 @@ import org.junit.platform.commons.support.ReflectionSupport;
  * The JUnit 5 extension behind {@link EnableSaslRelay}, and its programmatic form for tests that
  * compute their configuration:
  *
+ * <!-- snippet: junit-extension/src/test/java/dev/mailrelay/junit/examples/ComputedConfigTest.java#class -->
  * <pre>{@code
  * class ComputedConfigTest {
  *     @RegisterExtension
@@ -309,6 +310,7 @@ public final class SaslRelayExtension implements BeforeAllCallback, AfterAllCall
      * Builds the programmatic form. Every method has the name of the {@link EnableSaslRelay} attribute
      * it mirrors (and of the Maven plugin's element, where the plugin has it):
      *
+     * <!-- snippet: junit-extension/src/test/java/dev/mailrelay/junit/examples/PerMethodLifecycleExampleTest.java#builder -->
      * <pre>{@code
      * @RegisterExtension
      * static SaslRelayExtension mail = SaslRelayExtension.builder()

@@ -12,6 +12,7 @@ import java.util.Map;
  * {@code main.cf} text, {@code master.cf} services, table files, and the shortcuts for what Postfix
  * leaves to other programs (SASL users and mechanisms, extra host names).
  *
+ * <!-- snippet: it/src/it/readme-failsafe/pom.xml#instance -->
  * <pre>{@code
  * <instance>
  *   <name>isp</name>

@@ -12,6 +12,7 @@ import org.slf4j.LoggerFactory;
  * failing integration test, a later plugin's failure, a {@code -T} sibling module's failure. Active
  * when the plugin is declared with {@code <extensions>true</extensions>}:
  *
+ * <!-- snippet: it/src/it/readme-failsafe/pom.xml#extension -->
  * <pre>{@code
  * <plugin>
  *   <groupId>dev.mailrelay</groupId>

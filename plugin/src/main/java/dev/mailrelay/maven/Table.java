@@ -7,6 +7,7 @@ import java.util.List;
  * A table file of an instance, as {@code @SaslInstance.Table} gives it: a file name in the instance
  * directory and its lines (created readable by its owner only).
  *
+ * <!-- snippet: it/src/it/readme-failsafe/pom.xml#tables -->
  * <pre>{@code
  * <tables>
  *   <table>

@@ -3,6 +3,7 @@ package dev.mailrelay.maven;
 /**
  * One SASL login of an instance's built-in backend ({@code mailrelay_sasl_users}), as the POM gives it:
  *
+ * <!-- snippet: it/src/it/readme-failsafe/pom.xml#users -->
  * <pre>{@code
  * <users>
  *   <user><login>alice@isp.example</login><password>secret</password></user>

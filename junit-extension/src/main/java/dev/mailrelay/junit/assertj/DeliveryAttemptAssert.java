@@ -8,6 +8,7 @@ import org.assertj.core.api.AbstractAssert;
 /**
  * Assertions on one delivery attempt of a relay: status, next hop, upstream login and mechanism, TLS.
  *
+ * <!-- snippet: junit-extension/src/test/java/dev/mailrelay/junit/examples/AssertionExamplesTest.java#delivery-attempt -->
  * <pre>{@code
  * assertThat(relay).deliveredMessage()
  *     .wasSent()
