@@ -6,11 +6,9 @@ package dev.mailrelay.api;
  *
  * <!-- snippet: harness-core/src/test/java/dev/mailrelay/api/ApiExamplesTest.java#api-exception -->
  * <pre>{@code
- * try {
- *     client.message("isp", "NOSUCHID");
- * } catch (MailRelayApiException e) {
- *     assertEquals(404, e.status());
- * }
+ * MailRelayApiException e = assertThrows(MailRelayApiException.class,
+ *         () -> client.message("isp", "NOSUCHID"));
+ * assertEquals(404, e.status());
  * }</pre>
  */
 public class MailRelayApiException extends RuntimeException {

@@ -16,7 +16,9 @@ import java.util.Map;
  *         InstanceConfig.named("isp").mainCf("smtpd_sasl_auth_enable = yes\n"
  *                 + "mailrelay_sasl_users = inline:{ alice=secret }")), true)) {
  *     int port = harness.instance("isp").port("smtp");
- *     // ... send mail, then assert on harness.instance("isp").capture()
+ *     TheApplication.send(port, "alice", "secret", "Hello");   // the application under test
+ *     CapturedMessage m = harness.instance("isp").capture().awaitMessages(1, Duration.ofSeconds(10)).get(0);
+ *     assertEquals("alice", m.saslUsername());
  * }
  * }</pre>
  */

@@ -46,6 +46,7 @@ import org.slf4j.LoggerFactory;
  * <pre>{@code
  * Instance isp = harness.instance("isp");
  * int port = isp.port("submission");
+ * TheApplication.send(port, "alice", "secret", "Hello");   // the application under test
  * CapturedMessage m = isp.capture().awaitMessages(1, Duration.ofSeconds(5)).get(0);
  * }</pre>
  */

@@ -40,10 +40,11 @@ import java.util.stream.Stream;
  * InstanceConfig isp = InstanceDirectory.named("isp")
  *     .parameter("myhostname", "mail.isp.example")
  *     .user("relay-user", "s3cret")                  // sasl_users, 0600; smtpd_sasl_auth_enable = yes
+ *     .user("app")                                   // a generated password, see users()
  *     .mechanisms(List.of("PLAIN", "LOGIN"))         // mech_list in sasl/<smtpd_sasl_path>.conf
  *     .mainCf("smtpd_tls_security_level = may")
  *     .masterCf("submission inet n - n - - smtpd")
- *     .write(Path.of("target/mailrelay/instances/isp"));
+ *     .write(dir.resolve("isp"));
  * }</pre>
  *
  * <p>Settings layer as lines of {@code main.cf} do: the copied directories' {@code main.cf} first,

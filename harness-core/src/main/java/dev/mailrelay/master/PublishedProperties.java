@@ -33,6 +33,7 @@ import java.util.Optional;
  *     .entry("relay")
  *     .toMap();
  * p.get("spring.mail.port");                 // the relay's first port
+ * p.get("mailrelay.relay.password.app");     // s3cret
  * }</pre>
  */
 public final class PublishedProperties {

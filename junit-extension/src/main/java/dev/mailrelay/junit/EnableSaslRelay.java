@@ -23,8 +23,10 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * <pre>{@code
  * @EnableSaslRelay
  * class SignupMailTest {
+ *     private final Shop app = new Shop();   // the application under test
+ *
  *     @Test
- *     void sendsTheWelcomeMail(SaslRelay mail, @InstanceName("isp") RelayInstance isp) {
+ *     void sendsTheWelcomeMail(SaslRelay mail, @InstanceName("isp") RelayInstance isp) throws Exception {
  *         app.configureSmtp(mail.host(), mail.port(), mail.username(), mail.password());
  *         app.signUp("bob@example.org");
  *         MailAssertions.assertThat(isp).receivedMessage().hasSubject("Welcome");
@@ -65,8 +67,7 @@ public @interface EnableSaslRelay {
      *
      * <!-- snippet: junit-extension/src/test/java/dev/mailrelay/junit/examples/AdjustedDefaultTopologyExampleTest.java#adjust -->
      * <pre>{@code
-     * @EnableSaslRelay(defaultTopology = true,
-     *         instances = @SaslInstance(name = "relay", tls = "encrypt"))
+     * @EnableSaslRelay(defaultTopology = true, instances = @SaslInstance(name = "relay", tls = "encrypt"))
      * }</pre>
      */
     boolean defaultTopology() default false;

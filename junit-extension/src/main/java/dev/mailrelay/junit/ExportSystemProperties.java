@@ -27,7 +27,12 @@ import org.junit.jupiter.api.parallel.Resources;
  * @EnableSaslRelay
  * @ExportSystemProperties
  * class SpringBootMailTest {
- *     // Spring Boot's mail auto-configuration reads spring.mail.* from the system properties
+ *     @Test
+ *     void springMailDescribesTheRelay(SaslRelay mail) {
+ *         // Spring Boot's mail auto-configuration reads spring.mail.* from the system properties
+ *         assertEquals(String.valueOf(mail.port()), System.getProperty("spring.mail.port"));
+ *         assertEquals(mail.username(), System.getProperty("spring.mail.username"));
+ *     }
  * }
  * }</pre>
  *

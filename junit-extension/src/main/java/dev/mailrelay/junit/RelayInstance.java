@@ -32,10 +32,11 @@ import javax.net.ssl.SSLSocketFactory;
  * <!-- snippet: junit-extension/src/test/java/dev/mailrelay/junit/examples/InstanceNameExampleTest.java#relays -->
  * <pre>{@code
  * @Test
- * void relaysThroughTheIsp(@InstanceName("relay") RelayInstance relay, @InstanceName("isp") RelayInstance isp) {
- *     mailer.send(relay.host(), relay.port(), relay.username(), relay.password(), message);
- *     relay.flush();
- *     CapturedMessage m = isp.awaitMessage(x -> "Hello".equals(x.subject()));
+ * void relaysThroughTheIsp(@InstanceName("relay") RelayInstance relay, @InstanceName("isp") RelayInstance isp)
+ *         throws Exception {
+ *     app.configureSmtp(relay.host(), relay.port(), relay.username(), relay.password());
+ *     app.signUp("bob@example.org");
+ *     CapturedMessage m = isp.awaitMessage(x -> "Welcome".equals(x.subject()));
  *     assertEquals(isp.username(), m.saslUsername());
  * }
  * }</pre>
@@ -150,7 +151,7 @@ public final class RelayInstance {
      * <pre>{@code
      * props.put("mail.smtp.starttls.enable", "true");
      * props.put("mail.smtp.starttls.required", "true");
-     * props.put("mail.smtp.ssl.socketFactory", relay.sslSocketFactory());
+     * props.put("mail.smtp.ssl.socketFactory", relay.sslSocketFactory());   // Jakarta Mail
      * }</pre>
      *
      * @throws IllegalStateException when the instance serves certificate files of its own

@@ -18,10 +18,11 @@ import java.lang.annotation.Target;
  * @EnableSaslRelay(instances = {
  *     @SaslInstance(name = "isp", myhostname = "mail.isp.example", users = "relay-user=s3cret",
  *         mechanisms = {"PLAIN", "LOGIN"}, tls = "may",
- *         mainCf = "smtpd_relay_restrictions = permit_sasl_authenticated, reject",
+ *         mainCf = {"smtpd_relay_restrictions = permit_sasl_authenticated, reject", "default_transport = discard"},
  *         masterCf = "submission inet n - n - - smtpd"),
- *     @SaslInstance(name = "relay", relayhost = "[mail.isp.example]:submission",
- *         mainCf = {"smtp_sasl_auth_enable = yes", "smtp_sasl_password_maps = texthash:sasl_passwd"},
+ *     @SaslInstance(name = "relay", myhostname = "relay.example.com", relayhost = "[mail.isp.example]:submission",
+ *         mainCf = {"smtp_sasl_auth_enable = yes", "smtp_sasl_password_maps = texthash:sasl_passwd",
+ *                   "smtp_sasl_security_options = noanonymous", "smtp_tls_security_level = encrypt"},
  *         tables = @SaslInstance.Table(name = "sasl_passwd",
  *             lines = "[mail.isp.example]:submission relay-user:s3cret"))
  * })

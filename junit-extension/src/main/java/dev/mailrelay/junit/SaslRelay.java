@@ -16,10 +16,12 @@ import java.util.Map;
  * <pre>{@code
  * @EnableSaslRelay
  * class OrderMailTest {
+ *     private final Shop shop = new Shop();   // the application under test
+ *
  *     @Test
- *     void confirmsTheOrder(SaslRelay mail) {
- *         shop.smtp(mail.host(), mail.port(), mail.username(), mail.password());
- *         shop.order("bob@example.org");
+ *     void confirmsTheOrder(SaslRelay mail) throws Exception {
+ *         shop.configureSmtp(mail.host(), mail.port(), mail.username(), mail.password());
+ *         shop.order("bob@example.org", 42);
  *         MailAssertions.assertThat(mail.instance("relay")).receivedMessage().hasSubject("Your order");
  *     }
  * }

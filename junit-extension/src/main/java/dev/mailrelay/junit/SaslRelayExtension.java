@@ -38,12 +38,17 @@ import org.junit.platform.commons.support.ReflectionSupport;
  *     static SaslRelayExtension mail = SaslRelayExtension.builder()
  *         .instance(InstanceSpec.named("isp")
  *             .myhostname("mail.isp.example")
- *             .user("alice", secretFromSomewhere())
+ *             .user("alice", System.getenv().getOrDefault("ISP_PASSWORD", "s3cret"))
  *             .masterCf("submission inet n - n - - smtpd"))
  *         .build();
  *
  *     @Test
- *     void accepts(@InstanceName("isp") RelayInstance isp) { ... }
+ *     void accepts(@InstanceName("isp") RelayInstance isp) throws Exception {
+ *         Shop shop = new Shop();
+ *         shop.configureSmtp(isp.host(), isp.port("submission"), "alice", isp.password("alice"));
+ *         shop.signUp("bob@example.org");
+ *         assertThat(isp).receivedMessage().wasAuthenticatedAs("alice");
+ *     }
  * }
  * }</pre>
  *

@@ -18,7 +18,10 @@ import org.apache.maven.plugins.annotations.Parameter;
  * <pre>{@code
  * <execution>
  *   <id>mailrelay</id>
- *   <goals><goal>start</goal><goal>stop</goal></goals>
+ *   <goals>
+ *     <goal>start</goal>
+ *     <goal>stop</goal>
+ *   </goals>
  * </execution>
  * }</pre>
  */

@@ -14,12 +14,11 @@ import org.slf4j.LoggerFactory;
  *
  * <!-- snippet: it/src/it/readme-failsafe/pom.xml#extension -->
  * <pre>{@code
- * <plugin>
- *   <groupId>dev.mailrelay</groupId>
- *   <artifactId>mailrelay-maven-plugin</artifactId>
- *   <extensions>true</extensions>
- *   ...
- * </plugin>
+ * <groupId>dev.mailrelay</groupId>
+ * <artifactId>mailrelay-maven-plugin</artifactId>
+ * <version>0.1.0-SNAPSHOT</version>
+ * <!-- Also a build extension: stops the servers when the build fails before mailrelay:stop. -->
+ * <extensions>true</extensions>
  * }</pre>
  *
  * Registered in {@code META-INF/plexus/components.xml}; {@code META-INF/maven/extension.xml} exports the

@@ -12,7 +12,7 @@ import java.util.List;
  * <tables>
  *   <table>
  *     <name>sasl_passwd</name>
- *     <lines><line>[mail.isp.example]:submission relay-user:s3cret</line></lines>
+ *     <lines><line>[mail.isp.example]:submission alice:secret</line></lines>
  *   </table>
  * </tables>
  * }</pre>

@@ -6,7 +6,7 @@ package dev.mailrelay.maven;
  * <!-- snippet: it/src/it/readme-failsafe/pom.xml#users -->
  * <pre>{@code
  * <users>
- *   <user><login>alice@isp.example</login><password>secret</password></user>
+ *   <user><login>alice</login><password>secret</password></user>
  * </users>
  * }</pre>
  *

@@ -21,7 +21,7 @@ import org.assertj.core.api.AbstractAssert;
  *
  * <!-- snippet: junit-extension/src/test/java/dev/mailrelay/junit/examples/AssertionExamplesTest.java#captured-message -->
  * <pre>{@code
- * assertThat(message).isFrom("app@example.com").isTo("bob@example.org")
+ * assertThat(message).isFrom("shop@example.com").isTo("bob@example.org")
  *     .wasAuthenticatedAs("app").usedMechanism("PLAIN").hasHeader("X-Mailer", "shop")
  *     .hasBodyContaining("order 42");
  * }</pre>

@@ -11,8 +11,6 @@ import dev.mailrelay.junit.RelayInstance;
  *
  * <!-- snippet: junit-extension/src/test/java/dev/mailrelay/junit/examples/AssertionExamplesTest.java#mail-assertions -->
  * <pre>{@code
- * import static dev.mailrelay.junit.assertj.MailAssertions.assertThat;
- *
  * assertThat(mail.instance("isp")).receivedMessage()
  *     .isFrom("shop@example.com")
  *     .isTo("bob@example.org")
