@@ -14,7 +14,7 @@ import org.assertj.core.api.AbstractAssert;
  *     .wasSent()
  *     .wentTo("[mail.isp.example]:submission")
  *     .wasAuthenticatedAs("relay-user")
- *     .usedMechanism("PLAIN");
+ *     .usedMechanism("SCRAM-SHA-512");
  * }</pre>
  */
 public final class DeliveryAttemptAssert extends AbstractAssert<DeliveryAttemptAssert, DeliveryAttempt> {

@@ -16,7 +16,7 @@ import dev.mailrelay.junit.RelayInstance;
  *     .isTo("bob@example.org")
  *     .hasSubject("Your order")
  *     .wasAuthenticatedAs("relay-user")
- *     .usedMechanism("PLAIN")
+ *     .usedMechanism("SCRAM-SHA-512")          // the relay's choice among the ISP's mechanisms
  *     .hasBodyContaining("Thank you");
  *
  * assertThat(mail.instance("relay")).deliveredMessage().wasSent().wasAuthenticatedAs("relay-user");

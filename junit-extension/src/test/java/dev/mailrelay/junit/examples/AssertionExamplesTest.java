@@ -26,7 +26,7 @@ class AssertionExamplesTest {
             .isTo("bob@example.org")
             .hasSubject("Your order")
             .wasAuthenticatedAs("relay-user")
-            .usedMechanism("PLAIN")
+            .usedMechanism("SCRAM-SHA-512")          // the relay's choice among the ISP's mechanisms
             .hasBodyContaining("Thank you");
 
         assertThat(mail.instance("relay")).deliveredMessage().wasSent().wasAuthenticatedAs("relay-user");
@@ -54,7 +54,7 @@ class AssertionExamplesTest {
             .wasSent()
             .wentTo("[mail.isp.example]:submission")
             .wasAuthenticatedAs("relay-user")
-            .usedMechanism("PLAIN");
+            .usedMechanism("SCRAM-SHA-512");
         // end::delivery-attempt[]
     }
 
