@@ -19,6 +19,7 @@ import org.slf4j.LoggerFactory;
  * {@link MailRelayClient} (which reads them). None carries a password: SASL logins and mechanisms
  * only, as Postfix logs them.
  *
+ * <!-- snippet: harness-core/src/test/java/dev/mailrelay/api/ApiExamplesTest.java#api-model -->
  * <pre>{@code
  * ApiModel.MessageInfo m = client.awaitMessages("isp", 1, Duration.ofSeconds(10)).get(0);
  * assertEquals("PLAIN", m.saslMethod());

@@ -73,6 +73,7 @@ import org.slf4j.LoggerFactory;
  * server ({@code http://} + such a host) is answered {@code 403 Forbidden}. Requests without
  * {@code Origin} (every non-browser client) and with this server's own origin are served.
  *
+ * <!-- snippet: harness-core/src/test/java/dev/mailrelay/api/ApiExamplesTest.java#api-server -->
  * <pre>{@code
  * try (Harness harness = Harness.start(configs, true);
  *      ApiServer api = ApiServer.start(harness, 0)) {

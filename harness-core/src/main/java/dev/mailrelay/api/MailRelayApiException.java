@@ -4,12 +4,11 @@ package dev.mailrelay.api;
  * The API answered with an error status: 404 for an unknown instance or message (the message names
  * it), 400 for a bad request, 405 for a method the resource does not support.
  *
+ * <!-- snippet: harness-core/src/test/java/dev/mailrelay/api/ApiExamplesTest.java#api-exception -->
  * <pre>{@code
- * try {
- *     client.message("isp", "NOSUCHID");
- * } catch (MailRelayApiException e) {
- *     assertEquals(404, e.status());
- * }
+ * MailRelayApiException e = assertThrows(MailRelayApiException.class,
+ *         () -> client.message("isp", "NOSUCHID"));
+ * assertEquals(404, e.status());
  * }</pre>
  */
 public class MailRelayApiException extends RuntimeException {

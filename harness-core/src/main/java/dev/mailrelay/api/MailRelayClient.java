@@ -25,14 +25,21 @@ import java.util.function.Predicate;
  * harness's JVM — typically failsafe integration tests around {@code mailrelay:start}. Waits are
  * long-polls answered by the server the moment the mail is there.
  *
+ * <!-- snippet: it/src/it/readme-failsafe/src/test/java/example/WelcomeMailIT.java#client -->
  * <pre>{@code
- * MailRelayClient mailrelay = MailRelayClient.fromSystemProperties();
- * int port = mailrelay.instance("isp").port("submission");
- * // ... the application sends mail to 127.0.0.1:port ...
+ * MailRelayClient mailrelay = MailRelayClient.fromSystemProperties();   // or .connect("http://127.0.0.1:40123/")
+ * int port = mailrelay.instance("relay").port("smtp");
+ * sendWelcome(port);                                                      // the application under test
+ *
  * ApiModel.MessageInfo m = mailrelay.awaitMessages("isp", 1, Duration.ofSeconds(10)).get(0);
- * assertEquals("alice", m.saslUsername());
- * String eml = new String(mailrelay.raw("isp", m.id()), StandardCharsets.UTF_8);
- * mailrelay.reset("isp");
+ * assertEquals("alice", m.saslUsername());                               // the relay's credentials
+ * assertEquals("Welcome", m.subject());
+ * byte[] eml = mailrelay.raw("isp", m.id());
+ * assertTrue(new String(eml, StandardCharsets.UTF_8).contains("Thank you for signing up."));
+ * ApiModel.DeliveryInfo d = mailrelay.awaitDeliveries("relay", 1, Duration.ofSeconds(10)).get(0);
+ * assertEquals("sent", d.status());                                      // relayed with TLS + SASL
+ * assertEquals("PLAIN", m.saslMethod());
+ * mailrelay.reset("isp");                                                 // forget what the ISP captured
  * }</pre>
  */
 public final class MailRelayClient {

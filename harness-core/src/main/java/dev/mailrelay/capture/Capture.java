@@ -25,6 +25,7 @@ import java.util.function.Predicate;
  * assertion message built on it — says how many were dropped, so a test never loses its own
  * sessions silently.
  *
+ * <!-- snippet: harness-core/src/test/java/dev/mailrelay/capture/CaptureExamplesTest.java#capture -->
  * <pre>{@code
  * List<CapturedMessage> got = isp.capture().awaitMessages(1, Duration.ofSeconds(10));
  * }</pre>
@@ -151,6 +152,7 @@ public final class Capture {
      * it completes, the capture forgets it. It completes on the thread that recorded the arrival, so
      * dependent work belongs on an executor ({@code whenCompleteAsync(..., executor)}).
      *
+     * <!-- snippet: harness-core/src/test/java/dev/mailrelay/capture/CaptureExamplesTest.java#messages-arrived -->
      * <pre>{@code
      * capture.messagesArrived(2).orTimeout(10, TimeUnit.SECONDS).whenCompleteAsync(reply, executor);
      * }</pre>

@@ -16,6 +16,7 @@ import java.util.function.Supplier;
  * {@link MessageContent} (on the heap or, when large, in a spool file); {@link #content()} copies it
  * onto the heap for convenience, {@link #messageContent()} streams it.
  *
+ * <!-- snippet: harness-core/src/test/java/dev/mailrelay/capture/CaptureExamplesTest.java#captured-message -->
  * <pre>{@code
  * CapturedMessage m = instance.capture().awaitMessages(1, Duration.ofSeconds(5)).get(0);
  * assertEquals("PLAIN", m.saslMethod());

@@ -20,8 +20,9 @@ import java.util.stream.Stream;
  * in a directory of the instance's own (mode 0700) under {@code mailrelay_content_directory}, made at
  * the first spooled message and deleted with everything in it when the instance stops.
  *
+ * <!-- snippet: harness-core/src/test/java/dev/mailrelay/capture/CaptureExamplesTest.java#content-store -->
  * <pre>{@code
- * ContentStore store = new ContentStore(Path.of("/tmp"), "isp", 1 << 20);
+ * ContentStore store = new ContentStore(dir, "isp", 1 << 20);
  * ContentStore.Writer w = store.writer();
  * w.write(bytes, 0, bytes.length);
  * MessageContent content = w.finish();   // throws the first write error, leaving no file behind

@@ -9,6 +9,7 @@ import java.util.List;
  * transports), as Postfix's {@code status=} log line records it, plus what a test asks about: which
  * next hop and host, with which SASL mechanism and login (never the password), over TLS or not.
  *
+ * <!-- snippet: harness-core/src/test/java/dev/mailrelay/capture/CaptureExamplesTest.java#delivery-attempt -->
  * <pre>{@code
  * DeliveryAttempt d = relay.capture().awaitDeliveries(1, Duration.ofSeconds(10)).get(0);
  * assertEquals(DeliveryAttempt.Status.SENT, d.status());

@@ -31,6 +31,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * the message is forgotten, the queue until it is delivered) and is deleted at the last
  * {@link #release()}, or when the instance stops.
  *
+ * <!-- snippet: harness-core/src/test/java/dev/mailrelay/capture/CaptureExamplesTest.java#message-content -->
  * <pre>{@code
  * MessageContent c = MessageContent.of("Subject: hi\r\n\r\nbody\r\n".getBytes(StandardCharsets.UTF_8));
  * try (InputStream in = c.openStream()) {

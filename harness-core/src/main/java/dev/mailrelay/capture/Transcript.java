@@ -19,6 +19,7 @@ import java.util.RandomAccess;
  * transcript each time made a long connection quadratic). Slots below a snapshot's size are never
  * written again and a grown array is a new array, so later appends never change a snapshot.
  *
+ * <!-- snippet: harness-core/src/test/java/dev/mailrelay/capture/CaptureExamplesTest.java#transcript -->
  * <pre>{@code
  * Transcript t = new Transcript(16384);   // 0: no limit
  * t.add(exchange);

@@ -10,4 +10,12 @@ public interface Transport {
 
     /** Delivers; never throws for a delivery problem, which is a deferred or bounced recipient. */
     DeliveryResult deliver(DeliveryRequest request);
+
+    /**
+     * Ends a delivery of this message in progress now, called from another thread when the message
+     * is deleted from the queue: {@link #deliver} then returns soon, its peer's connection lost. An
+     * agent that never waits on a peer has nothing to do.
+     */
+    default void abort(String queueId) {
+    }
 }

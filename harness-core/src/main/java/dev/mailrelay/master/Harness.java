@@ -11,12 +11,15 @@ import java.util.Map;
  * A set of running instances in one JVM: what a test, the Maven plugin or the standalone runner
  * starts and stops as a whole.
  *
+ * <!-- snippet: harness-core/src/test/java/dev/mailrelay/master/MasterExamplesTest.java#harness -->
  * <pre>{@code
  * try (Harness harness = Harness.start(List.of(
  *         InstanceConfig.named("isp").mainCf("smtpd_sasl_auth_enable = yes\n"
  *                 + "mailrelay_sasl_users = inline:{ alice=secret }")), true)) {
  *     int port = harness.instance("isp").port("smtp");
- *     // ... send mail, then assert on harness.instance("isp").capture()
+ *     TheApplication.send(port, "alice", "secret", "Hello");   // the application under test
+ *     CapturedMessage m = harness.instance("isp").capture().awaitMessages(1, Duration.ofSeconds(10)).get(0);
+ *     assertEquals("alice", m.saslUsername());
  * }
  * }</pre>
  */

@@ -44,9 +44,11 @@ import org.slf4j.LoggerFactory;
  * One running Postfix-like system: its parameters, its smtpd listeners from {@code master.cf} and
  * everything it captured. Created by {@link Harness}.
  *
+ * <!-- snippet: harness-core/src/test/java/dev/mailrelay/master/MasterExamplesTest.java#instance -->
  * <pre>{@code
  * Instance isp = harness.instance("isp");
  * int port = isp.port("submission");
+ * TheApplication.send(port, "alice", "secret", "Hello");   // the application under test
  * CapturedMessage m = isp.capture().awaitMessages(1, Duration.ofSeconds(5)).get(0);
  * }</pre>
  */
@@ -376,7 +378,8 @@ public final class Instance implements AutoCloseable {
     /**
      * Deletes all queued mail, as {@code postsuper -d ALL} does: deferred messages (and their files
      * in {@code mailrelay_queue_directory}) at once, a message being delivered when that attempt
-     * ends, without retry or bounce. What was captured stays (see {@link Capture#reset()}).
+     * ends, without retry or bounce; its connection is closed now, so the attempt ends even when the
+     * upstream has stalled. What was captured stays (see {@link Capture#reset()}).
      *
      * @return how many messages were queued
      */

@@ -17,6 +17,7 @@ import java.util.Objects;
  * them), {@code main.cf} lines, single parameters and {@code master.cf} text. Later settings win over
  * earlier ones in that order, exactly as a later line in {@code main.cf} wins.
  *
+ * <!-- snippet: harness-core/src/test/java/dev/mailrelay/master/MasterExamplesTest.java#instance-config -->
  * <pre>{@code
  * InstanceConfig isp = InstanceConfig.named("isp")
  *     .mainCf("""

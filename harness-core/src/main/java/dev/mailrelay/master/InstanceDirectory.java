@@ -16,6 +16,7 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -34,14 +35,16 @@ import java.util.stream.Stream;
  * {@code master.cf}, SASL users and the mechanisms offered. The result is the {@link InstanceConfig}
  * the harness starts; the standalone runner reads the same layout in place ({@link #layout(Path)}).
  *
+ * <!-- snippet: harness-core/src/test/java/dev/mailrelay/master/MasterExamplesTest.java#instance-directory -->
  * <pre>{@code
  * InstanceConfig isp = InstanceDirectory.named("isp")
  *     .parameter("myhostname", "mail.isp.example")
  *     .user("relay-user", "s3cret")                  // sasl_users, 0600; smtpd_sasl_auth_enable = yes
+ *     .user("app")                                   // a generated password, see users()
  *     .mechanisms(List.of("PLAIN", "LOGIN"))         // mech_list in sasl/<smtpd_sasl_path>.conf
  *     .mainCf("smtpd_tls_security_level = may")
  *     .masterCf("submission inet n - n - - smtpd")
- *     .write(Path.of("target/mailrelay/instances/isp"));
+ *     .write(dir.resolve("isp"));
  * }</pre>
  *
  * <p>Settings layer as lines of {@code main.cf} do: the copied directories' {@code main.cf} first,
@@ -57,6 +60,9 @@ public final class InstanceDirectory {
     /** The generated users table, {@code texthash:sasl_users}, when main.cf names none. */
     public static final String USERS_TABLE = "sasl_users";
 
+    private static final SecureRandom RANDOM = new SecureRandom();
+    private static final char[] PASSWORD_ALPHABET =
+            "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789".toCharArray();
     private static final String NEW_SASL_CONF = "pwcheck_method: auxprop\nauxprop_plugin: sasldb\n";
 
     /** One {@code main.cf} layer: text ({@code parameter == null}) or one parameter. */
@@ -116,6 +122,24 @@ public final class InstanceDirectory {
     public InstanceDirectory user(String login, String password) {
         users.put(Objects.requireNonNull(login, "login"), Objects.requireNonNull(password, "password"));
         return this;
+    }
+
+    /**
+     * A SASL user whose password is generated now ({@link #generatePassword()}): a description is
+     * made for each start, so each start has its own. Read it from {@link #users()} (the JUnit
+     * extension's {@code RelayInstance.password(login)}, the Maven plugin's published properties).
+     */
+    public InstanceDirectory user(String login) {
+        return user(login, generatePassword());
+    }
+
+    /** A random password of 20 characters, without look-alikes or characters that tables and URLs treat specially. */
+    public static String generatePassword() {
+        char[] c = new char[20];
+        for (int i = 0; i < c.length; i++) {
+            c[i] = PASSWORD_ALPHABET[RANDOM.nextInt(PASSWORD_ALPHABET.length)];
+        }
+        return new String(c);
     }
 
     /** The SASL mechanisms offered, checked against those mailrelay implements when written. */

@@ -19,17 +19,21 @@ import java.util.Optional;
  *       by the part after the colon;</li>
  *   <li>{@code mailrelay.<instance>.username} and {@code mailrelay.<instance>.password}: the first
  *       declared SASL user;</li>
+ *   <li>{@code mailrelay.<instance>.password.<login>} for every declared SASL user, generated
+ *       passwords included ({@link InstanceDirectory#user(String)});</li>
  *   <li>with an entry instance, {@code spring.mail.host}, {@code spring.mail.port},
  *       {@code spring.mail.username} and {@code spring.mail.password} for it;</li>
  *   <li>with the HTTP API, {@code mailrelay.api.url} and {@code mailrelay.api.port}.</li>
  * </ul>
  *
+ * <!-- snippet: harness-core/src/test/java/dev/mailrelay/master/MasterExamplesTest.java#published-properties -->
  * <pre>{@code
  * Map<String, String> p = PublishedProperties.of(harness)
  *     .users("relay", Map.of("app", "s3cret"))
  *     .entry("relay")
  *     .toMap();
  * p.get("spring.mail.port");                 // the relay's first port
+ * p.get("mailrelay.relay.password.app");     // s3cret
  * }</pre>
  */
 public final class PublishedProperties {
@@ -116,6 +120,7 @@ public final class PublishedProperties {
                 out.put(prefix + "username", u.getKey());
                 out.put(prefix + "password", u.getValue());
             });
+            users.getOrDefault(i.name(), Map.of()).forEach((login, password) -> out.put(prefix + "password." + login, password));
         }
         if (api != null) {
             out.put("mailrelay.api.url", api.toString());

@@ -260,7 +260,8 @@ public final class QueueManager implements AutoCloseable {
     /**
      * Deletes every queued message, as {@code postsuper -d ALL} does: deferred ones at once (their
      * retries cancelled, their queue files removed), one being delivered right now when its attempt
-     * ends, with no retry and no bounce after it. Returns how many were queued.
+     * ends, with no retry and no bounce after it; that attempt is ended at once ({@link Transport#abort}).
+     * Returns how many were queued.
      */
     public int deleteAll() {
         int n = 0;
@@ -272,6 +273,9 @@ public final class QueueManager implements AutoCloseable {
                 }
                 if (!e.active) {
                     remove(e);
+                } else {
+                    // Its attempt ends now rather than when a stalled peer times out (Transport.abort).
+                    transports.values().forEach(t -> t.abort(e.message.queueId()));
                 }
             }
             n++;

@@ -14,7 +14,9 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -39,6 +41,13 @@ import org.junit.jupiter.api.TestFactory;
  * <p>A region is delimited in its file by lines containing {@code tag::NAME[]} and
  * {@code end::NAME[]} (in a comment of the file's language); it is compared without its common
  * indentation. {@code -Dreadme.update=true} rewrites the README's snippet blocks from their sources.
+ *
+ * <p>The examples in the Javadoc of the published modules are held to the same contract: every
+ * <code>&lt;pre&gt;{&#64;code</code> block in their main sources carries, on the comment line just above it, a
+ * marker {@code <!-- snippet: path#tag -->} (its text is that region of a test the build runs, and
+ * {@code -Dreadme.update=true} rewrites it too) or, for a fragment that cannot be complete (a shell
+ * session whose output names ephemeral ports), {@code <!-- not run: reason -->}. Packages whose
+ * Javadoc is for the harness's own developers, not for users, are listed with the reason.
  */
 class ReadmeContractTest {
 
@@ -48,6 +57,16 @@ class ReadmeContractTest {
 
     private static final Path ROOT = locateRoot();
     private static final Path README = ROOT.resolve("README.md");
+
+    /** The modules whose jars (and Javadoc) are published. */
+    private static final List<String> PUBLISHED_MODULES = List.of("harness-core", "junit-extension", "plugin");
+    /** Packages of published modules whose Javadoc examples are for the harness's developers, with why. */
+    private static final Map<String, String> INTERNAL_PACKAGES = internalPackages();
+    private static final Pattern JAVADOC_PRE = Pattern.compile("^(\\s*)\\*\\s*<pre>\\{@code\\s*$");
+    private static final Pattern JAVADOC_PRE_END = Pattern.compile("^\\s*\\*\\s*}</pre>\\s*$");
+    private static final Pattern JAVADOC_MARKER =
+            Pattern.compile("^\\s*\\*\\s*<!--\\s*(snippet|not run)\\s*:\\s*(.*?)\\s*-->\\s*$");
+    private static final int MAX_JAVADOC_NOT_RUN = 3;
 
     /** One fenced block: its position, language, marker (null when unmarked) and text. */
     record Block(int line, String language, String kind, String argument, String text, int firstTextLine,
@@ -76,6 +95,136 @@ class ReadmeContractTest {
                     () -> check(b, workspace)));
         }
         return tests.stream();
+    }
+
+    @TestFactory
+    Stream<DynamicTest> everyJavadocExampleIsExecutedByTheBuild() throws IOException {
+        List<JavadocExample> examples = new ArrayList<>();
+        for (Path source : publishedSources()) {
+            List<String> lines = Files.readAllLines(source, StandardCharsets.UTF_8);
+            List<JavadocExample> found = javadocExamples(source, lines);
+            if (Boolean.getBoolean("readme.update") && found.stream().anyMatch(e -> "snippet".equals(e.kind()))) {
+                updateJavadoc(source, lines, found);
+                found = javadocExamples(source, Files.readAllLines(source, StandardCharsets.UTF_8));
+            }
+            examples.addAll(found);
+        }
+        assertThat(examples).as("Javadoc examples found in " + PUBLISHED_MODULES).isNotEmpty();
+        long notRun = examples.stream().filter(e -> "not run".equals(e.kind())).count();
+        assertThat(notRun).as("Javadoc examples marked <!-- not run: ... --> (at most %d)", MAX_JAVADOC_NOT_RUN)
+                .isLessThanOrEqualTo(MAX_JAVADOC_NOT_RUN);
+        return examples.stream().map(e -> DynamicTest.dynamicTest(e.describe(), () -> check(e)));
+    }
+
+    /** One <code>&lt;pre&gt;{&#64;code</code> example of a Javadoc comment: marker (null when unmarked) and text. */
+    record JavadocExample(Path file, int line, String kind, String argument, String prefix, String text,
+                          int firstTextLine, int closingLine) {
+
+        String describe() {
+            return ROOT.relativize(file) + " line " + line;
+        }
+    }
+
+    private static void check(JavadocExample e) throws IOException {
+        if (e.kind() == null) {
+            fail(e.describe() + ": a Javadoc example users copy must be run by the build: put it in a test of the "
+                    + "module whose API it shows and mark it on the line above <pre>{@code with "
+                    + "<!-- snippet: path#tag --> (then -Dreadme.update=true copies it), or <!-- not run: REASON -->");
+        }
+        if ("not run".equals(e.kind())) {
+            assertThat(e.argument()).as(e.describe() + ": <!-- not run: REASON --> needs its reason").isNotBlank();
+            return;
+        }
+        String snippet = snippet(e.argument());
+        assertThat(snippet).as(e.argument() + " (a Javadoc comment cannot hold it)").doesNotContain("*/");
+        assertThat(snippet.chars().filter(c -> c == '{').count()).as(e.argument() + ": {@code ...} needs balanced braces")
+                .isEqualTo(snippet.chars().filter(c -> c == '}').count());
+        assertThat(e.text()).as(e.describe() + " must equal " + e.argument()
+                + " (run the it module's ReadmeContractTest with -Dreadme.update=true to copy it)").isEqualTo(snippet);
+    }
+
+    private static List<Path> publishedSources() throws IOException {
+        List<Path> out = new ArrayList<>();
+        for (String module : PUBLISHED_MODULES) {
+            Path main = ROOT.resolve(module).resolve("src/main/java");
+            try (Stream<Path> walk = Files.walk(main)) {
+                walk.filter(p -> p.toString().endsWith(".java"))
+                        .filter(p -> !INTERNAL_PACKAGES.containsKey(main.relativize(p.getParent()).toString().replace('/', '.')))
+                        .sorted().forEach(out::add);
+            }
+        }
+        return out;
+    }
+
+    static List<JavadocExample> javadocExamples(Path file, List<String> lines) {
+        List<JavadocExample> out = new ArrayList<>();
+        for (int i = 0; i < lines.size(); i++) {
+            Matcher open = JAVADOC_PRE.matcher(lines.get(i));
+            if (!open.matches()) {
+                continue;
+            }
+            int close = i + 1;
+            while (close < lines.size() && !JAVADOC_PRE_END.matcher(lines.get(close)).matches()) {
+                close++;
+            }
+            if (close == lines.size()) {
+                throw new AssertionError(file + " line " + (i + 1) + ": <pre>{@code never closed by }</pre>");
+            }
+            String kind = null;
+            String argument = null;
+            Matcher m = i > 0 ? JAVADOC_MARKER.matcher(lines.get(i - 1)) : null;
+            if (m != null && m.matches()) {
+                kind = m.group(1);
+                argument = m.group(2);
+            }
+            List<String> text = new ArrayList<>();
+            for (String l : lines.subList(i + 1, close)) {
+                text.add(l.replaceFirst("^\\s*\\*( |$)", ""));
+            }
+            out.add(new JavadocExample(file, i + 1, kind, argument, open.group(1) + "* ",
+                    String.join("\n", text).stripTrailing(), i + 1, close));
+            i = close;
+        }
+        return out;
+    }
+
+    private static void updateJavadoc(Path file, List<String> lines, List<JavadocExample> examples) throws IOException {
+        List<String> out = new ArrayList<>(lines);
+        for (int k = examples.size() - 1; k >= 0; k--) {
+            JavadocExample e = examples.get(k);
+            if (!"snippet".equals(e.kind())) {
+                continue;
+            }
+            List<String> replacement = new ArrayList<>();
+            for (String l : snippet(e.argument()).split("\n", -1)) {
+                replacement.add(l.isEmpty() ? e.prefix().stripTrailing() : e.prefix() + l);
+            }
+            for (int j = e.closingLine() - 1; j >= e.firstTextLine(); j--) {
+                out.remove(j);
+            }
+            out.addAll(e.firstTextLine(), replacement);
+        }
+        if (!out.equals(lines)) {
+            Files.write(file, out, StandardCharsets.UTF_8);
+        }
+    }
+
+    private static Map<String, String> internalPackages() {
+        String daemon = "a daemon's internals, used by the harness itself; users configure it with main.cf parameters";
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put("dev.mailrelay.config", daemon);
+        m.put("dev.mailrelay.tables", daemon);
+        m.put("dev.mailrelay.smtpd", daemon);
+        m.put("dev.mailrelay.xsasl", daemon);
+        m.put("dev.mailrelay.tls", daemon + "; users get trust material from RelayInstance or the API");
+        m.put("dev.mailrelay.cleanup", daemon);
+        m.put("dev.mailrelay.qmgr", daemon);
+        m.put("dev.mailrelay.smtp", daemon);
+        m.put("dev.mailrelay.dns", daemon);
+        m.put("dev.mailrelay.global", daemon);
+        m.put("dev.mailrelay.local", daemon);
+        m.put("dev.mailrelay.standalone", "the jar's main class; its commands are the README's, which runs them");
+        return m;
     }
 
     private static void check(Block b, Workspace workspace) throws IOException {

@@ -1,6 +1,6 @@
 package dev.mailrelay.junit;
 
-import java.security.SecureRandom;
+import dev.mailrelay.master.InstanceDirectory;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -22,15 +22,12 @@ final class DefaultTopology {
     static final String APP_LOGIN = "app";
     static final String RELAY_LOGIN = "relay-user";
 
-    private static final SecureRandom RANDOM = new SecureRandom();
-    private static final char[] ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789".toCharArray();
-
     private DefaultTopology() {
     }
 
     /** The two instances, {@code relay} first (the entry), with freshly generated passwords. */
     static List<InstanceSpec> create() {
-        String ispPassword = password();
+        String ispPassword = InstanceDirectory.generatePassword();
         InstanceSpec isp = InstanceSpec.named(ISP)
                 .myhostname(ISP_HOSTNAME)
                 .user(RELAY_LOGIN, ispPassword)
@@ -46,7 +43,7 @@ final class DefaultTopology {
                           -o { smtpd_client_restrictions = permit_sasl_authenticated, reject }""");
         InstanceSpec relay = InstanceSpec.named(RELAY)
                 .myhostname(RELAY_HOSTNAME)
-                .user(APP_LOGIN, password())
+                .user(APP_LOGIN)
                 .tls("may")
                 .relayhost("[" + ISP_HOSTNAME + "]:submission")
                 // SOHO_README's client settings: SASL only over TLS, which the ISP requires anyway.
@@ -80,12 +77,4 @@ final class DefaultTopology {
         return out;
     }
 
-    /** A random password of 20 characters, without look-alikes or characters tables treat specially. */
-    static String password() {
-        char[] c = new char[20];
-        for (int i = 0; i < c.length; i++) {
-            c[i] = ALPHABET[RANDOM.nextInt(ALPHABET.length)];
-        }
-        return new String(c);
-    }
 }

@@ -19,11 +19,14 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * {@code isp} whose {@code submission} service requires TLS and then AUTH. Passwords are generated
  * per harness; read them, and the trust material for TLS, from the injected handles.
  *
+ * <!-- snippet: junit-extension/src/test/java/dev/mailrelay/junit/examples/SignupMailTest.java#class -->
  * <pre>{@code
  * @EnableSaslRelay
  * class SignupMailTest {
+ *     private final Shop app = new Shop();   // the application under test
+ *
  *     @Test
- *     void sendsTheWelcomeMail(SaslRelay mail, @InstanceName("isp") RelayInstance isp) {
+ *     void sendsTheWelcomeMail(SaslRelay mail, @InstanceName("isp") RelayInstance isp) throws Exception {
  *         app.configureSmtp(mail.host(), mail.port(), mail.username(), mail.password());
  *         app.signUp("bob@example.org");
  *         MailAssertions.assertThat(isp).receivedMessage().hasSubject("Welcome");
@@ -34,6 +37,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * <p>With {@link #instances()} or {@link #configDirectory()} it starts exactly what they declare (unless
  * {@link #defaultTopology()} keeps the default instances):
  *
+ * <!-- snippet: junit-extension/src/test/java/dev/mailrelay/junit/examples/DeclaredIspExampleTest.java#isp -->
  * <pre>{@code
  * @EnableSaslRelay(instances = @SaslInstance(name = "isp", myhostname = "mail.isp.example",
  *         users = "alice=secret", mechanisms = {"PLAIN", "LOGIN"},
@@ -79,9 +83,9 @@ public @interface EnableSaslRelay {
      * declared instance named {@code relay} or {@code isp} then adjusts that default instance (its
      * attributes over the default's; {@code mainCf} lines come last and win), other instances join.
      *
+     * <!-- snippet: junit-extension/src/test/java/dev/mailrelay/junit/examples/AdjustedDefaultTopologyExampleTest.java#adjust -->
      * <pre>{@code
-     * @EnableSaslRelay(defaultTopology = true,
-     *         instances = @SaslInstance(name = "relay", tls = "encrypt"))
+     * @EnableSaslRelay(defaultTopology = true, instances = @SaslInstance(name = "relay", tls = "encrypt"))
      * }</pre>
      */
     boolean defaultTopology() default false;

@@ -13,19 +13,26 @@ import org.junit.jupiter.api.parallel.Resources;
  * Exports the running harness as system properties while it runs, and restores the previous values
  * when it stops: {@code spring.mail.host}, {@code spring.mail.port}, {@code spring.mail.username},
  * {@code spring.mail.password} for the entry instance, and for every instance {@code mailrelay.<name>.host},
- * {@code mailrelay.<name>.port}, {@code mailrelay.<name>.<service>.port}, {@code mailrelay.<name>.username}
- * and {@code mailrelay.<name>.password}.
+ * {@code mailrelay.<name>.port}, {@code mailrelay.<name>.<service>.port}, {@code mailrelay.<name>.username},
+ * {@code mailrelay.<name>.password} and {@code mailrelay.<name>.password.<login>} (every user, generated
+ * passwords included).
  *
  * <p>It carries {@code @ResourceLock(Resources.SYSTEM_PROPERTIES)}, so under JUnit's parallel
  * execution no other class that declares that lock (read or write) runs at the same time. Classes
  * that read these properties without the extension should declare
  * {@code @ResourceLock(value = Resources.SYSTEM_PROPERTIES, mode = READ)}.
  *
+ * <!-- snippet: junit-extension/src/test/java/dev/mailrelay/junit/examples/SpringBootMailTest.java#class -->
  * <pre>{@code
  * @EnableSaslRelay
  * @ExportSystemProperties
  * class SpringBootMailTest {
- *     // Spring Boot's mail auto-configuration reads spring.mail.* from the system properties
+ *     @Test
+ *     void springMailDescribesTheRelay(SaslRelay mail) {
+ *         // Spring Boot's mail auto-configuration reads spring.mail.* from the system properties
+ *         assertEquals(String.valueOf(mail.port()), System.getProperty("spring.mail.port"));
+ *         assertEquals(mail.username(), System.getProperty("spring.mail.username"));
+ *     }
  * }
  * }</pre>
  *

@@ -13,12 +13,19 @@ import java.lang.annotation.Target;
  * injection: instance fields before each test, static fields before all tests of a per-class harness
  * (and cleared after).
  *
+ * <!-- snippet: junit-extension/src/test/java/dev/mailrelay/junit/examples/InstanceNameExampleTest.java#instance-name -->
  * <pre>{@code
- * @Test
- * void relaysUpstream(@InstanceName("relay") RelayInstance relay, @InstanceName("isp") RelayInstance isp) { ... }
- *
  * @InstanceName("isp")
  * static RelayInstance isp;   // readable from a static method, e.g. Spring's @DynamicPropertySource
+ *
+ * @Test
+ * void relaysThroughTheIsp(@InstanceName("relay") RelayInstance relay, @InstanceName("isp") RelayInstance isp)
+ *         throws Exception {
+ *     app.configureSmtp(relay.host(), relay.port(), relay.username(), relay.password());
+ *     app.signUp("bob@example.org");
+ *     CapturedMessage m = isp.awaitMessage(x -> "Welcome".equals(x.subject()));
+ *     assertEquals(isp.username(), m.saslUsername());
+ * }
  * }</pre>
  *
  * <p>A {@link RelayInstance} parameter without this annotation is the entry instance

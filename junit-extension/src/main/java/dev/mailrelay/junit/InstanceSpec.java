@@ -14,6 +14,7 @@ import java.util.Objects;
  * (singular where it adds one element: {@code user}, {@code table}) and adds to the configuration;
  * nothing runs until the extension starts the harness.
  *
+ * <!-- snippet: junit-extension/src/test/java/dev/mailrelay/junit/examples/InstanceSpecExampleTest.java#spec -->
  * <pre>{@code
  * InstanceSpec isp = InstanceSpec.named("isp")
  *     .myhostname("mail.isp.example")
@@ -174,7 +175,13 @@ public final class InstanceSpec {
             d.parameter("relayhost", relayhost);
         }
         mainCf.forEach(text -> d.mainCf(text.stripIndent().strip() + "\n"));
-        users.forEach((login, password) -> d.user(login, password != null ? password : DefaultTopology.password()));
+        users.forEach((login, password) -> {
+            if (password != null) {
+                d.user(login, password);
+            } else {
+                d.user(login);
+            }
+        });
         tables.forEach(d::file);
         d.mechanisms(mechanisms);
         if (!masterCf.isEmpty()) {

@@ -19,7 +19,6 @@ import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -31,12 +30,14 @@ import javax.net.ssl.SSLSocketFactory;
  * One running instance of a harness started by {@link SaslRelayExtension}, as a test sees it: where
  * to connect, with which credentials, and what it captured. Injected by name:
  *
+ * <!-- snippet: junit-extension/src/test/java/dev/mailrelay/junit/examples/InstanceNameExampleTest.java#relays -->
  * <pre>{@code
  * @Test
- * void relaysThroughTheIsp(@InstanceName("relay") RelayInstance relay, @InstanceName("isp") RelayInstance isp) {
- *     mailer.send(relay.host(), relay.port(), relay.username(), relay.password(), message);
- *     relay.flush();
- *     CapturedMessage m = isp.awaitMessage(x -> "Hello".equals(x.subject()));
+ * void relaysThroughTheIsp(@InstanceName("relay") RelayInstance relay, @InstanceName("isp") RelayInstance isp)
+ *         throws Exception {
+ *     app.configureSmtp(relay.host(), relay.port(), relay.username(), relay.password());
+ *     app.signUp("bob@example.org");
+ *     CapturedMessage m = isp.awaitMessage(x -> "Welcome".equals(x.subject()));
  *     assertEquals(isp.username(), m.saslUsername());
  * }
  * }</pre>
@@ -70,12 +71,13 @@ public final class RelayInstance {
         return core.parameters().get("myhostname");
     }
 
-    /** The names the virtual network resolves to this instance: {@code myhostname}, then {@code mailrelay_hostnames}. */
+    /**
+     * The extra virtual-network names, {@code mailrelay_hostnames}: what {@code hostnames} declares in
+     * the annotation, the builder and the plugin, and what the HTTP API lists as {@code hostnames}.
+     * The virtual network resolves these and {@link #hostname()} to this instance.
+     */
     public List<String> hostnames() {
-        List<String> out = new ArrayList<>();
-        out.add(hostname());
-        out.addAll(core.parameters().list("mailrelay_hostnames"));
-        return out;
+        return core.parameters().list("mailrelay_hostnames");
     }
 
     /** The address the listeners are bound to ({@code 127.0.0.1} unless configured otherwise). */
@@ -146,10 +148,11 @@ public final class RelayInstance {
      * A socket factory that trusts {@link #caCertificate()} and nothing else, for a client's STARTTLS
      * or wrapper-mode connection; for Jakarta Mail:
      *
+     * <!-- snippet: junit-extension/src/test/java/dev/mailrelay/junit/RelayInstanceTlsTest.java#socket-factory -->
      * <pre>{@code
      * props.put("mail.smtp.starttls.enable", "true");
      * props.put("mail.smtp.starttls.required", "true");
-     * props.put("mail.smtp.ssl.socketFactory", relay.sslSocketFactory());
+     * props.put("mail.smtp.ssl.socketFactory", relay.sslSocketFactory());   // Jakarta Mail
      * }</pre>
      *
      * @throws IllegalStateException when the instance serves certificate files of its own

@@ -13,14 +13,16 @@ import java.lang.annotation.Target;
  * harness stops), written by the core's {@link dev.mailrelay.master.InstanceDirectory} as the builder
  * and the Maven plugin's configuration are. Files the harness writes are readable by their owner only.
  *
+ * <!-- snippet: junit-extension/src/test/java/dev/mailrelay/junit/examples/RelayhostExampleTest.java#relayhost -->
  * <pre>{@code
  * @EnableSaslRelay(instances = {
  *     @SaslInstance(name = "isp", myhostname = "mail.isp.example", users = "relay-user=s3cret",
  *         mechanisms = {"PLAIN", "LOGIN"}, tls = "may",
- *         mainCf = "smtpd_relay_restrictions = permit_sasl_authenticated, reject",
+ *         mainCf = {"smtpd_relay_restrictions = permit_sasl_authenticated, reject", "default_transport = discard"},
  *         masterCf = "submission inet n - n - - smtpd"),
- *     @SaslInstance(name = "relay", relayhost = "[mail.isp.example]:submission",
- *         mainCf = {"smtp_sasl_auth_enable = yes", "smtp_sasl_password_maps = texthash:sasl_passwd"},
+ *     @SaslInstance(name = "relay", myhostname = "relay.example.com", relayhost = "[mail.isp.example]:submission",
+ *         mainCf = {"smtp_sasl_auth_enable = yes", "smtp_sasl_password_maps = texthash:sasl_passwd",
+ *                   "smtp_sasl_security_options = noanonymous", "smtp_tls_security_level = encrypt"},
  *         tables = @SaslInstance.Table(name = "sasl_passwd",
  *             lines = "[mail.isp.example]:submission relay-user:s3cret"))
  * })
@@ -73,6 +75,7 @@ public @interface SaslInstance {
     /**
      * A file in the instance directory, e.g. a {@code sasl_passwd} or {@code sender_relay} table.
      *
+     * <!-- snippet: junit-extension/src/test/java/dev/mailrelay/junit/examples/SenderRelayTableExampleTest.java#table -->
      * <pre>{@code
      * tables = @SaslInstance.Table(name = "sender_relay", lines = "user1@example.com [mail.example.com]:submission")
      * }</pre>

@@ -12,13 +12,16 @@ import java.util.Map;
  * the application submits to. Injected as a parameter (also into {@code @BeforeAll} methods and
  * constructors of a per-class harness) or into a field marked {@link InstanceName}.
  *
+ * <!-- snippet: junit-extension/src/test/java/dev/mailrelay/junit/examples/OrderMailTest.java#class -->
  * <pre>{@code
  * @EnableSaslRelay
  * class OrderMailTest {
+ *     private final Shop shop = new Shop();   // the application under test
+ *
  *     @Test
- *     void confirmsTheOrder(SaslRelay mail) {
- *         shop.smtp(mail.host(), mail.port(), mail.username(), mail.password());
- *         shop.order("bob@example.org");
+ *     void confirmsTheOrder(SaslRelay mail) throws Exception {
+ *         shop.configureSmtp(mail.host(), mail.port(), mail.username(), mail.password());
+ *         shop.order("bob@example.org", 42);
  *         MailAssertions.assertThat(mail.instance("relay")).receivedMessage().hasSubject("Your order");
  *     }
  * }

@@ -33,18 +33,24 @@ import org.junit.platform.commons.support.ReflectionSupport;
  * The JUnit 5 extension behind {@link EnableSaslRelay}, and its programmatic form for tests that
  * compute their configuration:
  *
+ * <!-- snippet: junit-extension/src/test/java/dev/mailrelay/junit/examples/ComputedConfigTest.java#class -->
  * <pre>{@code
  * class ComputedConfigTest {
  *     @RegisterExtension
  *     static SaslRelayExtension mail = SaslRelayExtension.builder()
  *         .instance(InstanceSpec.named("isp")
  *             .myhostname("mail.isp.example")
- *             .user("alice", secretFromSomewhere())
+ *             .user("alice", System.getenv().getOrDefault("ISP_PASSWORD", "s3cret"))
  *             .masterCf("submission inet n - n - - smtpd"))
  *         .build();
  *
  *     @Test
- *     void accepts(@InstanceName("isp") RelayInstance isp) { ... }
+ *     void accepts(@InstanceName("isp") RelayInstance isp) throws Exception {
+ *         Shop shop = new Shop();
+ *         shop.configureSmtp(isp.host(), isp.port("submission"), "alice", isp.password("alice"));
+ *         shop.signUp("bob@example.org");
+ *         assertThat(isp).receivedMessage().wasAuthenticatedAs("alice");
+ *     }
  * }
  * }</pre>
  *
@@ -390,6 +396,7 @@ public final class SaslRelayExtension implements TestInstancePreConstructCallbac
      * Builds the programmatic form. Every method has the name of the {@link EnableSaslRelay} attribute
      * it mirrors (and of the Maven plugin's element, where the plugin has it):
      *
+     * <!-- snippet: junit-extension/src/test/java/dev/mailrelay/junit/examples/PerMethodLifecycleExampleTest.java#builder -->
      * <pre>{@code
      * @RegisterExtension
      * static SaslRelayExtension mail = SaslRelayExtension.builder()

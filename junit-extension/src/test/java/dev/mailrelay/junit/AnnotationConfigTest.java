@@ -22,7 +22,7 @@ class AnnotationConfigTest {
     @Test
     void parametersComeFromTheAttributes(@InstanceName("isp") RelayInstance isp) {
         assertThat(isp.hostname()).isEqualTo("mail.isp.example");
-        assertThat(isp.hostnames()).containsExactly("mail.isp.example", "smtp.isp.example", "mx.isp.example");
+        assertThat(isp.hostnames()).containsExactly("smtp.isp.example", "mx.isp.example");
         assertThat(isp.parameters().get("smtpd_tls_security_level")).isEqualTo("may");
         assertThat(isp.parameters().get("smtpd_sasl_auth_enable")).isEqualTo("yes");
         assertThat(isp.parameters().get("message_size_limit")).isEqualTo("1000000");
@@ -53,10 +53,13 @@ class AnnotationConfigTest {
     }
 
     @Test
-    void declaredAndGeneratedPasswordsBothWork(@InstanceName("isp") RelayInstance isp) throws Exception {
+    void declaredAndGeneratedPasswordsBothWork(@InstanceName("isp") RelayInstance isp, SaslRelay mail) throws Exception {
         assertThat(isp.usernames()).containsExactly("alice", "bob");
         assertThat(isp.password("alice")).isEqualTo("secret");
         assertThat(isp.password("bob")).hasSize(20);
+        // Published under the names the Maven plugin uses for its generated passwords.
+        assertThat(mail.properties()).containsEntry("mailrelay.isp.password.bob", isp.password("bob"))
+                .containsEntry("mailrelay.isp.password.alice", "secret");
         Mail.send(isp.host(), isp.port("submission"), "bob", isp.password("bob"), "bob@example.org",
                 "carol@example.net", "from bob");
         assertThat(isp).receivedMessage().wasAuthenticatedAs("bob").hasSubject("from bob");

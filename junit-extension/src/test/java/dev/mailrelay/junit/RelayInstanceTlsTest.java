@@ -47,11 +47,13 @@ class RelayInstanceTlsTest {
         props.put("mail.smtp.host", relay.host());
         props.put("mail.smtp.port", String.valueOf(relay.port("smtp")));
         props.put("mail.smtp.auth", "true");
+        props.put("mail.smtp.ssl.checkserveridentity", "true");
+        // tag::socket-factory[]
         props.put("mail.smtp.starttls.enable", "true");
         props.put("mail.smtp.starttls.required", "true");
-        props.put("mail.smtp.ssl.checkserveridentity", "true");
         // tag::trust[]
         props.put("mail.smtp.ssl.socketFactory", relay.sslSocketFactory());   // Jakarta Mail
+        // end::socket-factory[]
         Files.writeString(dir.resolve("ca.pem"), relay.caCertificatePem());   // msmtp tls_trust_file, curl --cacert
         KeyStore trust = relay.trustStore();                                  // javax.net.ssl / Spring SSL bundles
         // end::trust[]

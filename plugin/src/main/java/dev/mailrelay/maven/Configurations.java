@@ -131,10 +131,10 @@ final class Configurations {
                 throw new MojoFailureException(where + "<users>, user " + (i + 1) + ": <login> is missing");
             }
             if (u.getPassword() == null || u.getPassword().isEmpty()) {
-                throw new MojoFailureException(where + "<users>, user " + u.getLogin().strip()
-                        + ": <password> is missing");
+                instance.user(u.getLogin().strip());   // generated, published with the instance's properties
+            } else {
+                instance.user(u.getLogin().strip(), u.getPassword());
             }
-            instance.user(u.getLogin().strip(), u.getPassword());
         }
         List<Table> tables = spec.getTables();
         for (int i = 0; i < tables.size(); i++) {

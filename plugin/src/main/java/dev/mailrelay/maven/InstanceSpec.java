@@ -12,15 +12,24 @@ import java.util.Map;
  * {@code main.cf} text, {@code master.cf} services, table files, and the shortcuts for what Postfix
  * leaves to other programs (SASL users and mechanisms, extra host names).
  *
+ * <!-- snippet: it/src/it/readme-failsafe/pom.xml#instance -->
  * <pre>{@code
  * <instance>
+ *   <!-- A fake ISP: SASL_README's server, AUTH only after STARTTLS; keeps what it accepts. -->
  *   <name>isp</name>
  *   <myhostname>mail.isp.example</myhostname>
  *   <mechanisms><mechanism>PLAIN</mechanism><mechanism>LOGIN</mechanism></mechanisms>
- *   <users><user><login>alice</login><password>secret</password></user></users>
+ *   <users>
+ *     <user><login>alice</login><password>secret</password></user>
+ *   </users>
  *   <tls>may</tls>
  *   <mainCf>
  *     smtpd_sasl_auth_enable = yes
+ *     smtpd_tls_auth_only = yes
+ *     smtpd_recipient_restrictions =
+ *         permit_sasl_authenticated
+ *         reject_unauth_destination
+ *     default_transport = discard
  *   </mainCf>
  *   <masterCf>submission inet n - n - - smtpd</masterCf>
  * </instance>

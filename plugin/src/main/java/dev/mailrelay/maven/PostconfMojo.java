@@ -24,6 +24,7 @@ import org.apache.maven.plugins.annotations.Parameter;
  * <p>The answer goes to standard output, as {@code postconf} prints it, so that {@code mvn -q} shows
  * it and nothing else:
  *
+ * <!-- not run: a shell session; the postconf-postmap invoker project runs the goal and checks its answer -->
  * <pre>{@code
  * mvn -q mailrelay:postconf -Dmailrelay.postconf.n=true -Dmailrelay.postconf.parameters=smtpd_sasl_auth_enable
  * # instance isp

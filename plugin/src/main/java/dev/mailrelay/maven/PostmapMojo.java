@@ -26,6 +26,7 @@ import org.apache.maven.plugins.annotations.Parameter;
  * {@code -Dinstance=NAME} (whose {@code recipient_delimiter} and {@code mydestination} then
  * apply).
  *
+ * <!-- not run: a shell session; the postconf-postmap invoker project runs the goal and checks its answer -->
  * <pre>{@code
  * mvn -q mailrelay:postmap -Dquery=alice@example.com -Dtable=texthash:src/test/mailrelay/virtual
  * alice@isp.example

@@ -10,6 +10,7 @@ import org.apache.maven.plugins.annotations.Mojo;
  * SIGTERM, printing the standalone runner's {@code READY} lines on standard output (also under
  * {@code mvn -q}) once every listener answers:
  *
+ * <!-- not run: a shell session with ephemeral ports; RunGoalIT runs the goal until its READY lines -->
  * <pre>{@code
  * mvn -q mailrelay:run
  * READY isp submission 127.0.0.1:40125

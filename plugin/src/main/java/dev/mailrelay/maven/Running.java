@@ -83,7 +83,8 @@ final class Running implements AutoCloseable {
      * {@code mailrelay.<instance>.host}, {@code mailrelay.<instance>.<service>.port} (and for
      * {@code host:port} services also by the part after the colon), {@code mailrelay.<instance>.port}
      * (the first listener), {@code mailrelay.<instance>.username} and {@code .password} (the first
-     * user of {@code <users>}), {@code spring.mail.host}, {@code .port}, {@code .username} and
+     * user of {@code <users>}), {@code mailrelay.<instance>.password.<login>} (every user, generated
+     * passwords included), {@code spring.mail.host}, {@code .port}, {@code .username} and
      * {@code .password} for the entry instance, {@code mailrelay.api.url} and {@code mailrelay.api.port}.
      */
     Map<String, String> properties() {

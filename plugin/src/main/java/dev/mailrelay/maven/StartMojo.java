@@ -14,10 +14,14 @@ import org.apache.maven.plugins.annotations.Parameter;
  * in {@code target/mailrelay/mailrelay.properties}.
  * If anything fails to start, what did start is stopped before the build fails.
  *
+ * <!-- snippet: it/src/it/start-verify-stop/pom.xml#execution -->
  * <pre>{@code
  * <execution>
  *   <id>mailrelay</id>
- *   <goals><goal>start</goal><goal>stop</goal></goals>
+ *   <goals>
+ *     <goal>start</goal>
+ *     <goal>stop</goal>
+ *   </goals>
  * </execution>
  * }</pre>
  */

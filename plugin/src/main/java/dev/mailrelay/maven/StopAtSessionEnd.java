@@ -12,13 +12,13 @@ import org.slf4j.LoggerFactory;
  * failing integration test, a later plugin's failure, a {@code -T} sibling module's failure. Active
  * when the plugin is declared with {@code <extensions>true</extensions>}:
  *
+ * <!-- snippet: it/src/it/readme-failsafe/pom.xml#extension -->
  * <pre>{@code
- * <plugin>
- *   <groupId>dev.mailrelay</groupId>
- *   <artifactId>mailrelay-maven-plugin</artifactId>
- *   <extensions>true</extensions>
- *   ...
- * </plugin>
+ * <groupId>dev.mailrelay</groupId>
+ * <artifactId>mailrelay-maven-plugin</artifactId>
+ * <version>0.1.0-SNAPSHOT</version>
+ * <!-- Also a build extension: stops the servers when the build fails before mailrelay:stop. -->
+ * <extensions>true</extensions>
  * }</pre>
  *
  * Registered in {@code META-INF/plexus/components.xml}; {@code META-INF/maven/extension.xml} exports the

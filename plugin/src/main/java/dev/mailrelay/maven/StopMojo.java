@@ -9,6 +9,7 @@ import org.apache.maven.plugins.annotations.Mojo;
  * {@code target/mailrelay/} ({@code <instance>/<queue id>.eml} and {@code messages.json}). Stopping
  * nothing is not an error, so the goal is safe to run twice or after a skipped start.
  *
+ * <!-- snippet: it/src/it/readme-failsafe/pom.xml#goals -->
  * <pre>{@code
  * <goals><goal>start</goal><goal>stop</goal></goals>
  * }</pre>

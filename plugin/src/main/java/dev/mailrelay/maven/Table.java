@@ -7,11 +7,12 @@ import java.util.List;
  * A table file of an instance, as {@code @SaslInstance.Table} gives it: a file name in the instance
  * directory and its lines (created readable by its owner only).
  *
+ * <!-- snippet: it/src/it/readme-failsafe/pom.xml#tables -->
  * <pre>{@code
  * <tables>
  *   <table>
  *     <name>sasl_passwd</name>
- *     <lines><line>[mail.isp.example]:submission relay-user:s3cret</line></lines>
+ *     <lines><line>[mail.isp.example]:submission alice:secret</line></lines>
  *   </table>
  * </tables>
  * }</pre>

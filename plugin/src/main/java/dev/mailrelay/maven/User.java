@@ -3,14 +3,18 @@ package dev.mailrelay.maven;
 /**
  * One SASL login of an instance's built-in backend ({@code mailrelay_sasl_users}), as the POM gives it:
  *
+ * <!-- snippet: it/src/it/readme-failsafe/pom.xml#users -->
  * <pre>{@code
  * <users>
- *   <user><login>alice@isp.example</login><password>secret</password></user>
+ *   <user><login>alice</login><password>secret</password></user>
  * </users>
  * }</pre>
  *
- * The password is written only to the instance's generated users table under {@code target/}; it is
- * never logged and {@link #toString()} leaves it out.
+ * Without {@code <password>}, one is generated at each start and published as the property
+ * {@code mailrelay.<instance>.password.<login>} (and {@code mailrelay.<instance>.password} for the
+ * first user), in the project and in {@code mailrelay.properties}. The password is written only to
+ * the instance's generated users table under {@code target/} and to those properties; it is never
+ * logged and {@link #toString()} leaves it out.
  */
 public class User {
 
@@ -60,7 +64,7 @@ public class User {
     }
 
     /**
-     * Sets the password.
+     * Sets the password; without one, a password is generated at each start.
      *
      * @param password the password
      */

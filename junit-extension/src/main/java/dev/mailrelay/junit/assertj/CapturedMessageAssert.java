@@ -19,8 +19,9 @@ import org.assertj.core.api.AbstractAssert;
  * Assertions on one message an instance accepted: envelope, SASL login and mechanism, TLS, headers
  * and body.
  *
+ * <!-- snippet: junit-extension/src/test/java/dev/mailrelay/junit/examples/AssertionExamplesTest.java#captured-message -->
  * <pre>{@code
- * assertThat(message).isFrom("app@example.com").isTo("bob@example.org")
+ * assertThat(message).isFrom("shop@example.com").isTo("bob@example.org")
  *     .wasAuthenticatedAs("app").usedMechanism("PLAIN").hasHeader("X-Mailer", "shop")
  *     .hasBodyContaining("order 42");
  * }</pre>

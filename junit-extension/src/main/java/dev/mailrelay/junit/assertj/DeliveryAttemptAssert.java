@@ -8,12 +8,13 @@ import org.assertj.core.api.AbstractAssert;
 /**
  * Assertions on one delivery attempt of a relay: status, next hop, upstream login and mechanism, TLS.
  *
+ * <!-- snippet: junit-extension/src/test/java/dev/mailrelay/junit/examples/AssertionExamplesTest.java#delivery-attempt -->
  * <pre>{@code
  * assertThat(relay).deliveredMessage()
  *     .wasSent()
  *     .wentTo("[mail.isp.example]:submission")
  *     .wasAuthenticatedAs("relay-user")
- *     .usedMechanism("PLAIN");
+ *     .usedMechanism("SCRAM-SHA-512");
  * }</pre>
  */
 public final class DeliveryAttemptAssert extends AbstractAssert<DeliveryAttemptAssert, DeliveryAttempt> {

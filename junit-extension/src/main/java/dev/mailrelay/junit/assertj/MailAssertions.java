@@ -7,16 +7,16 @@ import dev.mailrelay.junit.RelayInstance;
 /**
  * AssertJ entry points for what a mailrelay instance captured. This package is the only part of the
  * extension that uses AssertJ, so tests without AssertJ on the classpath can use everything else.
+ * With {@code import static dev.mailrelay.junit.assertj.MailAssertions.assertThat;}:
  *
+ * <!-- snippet: junit-extension/src/test/java/dev/mailrelay/junit/examples/AssertionExamplesTest.java#mail-assertions -->
  * <pre>{@code
- * import static dev.mailrelay.junit.assertj.MailAssertions.assertThat;
- *
  * assertThat(mail.instance("isp")).receivedMessage()
  *     .isFrom("shop@example.com")
  *     .isTo("bob@example.org")
  *     .hasSubject("Your order")
  *     .wasAuthenticatedAs("relay-user")
- *     .usedMechanism("PLAIN")
+ *     .usedMechanism("SCRAM-SHA-512")          // the relay's choice among the ISP's mechanisms
  *     .hasBodyContaining("Thank you");
  *
  * assertThat(mail.instance("relay")).deliveredMessage().wasSent().wasAuthenticatedAs("relay-user");

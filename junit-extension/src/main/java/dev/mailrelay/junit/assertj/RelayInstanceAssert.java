@@ -14,9 +14,10 @@ import org.assertj.core.api.AbstractAssert;
  * methods wait (on the capture's arrival event, up to {@link #within(Duration) the timeout}) and fail
  * with a message listing what did arrive.
  *
+ * <!-- snippet: junit-extension/src/test/java/dev/mailrelay/junit/examples/AssertionExamplesTest.java#relay-instance -->
  * <pre>{@code
  * assertThat(isp).within(Duration.ofSeconds(30)).receivedMessages(2);
- * assertThat(isp).receivedMessage(m -> m.recipients().contains("bob@example.org")).hasSubject("Hi Bob");
+ * assertThat(isp).receivedMessage(m -> m.recipients().contains("bob@example.org")).hasSubject("Welcome");
  * }</pre>
  */
 public final class RelayInstanceAssert extends AbstractAssert<RelayInstanceAssert, RelayInstance> {

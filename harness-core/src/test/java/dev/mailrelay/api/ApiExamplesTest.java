@@ -1,0 +1,54 @@
+package dev.mailrelay.api;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import dev.mailrelay.master.Harness;
+import dev.mailrelay.master.InstanceConfig;
+import dev.mailrelay.master.TheApplication;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The examples in the Javadoc of {@code dev.mailrelay.api}, as they are printed there. */
+class ApiExamplesTest {
+
+    private static final List<InstanceConfig> ISP = List.of(InstanceConfig.named("isp").mainCf("""
+            smtpd_sasl_auth_enable = yes
+            mailrelay_sasl_users = inline:{ alice=secret }
+            default_transport = discard
+            """));
+
+    @Test
+    void apiServer() {
+        List<InstanceConfig> configs = ISP;
+        // tag::api-server[]
+        try (Harness harness = Harness.start(configs, true);
+             ApiServer api = ApiServer.start(harness, 0)) {
+            System.out.println("READY api " + api.url());
+        }
+        // end::api-server[]
+    }
+
+    @Test
+    void flusherApiModelAndException() throws Exception {
+        try (Harness harness = Harness.start(ISP, true)) {
+            // tag::flusher[]
+            ApiServer api = ApiServer.start(harness, instance -> instance.flush(), 0);
+            // end::flusher[]
+            try (api) {
+                MailRelayClient client = MailRelayClient.connect(api.url());
+                TheApplication.send(client.instance("isp").port("smtp"), "alice", "secret", "Hello");
+                // tag::api-model[]
+                ApiModel.MessageInfo m = client.awaitMessages("isp", 1, Duration.ofSeconds(10)).get(0);
+                assertEquals("PLAIN", m.saslMethod());
+                // end::api-model[]
+                // tag::api-exception[]
+                MailRelayApiException e = assertThrows(MailRelayApiException.class,
+                        () -> client.message("isp", "NOSUCHID"));
+                assertEquals(404, e.status());
+                // end::api-exception[]
+            }
+        }
+    }
+}
