@@ -2,12 +2,12 @@ package dev.mailrelay.api;
 
 import dev.mailrelay.capture.CapturedMessage;
 import dev.mailrelay.capture.DeliveryAttempt;
+import dev.mailrelay.capture.Maillog;
 import dev.mailrelay.capture.TlsInfo;
 import dev.mailrelay.client.ApiModel;
 import dev.mailrelay.master.Instance;
 import java.util.List;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The API's JSON documents ({@link ApiModel}, in the artifact {@code mailrelay-client}) made from what
@@ -19,7 +19,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class ApiDocuments {
 
-    private static final Logger log = LoggerFactory.getLogger("dev.mailrelay.api");
+    private static final Logger log = Maillog.logger("dev.mailrelay.api");
 
     private ApiDocuments() {
     }

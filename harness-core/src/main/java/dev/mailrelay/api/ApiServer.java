@@ -4,6 +4,7 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.mailrelay.capture.CapturedMessage;
+import dev.mailrelay.capture.Maillog;
 import dev.mailrelay.client.ApiModel;
 import dev.mailrelay.client.Json;
 import dev.mailrelay.client.MailRelayClient;
@@ -37,7 +38,6 @@ import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The HTTP control API of a running {@link Harness}, on loopback, with JSON bodies (the documents are
@@ -80,7 +80,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class ApiServer implements AutoCloseable {
 
-    private static final Logger log = LoggerFactory.getLogger("dev.mailrelay.api");
+    private static final Logger log = Maillog.logger("dev.mailrelay.api");
     /** The longest a single await may wait; a longer timeout is a 400. */
     static final Duration MAX_WAIT = ApiModel.MAX_WAIT;
     private static final ObjectMapper JSON = Json.mapper();
