@@ -46,7 +46,9 @@ class ImportDirectionTest {
             new Layer("libglobal (src/global): code every daemon shares, so no daemon imports another", "global"),
             new Layer("libutil's dict_*: lookup tables, read as configuration", "tables"),
             new Layer("main.cf and master.cf (mail_conf, mail_params): parameters and their errors", "config"),
-            new Layer("the maillog and the queue files: what every stage records and tests assert on", "capture"));
+            new Layer("the maillog and the queue files: what every stage records and tests assert on", "capture"),
+            new Layer("the artifact mailrelay-client: the API's JSON documents and Java client, needing no harness",
+                    "client"));
 
     static final Path SOURCES = Path.of("src/main/java/dev/mailrelay");
 

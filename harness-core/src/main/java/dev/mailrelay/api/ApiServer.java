@@ -3,8 +3,13 @@ package dev.mailrelay.api;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.mailrelay.capture.CapturedMessage;
+import dev.mailrelay.capture.Maillog;
 import dev.mailrelay.faults.FaultSpec;
+import dev.mailrelay.client.ApiModel;
+import dev.mailrelay.client.Json;
+import dev.mailrelay.client.MailRelayClient;
 import dev.mailrelay.master.Harness;
 import dev.mailrelay.master.Instance;
 import java.io.IOException;
@@ -35,11 +40,11 @@ import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The HTTP control API of a running {@link Harness}, on loopback, with JSON bodies (the documents are
- * in {@link ApiModel}; {@link MailRelayClient} is its Java client). The endpoints:
+ * in {@link ApiModel} and made by {@link ApiDocuments}; {@link MailRelayClient}, in the artifact
+ * {@code mailrelay-client}, is its Java client). The endpoints:
  *
  * <ul>
  *   <li>{@code GET /api/instances} — names, host names and listeners;</li>
@@ -83,9 +88,10 @@ import org.slf4j.LoggerFactory;
  */
 public final class ApiServer implements AutoCloseable {
 
-    private static final Logger log = LoggerFactory.getLogger("dev.mailrelay.api");
+    private static final Logger log = Maillog.logger("dev.mailrelay.api");
     /** The longest a single await may wait; a longer timeout is a 400. */
-    static final Duration MAX_WAIT = Duration.ofMinutes(5);
+    static final Duration MAX_WAIT = ApiModel.MAX_WAIT;
+    private static final ObjectMapper JSON = Json.mapper();
     /** Threads serving requests: long polls hold none while they wait, so a few suffice. */
     static final int THREADS = 4;
     private static final Duration DEFAULT_WAIT = Duration.ofSeconds(10);
@@ -247,13 +253,13 @@ public final class ApiServer implements AutoCloseable {
         }
         if (parts.length == 2) {
             allow(ex, "GET");
-            send(ex, 200, harness.instances().stream().map(ApiModel::instanceInfo).toList());
+            send(ex, 200, harness.instances().stream().map(ApiDocuments::instanceInfo).toList());
             return true;
         }
         Instance instance = instance(parts[2]);
         if (parts.length == 3) {
             allow(ex, "GET");
-            send(ex, 200, ApiModel.instanceInfo(instance));
+            send(ex, 200, ApiDocuments.instanceInfo(instance));
             return true;
         }
         Map<String, String> query = query(ex.getRequestURI().getRawQuery());
@@ -265,11 +271,11 @@ public final class ApiServer implements AutoCloseable {
                 int count = count(query);
                 Duration timeout = timeout(query);
                 answerLater(ex, instance.capture().messagesArrived(count), timeout,
-                        got -> got.stream().map(ApiModel.MessageInfo::of).toList(),
+                        got -> got.stream().map(ApiDocuments::messageInfo).toList(),
                         () -> new ApiModel.ApiError(408, "expected at least " + count + " message(s) at instance "
                                 + instance.name() + " within " + timeout + "; " + instance.capture().describe(),
                                 instance.capture().describe(),
-                                instance.capture().messages().stream().map(ApiModel.MessageInfo::of).toList()));
+                                instance.capture().messages().stream().map(ApiDocuments::messageInfo).toList()));
                 return false;
             }
             case "deliveries" -> {
@@ -295,13 +301,13 @@ public final class ApiServer implements AutoCloseable {
                 ex.sendResponseHeaders(204, -1);
                 return;
             }
-            send(ex, 200, instance.capture().messages().stream().map(ApiModel.MessageInfo::of).toList());
+            send(ex, 200, instance.capture().messages().stream().map(ApiDocuments::messageInfo).toList());
             return;
         }
         CapturedMessage m = message(instance, parts[4]);
         if (parts.length == 5) {
             allow(ex, "GET");
-            send(ex, 200, ApiModel.MessageDetails.of(m));
+            send(ex, 200, ApiDocuments.messageDetails(m));
         } else if (parts.length == 6 && parts[5].equals("raw")) {
             allow(ex, "GET");
             ex.getResponseHeaders().set("Content-Type", "message/rfc822");
@@ -341,18 +347,18 @@ public final class ApiServer implements AutoCloseable {
                                String path) throws IOException {
         if (parts.length == 4) {
             allow(ex, "GET");
-            send(ex, 200, instance.capture().deliveries().stream().map(ApiModel.DeliveryInfo::of).toList());
+            send(ex, 200, instance.capture().deliveries().stream().map(ApiDocuments::deliveryInfo).toList());
             return true;
         } else if (parts.length == 5 && parts[4].equals("await")) {
             allow(ex, "POST");
             int count = count(query);
             Duration timeout = timeout(query);
             answerLater(ex, instance.capture().deliveriesRecorded(count), timeout,
-                    got -> got.stream().map(ApiModel.DeliveryInfo::of).toList(),
+                    got -> got.stream().map(ApiDocuments::deliveryInfo).toList(),
                     () -> new ApiModel.ApiError(408, "expected at least " + count + " delivery attempt(s) at instance "
                             + instance.name() + " within " + timeout + "; " + instance.capture().describe(),
                             instance.capture().describe(), null,
-                            instance.capture().deliveries().stream().map(ApiModel.DeliveryInfo::of).toList()));
+                            instance.capture().deliveries().stream().map(ApiDocuments::deliveryInfo).toList()));
             return false;
         } else {
             throw new NotFound("no such resource: " + path);
@@ -367,12 +373,13 @@ public final class ApiServer implements AutoCloseable {
                 case "POST" -> {
                     FaultSpec spec;
                     try {
-                        spec = Json.MAPPER.readValue(ex.getRequestBody().readNBytes(MAX_FAULT_BODY), FaultSpec.class);
+                        spec = ApiDocuments.faultSpec(JSON.readValue(ex.getRequestBody().readNBytes(MAX_FAULT_BODY),
+                                ApiModel.FaultDefinition.class));
                     } catch (JsonProcessingException e) {
                         throw new BadRequest("bad fault: " + e.getOriginalMessage());
                     }
                     try {
-                        send(ex, 201, ApiModel.FaultInfo.of(instance.faults().add(spec)));
+                        send(ex, 201, ApiDocuments.faultInfo(instance.faults().add(spec)));
                     } catch (IllegalArgumentException e) {
                         throw new BadRequest(e.getMessage());
                     }
@@ -381,11 +388,11 @@ public final class ApiServer implements AutoCloseable {
                     instance.faults().clear();
                     ex.sendResponseHeaders(204, -1);
                 }
-                default -> send(ex, 200, instance.faults().list().stream().map(ApiModel.FaultInfo::of).toList());
+                default -> send(ex, 200, instance.faults().list().stream().map(ApiDocuments::faultInfo).toList());
             }
         } else if (parts.length == 5 && parts[4].equals("injected")) {
             allow(ex, "GET");
-            send(ex, 200, instance.capture().injectedFaults());
+            send(ex, 200, instance.capture().injectedFaults().stream().map(ApiDocuments::injectedFaultInfo).toList());
         } else if (parts.length == 5) {
             allow(ex, "GET", "DELETE");
             int id;
@@ -400,7 +407,7 @@ public final class ApiServer implements AutoCloseable {
                 instance.faults().remove(id);
                 ex.sendResponseHeaders(204, -1);
             } else {
-                send(ex, 200, ApiModel.FaultInfo.of(fault));
+                send(ex, 200, ApiDocuments.faultInfo(fault));
             }
         } else {
             throw new NotFound("no such resource: " + path);
@@ -496,7 +503,7 @@ public final class ApiServer implements AutoCloseable {
     }
 
     private static void send(HttpExchange ex, int status, Object body) throws IOException {
-        byte[] bytes = Json.MAPPER.writeValueAsBytes(body);
+        byte[] bytes = JSON.writeValueAsBytes(body);
         ex.getResponseHeaders().set("Content-Type", "application/json; charset=utf-8");
         ex.sendResponseHeaders(status, bytes.length);
         try (OutputStream out = ex.getResponseBody()) {

@@ -3,6 +3,7 @@ package dev.mailrelay.cleanup;
 import dev.mailrelay.capture.Capture;
 import dev.mailrelay.capture.CapturedMessage;
 import dev.mailrelay.capture.ContentStore;
+import dev.mailrelay.capture.Maillog;
 import dev.mailrelay.capture.MessageContent;
 import dev.mailrelay.capture.QueueFlags;
 import dev.mailrelay.config.Parameters;
@@ -22,7 +23,6 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The cleanup stage of one instance (cleanup(8) with trivial-rewrite's rewrite step): it takes a
@@ -45,7 +45,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class Cleanup {
 
-    private static final Logger log = LoggerFactory.getLogger("dev.mailrelay.cleanup");
+    private static final Logger log = Maillog.logger("dev.mailrelay.cleanup");
     /** Postfix's virtual_alias_recursion_limit and virtual_alias_expansion_limit defaults. */
     private static final int RECURSION_LIMIT = 1000;
     private static final int EXPANSION_LIMIT = 1000;

@@ -1,5 +1,6 @@
 package dev.mailrelay.config;
 
+import dev.mailrelay.capture.Maillog;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.CharBuffer;
@@ -13,7 +14,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Reads Postfix configuration text the way its readllines() does, for main.cf, master.cf and table
@@ -29,7 +29,7 @@ import org.slf4j.LoggerFactory;
  * }</pre>
  */
 public final class LogicalLines {
-    private static final Logger log = LoggerFactory.getLogger(LogicalLines.class);
+    private static final Logger log = Maillog.logger(LogicalLines.class);
 
     /** One logical line and the number of its first physical line. */
     public record Line(int number, String text) {

@@ -3,6 +3,7 @@ package dev.mailrelay.master;
 import dev.mailrelay.capture.Capture;
 import dev.mailrelay.capture.CapturedMessage;
 import dev.mailrelay.capture.ContentStore;
+import dev.mailrelay.capture.Maillog;
 import dev.mailrelay.cleanup.Cleanup;
 import dev.mailrelay.dns.VirtualNetwork;
 import dev.mailrelay.faults.Faults;
@@ -38,7 +39,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * One running Postfix-like system: its parameters, its smtpd listeners from {@code master.cf} and
@@ -54,7 +54,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class Instance implements AutoCloseable {
 
-    private static final Logger log = LoggerFactory.getLogger("dev.mailrelay.master");
+    private static final Logger log = Maillog.logger("dev.mailrelay.master");
 
     /** One bound smtpd listener. */
     public record Listener(String service, String host, int port) {

@@ -2,6 +2,7 @@ package dev.mailrelay.qmgr;
 
 import dev.mailrelay.capture.CapturedMessage;
 import dev.mailrelay.capture.ContentStore;
+import dev.mailrelay.capture.Maillog;
 import dev.mailrelay.capture.MessageContent;
 import dev.mailrelay.capture.QueueFlags;
 import dev.mailrelay.capture.TlsInfo;
@@ -29,7 +30,6 @@ import java.util.List;
 import java.util.Set;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The durable queue ({@code mailrelay_queue_directory}): one file per queue file, named by its queue
@@ -41,7 +41,7 @@ import org.slf4j.LoggerFactory;
  */
 final class QueueFiles {
 
-    private static final Logger log = LoggerFactory.getLogger("dev.mailrelay.qmgr");
+    private static final Logger log = Maillog.logger("dev.mailrelay.qmgr");
     private static final int MAGIC = 0x4d525133;   // "MRQ3": MRQ2 and the hold flag and content filter
     private static final int MAGIC_2 = 0x4d525132; // "MRQ2", still read
     private static final int END = 0x454e4421;     // "END!"

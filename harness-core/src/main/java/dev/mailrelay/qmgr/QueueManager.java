@@ -6,6 +6,7 @@ import dev.mailrelay.capture.ContentStore;
 import dev.mailrelay.capture.DeliveryAttempt;
 import dev.mailrelay.capture.DeliveryAttempt.Status;
 import dev.mailrelay.capture.QueueFlags;
+import dev.mailrelay.capture.Maillog;
 import dev.mailrelay.config.Parameters;
 import dev.mailrelay.global.DeliveryRequest;
 import dev.mailrelay.global.DeliveryResult;
@@ -32,7 +33,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Postfix's qmgr(8) for one instance: an in-memory queue whose messages are delivered as soon as
@@ -51,7 +51,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class QueueManager implements AutoCloseable {
 
-    private static final Logger log = LoggerFactory.getLogger("dev.mailrelay.qmgr");
+    private static final Logger log = Maillog.logger("dev.mailrelay.qmgr");
     private static final AtomicLong AGENT_IDS = new AtomicLong();
 
     private final String instance;

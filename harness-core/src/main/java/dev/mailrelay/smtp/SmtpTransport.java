@@ -2,6 +2,7 @@ package dev.mailrelay.smtp;
 
 import dev.mailrelay.capture.CapturedMessage;
 import dev.mailrelay.capture.DeliveryAttempt.Status;
+import dev.mailrelay.capture.Maillog;
 import dev.mailrelay.capture.MessageContent;
 import dev.mailrelay.config.Parameters;
 import dev.mailrelay.dns.Endpoint;
@@ -14,7 +15,6 @@ import dev.mailrelay.tables.DomainList;
 import dev.mailrelay.tls.SmtpTlsClient;
 import dev.mailrelay.tls.SmtpTlsException;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -39,7 +39,7 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class SmtpTransport implements Transport, AutoCloseable {
 
-    private static final Logger log = LoggerFactory.getLogger("dev.mailrelay.smtp");
+    private static final Logger log = Maillog.logger("dev.mailrelay.smtp");
 
     private final String instance;
     private final VirtualNetwork network;

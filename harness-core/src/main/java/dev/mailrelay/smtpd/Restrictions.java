@@ -1,5 +1,6 @@
 package dev.mailrelay.smtpd;
 
+import dev.mailrelay.capture.Maillog;
 import dev.mailrelay.config.ConfigException;
 import dev.mailrelay.config.Parameters;
 import dev.mailrelay.tables.AddressLookup;
@@ -13,7 +14,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Postfix's smtpd_check for the restriction lists mailrelay implements. Each list is evaluated in
@@ -26,7 +26,7 @@ import org.slf4j.LoggerFactory;
  */
 final class Restrictions {
 
-    private static final Logger log = LoggerFactory.getLogger("dev.mailrelay.smtpd");
+    private static final Logger log = Maillog.logger("dev.mailrelay.smtpd");
     /**
      * smtpd_check.c's FAKE_RELAY_CHECKS: at compatibility level 0 with smtpd_relay_restrictions unset,
      * Postfix evaluates these in the empty list's place, only to log when the new default would have

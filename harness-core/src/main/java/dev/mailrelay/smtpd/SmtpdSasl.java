@@ -1,5 +1,6 @@
 package dev.mailrelay.smtpd;
 
+import dev.mailrelay.capture.Maillog;
 import dev.mailrelay.xsasl.SaslResult;
 import dev.mailrelay.xsasl.SaslServer;
 import dev.mailrelay.xsasl.SaslServerRequest;
@@ -7,7 +8,6 @@ import java.io.IOException;
 import java.util.List;
 import java.util.Locale;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The AUTH command and the SASL state of one session (Postfix's smtpd_sasl_proto.c and
@@ -17,7 +17,7 @@ import org.slf4j.LoggerFactory;
  */
 final class SmtpdSasl {
 
-    private static final Logger log = LoggerFactory.getLogger("dev.mailrelay.smtpd");
+    private static final Logger log = Maillog.logger("dev.mailrelay.smtpd");
 
     /** What the transcript shows instead of a SASL response or initial response. */
     static final String HIDDEN_RESPONSE = "<SASL response hidden>";

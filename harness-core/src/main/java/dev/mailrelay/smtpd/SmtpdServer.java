@@ -1,6 +1,7 @@
 package dev.mailrelay.smtpd;
 
 import dev.mailrelay.capture.Capture;
+import dev.mailrelay.capture.Maillog;
 import dev.mailrelay.cleanup.Cleanup;
 import dev.mailrelay.config.Parameters;
 import dev.mailrelay.faults.Faults;
@@ -19,7 +20,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * One {@code smtpd} listener of an instance ({@code master.cf}'s {@code inet ... smtpd} line): it
@@ -33,7 +33,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class SmtpdServer implements Closeable {
 
-    private static final Logger log = LoggerFactory.getLogger("dev.mailrelay.smtpd");
+    private static final Logger log = Maillog.logger("dev.mailrelay.smtpd");
     private static final AtomicLong SESSION_IDS = new AtomicLong();
     private static final long SESSION_STACK_SIZE = 512 * 1024;
 

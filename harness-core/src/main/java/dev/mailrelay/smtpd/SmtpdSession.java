@@ -2,6 +2,7 @@ package dev.mailrelay.smtpd;
 
 import dev.mailrelay.capture.CapturedMessage;
 import dev.mailrelay.capture.CapturedSession;
+import dev.mailrelay.capture.Maillog;
 import dev.mailrelay.capture.Transcript;
 import dev.mailrelay.capture.ContentStore;
 import dev.mailrelay.capture.MessageContent;
@@ -24,7 +25,6 @@ import java.util.Map;
 import java.util.Optional;
 import javax.net.ssl.SSLSocket;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * One SMTP server session, as smtpd(8) runs it: the greeting, then one command at a time (pipelined
@@ -33,7 +33,7 @@ import org.slf4j.LoggerFactory;
  */
 final class SmtpdSession implements Runnable, Restrictions.State {
 
-    private static final Logger log = LoggerFactory.getLogger("dev.mailrelay.smtpd");
+    private static final Logger log = Maillog.logger("dev.mailrelay.smtpd");
 
     /** A command handler; returns false when the command failed (Postfix counts it as an error). */
     @FunctionalInterface

@@ -9,7 +9,6 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 
@@ -112,9 +111,5 @@ final class PostfixTools {
         err.println(program + ": " + problem);
         err.println(program + ": fatal: " + usage);
         return 1;
-    }
-
-    static List<String> tail(String[] args) {
-        return Arrays.asList(args).subList(1, args.length);
     }
 }

@@ -1,5 +1,6 @@
 package dev.mailrelay.tables;
 
+import dev.mailrelay.capture.Maillog;
 import dev.mailrelay.config.ConfigException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -9,7 +10,6 @@ import java.util.Optional;
 import java.util.function.Function;
 import java.util.function.Predicate;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The ordered rule list shared by regexp, pcre and cidr tables: the first matching rule gives the
@@ -18,7 +18,7 @@ import org.slf4j.LoggerFactory;
  * @param <K> the key as the rules see it (the string for regexp tables, address bytes for cidr)
  */
 final class ConditionalRules<K> {
-    private static final Logger log = LoggerFactory.getLogger(ConditionalRules.class);
+    private static final Logger log = Maillog.logger(ConditionalRules.class);
 
     /** A match rule ({@code condition == null}) or an {@code if} ({@code action == null}). */
     private static final class Rule<K> {

@@ -1,10 +1,10 @@
 package dev.mailrelay.tables;
 
+import dev.mailrelay.capture.Maillog;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /** What differs between regexp: and pcre: tables: flags, pattern syntax and group numbering. */
 enum RegexDialect {
@@ -55,7 +55,7 @@ enum RegexDialect {
         }
     };
 
-    private static final Logger log = LoggerFactory.getLogger(RegexDialect.class);
+    private static final Logger log = Maillog.logger(RegexDialect.class);
 
     /** A compiled pattern; anchored patterns must match at the start of the key. */
     record Compiled(Pattern pattern, boolean anchored) {

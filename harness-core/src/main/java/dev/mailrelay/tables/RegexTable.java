@@ -1,5 +1,6 @@
 package dev.mailrelay.tables;
 
+import dev.mailrelay.capture.Maillog;
 import dev.mailrelay.config.LogicalLines;
 
 import dev.mailrelay.config.ConfigException;
@@ -8,7 +9,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * {@code regexp:file} and {@code pcre:file} tables: rules {@code /pattern/flags result} and
@@ -26,7 +26,7 @@ import org.slf4j.LoggerFactory;
  * {@link ConfigException} naming file and line instead: a skipped rule silently changes the table.
  */
 public final class RegexTable implements LookupTable {
-    private static final Logger log = LoggerFactory.getLogger(RegexTable.class);
+    private static final Logger log = Maillog.logger(RegexTable.class);
 
     private final String spec;
     private final ConditionalRules<String> rules;

@@ -1,12 +1,12 @@
 package dev.mailrelay.tables;
 
+import dev.mailrelay.capture.Maillog;
 import dev.mailrelay.config.ConfigException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Opens lookup tables named the Postfix way, {@code type:name}, and searches lists of them.
@@ -20,7 +20,7 @@ import org.slf4j.LoggerFactory;
  * name resolves against the instance's configuration directory.
  */
 public final class Tables {
-    private static final Logger log = LoggerFactory.getLogger(Tables.class);
+    private static final Logger log = Maillog.logger(Tables.class);
 
     private Tables() {
     }

@@ -1,5 +1,6 @@
 package dev.mailrelay.tables;
 
+import dev.mailrelay.capture.Maillog;
 import dev.mailrelay.config.LogicalLines;
 
 import dev.mailrelay.config.ConfigException;
@@ -16,7 +17,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The indexed table types ({@code hash:}, {@code btree:}, {@code lmdb:}, {@code cdb:}, {@code dbm:})
@@ -41,7 +41,7 @@ import org.slf4j.LoggerFactory;
  * entry for a key wins.
  */
 public final class TextHashTable implements LookupTable {
-    private static final Logger log = LoggerFactory.getLogger(TextHashTable.class);
+    private static final Logger log = Maillog.logger(TextHashTable.class);
 
     private final String spec;
     private final Map<String, String> entries;

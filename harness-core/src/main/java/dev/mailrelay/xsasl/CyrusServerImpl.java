@@ -1,9 +1,9 @@
 package dev.mailrelay.xsasl;
 
+import dev.mailrelay.capture.Maillog;
 import dev.mailrelay.config.ConfigException;
 import dev.mailrelay.tables.LookupTable;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -31,7 +31,7 @@ import java.util.Objects;
  * more challenge whose empty answer completes the exchange, since Postfix does not set SASL_SUCCESS_DATA.
  */
 public final class CyrusServerImpl implements SaslServerImpl {
-    private static final Logger LOG = LoggerFactory.getLogger(CyrusServerImpl.class);
+    private static final Logger LOG = Maillog.logger(CyrusServerImpl.class);
     /** Postfix 3.6+'s {@code smtpd_sasl_mechanism_filter} default. */
     public static final String DEFAULT_MECHANISM_FILTER = "!external, static:rest";
 

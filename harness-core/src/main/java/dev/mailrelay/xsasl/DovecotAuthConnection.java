@@ -1,5 +1,6 @@
 package dev.mailrelay.xsasl;
 
+import dev.mailrelay.capture.Maillog;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.SocketAddress;
@@ -16,7 +17,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * One client connection to a Dovecot auth service's {@code auth-client} socket, as Postfix's
@@ -29,7 +29,7 @@ import org.slf4j.LoggerFactory;
  * Every wait is bounded by Postfix's {@code AUTH_TIMEOUT} (10 s).
  */
 final class DovecotAuthConnection implements AutoCloseable {
-    private static final Logger LOG = LoggerFactory.getLogger(DovecotAuthConnection.class);
+    private static final Logger LOG = Maillog.logger(DovecotAuthConnection.class);
     /** Postfix's AUTH_TIMEOUT. */
     static final Duration AUTH_TIMEOUT = Duration.ofSeconds(10);
     private static final int MAX_LINE = 64 * 1024;

@@ -1,5 +1,6 @@
 package dev.mailrelay.xsasl;
 
+import dev.mailrelay.capture.Maillog;
 import dev.mailrelay.config.ConfigException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -11,7 +12,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * {@code smtpd_sasl_type = dovecot}: SASL answered by a Dovecot auth service over its client protocol,
@@ -56,7 +56,7 @@ import org.slf4j.LoggerFactory;
  * none of the values Postfix can send).
  */
 public final class DovecotServerImpl implements SaslServerImpl {
-    private static final Logger LOG = LoggerFactory.getLogger(DovecotServerImpl.class);
+    private static final Logger LOG = Maillog.logger(DovecotServerImpl.class);
 
     static final int NOPLAINTEXT = 1;
     static final int NOACTIVE = 1 << 1;

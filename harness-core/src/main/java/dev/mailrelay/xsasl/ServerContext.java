@@ -1,5 +1,6 @@
 package dev.mailrelay.xsasl;
 
+import dev.mailrelay.capture.Maillog;
 import dev.mailrelay.tables.LookupTable;
 
 import java.util.Optional;
@@ -25,7 +26,7 @@ import java.util.Optional;
 public record ServerContext(String service, String serverFqdn, String userRealm,
                             LookupTable users, LookupTable oauthTokens,
                             SaslauthdClient saslauthd, boolean auxprop) {
-    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ServerContext.class);
+    private static final org.slf4j.Logger LOG = Maillog.logger(ServerContext.class);
 
     /** A context whose passwords all come from the {@code users} table (Cyrus auxprop/sasldb). */
     public ServerContext(String service, String serverFqdn, String userRealm,

@@ -3,6 +3,9 @@ package dev.mailrelay.api;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import dev.mailrelay.client.ApiModel;
+import dev.mailrelay.client.MailRelayApiException;
+import dev.mailrelay.client.MailRelayClient;
 import dev.mailrelay.master.Harness;
 import dev.mailrelay.master.InstanceConfig;
 import dev.mailrelay.master.TheApplication;

@@ -3,8 +3,10 @@ package dev.mailrelay.api;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.mailrelay.capture.InjectedFault;
-import dev.mailrelay.faults.FaultSpec;
+import dev.mailrelay.client.ApiModel;
+import dev.mailrelay.client.Json;
+import dev.mailrelay.client.MailRelayApiException;
+import dev.mailrelay.client.MailRelayClient;
 import dev.mailrelay.master.Harness;
 import dev.mailrelay.master.InstanceConfig;
 import jakarta.mail.MessagingException;
@@ -51,7 +53,7 @@ class ApiFaultsTest {
         HttpResponse<String> posted = http("POST", "api/instances/isp/faults",
                 "{\"stage\":\"rcpt\",\"to\":\"bob@.*\",\"reply\":\"450 4.2.0 Mailbox busy\",\"next\":1}");
         assertThat(posted.statusCode()).isEqualTo(201);
-        ApiModel.FaultInfo info = Json.MAPPER.readValue(posted.body(), ApiModel.FaultInfo.class);
+        ApiModel.FaultInfo info = Json.mapper().readValue(posted.body(), ApiModel.FaultInfo.class);
         assertThat(info.fault()).isEqualTo("#" + info.id() + " RCPT to=bob@.* reply \"450 4.2.0 Mailbox busy\" next 1");
         assertThat(info.active()).isTrue();
 
@@ -65,14 +67,14 @@ class ApiFaultsTest {
             assertThat(f.active()).isFalse();
             assertThat(f.spec().to()).isEqualTo("bob@.*");
         });
-        assertThat(client.injectedFaults("isp")).extracting(InjectedFault::stage, InjectedFault::faultId)
+        assertThat(client.injectedFaults("isp")).extracting(ApiModel.InjectedFaultInfo::stage, ApiModel.InjectedFaultInfo::faultId)
                 .containsExactly(org.assertj.core.groups.Tuple.tuple("RCPT", info.id()));
         client.removeFault("isp", info.id());
         assertThat(client.faults("isp")).isEmpty();
 
-        client.addFault("isp", new FaultSpec("connect", null, null, null, null, null, null, false,
+        client.addFault("isp", new ApiModel.FaultDefinition("connect", null, null, null, null, null, null, false,
                 Duration.ofMillis(10), false, null, null, null));
-        client.addFault("isp", new FaultSpec("command", "NOOP", null, null, null, null, "421 4.3.2 Bye", false,
+        client.addFault("isp", new ApiModel.FaultDefinition("command", "NOOP", null, null, null, null, "421 4.3.2 Bye", false,
                 null, false, null, null, null));
         assertThat(client.faults("isp")).extracting(ApiModel.FaultInfo::fault)
                 .containsExactly("#2 CONNECT delay 0.01s", "#3 NOOP reply \"421 4.3.2 Bye\"");
@@ -84,7 +86,7 @@ class ApiFaultsTest {
     void aFaultThatCannotBeIs400SayingWhy() throws Exception {
         HttpResponse<String> r = http("POST", "api/instances/isp/faults", "{\"stage\":\"mail\",\"reply\":\"250 Ok\"}");
         assertThat(r.statusCode()).isEqualTo(400);
-        assertThat(Json.MAPPER.readValue(r.body(), ApiModel.ApiError.class).error()).isEqualTo(
+        assertThat(Json.mapper().readValue(r.body(), ApiModel.ApiError.class).error()).isEqualTo(
                 "fault on mail: reply \"250 Ok\" is not a 4xx or 5xx SMTP reply line (e.g. \"450 4.2.0 Mailbox busy\")");
         assertThat(http("POST", "api/instances/isp/faults", "{not json").statusCode()).isEqualTo(400);
         assertThatThrownBy(() -> client.removeFault("isp", 99)).isInstanceOf(MailRelayApiException.class)

@@ -2,6 +2,9 @@ package dev.mailrelay.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.mailrelay.client.ApiModel;
+import dev.mailrelay.client.Json;
+import dev.mailrelay.client.MailRelayClient;
 import dev.mailrelay.master.Harness;
 import dev.mailrelay.master.InstanceConfig;
 import java.io.BufferedReader;
@@ -127,7 +130,7 @@ class ApiServerGuardTest {
         }
         HttpResponse<String> r = send("POST", "api/instances/isp/await?count=1000&timeout=PT0.1S", null);
         assertThat(r.statusCode()).isEqualTo(408);
-        ApiModel.ApiError e = Json.MAPPER.readValue(r.body(), ApiModel.ApiError.class);
+        ApiModel.ApiError e = Json.mapper().readValue(r.body(), ApiModel.ApiError.class);
         // The latest sessions only (Capture.describe()), however many were seen.
         assertThat(e.description()).contains("90 session(s) (the first 70 not shown):");
         assertThat(e.description().split("\n  #", -1)).hasSize(21);

@@ -3,7 +3,11 @@ package dev.mailrelay.api;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.mailrelay.capture.CaptureTimeoutException;
+import dev.mailrelay.client.ApiModel;
+import dev.mailrelay.client.Json;
+import dev.mailrelay.client.MailRelayApiException;
+import dev.mailrelay.client.MailRelayClient;
+import dev.mailrelay.client.MailRelayTimeoutException;
 import dev.mailrelay.master.Harness;
 import dev.mailrelay.master.InstanceConfig;
 import jakarta.mail.Message;
@@ -104,12 +108,12 @@ class ApiServerTest {
     void awaitThatRunsOutIs408WithWhatDidArrive() throws Exception {
         send("alice", "s3cret-Pa55", "only one");
         assertThatThrownBy(() -> client.awaitMessages("isp", 2, Duration.ofMillis(300)))
-                .isInstanceOf(CaptureTimeoutException.class)
+                .isInstanceOf(MailRelayTimeoutException.class)
                 .hasMessageContaining("expected at least 2 message(s) at instance isp")
                 .hasMessageContaining("1 message(s) arrived");
         HttpResponse<String> r = http("POST", "api/instances/isp/await?count=2&timeout=PT0.2S");
         assertThat(r.statusCode()).isEqualTo(408);
-        ApiModel.ApiError e = Json.MAPPER.readValue(r.body(), ApiModel.ApiError.class);
+        ApiModel.ApiError e = Json.mapper().readValue(r.body(), ApiModel.ApiError.class);
         assertThat(e.messages()).hasSize(1);
         assertThat(e.description()).contains("1 message(s) arrived");
     }
@@ -148,7 +152,7 @@ class ApiServerTest {
         assertThat(r.headers().firstValue("Content-Type")).hasValueSatisfying(v -> assertThat(v).startsWith("application/json"));
         assertThat(r.body()).contains("no such resource: /nothing/here");
         // An error names status and error only: no members without a value.
-        assertThat(Json.MAPPER.readTree(r.body()).properties()).extracting(Map.Entry::getKey)
+        assertThat(Json.mapper().readTree(r.body()).properties()).extracting(Map.Entry::getKey)
                 .containsExactly("status", "error");
         assertThat(http("POST", "api/instances/isp/await?count=x").statusCode()).isEqualTo(400);
     }
@@ -191,7 +195,7 @@ class ApiServerTest {
                     HttpResponse.BodyHandlers.ofString());
             assertThat(r.statusCode()).isEqualTo(408);
             assertThat(r.body()).doesNotContain("\"messages\"");
-            ApiModel.ApiError e = Json.MAPPER.readValue(r.body(), ApiModel.ApiError.class);
+            ApiModel.ApiError e = Json.mapper().readValue(r.body(), ApiModel.ApiError.class);
             assertThat(e.deliveries()).singleElement().satisfies(d -> {
                 assertThat(d.status()).isEqualTo("deferred");
                 assertThat(d.nextHop()).isEqualTo("[mail.nowhere.example]");

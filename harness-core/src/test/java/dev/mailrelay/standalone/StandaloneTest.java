@@ -14,7 +14,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The standalone runner refuses bad configuration with status 2, naming file, line and parameter. */
+/**
+ * The standalone jar's command line: its commands, help and version, the invocations of earlier
+ * versions, and bad configuration refused with status 2, naming file, line and parameter.
+ */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class StandaloneTest {
 
@@ -30,11 +33,63 @@ class StandaloneTest {
         return err.toString(StandardCharsets.UTF_8);
     }
 
+    private String out() {
+        return out.toString(StandardCharsets.UTF_8);
+    }
+
     @Test
     void rejectsBadConfigurationWithStatus2(@TempDir Path dir) throws Exception {
         Files.writeString(dir.resolve("main.cf"), "myhostname = x\nsmtpd_timeout = 3x\n");
+        assertThat(run("run", "--config", dir.toString(), "--ephemeral-ports")).isEqualTo(2);
+        assertThat(err()).contains(dir.resolve("main.cf").toString() + ", line 2: parameter smtpd_timeout");
+    }
+
+    @Test
+    void theInvocationWithoutCommandStillRuns(@TempDir Path dir) throws Exception {
+        // Earlier versions had no commands: --config DIR ... is run --config DIR ...
+        Files.writeString(dir.resolve("main.cf"), "myhostname = x\nsmtpd_timeout = 3x\n");
         assertThat(run("--config", dir.toString(), "--ephemeral-ports")).isEqualTo(2);
         assertThat(err()).contains(dir.resolve("main.cf").toString() + ", line 2: parameter smtpd_timeout");
+        assertThat(Standalone.legacy(new String[] {"--demo"})).containsExactly("demo");
+        assertThat(Standalone.legacy(new String[] {"--api-port=0", "--config", "d"}))
+                .containsExactly("run", "--api-port=0", "--config", "d");
+        assertThat(Standalone.legacy(new String[] {"postconf", "-n"})).containsExactly("postconf", "-n");
+    }
+
+    @Test
+    void helpListsTheCommandsAndExitsZero() {
+        assertThat(run("--help")).isZero();
+        assertThat(out()).contains("Usage: java -jar mailrelay-standalone.jar [-hV] [COMMAND]")
+                .contains("run", "demo", "postconf", "postmap", "--version");
+        out.reset();
+        assertThat(run("run", "--help")).isZero();
+        assertThat(out()).contains("--config=DIR", "--ephemeral-ports", "--spool=DIR", "--api-port=N");
+        out.reset();
+        assertThat(run("help", "postmap")).isZero();
+        assertThat(out()).contains("Usage: java -jar mailrelay-standalone.jar postmap [-c DIR] -q KEY [TYPE:]NAME ...");
+    }
+
+    @Test
+    void versionNamesTheBuildsVersionAndExitsZero() {
+        assertThat(run("--version")).isZero();
+        assertThat(out().lines().findFirst().orElseThrow())
+                .matches("mailrelay \\d+\\.\\d+\\.\\d+(-SNAPSHOT)? \\(Postfix 3\\.7 semantics\\)");
+    }
+
+    @Test
+    void aUsageErrorExits2WithTheUsage() {
+        assertThat(run()).isEqualTo(2);
+        assertThat(err()).contains("Usage: java -jar mailrelay-standalone.jar");
+        err.reset();
+        assertThat(run("--bogus")).isEqualTo(2);
+        assertThat(err()).contains("Unknown option: '--bogus'");
+        err.reset();
+        assertThat(run("run")).isEqualTo(2);
+        assertThat(err()).contains("Missing required option: '--config=DIR'");
+        err.reset();
+        assertThat(run("run", "--config", "x", "--api-port", "70000")).isEqualTo(2);
+        assertThat(err()).contains("--api-port needs a port number (0 to 65535): 70000");
+        assertThat(out()).isEmpty();
     }
 
     @Test
@@ -128,6 +183,9 @@ class StandaloneTest {
         // Exactly the key given: postmap -q has no address search order.
         assertThat(run("postmap", "-q", "bob@example.org", "texthash:" + table)).isEqualTo(1);
         assertThat(out.toString(StandardCharsets.UTF_8)).isEqualTo("alice-value\n");
+        // A key that looks like an @-file of arguments is a key: postmap is Postfix's, not picocli's.
+        assertThat(run("postmap", "-q", "@example.org", "texthash:" + table)).isZero();
+        assertThat(out.toString(StandardCharsets.UTF_8)).isEqualTo("alice-value\ncatchall\n");
         assertThat(run("postmap", "-q", "a", "nosuchtype:" + table)).isEqualTo(1);
         assertThat(err()).contains("postmap: fatal: unsupported dictionary type: nosuchtype");
         assertThat(run("postmap", "-q")).isEqualTo(1);

@@ -59,7 +59,7 @@ class ReadmeContractTest {
     private static final Path README = ROOT.resolve("README.md");
 
     /** The modules whose jars (and Javadoc) are published. */
-    private static final List<String> PUBLISHED_MODULES = List.of("harness-core", "junit-extension", "plugin");
+    private static final List<String> PUBLISHED_MODULES = List.of("client", "harness-core", "junit-extension", "plugin");
     /** Packages of published modules whose Javadoc examples are for the harness's developers, with why. */
     private static final Map<String, String> INTERNAL_PACKAGES = internalPackages();
     private static final Pattern JAVADOC_PRE = Pattern.compile("^(\\s*)\\*\\s*<pre>\\{@code\\s*$");

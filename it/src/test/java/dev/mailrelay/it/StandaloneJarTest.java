@@ -3,8 +3,8 @@ package dev.mailrelay.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
-import dev.mailrelay.api.ApiModel;
-import dev.mailrelay.api.MailRelayClient;
+import dev.mailrelay.client.ApiModel;
+import dev.mailrelay.client.MailRelayClient;
 import jakarta.mail.Message;
 import jakarta.mail.MessagingException;
 import jakarta.mail.Session;
@@ -175,7 +175,7 @@ class StandaloneJarTest {
                 2526      inet  n       -       n       -       -       smtpd
                 """);
 
-        try (ExternalProcess p = standalone("--config", dir.toString(), "--ephemeral-ports")) {
+        try (ExternalProcess p = standalone("run", "--config", dir.toString(), "--ephemeral-ports")) {
             // One line per listener, then the HTTP control API's line last (DESIGN.md's contract).
             List<String> lines = p.awaitStdoutLines(l -> l.startsWith("READY "), 4, JVM);
             Matcher api = READY_API.matcher(lines.get(3));
@@ -200,6 +200,28 @@ class StandaloneJarTest {
             ExternalProcess.Result r = p.awaitExit(JVM);
             assertThat(r.exitCode()).as(r.describe()).isEqualTo(SIGTERM_EXIT);
             assertThat(r.stdout().lines().filter(l -> l.startsWith("READY "))).hasSize(4);
+        }
+    }
+
+    /** The command line is picocli's, shaded into the jar: help, version and a usage error. */
+    @Test
+    void helpVersionAndUsageErrorsFromTheShadedJar() {
+        try (ExternalProcess p = standalone("--help")) {
+            ExternalProcess.Result r = p.awaitExit(JVM);
+            assertThat(r.exitCode()).as(r.describe()).isZero();
+            assertThat(r.stdout()).as(r.describe()).contains("Usage: java -jar mailrelay-standalone.jar [-hV] [COMMAND]")
+                    .contains("  run ", "  demo ", "  postconf ", "  postmap ");
+        }
+        try (ExternalProcess p = standalone("--version")) {
+            ExternalProcess.Result r = p.awaitExit(JVM);
+            assertThat(r.exitCode()).as(r.describe()).isZero();
+            assertThat(r.stdout()).as(r.describe())
+                    .startsWith("mailrelay " + System.getProperty("mailrelay.version") + " (Postfix 3.7 semantics)");
+        }
+        try (ExternalProcess p = standalone("run", "--spool")) {
+            ExternalProcess.Result r = p.awaitExit(JVM);
+            assertThat(r.exitCode()).as(r.describe()).isEqualTo(2);
+            assertThat(r.stderr()).as(r.describe()).contains("Missing required parameter for option '--spool'");
         }
     }
 

@@ -3,7 +3,8 @@ package dev.mailrelay.maven;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
-import dev.mailrelay.api.ApiModel;
+import dev.mailrelay.api.ApiDocuments;
+import dev.mailrelay.client.ApiModel;
 import dev.mailrelay.api.ApiServer;
 import dev.mailrelay.capture.CapturedMessage;
 import dev.mailrelay.capture.DeliveryAttempt;
@@ -185,13 +186,13 @@ final class Running implements AutoCloseable {
                     writeAtomically(eml, m.messageContent()::writeTo);
                     Map<String, Object> entry = new LinkedHashMap<>();
                     entry.put("file", outputDirectory.relativize(eml).toString());
-                    entry.put("message", ApiModel.MessageInfo.of(m));
+                    entry.put("message", ApiDocuments.messageInfo(m));
                     messages.add(entry);
                     count++;
                 }
                 List<ApiModel.DeliveryInfo> deliveries = new ArrayList<>();
                 for (DeliveryAttempt d : i.capture().deliveries()) {
-                    deliveries.add(ApiModel.DeliveryInfo.of(d));
+                    deliveries.add(ApiDocuments.deliveryInfo(d));
                 }
                 Map<String, Object> entry = new LinkedHashMap<>();
                 entry.put("name", i.name());

@@ -1,7 +1,7 @@
 package dev.mailrelay.maven;
 
-import dev.mailrelay.api.ApiModel;
-import dev.mailrelay.api.MailRelayClient;
+import dev.mailrelay.client.ApiModel;
+import dev.mailrelay.client.MailRelayClient;
 import java.io.File;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;

@@ -1,7 +1,7 @@
 package dev.mailrelay.maven;
 
-import dev.mailrelay.api.ApiModel;
-import dev.mailrelay.api.MailRelayClient;
+import dev.mailrelay.client.ApiModel;
+import dev.mailrelay.client.MailRelayClient;
 import jakarta.mail.Message;
 import jakarta.mail.Session;
 import jakarta.mail.Transport;

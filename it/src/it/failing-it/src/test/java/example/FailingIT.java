@@ -2,7 +2,7 @@ package example;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import dev.mailrelay.api.MailRelayClient;
+import dev.mailrelay.client.MailRelayClient;
 import org.junit.jupiter.api.Test;
 
 /** Fails on purpose, after checking the servers answer: the build must still stop them. */

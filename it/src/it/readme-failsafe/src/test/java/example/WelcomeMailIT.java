@@ -4,8 +4,8 @@ package example;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.mailrelay.api.ApiModel;
-import dev.mailrelay.api.MailRelayClient;
+import dev.mailrelay.client.ApiModel;
+import dev.mailrelay.client.MailRelayClient;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 // end::imports[]

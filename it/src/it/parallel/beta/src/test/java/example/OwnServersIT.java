@@ -2,8 +2,8 @@ package example;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import dev.mailrelay.api.ApiModel;
-import dev.mailrelay.api.MailRelayClient;
+import dev.mailrelay.client.ApiModel;
+import dev.mailrelay.client.MailRelayClient;
 import jakarta.mail.Message;
 import jakarta.mail.Session;
 import jakarta.mail.Transport;

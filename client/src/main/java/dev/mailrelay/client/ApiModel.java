@@ -1,22 +1,14 @@
-package dev.mailrelay.api;
+package dev.mailrelay.client;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
-import dev.mailrelay.capture.CapturedMessage;
-import dev.mailrelay.capture.DeliveryAttempt;
-import dev.mailrelay.capture.TlsInfo;
-import dev.mailrelay.faults.Fault;
-import dev.mailrelay.faults.FaultSpec;
-import dev.mailrelay.master.Instance;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
- * The JSON documents of the HTTP control API, shared by {@link ApiServer} (which writes them) and
- * {@link MailRelayClient} (which reads them). None carries a password: SASL logins and mechanisms
+ * The JSON documents of the HTTP control API, shared by the harness's API server (which writes them)
+ * and {@link MailRelayClient} (which reads them). None carries a password: SASL logins and mechanisms
  * only, as Postfix logs them.
  *
  * <!-- snippet: harness-core/src/test/java/dev/mailrelay/api/ApiExamplesTest.java#api-model -->
@@ -27,7 +19,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class ApiModel {
 
-    private static final Logger log = LoggerFactory.getLogger("dev.mailrelay.api");
+    /** The longest one wait request may wait; the server answers a longer timeout with 400 (the client asks again). */
+    public static final Duration MAX_WAIT = Duration.ofMinutes(5);
 
     private ApiModel() {
     }
@@ -62,9 +55,6 @@ public final class ApiModel {
     /** The TLS state of a session, as Postfix logs it. */
     @JsonIgnoreProperties(ignoreUnknown = true)
     public record Tls(String protocol, String cipher, boolean clientCertificatePresented) {
-        static Tls of(TlsInfo tls) {
-            return tls == null ? null : new Tls(tls.protocol(), tls.cipher(), tls.clientCertificatePresented());
-        }
     }
 
     /**
@@ -85,12 +75,6 @@ public final class ApiModel {
     public record MessageInfo(String id, String instance, String from, List<String> to, String subject,
                               String saslMethod, String saslUsername, String tlsProtocol, String protocol,
                               Instant received, long size) {
-        /** The summary of a captured message. */
-        public static MessageInfo of(CapturedMessage m) {
-            return new MessageInfo(m.queueId(), m.instance(), m.sender(), m.recipients(), subjectOf(m),
-                    m.saslMethod(), m.saslUsername(), m.tls() == null ? null : m.tls().protocol(), m.protocol(),
-                    m.arrivalTime(), m.size());
-        }
     }
 
     /**
@@ -102,11 +86,6 @@ public final class ApiModel {
                                  String clientName, String clientAddress, String helo, String protocol,
                                  String saslMethod, String saslUsername, String saslSender, Tls tls,
                                  String receivedHeader, Instant received, long size) {
-        static MessageDetails of(CapturedMessage m) {
-            return new MessageDetails(m.queueId(), m.instance(), m.sender(), m.recipients(), subjectOf(m),
-                    m.clientName(), m.clientAddress(), m.helo(), m.protocol(), m.saslMethod(), m.saslUsername(),
-                    m.saslSender(), Tls.of(m.tls()), m.receivedHeader(), m.arrivalTime(), m.size());
-        }
     }
 
     /**
@@ -119,12 +98,6 @@ public final class ApiModel {
     public record DeliveryInfo(String queueId, String instance, String from, List<String> to, String transport,
                                String nextHop, String relay, String saslMethod, String saslUsername, Tls tls,
                                String status, String dsn, String reply, Duration delay, Instant time) {
-        /** The view of a delivery attempt. */
-        public static DeliveryInfo of(DeliveryAttempt d) {
-            return new DeliveryInfo(d.queueId(), d.instance(), d.sender(), d.recipients(), d.transport(),
-                    d.nextHop(), d.relay(), d.saslMethod(), d.saslUsername(), Tls.of(d.tls()),
-                    d.status() == null ? null : d.status().word(), d.dsn(), d.reply(), d.delay(), d.time());
-        }
     }
 
     /**
@@ -156,34 +129,51 @@ public final class ApiModel {
      * @param active   whether it may strike again
      */
     @JsonIgnoreProperties(ignoreUnknown = true)
-    public record FaultInfo(int id, String fault, FaultSpec spec, int injected, boolean active) {
-        public static FaultInfo of(Fault f) {
-            return new FaultInfo(f.id(), f.toString(), f.spec(), f.injected(), f.active());
-        }
+    public record FaultInfo(int id, String fault, FaultDefinition spec, int injected, boolean active) {
+    }
+
+    /**
+     * One fault as posted to {@code POST /api/instances/{name}/faults}: the JSON form of the harness's
+     * {@code dev.mailrelay.faults.FaultSpec}, field for field. Where: {@code stage} (connect, command,
+     * auth, mail, rcpt, data) and its filters; what: exactly one of {@code reply}, {@code disconnect},
+     * {@code delay}, {@code handshakeFailure}; when: until cleared, or the {@code next} N times, each
+     * with {@code probability} drawn from {@code seed}.
+     *
+     * @param stage            connect, command, auth, mail, rcpt or data, any case
+     * @param command          the command verb for the command stage (EHLO, STARTTLS, DATA, QUIT, ...)
+     * @param mechanism        auth: only this SASL mechanism
+     * @param login            auth: only logins matching this regular expression
+     * @param from             mail, rcpt, data: only senders matching this regular expression
+     * @param to               rcpt, data: only when a recipient matches this regular expression
+     * @param reply            the reply to send instead, {@code 4xx} or {@code 5xx} with its text
+     * @param disconnect       close the connection instead of replying
+     * @param delay            wait this long, then go on
+     * @param handshakeFailure STARTTLS: answer {@code 220}, then close instead of the handshake
+     * @param next             strike only the next N times; {@code null}: until cleared
+     * @param probability      strike each time with this probability; {@code null}: always
+     * @param seed             the seed of the probability's random sequence
+     */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record FaultDefinition(String stage, String command, String mechanism, String login, String from,
+                                  String to, String reply, boolean disconnect, Duration delay,
+                                  boolean handshakeFailure, Integer next, Double probability, Long seed) {
+    }
+
+    /**
+     * A fault that struck one session ({@code GET /api/instances/{name}/faults/injected}).
+     *
+     * @param session the session it struck
+     * @param stage   where: CONNECT, a command verb, AUTH, MAIL, RCPT, END-OF-MESSAGE
+     * @param faultId the fault's number within the instance
+     * @param fault   the fault as logs name it
+     * @param at      when it struck
+     */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record InjectedFaultInfo(long session, String stage, int faultId, String fault, Instant at) {
     }
 
     /** The answer to {@code POST /api/instances/{name}/flush}. */
     @JsonIgnoreProperties(ignoreUnknown = true)
     public record FlushResult(String instance, boolean flushed) {
-    }
-
-    static InstanceInfo instanceInfo(Instance i) {
-        List<ListenerInfo> listeners = i.listeners().stream()
-                .map(l -> new ListenerInfo(l.service(), l.host(), l.port())).toList();
-        return new InstanceInfo(i.name(), i.parameters().get("myhostname"),
-                i.parameters().list("mailrelay_hostnames"), listeners);
-    }
-
-    /**
-     * The decoded Subject; a header Jakarta Mail cannot parse gives {@code null} in the document,
-     * with a warning saying why (the message is still listed, its raw bytes still served).
-     */
-    private static String subjectOf(CapturedMessage m) {
-        try {
-            return m.subject();
-        } catch (IllegalStateException e) {
-            log.warn("api: {}: subject left out: {}", m.queueId(), e.getMessage(), e);
-            return null;
-        }
     }
 }

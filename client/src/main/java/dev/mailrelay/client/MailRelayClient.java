@@ -1,9 +1,6 @@
-package dev.mailrelay.api;
+package dev.mailrelay.client;
 
 import com.fasterxml.jackson.core.type.TypeReference;
-import dev.mailrelay.capture.CaptureTimeoutException;
-import dev.mailrelay.capture.InjectedFault;
-import dev.mailrelay.faults.FaultSpec;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -21,9 +18,11 @@ import java.util.Properties;
 import java.util.function.Predicate;
 
 /**
- * The Java client of the HTTP control API ({@link ApiServer}), for tests that run outside the
- * harness's JVM — typically failsafe integration tests around {@code mailrelay:start}. Waits are
- * long-polls answered by the server the moment the mail is there.
+ * The Java client of the HTTP control API (the harness's {@code dev.mailrelay.api.ApiServer}), for
+ * tests that run outside the harness's JVM — typically failsafe integration tests around
+ * {@code mailrelay:start}. It is the artifact {@code dev.mailrelay:mailrelay-client}, which needs
+ * only the JDK's {@code java.net.http} and Jackson. Waits are long-polls answered by the server the
+ * moment the mail is there.
  *
  * <!-- snippet: it/src/it/readme-failsafe/src/test/java/example/WelcomeMailIT.java#client -->
  * <pre>{@code
@@ -146,7 +145,7 @@ public final class MailRelayClient {
     /**
      * Waits until at least {@code count} messages have arrived at the instance and returns all of them.
      *
-     * @throws CaptureTimeoutException after {@code timeout}, saying what did arrive
+     * @throws MailRelayTimeoutException after {@code timeout}, saying what did arrive
      */
     public List<ApiModel.MessageInfo> awaitMessages(String instance, int count, Duration timeout) {
         return await(instancePath(instance) + "/await", count, timeout, new TypeReference<>() { });
@@ -156,7 +155,7 @@ public final class MailRelayClient {
      * Waits until a message matching {@code condition} has arrived and returns the first such: each
      * long-poll asks for one more message than were there when no match was found.
      *
-     * @throws CaptureTimeoutException after {@code timeout}, saying what did arrive
+     * @throws MailRelayTimeoutException after {@code timeout}, saying what did arrive
      */
     public ApiModel.MessageInfo awaitMessage(String instance, Predicate<ApiModel.MessageInfo> condition,
             Duration timeout) {
@@ -167,8 +166,8 @@ public final class MailRelayClient {
             List<ApiModel.MessageInfo> got;
             try {
                 got = awaitMessages(instance, count, left);
-            } catch (CaptureTimeoutException e) {
-                throw new CaptureTimeoutException("expected a matching message at instance " + instance
+            } catch (MailRelayTimeoutException e) {
+                throw new MailRelayTimeoutException("expected a matching message at instance " + instance
                         + " within " + timeout + "; " + e.getMessage());
             }
             for (ApiModel.MessageInfo m : got) {
@@ -183,7 +182,7 @@ public final class MailRelayClient {
     /**
      * Waits until at least {@code count} delivery attempts have been recorded and returns all of them.
      *
-     * @throws CaptureTimeoutException after {@code timeout}, saying what was recorded
+     * @throws MailRelayTimeoutException after {@code timeout}, saying what was recorded
      */
     public List<ApiModel.DeliveryInfo> awaitDeliveries(String instance, int count, Duration timeout) {
         return await(instancePath(instance) + "/deliveries/await", count, timeout, new TypeReference<>() { });
@@ -208,16 +207,16 @@ public final class MailRelayClient {
      * the fault says.
      *
      * <pre>{@code
-     * mailrelay.addFault("isp", new FaultSpec("auth", null, null, null, null, null,
+     * mailrelay.addFault("isp", new ApiModel.FaultDefinition("auth", null, null, null, null, null,
      *         "454 4.7.0 Temporary authentication failure", false, null, false, 2, null, null));
      * }</pre>
      *
      * @throws MailRelayApiException 400 naming what is wrong with the fault
      */
-    public ApiModel.FaultInfo addFault(String instance, FaultSpec fault) {
+    public ApiModel.FaultInfo addFault(String instance, ApiModel.FaultDefinition fault) {
         byte[] body;
         try {
-            body = Json.MAPPER.writeValueAsBytes(fault);
+            body = Json.shared().writeValueAsBytes(fault);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -234,7 +233,7 @@ public final class MailRelayClient {
     }
 
     /** The faults that struck the instance's sessions, in order. */
-    public List<InjectedFault> injectedFaults(String instance) {
+    public List<ApiModel.InjectedFaultInfo> injectedFaults(String instance) {
         return get(instancePath(instance) + "/faults/injected", new TypeReference<>() { });
     }
 
@@ -255,18 +254,18 @@ public final class MailRelayClient {
         check(r);
     }
 
-    /** Long-polls, asking again while the server's cap on one wait (ApiServer.MAX_WAIT) is below what is left. */
+    /** Long-polls, asking again while the server's cap on one wait ({@link ApiModel#MAX_WAIT}) is below what is left. */
     private <T> T await(String path, int count, Duration timeout, TypeReference<T> type) {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
             Duration left = Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
-            Duration poll = left.compareTo(ApiServer.MAX_WAIT) > 0 ? ApiServer.MAX_WAIT : left;
+            Duration poll = left.compareTo(ApiModel.MAX_WAIT) > 0 ? ApiModel.MAX_WAIT : left;
             String query = "?count=" + count + "&timeout=" + poll;
             HttpResponse<byte[]> r = send(request(path + query, poll.plus(SLACK))
                     .POST(HttpRequest.BodyPublishers.noBody()).build());
             if (r.statusCode() == 408 && poll.equals(left)) {
                 ApiModel.ApiError e = read(r, new TypeReference<>() { });
-                throw new CaptureTimeoutException(e.error());
+                throw new MailRelayTimeoutException(e.error());
             }
             if (r.statusCode() != 408) {
                 check(r);
@@ -305,7 +304,7 @@ public final class MailRelayClient {
         }
         String message;
         try {
-            message = Json.MAPPER.readValue(r.body(), ApiModel.ApiError.class).error();
+            message = Json.shared().readValue(r.body(), ApiModel.ApiError.class).error();
         } catch (IOException | RuntimeException e) {
             message = new String(r.body(), StandardCharsets.UTF_8);
         }
@@ -315,7 +314,7 @@ public final class MailRelayClient {
 
     private static <T> T read(HttpResponse<byte[]> r, TypeReference<T> type) {
         try {
-            return Json.MAPPER.readValue(r.body(), type);
+            return Json.shared().readValue(r.body(), type);
         } catch (IOException e) {
             throw new UncheckedIOException("mailrelay API " + r.uri() + ": bad JSON: " + e.getMessage(), e);
         }
