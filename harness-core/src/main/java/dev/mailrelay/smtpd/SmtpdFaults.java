@@ -1,6 +1,7 @@
 package dev.mailrelay.smtpd;
 
 import dev.mailrelay.capture.InjectedFault;
+import dev.mailrelay.capture.Maillog;
 import dev.mailrelay.faults.Fault;
 import dev.mailrelay.faults.Moment;
 import java.io.IOException;
@@ -8,7 +9,6 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The one place where a session consults its instance's {@code dev.mailrelay.faults.Faults} and carries
@@ -21,7 +21,7 @@ import org.slf4j.LoggerFactory;
  */
 final class SmtpdFaults {
 
-    private static final Logger log = LoggerFactory.getLogger("dev.mailrelay.smtpd");
+    private static final Logger log = Maillog.logger("dev.mailrelay.smtpd");
 
     /** What the session does after asking. */
     enum Verdict {

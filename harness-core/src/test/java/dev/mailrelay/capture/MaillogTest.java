@@ -2,10 +2,14 @@ package dev.mailrelay.capture;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.IOException;
 import java.net.URL;
 import java.net.URLClassLoader;
 import java.util.ArrayList;
 import java.util.List;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.stream.Stream;
 import java.util.logging.Handler;
 import java.util.logging.LogRecord;
 import org.junit.jupiter.api.Test;
@@ -65,6 +69,23 @@ class MaillogTest {
         } finally {
             jul.removeHandler(handler);
             jul.setUseParentHandlers(true);
+        }
+    }
+
+    @Test
+    void everyDaemonLogsThroughMaillog() throws IOException {
+        // A LoggerFactory.getLogger in main code would bring back the warning in projects without a provider.
+        try (Stream<Path> sources = Files.walk(Path.of("src/main/java"))) {
+            assertThat(sources.filter(p -> p.toString().endsWith(".java"))
+                    .filter(p -> !p.endsWith("Maillog.java"))
+                    .filter(p -> {
+                        try {
+                            return Files.readString(p).contains("LoggerFactory.getLogger(");
+                        } catch (IOException e) {
+                            throw new java.io.UncheckedIOException(e);
+                        }
+                    })
+                    .toList()).as("classes calling LoggerFactory.getLogger instead of Maillog.logger").isEmpty();
         }
     }
 }
