@@ -15,8 +15,11 @@ import java.net.URI;
 import java.net.URLDecoder;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
+import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -51,6 +54,11 @@ import org.slf4j.LoggerFactory;
  *       (408 with those recorded so far);</li>
  *   <li>{@code POST /api/instances/{name}/flush} — deliver queued mail now.</li>
  * </ul>
+ * The same server serves the web UI at its root URL ({@code /}, assets under {@code /ui/}) and the
+ * documents it reads ({@link WebModel}): {@code GET /api/overview}, {@code GET /api/messages} (a page,
+ * newest first, filtered), {@code GET .../messages/{id}/view}, {@code .../html} (the HTML body under a
+ * Content-Security-Policy that allows no script and no remote load), {@code .../attachments/{n}},
+ * and {@code GET /api/events}, server-sent events on every capture change ({@link EventStream}).
  * Unknown instances, messages and paths are 404 with a JSON body naming what was not found; a method
  * a resource does not support is 405 with an {@code Allow} header. No response carries a password.
  *
@@ -64,7 +72,9 @@ import org.slf4j.LoggerFactory;
  * address (IPv6 in brackets), with the bound port, is answered {@code 421 Misdirected Request}; a
  * state-changing request (POST, PUT, DELETE) whose {@code Origin} header is present and not this
  * server ({@code http://} + such a host) is answered {@code 403 Forbidden}. Requests without
- * {@code Origin} (every non-browser client) and with this server's own origin are served.
+ * {@code Origin} (every non-browser client) are served. A state-changing request from a browser
+ * (with {@code Origin} or {@code Sec-Fetch-Site}) must also carry the web UI's per-server token in
+ * {@code X-Mailrelay-Token}, which only the page served from here knows: 403 without it.
  *
  * <pre>{@code
  * try (Harness harness = Harness.start(configs, true);
@@ -88,12 +98,21 @@ public final class ApiServer implements AutoCloseable {
     private final ExecutorService executor;
     /** The long polls waiting, cancelled at {@link #close()}. */
     private final Set<CompletableFuture<?>> waiting = ConcurrentHashMap.newKeySet();
+    /** The web UI's live updates. */
+    private final EventStream events;
+    /** The web UI's token against cross-site requests: in the page, required on its state changes. */
+    private final String token;
+    static final String TOKEN_HEADER = "X-Mailrelay-Token";
 
     private ApiServer(Harness harness, Flusher flusher, HttpServer server, ExecutorService executor) {
         this.harness = harness;
         this.flusher = flusher;
         this.server = server;
         this.executor = executor;
+        this.events = new EventStream(harness, executor);
+        byte[] random = new byte[24];
+        new SecureRandom().nextBytes(random);
+        this.token = Base64.getUrlEncoder().withoutPadding().encodeToString(random);
     }
 
     /**
@@ -132,7 +151,7 @@ public final class ApiServer implements AutoCloseable {
         server.createContext("/", api::handle);
         server.setExecutor(executor);
         server.start();
-        log.info("api: listening on {}", api.url());
+        log.info("api: listening on {}; web UI at {}", api.url(), api.url());
         return api;
     }
 
@@ -149,6 +168,7 @@ public final class ApiServer implements AutoCloseable {
     /** Stops serving; waits (boundedly) for no exchange, since long-polls are cut off anyway. */
     @Override
     public void close() {
+        events.close();
         waiting.forEach(f -> f.cancel(false));
         server.stop(0);
         executor.shutdownNow();
@@ -199,6 +219,21 @@ public final class ApiServer implements AutoCloseable {
                 && isThisServer(origin.substring(7)))) {
             throw new Refused(403, "forbidden: " + ex.getRequestMethod() + " from origin " + origin);
         }
+        boolean browser = origin != null || ex.getRequestHeaders().containsKey("Sec-Fetch-Site");
+        if (!safe && browser && !isToken(ex.getRequestHeaders().getFirst(TOKEN_HEADER))) {
+            throw new Refused(403, "forbidden: " + ex.getRequestMethod() + " from a browser without the web UI's "
+                    + TOKEN_HEADER + " header");
+        }
+    }
+
+    private boolean isToken(String presented) {
+        return presented != null && MessageDigest.isEqual(presented.getBytes(StandardCharsets.UTF_8),
+                token.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** The web UI's token (tests present it as the page does). */
+    String token() {
+        return token;
     }
 
     /** Whether {@code authority} ({@code host:port}) names this server: localhost or the bound address, the bound port. */
@@ -232,6 +267,15 @@ public final class ApiServer implements AutoCloseable {
         String method = ex.getRequestMethod();
         String path = ex.getRequestURI().getRawPath();
         String[] parts = segments(path);
+        Map<String, String> query = query(ex.getRequestURI().getRawQuery());
+        if (parts.length == 0 || parts[0].equals("ui")) {
+            allow(ex, "GET", "HEAD");
+            WebAssets.serve(ex, parts, token);
+            return true;
+        }
+        if (parts.length == 2 && parts[0].equals("api") && !parts[1].equals("instances")) {
+            return web(ex, parts[1], query);
+        }
         if (parts.length < 2 || !parts[0].equals("api") || !parts[1].equals("instances")) {
             throw new NotFound("no such resource: " + path + " (the API is under /api/instances)");
         }
@@ -246,7 +290,6 @@ public final class ApiServer implements AutoCloseable {
             send(ex, 200, ApiModel.instanceInfo(instance));
             return true;
         }
-        Map<String, String> query = query(ex.getRequestURI().getRawQuery());
         switch (parts[3]) {
             case "messages" -> messages(ex, method, instance, parts);
             case "await" -> {
@@ -291,6 +334,39 @@ public final class ApiServer implements AutoCloseable {
         if (parts.length == 5) {
             allow(ex, "GET");
             send(ex, 200, ApiModel.MessageDetails.of(m));
+        } else if (parts.length == 6 && parts[5].equals("view")) {
+            allow(ex, "GET");
+            send(ex, 200, MessageViews.view(harness, instance, m));
+        } else if (parts.length == 6 && parts[5].equals("html")) {
+            allow(ex, "GET");
+            String html = MessageViews.html(m).orElseThrow(() -> new NotFound("message " + m.queueId()
+                    + " has no HTML body"));
+            byte[] bytes = html.getBytes(StandardCharsets.UTF_8);
+            // No script, no remote load, no navigation: mail HTML is hostile (the iframe is sandboxed too).
+            ex.getResponseHeaders().set("Content-Security-Policy", WebAssets.MAIL_HTML_POLICY);
+            ex.getResponseHeaders().set("X-Content-Type-Options", "nosniff");
+            ex.getResponseHeaders().set("Referrer-Policy", "no-referrer");
+            ex.getResponseHeaders().set("Content-Type", "text/html; charset=utf-8");
+            ex.sendResponseHeaders(200, bytes.length);
+            try (OutputStream out = ex.getResponseBody()) {
+                out.write(bytes);
+            }
+        } else if (parts.length == 7 && parts[5].equals("attachments")) {
+            allow(ex, "GET");
+            int index = index(parts[6]);
+            boolean found = MessageViews.attachment(m, index, (filename, type, in) -> {
+                ex.getResponseHeaders().set("Content-Type", "application/octet-stream");
+                ex.getResponseHeaders().set("Content-Security-Policy", "sandbox");
+                ex.getResponseHeaders().set("X-Content-Type-Options", "nosniff");
+                ex.getResponseHeaders().set("Content-Disposition", WebAssets.attachment(filename, index));
+                ex.sendResponseHeaders(200, 0);
+                try (OutputStream out = ex.getResponseBody()) {
+                    in.transferTo(out);
+                }
+            });
+            if (!found) {
+                throw new NotFound("message " + m.queueId() + " has no attachment " + parts[6]);
+            }
         } else if (parts.length == 6 && parts[5].equals("raw")) {
             allow(ex, "GET");
             ex.getResponseHeaders().set("Content-Type", "message/rfc822");
@@ -345,6 +421,63 @@ public final class ApiServer implements AutoCloseable {
             return false;
         } else {
             throw new NotFound("no such resource: " + path);
+        }
+    }
+
+    /** The web UI's documents under {@code /api/}: overview, messages (a page) and events. */
+    private boolean web(HttpExchange ex, String resource, Map<String, String> query) throws IOException {
+        switch (resource) {
+            case "overview" -> {
+                allow(ex, "GET");
+                send(ex, 200, MessageViews.overview(harness));
+            }
+            case "messages" -> {
+                allow(ex, "GET");
+                String instance = query.getOrDefault("instance", "");
+                if (!instance.isEmpty()) {
+                    instance(instance);     // 404 for an unknown one
+                }
+                int offset = number(query, "offset", 0, Integer.MAX_VALUE);
+                int limit = number(query, "limit", 50, MessageViews.PAGE_LIMIT);
+                send(ex, 200, MessageViews.page(harness, instance, query.getOrDefault("sender", ""),
+                        query.getOrDefault("recipient", ""), query.getOrDefault("subject", ""),
+                        query.getOrDefault("login", ""), offset, limit));
+            }
+            case "events" -> {
+                allow(ex, "GET");
+                if (!events.open(ex)) {
+                    ex.getResponseHeaders().set("Retry-After", "30");
+                    throw new Refused(503, "too many event streams: at most " + EventStream.MAX_CLIENTS
+                            + " web UI pages get live updates at once; close one and reload");
+                }
+                return false;   // the stream stays open
+            }
+            default -> throw new NotFound("no such resource: " + ex.getRequestURI().getRawPath());
+        }
+        return true;
+    }
+
+    private static int number(Map<String, String> query, String name, int dflt, int max) {
+        String v = query.get(name);
+        if (v == null || v.isEmpty()) {
+            return dflt;
+        }
+        try {
+            int n = Integer.parseInt(v);
+            if (n < 0 || n > max) {
+                throw new NumberFormatException();
+            }
+            return n;
+        } catch (NumberFormatException e) {
+            throw new BadRequest("bad " + name + ": " + v + " (an integer from 0 to " + max + ")");
+        }
+    }
+
+    private static int index(String v) {
+        try {
+            return Integer.parseInt(v);
+        } catch (NumberFormatException e) {
+            throw new NotFound("no attachment " + v);
         }
     }
 

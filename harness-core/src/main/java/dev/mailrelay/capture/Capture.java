@@ -42,6 +42,8 @@ public final class Capture {
     private final TreeSet<Long> ended = new TreeSet<>();
     private long droppedSessions;
     private final List<DeliveryAttempt> deliveries = new ArrayList<>();
+    /** Counts the changes watchers see: each message or delivery attempt recorded, each reset. */
+    private long changes;
     private final List<Consumer<CapturedMessage>> listeners = new CopyOnWriteArrayList<>();
     /** Futures waiting for a condition, checked on every arrival (long polls that hold no thread). */
     private final List<Waiter> waiters = new ArrayList<>();
@@ -78,6 +80,7 @@ public final class Capture {
         try {
             messages.add(message);
             message.messageContent().retain();
+            changes++;
             changed.signalAll();
         } finally {
             lock.unlock();
@@ -108,6 +111,7 @@ public final class Capture {
         lock.lock();
         try {
             deliveries.add(attempt);
+            changes++;
             changed.signalAll();
         } finally {
             lock.unlock();
@@ -132,6 +136,32 @@ public final class Capture {
     /** As {@link #messagesArrived(int)}, for delivery attempts. */
     public CompletableFuture<List<DeliveryAttempt>> deliveriesRecorded(int count) {
         return when(c -> c.deliveries.size() >= count, Capture::deliveries);
+    }
+
+    /**
+     * How many changes there were so far: each message or delivery attempt recorded, each
+     * {@link #reset()}. A version number for {@link #changedAfter(long)}.
+     */
+    public long changes() {
+        lock.lock();
+        try {
+            return changes;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * A future completed with {@link #changes()} once it exceeds {@code seen}: how a watcher (the web
+     * UI's event stream) learns of new mail, delivery attempts and resets without a thread waiting.
+     * It completes on the recording thread, as {@link #messagesArrived(int)} does.
+     *
+     * <pre>{@code
+     * capture.changedAfter(capture.changes()).thenAcceptAsync(now -> refresh(), executor);
+     * }</pre>
+     */
+    public CompletableFuture<Long> changedAfter(long seen) {
+        return when(c -> c.changes > seen, Capture::changes);
     }
 
     private <T> CompletableFuture<T> when(Predicate<Capture> condition, Function<Capture, T> result) {
@@ -279,10 +309,12 @@ public final class Capture {
             ended.clear();
             droppedSessions = 0;
             deliveries.clear();
+            changes++;
             changed.signalAll();
         } finally {
             lock.unlock();
         }
+        wakeWaiters();
     }
 
     private void await(Predicate<Capture> condition, Duration timeout, String expectation) {

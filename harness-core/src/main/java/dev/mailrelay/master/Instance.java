@@ -342,6 +342,11 @@ public final class Instance implements AutoCloseable {
         return qmgr == null ? 0 : qmgr.deleteAll();
     }
 
+    /** The mail queued now, active or deferred, with next retry times; empty for an instance without a queue. */
+    public List<QueueManager.QueuedMessage> queue() {
+        return qmgr == null ? List.of() : qmgr.queued();
+    }
+
     /**
      * Waits until this instance is delivering nothing (deferred mail may remain): after it, no
      * message arrives anywhere because of mail this instance has already accepted, until a retry.

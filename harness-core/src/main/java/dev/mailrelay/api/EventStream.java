@@ -1,0 +1,154 @@
+package dev.mailrelay.api;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.sun.net.httpserver.HttpExchange;
+import dev.mailrelay.master.Harness;
+import dev.mailrelay.master.Instance;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code GET /api/events}: server-sent events telling the web UI that an instance captured a message,
+ * recorded a delivery attempt or was reset ({@code event: change}, {@code data: {"instance": ...,
+ * "messages": N, "deliveries": N}}); the page then reloads what it shows.
+ *
+ * <p>No thread waits per client: each instance's capture completes a future on its next change
+ * ({@code Capture.changedAfter}), whose continuation writes the event to every open stream on the
+ * API's pool and watches again. At most {@link #MAX_CLIENTS} streams are open at once; one more is
+ * answered {@code 503} naming the limit. A comment line every {@link #HEARTBEAT} finds streams whose
+ * browser went away (the write fails) and frees their place.
+ *
+ * <pre>{@code
+ * const events = new EventSource('/api/events');
+ * events.addEventListener('change', e => refresh(JSON.parse(e.data)));
+ * }</pre>
+ */
+final class EventStream implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger("dev.mailrelay.api");
+    /** The most event streams open at once: a few browser tabs, never a thread each. */
+    static final int MAX_CLIENTS = 16;
+    static final Duration HEARTBEAT = Duration.ofSeconds(15);
+
+    private final Executor executor;
+    private final Set<Client> clients = ConcurrentHashMap.newKeySet();
+    private final Set<CompletableFuture<?>> watching = ConcurrentHashMap.newKeySet();
+    private volatile boolean closed;
+
+    /** One open stream; writes to it are serialised. */
+    private static final class Client {
+        final HttpExchange exchange;
+        final OutputStream out;
+
+        Client(HttpExchange exchange) {
+            this.exchange = exchange;
+            this.out = exchange.getResponseBody();
+        }
+
+        synchronized void write(String text) throws IOException {
+            out.write(text.getBytes(StandardCharsets.UTF_8));
+            out.flush();
+        }
+    }
+
+    EventStream(Harness harness, Executor executor) {
+        this.executor = executor;
+        for (Instance i : harness.instances()) {
+            watch(i, i.capture().changes());
+        }
+        heartbeat();
+    }
+
+    /** Opens a stream for {@code ex}; false (nothing sent) when {@link #MAX_CLIENTS} are open already. */
+    boolean open(HttpExchange ex) throws IOException {
+        Client c = new Client(ex);
+        synchronized (clients) {
+            if (closed || clients.size() >= MAX_CLIENTS) {
+                return false;
+            }
+            clients.add(c);
+        }
+        ex.getResponseHeaders().set("Content-Type", "text/event-stream; charset=utf-8");
+        ex.getResponseHeaders().set("Cache-Control", "no-store");
+        ex.sendResponseHeaders(200, 0);   // chunked: one chunk per event
+        send(c, ": mailrelay events\nretry: 2000\n\n");
+        return true;
+    }
+
+    /** How many streams are open. */
+    int clients() {
+        return clients.size();
+    }
+
+    private void watch(Instance instance, long seen) {
+        if (closed) {
+            return;
+        }
+        CompletableFuture<Long> change = instance.capture().changedAfter(seen);
+        watching.add(change);
+        change.whenCompleteAsync((now, failure) -> {
+            watching.remove(change);
+            if (failure != null) {
+                return;     // cancelled by close()
+            }
+            broadcast("change", Map.of("instance", instance.name(),
+                    "messages", instance.capture().messages().size(),
+                    "deliveries", instance.capture().deliveries().size()));
+            watch(instance, now);
+        }, executor);
+    }
+
+    private void broadcast(String event, Object data) {
+        String json;
+        try {
+            json = Json.MAPPER.writer().without(com.fasterxml.jackson.databind.SerializationFeature.INDENT_OUTPUT)
+                    .writeValueAsString(data);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+        String text = "event: " + event + "\ndata: " + json + "\n\n";
+        clients.forEach(c -> send(c, text));
+    }
+
+    private void heartbeat() {
+        if (closed) {
+            return;
+        }
+        CompletableFuture.runAsync(() -> {
+            clients.forEach(c -> send(c, ": ping\n\n"));
+            heartbeat();
+        }, CompletableFuture.delayedExecutor(HEARTBEAT.toMillis(), TimeUnit.MILLISECONDS, executor));
+    }
+
+    /** Writes to one stream; a stream that cannot be written to is closed and its place freed. */
+    private void send(Client c, String text) {
+        try {
+            c.write(text);
+        } catch (IOException | RuntimeException e) {
+            log.debug("api: event stream to {} closed: {}", c.exchange.getRemoteAddress(), e.toString());
+            drop(c);
+        }
+    }
+
+    private void drop(Client c) {
+        clients.remove(c);
+        c.exchange.close();
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        watching.forEach(f -> f.cancel(false));
+        clients.forEach(this::drop);
+    }
+}
