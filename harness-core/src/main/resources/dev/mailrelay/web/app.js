@@ -131,7 +131,7 @@ async function showMessage(instance, id) {
   const m = v.message;
   const section = $('#message');
   section.hidden = false;
-  section.replaceChildren(
+  section.replaceChildren(...[
     el('h2', {}, m.subject || '(no subject)'),
     el('dl', { class: 'env' },
       el('dt', {}, 'Instance'), el('dd', {}, `${m.instance}, queue ID ${m.id}`),
@@ -157,7 +157,7 @@ async function showMessage(instance, id) {
       (x.command === null ? '' : `C: ${x.command}\n`) + x.reply.map(r => `S: ${r}`).join('\n')).join('\n'))
       : el('p', { class: 'muted' }, 'Not kept any more (mailrelay_session_retention_limit).'),
     el('details', { id: 'raw' }, el('summary', {}, 'Raw source ', el('a', { href: `${base}/raw`, download: `${m.id}.eml` }, '(download .eml)')),
-      el('pre', {})));
+      el('pre', {}))].flat(2).filter(c => c));
   section.querySelector('#raw').addEventListener('toggle', async (e) => {
     const pre = e.target.querySelector('pre');
     if (e.target.open && !pre.textContent) {
