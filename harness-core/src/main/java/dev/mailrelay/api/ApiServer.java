@@ -46,7 +46,8 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code GET /api/instances} — names, host names and listeners;</li>
  *   <li>{@code GET /api/instances/{name}/messages} — captured messages (envelope, subject, SASL, TLS, time);</li>
  *   <li>{@code GET /api/instances/{name}/messages/{id}} and {@code .../{id}/raw} ({@code message/rfc822});</li>
- *   <li>{@code DELETE /api/instances/{name}/messages} — forgets messages, sessions and delivery attempts;</li>
+ *   <li>{@code DELETE /api/instances/{name}/messages} — forgets messages, sessions and delivery attempts;
+ *       {@code DELETE .../messages/{id}} forgets that message only (204);</li>
  *   <li>{@code POST /api/instances/{name}/await?count=N&timeout=PT10S} — long-poll: 200 with the messages
  *       once N have arrived, 408 with what did arrive;</li>
  *   <li>{@code GET /api/instances/{name}/deliveries} and
@@ -332,7 +333,14 @@ public final class ApiServer implements AutoCloseable {
         }
         CapturedMessage m = message(instance, parts[4]);
         if (parts.length == 5) {
-            allow(ex, "GET");
+            allow(ex, "GET", "DELETE");
+            if (method.equals("DELETE")) {
+                if (!instance.capture().forget(m.queueId())) {
+                    throw new NotFound("no message " + m.queueId() + " at instance " + instance.name());
+                }
+                ex.sendResponseHeaders(204, -1);
+                return;
+            }
             send(ex, 200, ApiModel.MessageDetails.of(m));
         } else if (parts.length == 6 && parts[5].equals("view")) {
             allow(ex, "GET");

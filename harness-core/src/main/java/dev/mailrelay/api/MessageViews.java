@@ -69,10 +69,12 @@ final class MessageViews {
                 Parameters sp = i.services().stream().filter(s -> s.name().equals(l.service())).findFirst()
                         .map(Service::overrides).map(p::with).orElse(p);
                 boolean smtpd = i.services().stream().anyMatch(s -> s.name().equals(l.service()));
+                boolean sasl = smtpd && sp.bool("smtpd_sasl_auth_enable");
                 listeners.add(new WebModel.Listener(l.service(), l.host(), l.port(),
                         smtpd ? sp.get("smtpd_tls_security_level") : null, smtpd && sp.bool("smtpd_tls_wrappermode"),
-                        smtpd && sp.bool("smtpd_sasl_auth_enable"), smtpd ? sp.get("smtpd_sasl_type") : null,
-                        smtpd && sp.bool("smtpd_tls_auth_only")));
+                        sasl, smtpd ? sp.get("smtpd_sasl_type") : null, smtpd && sp.bool("smtpd_tls_auth_only"),
+                        sasl ? mechanisms(i, l.service(), false) : List.of(),
+                        sasl ? mechanisms(i, l.service(), true) : List.of()));
             }
             out.add(new WebModel.Instance(i.name(), p.get("myhostname"), p.list("mailrelay_hostnames"), listeners,
                     p.get("relayhost"), p.get("smtp_tls_security_level"), p.bool("smtp_sasl_auth_enable"),
@@ -80,6 +82,15 @@ final class MessageViews {
                     (int) i.queue().stream().filter(q -> !q.active()).count()));
         }
         return out;
+    }
+
+    /** What a listener's EHLO offers, or {@code null} when its SASL backend cannot say (Dovecot down). */
+    private static List<String> mechanisms(Instance instance, String service, boolean tls) {
+        try {
+            return instance.saslMechanisms(service, tls);
+        } catch (UncheckedIOException e) {
+            return null;
+        }
     }
 
     /**

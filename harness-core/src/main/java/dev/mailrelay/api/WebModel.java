@@ -27,10 +27,15 @@ public final class WebModel {
      * @param saslAuth  {@code smtpd_sasl_auth_enable}
      * @param saslType  {@code smtpd_sasl_type}
      * @param tlsAuthOnly {@code smtpd_tls_auth_only}: AUTH offered only after STARTTLS
+     * @param saslMechanisms    the mechanisms EHLO offers without TLS (empty under {@code tlsAuthOnly}),
+     *                          {@code null} when the SASL backend cannot say (Dovecot unreachable)
+     * @param saslTlsMechanisms the mechanisms EHLO offers with TLS ({@code smtpd_sasl_tls_security_options}),
+     *                          {@code null} likewise
      */
     @JsonIgnoreProperties(ignoreUnknown = true)
     public record Listener(String service, String host, int port, String tlsLevel, boolean wrapper, boolean saslAuth,
-                           String saslType, boolean tlsAuthOnly) {
+                           String saslType, boolean tlsAuthOnly, List<String> saslMechanisms,
+                           List<String> saslTlsMechanisms) {
     }
 
     /**

@@ -317,6 +317,34 @@ public final class Capture {
         wakeWaiters();
     }
 
+    /**
+     * Forgets one message, found by its queue ID, as {@link #reset()} forgets all: its content is
+     * released (deleted once delivered; a message still queued stays queued). The session that brought
+     * it and the delivery attempts stay. False when there is no such message.
+     */
+    public boolean forget(String queueId) {
+        boolean found = false;
+        lock.lock();
+        try {
+            for (var it = messages.iterator(); it.hasNext() && !found; ) {
+                CapturedMessage m = it.next();
+                if (m.queueId().equals(queueId)) {
+                    it.remove();
+                    m.messageContent().release();
+                    changes++;
+                    changed.signalAll();
+                    found = true;
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+        if (found) {
+            wakeWaiters();
+        }
+        return found;
+    }
+
     private void await(Predicate<Capture> condition, Duration timeout, String expectation) {
         long deadline = System.nanoTime() + timeout.toNanos();
         lock.lock();

@@ -60,14 +60,26 @@ function card(i) {
     el('ul', {}, i.listeners.map(l => el('li', { class: 'listener' },
       `${l.service} ${l.host}:${l.port}`,
       l.tlsLevel !== null ? ` · TLS ${l.wrapper ? 'wrapper' : (l.tlsLevel || 'none')}` : '',
-      l.saslAuth ? ` · SASL (${l.saslType})${l.tlsAuthOnly ? ' after STARTTLS' : ''}` : ''))),
+      l.saslAuth ? [' · ', el('span', { class: 'sasl' }, `SASL (${l.saslType}) ${mechanisms(l)}`)] : ''))),
     i.relayhost ? el('div', {}, `relayhost ${i.relayhost} · TLS ${i.smtpTlsLevel || 'none'}`
       + (i.smtpSasl ? ' · SASL' : '')) : null,
-    el('div', { class: 'counts' }, `${i.messages} messages · ${i.deliveries} delivery attempts · `
-      + `${i.deferred} deferred`),
+    el('div', { class: 'counts' }, `${plural(i.messages, 'message')} · ${plural(i.deliveries, 'delivery attempt')}`
+      + ` · ${i.deferred} deferred`),
     el('div', {},
       el('button', { type: 'button', 'data-flush': i.name, title: 'postqueue -f' }, 'Flush queue'),
       el('button', { type: 'button', 'data-delete': i.name }, 'Delete captured mail')));
+}
+
+const plural = (n, word) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+/** The mechanisms a listener's EHLO offers, before and after STARTTLS when they differ. */
+function mechanisms(l) {
+  const list = (m) => m === null ? '(mechanisms unknown: backend unreachable)' : (m.join(' ') || 'none');
+  if (l.wrapper) return list(l.saslTlsMechanisms);
+  if (l.tlsAuthOnly) return `after STARTTLS: ${list(l.saslTlsMechanisms)}`;
+  const plain = list(l.saslMechanisms);
+  const tls = list(l.saslTlsMechanisms);
+  return !l.tlsLevel || l.tlsLevel === 'none' || plain === tls ? plain : `${plain}; with TLS: ${tls}`;
 }
 
 $('#instances').addEventListener('click', async (e) => {
@@ -133,6 +145,8 @@ async function showMessage(instance, id) {
   section.hidden = false;
   section.replaceChildren(...[
     el('h2', {}, m.subject || '(no subject)'),
+    el('div', {}, el('button', { type: 'button', id: 'delete-message', title: `forget ${m.id} at ${m.instance}` },
+      'Delete this message')),
     el('dl', { class: 'env' },
       el('dt', {}, 'Instance'), el('dd', {}, `${m.instance}, queue ID ${m.id}`),
       el('dt', {}, 'Envelope'), el('dd', {}, `from <${m.from}> to ${m.to.map(t => `<${t}>`).join(', ')}`),
@@ -158,6 +172,16 @@ async function showMessage(instance, id) {
       : el('p', { class: 'muted' }, 'Not kept any more (mailrelay_session_retention_limit).'),
     el('details', { id: 'raw' }, el('summary', {}, 'Raw source ', el('a', { href: `${base}/raw`, download: `${m.id}.eml` }, '(download .eml)')),
       el('pre', {}))].flat(2).filter(c => c));
+  section.querySelector('#delete-message').addEventListener('click', async () => {
+    if (!confirm(`Delete message ${m.id} captured at ${m.instance}?`)) return;
+    try {
+      await post(base, 'DELETE');
+      state.view = null;    // live updates no longer refresh its path
+      location.hash = '#/';
+    } catch (err) {
+      alert(err.message);
+    }
+  });
   section.querySelector('#raw').addEventListener('toggle', async (e) => {
     const pre = e.target.querySelector('pre');
     if (e.target.open && !pre.textContent) {

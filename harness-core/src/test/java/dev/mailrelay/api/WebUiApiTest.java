@@ -207,6 +207,66 @@ class WebUiApiTest {
         }
     }
 
+    @Test
+    void theCardsListTheMechanismsEachListenerOffersBeforeAndAfterStartTls() {
+        // SASL_README's advice: no plaintext mechanism without TLS; submission offers AUTH only after STARTTLS.
+        try (Harness h = Harness.start(List.of(InstanceConfig.named("mx").mainCf("""
+                myhostname = mx.example
+                smtpd_sasl_auth_enable = yes
+                smtpd_tls_security_level = may
+                smtpd_sasl_security_options = noanonymous, noplaintext
+                smtpd_sasl_tls_security_options = noanonymous
+                mailrelay_sasl_users = inline:{ u=p }
+                """).masterCf("""
+                smtp inet n - n - - smtpd
+                submission inet n - n - - smtpd
+                  -o smtpd_tls_auth_only=yes
+                2525 inet n - n - - smtpd
+                  -o smtpd_sasl_auth_enable=no
+                """)), true)) {
+            List<WebModel.Listener> listeners = MessageViews.overview(h).get(0).listeners();
+            assertThat(listeners).extracting(WebModel.Listener::service).containsExactly("smtp", "submission", "2525");
+            WebModel.Listener smtp = listeners.get(0);
+            assertThat(smtp.saslMechanisms()).contains("CRAM-MD5").doesNotContain("PLAIN", "LOGIN", "ANONYMOUS");
+            assertThat(smtp.saslTlsMechanisms()).contains("PLAIN", "LOGIN", "CRAM-MD5").doesNotContain("ANONYMOUS");
+            assertThat(smtp.saslTlsMechanisms()).isEqualTo(h.instance("mx").saslMechanisms("smtp", true));
+            WebModel.Listener submission = listeners.get(1);
+            assertThat(submission.tlsAuthOnly()).isTrue();
+            assertThat(submission.saslMechanisms()).isEmpty();
+            assertThat(submission.saslTlsMechanisms()).isEqualTo(smtp.saslTlsMechanisms());
+            assertThat(listeners.get(2).saslAuth()).isFalse();
+            assertThat(listeners.get(2).saslTlsMechanisms()).isEmpty();
+        }
+    }
+
+    @Test
+    void oneMessageIsDeletedWithThePagesTokenAndTheOthersStay() throws Exception {
+        send("her@localdomain.local", "keep", null);
+        send("her@localdomain.local", "drop", null);
+        List<CapturedMessage> got = harness.instance("relay").capture().awaitMessages(2, WAIT);
+        String drop = got.stream().filter(m -> "drop".equals(m.subject())).findFirst().orElseThrow().queueId();
+        URI uri = api.url().resolve("api/instances/relay/messages/" + drop);
+        String origin = "http://127.0.0.1:" + api.port();
+        // From a browser (even this server's page) without the token: refused, nothing forgotten.
+        HttpResponse<String> refused = http.send(HttpRequest.newBuilder(uri).DELETE().header("Origin", origin).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(refused.statusCode()).isEqualTo(403);
+        assertThat(refused.body()).contains(ApiServer.TOKEN_HEADER);
+        assertThat(harness.instance("relay").capture().messages()).hasSize(2);
+
+        HttpResponse<String> deleted = http.send(HttpRequest.newBuilder(uri).DELETE().header("Origin", origin)
+                .header(ApiServer.TOKEN_HEADER, api.token()).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(deleted.statusCode()).isEqualTo(204);
+        assertThat(harness.instance("relay").capture().messages()).extracting(CapturedMessage::subject)
+                .containsExactly("keep");
+        assertThat(get("api/instances/relay/messages/" + drop).statusCode()).isEqualTo(404);
+        assertThat(page("instance=relay").total()).isEqualTo(1);
+        // The session and the delivery attempts stay; a second DELETE finds nothing.
+        assertThat(harness.instance("relay").capture().sessions()).hasSize(2);
+        assertThat(http.send(HttpRequest.newBuilder(uri).DELETE().build(), HttpResponse.BodyHandlers.ofString())
+                .statusCode()).isEqualTo(404);
+    }
+
     private WebModel.MessagePage page(String query) throws Exception {
         HttpResponse<String> r = get("api/messages?" + query);
         assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
