@@ -174,11 +174,13 @@ async function showMessage(instance, id) {
       el('pre', {}))].flat(2).filter(c => c));
   section.querySelector('#delete-message').addEventListener('click', async () => {
     if (!confirm(`Delete message ${m.id} captured at ${m.instance}?`)) return;
+    const shown = state.view;
+    state.view = null;    // the live update the deletion causes must not reload its path
     try {
       await post(base, 'DELETE');
-      state.view = null;    // live updates no longer refresh its path
       location.hash = '#/';
     } catch (err) {
+      state.view = shown;
       alert(err.message);
     }
   });
@@ -237,10 +239,17 @@ function refresh() {
 }
 
 async function refreshPath() {
-  const [instance, id] = state.view.split('/');
-  const v = await api(`/api/instances/${enc(instance)}/messages/${enc(id)}/view`);
+  const shown = state.view;
+  const [instance, id] = shown.split('/');
+  let v;
+  try {
+    v = await api(`/api/instances/${enc(instance)}/messages/${enc(id)}/view`);
+  } catch (err) {
+    if (state.view !== shown) return;   // another message is shown by now, or none
+    throw err;
+  }
   const path = $('#path');
-  if (path) path.replaceChildren(...v.path.map(hop));
+  if (path && state.view === shown) path.replaceChildren(...v.path.map(hop));
 }
 
 function listen() {
