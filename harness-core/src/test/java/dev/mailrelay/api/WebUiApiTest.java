@@ -13,6 +13,10 @@ import jakarta.mail.internet.InternetAddress;
 import jakarta.mail.internet.MimeBodyPart;
 import jakarta.mail.internet.MimeMessage;
 import jakarta.mail.internet.MimeMultipart;
+import com.sun.net.httpserver.HttpServer;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -23,6 +27,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
@@ -265,6 +271,43 @@ class WebUiApiTest {
         assertThat(harness.instance("relay").capture().sessions()).hasSize(2);
         assertThat(http.send(HttpRequest.newBuilder(uri).DELETE().build(), HttpResponse.BodyHandlers.ofString())
                 .statusCode()).isEqualTo(404);
+    }
+
+    @Test
+    void aPageThatStopsReadingIsDroppedAndHoldsNoThread() throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(1);
+        HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        EventStream stream = new EventStream(harness, pool, Duration.ofMillis(500));
+        server.createContext("/", ex -> stream.open(ex));
+        server.setExecutor(pool);
+        server.start();
+        try (Socket stalled = new Socket()) {
+            stalled.setReceiveBufferSize(1024);     // and never read: the server's writes fill it up
+            stalled.connect(server.getAddress());
+            stalled.getOutputStream().write("GET / HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            long deadline = System.nanoTime() + WAIT.toNanos() * 3;
+            // Every reset is an event to write; the pool's only thread blocks once the socket is full,
+            // until the write timeout drops the stream.
+            boolean opened = false;
+            for (int open = stream.clients(); !opened || open > 0; open = stream.clients()) {
+                opened |= open > 0;
+                harness.instance("isp").capture().reset();
+                assertThat(System.nanoTime()).as("the stalled stream is dropped").isLessThan(deadline);
+            }
+            assertThat(stream.clients()).isZero();
+            // The pool's thread is free again: a new page gets its events.
+            HttpResponse<Stream<String>> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+                    + server.getAddress().getPort() + "/")).build(), HttpResponse.BodyHandlers.ofLines());
+            CompletableFuture<String> heard = CompletableFuture.supplyAsync(() ->
+                    r.body().filter(l -> l.startsWith("data: ")).findFirst().orElseThrow());
+            harness.instance("isp").capture().reset();
+            assertThat(heard.get(20, TimeUnit.SECONDS)).contains("\"instance\":\"isp\"");
+            r.body().close();
+        } finally {
+            stream.close();
+            server.stop(0);
+            pool.shutdownNow();
+        }
     }
 
     private WebModel.MessagePage page(String query) throws Exception {
