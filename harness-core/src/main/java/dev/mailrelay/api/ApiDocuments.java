@@ -75,7 +75,8 @@ public final class ApiDocuments {
         return new ApiModel.InjectedFaultInfo(f.session(), f.stage(), f.faultId(), f.fault(), f.at());
     }
 
-    private static ApiModel.Tls tls(TlsInfo tls) {
+    /** The TLS of a session or delivery attempt, {@code null} without TLS. */
+    public static ApiModel.Tls tls(TlsInfo tls) {
         return tls == null ? null : new ApiModel.Tls(tls.protocol(), tls.cipher(), tls.clientCertificatePresented());
     }
 

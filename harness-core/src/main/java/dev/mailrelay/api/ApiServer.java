@@ -22,8 +22,11 @@ import java.net.URI;
 import java.net.URLDecoder;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
+import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -50,7 +53,8 @@ import org.slf4j.Logger;
  *   <li>{@code GET /api/instances} — names, host names and listeners;</li>
  *   <li>{@code GET /api/instances/{name}/messages} — captured messages (envelope, subject, SASL, TLS, time);</li>
  *   <li>{@code GET /api/instances/{name}/messages/{id}} and {@code .../{id}/raw} ({@code message/rfc822});</li>
- *   <li>{@code DELETE /api/instances/{name}/messages} — forgets messages, sessions and delivery attempts;</li>
+ *   <li>{@code DELETE /api/instances/{name}/messages} — forgets messages, sessions and delivery attempts;
+ *       {@code DELETE .../messages/{id}} forgets that message only (204);</li>
  *   <li>{@code POST /api/instances/{name}/await?count=N&timeout=PT10S} — long-poll: 200 with the messages
  *       once N have arrived, 408 with what did arrive;</li>
  *   <li>{@code GET /api/instances/{name}/deliveries} and
@@ -63,6 +67,11 @@ import org.slf4j.Logger;
  *       {@code DELETE} removes them all, {@code DELETE .../faults/{id}} one;
  *       {@code GET .../faults/injected} — the faults that struck, per session.</li>
  * </ul>
+ * The same server serves the web UI at its root URL ({@code /}, assets under {@code /ui/}) and the
+ * documents it reads ({@link WebModel}): {@code GET /api/overview}, {@code GET /api/messages} (a page,
+ * newest first, filtered), {@code GET .../messages/{id}/view}, {@code .../html} (the HTML body under a
+ * Content-Security-Policy that allows no script and no remote load), {@code .../attachments/{n}},
+ * and {@code GET /api/events}, server-sent events on every capture change ({@link EventStream}).
  * Unknown instances, messages and paths are 404 with a JSON body naming what was not found; a method
  * a resource does not support is 405 with an {@code Allow} header. No response carries a password.
  *
@@ -76,7 +85,9 @@ import org.slf4j.Logger;
  * address (IPv6 in brackets), with the bound port, is answered {@code 421 Misdirected Request}; a
  * state-changing request (POST, PUT, DELETE) whose {@code Origin} header is present and not this
  * server ({@code http://} + such a host) is answered {@code 403 Forbidden}. Requests without
- * {@code Origin} (every non-browser client) and with this server's own origin are served.
+ * {@code Origin} (every non-browser client) are served. A state-changing request from a browser
+ * (with {@code Origin} or {@code Sec-Fetch-Site}) must also carry the web UI's per-server token in
+ * {@code X-Mailrelay-Token}, which only the page served from here knows: 403 without it.
  *
  * <!-- snippet: harness-core/src/test/java/dev/mailrelay/api/ApiExamplesTest.java#api-server -->
  * <pre>{@code
@@ -104,12 +115,21 @@ public final class ApiServer implements AutoCloseable {
     private final ExecutorService executor;
     /** The long polls waiting, cancelled at {@link #close()}. */
     private final Set<CompletableFuture<?>> waiting = ConcurrentHashMap.newKeySet();
+    /** The web UI's live updates. */
+    private final EventStream events;
+    /** The web UI's token against cross-site requests: in the page, required on its state changes. */
+    private final String token;
+    static final String TOKEN_HEADER = "X-Mailrelay-Token";
 
     private ApiServer(Harness harness, Flusher flusher, HttpServer server, ExecutorService executor) {
         this.harness = harness;
         this.flusher = flusher;
         this.server = server;
         this.executor = executor;
+        this.events = new EventStream(harness, executor);
+        byte[] random = new byte[24];
+        new SecureRandom().nextBytes(random);
+        this.token = Base64.getUrlEncoder().withoutPadding().encodeToString(random);
     }
 
     /**
@@ -148,7 +168,7 @@ public final class ApiServer implements AutoCloseable {
         server.createContext("/", api::handle);
         server.setExecutor(executor);
         server.start();
-        log.info("api: listening on {}", api.url());
+        log.info("api: listening on {}; web UI at {}", api.url(), api.url());
         return api;
     }
 
@@ -165,6 +185,7 @@ public final class ApiServer implements AutoCloseable {
     /** Stops serving; waits (boundedly) for no exchange, since long-polls are cut off anyway. */
     @Override
     public void close() {
+        events.close();
         waiting.forEach(f -> f.cancel(false));
         server.stop(0);
         executor.shutdownNow();
@@ -215,6 +236,21 @@ public final class ApiServer implements AutoCloseable {
                 && isThisServer(origin.substring(7)))) {
             throw new Refused(403, "forbidden: " + ex.getRequestMethod() + " from origin " + origin);
         }
+        boolean browser = origin != null || ex.getRequestHeaders().containsKey("Sec-Fetch-Site");
+        if (!safe && browser && !isToken(ex.getRequestHeaders().getFirst(TOKEN_HEADER))) {
+            throw new Refused(403, "forbidden: " + ex.getRequestMethod() + " from a browser without the web UI's "
+                    + TOKEN_HEADER + " header");
+        }
+    }
+
+    private boolean isToken(String presented) {
+        return presented != null && MessageDigest.isEqual(presented.getBytes(StandardCharsets.UTF_8),
+                token.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** The web UI's token (tests present it as the page does). */
+    String token() {
+        return token;
     }
 
     /** Whether {@code authority} ({@code host:port}) names this server: localhost or the bound address, the bound port. */
@@ -248,6 +284,15 @@ public final class ApiServer implements AutoCloseable {
         String method = ex.getRequestMethod();
         String path = ex.getRequestURI().getRawPath();
         String[] parts = segments(path);
+        Map<String, String> query = query(ex.getRequestURI().getRawQuery());
+        if (parts.length == 0 || parts[0].equals("ui")) {
+            allow(ex, "GET", "HEAD");
+            WebAssets.serve(ex, parts, token);
+            return true;
+        }
+        if (parts.length == 2 && parts[0].equals("api") && !parts[1].equals("instances")) {
+            return web(ex, parts[1], query);
+        }
         if (parts.length < 2 || !parts[0].equals("api") || !parts[1].equals("instances")) {
             throw new NotFound("no such resource: " + path + " (the API is under /api/instances)");
         }
@@ -262,7 +307,6 @@ public final class ApiServer implements AutoCloseable {
             send(ex, 200, ApiDocuments.instanceInfo(instance));
             return true;
         }
-        Map<String, String> query = query(ex.getRequestURI().getRawQuery());
         switch (parts[3]) {
             case "messages" -> messages(ex, method, instance, parts);
             case "await" -> {
@@ -306,8 +350,48 @@ public final class ApiServer implements AutoCloseable {
         }
         CapturedMessage m = message(instance, parts[4]);
         if (parts.length == 5) {
-            allow(ex, "GET");
+            allow(ex, "GET", "DELETE");
+            if (method.equals("DELETE")) {
+                if (!instance.capture().forget(m.queueId())) {
+                    throw new NotFound("no message " + m.queueId() + " at instance " + instance.name());
+                }
+                ex.sendResponseHeaders(204, -1);
+                return;
+            }
             send(ex, 200, ApiDocuments.messageDetails(m));
+        } else if (parts.length == 6 && parts[5].equals("view")) {
+            allow(ex, "GET");
+            send(ex, 200, MessageViews.view(harness, instance, m));
+        } else if (parts.length == 6 && parts[5].equals("html")) {
+            allow(ex, "GET");
+            String html = MessageViews.html(m).orElseThrow(() -> new NotFound("message " + m.queueId()
+                    + " has no HTML body"));
+            byte[] bytes = html.getBytes(StandardCharsets.UTF_8);
+            // No script, no remote load, no navigation: mail HTML is hostile (the iframe is sandboxed too).
+            ex.getResponseHeaders().set("Content-Security-Policy", WebAssets.MAIL_HTML_POLICY);
+            ex.getResponseHeaders().set("X-Content-Type-Options", "nosniff");
+            ex.getResponseHeaders().set("Referrer-Policy", "no-referrer");
+            ex.getResponseHeaders().set("Content-Type", "text/html; charset=utf-8");
+            ex.sendResponseHeaders(200, bytes.length);
+            try (OutputStream out = ex.getResponseBody()) {
+                out.write(bytes);
+            }
+        } else if (parts.length == 7 && parts[5].equals("attachments")) {
+            allow(ex, "GET");
+            int index = index(parts[6]);
+            boolean found = MessageViews.attachment(m, index, (filename, type, in) -> {
+                ex.getResponseHeaders().set("Content-Type", "application/octet-stream");
+                ex.getResponseHeaders().set("Content-Security-Policy", "sandbox");
+                ex.getResponseHeaders().set("X-Content-Type-Options", "nosniff");
+                ex.getResponseHeaders().set("Content-Disposition", WebAssets.attachment(filename, index));
+                ex.sendResponseHeaders(200, 0);
+                try (OutputStream out = ex.getResponseBody()) {
+                    in.transferTo(out);
+                }
+            });
+            if (!found) {
+                throw new NotFound("message " + m.queueId() + " has no attachment " + parts[6]);
+            }
         } else if (parts.length == 6 && parts[5].equals("raw")) {
             allow(ex, "GET");
             ex.getResponseHeaders().set("Content-Type", "message/rfc822");
@@ -411,6 +495,63 @@ public final class ApiServer implements AutoCloseable {
             }
         } else {
             throw new NotFound("no such resource: " + path);
+        }
+    }
+
+    /** The web UI's documents under {@code /api/}: overview, messages (a page) and events. */
+    private boolean web(HttpExchange ex, String resource, Map<String, String> query) throws IOException {
+        switch (resource) {
+            case "overview" -> {
+                allow(ex, "GET");
+                send(ex, 200, MessageViews.overview(harness));
+            }
+            case "messages" -> {
+                allow(ex, "GET");
+                String instance = query.getOrDefault("instance", "");
+                if (!instance.isEmpty()) {
+                    instance(instance);     // 404 for an unknown one
+                }
+                int offset = number(query, "offset", 0, Integer.MAX_VALUE);
+                int limit = number(query, "limit", 50, MessageViews.PAGE_LIMIT);
+                send(ex, 200, MessageViews.page(harness, instance, query.getOrDefault("sender", ""),
+                        query.getOrDefault("recipient", ""), query.getOrDefault("subject", ""),
+                        query.getOrDefault("login", ""), offset, limit));
+            }
+            case "events" -> {
+                allow(ex, "GET");
+                if (!events.open(ex)) {
+                    ex.getResponseHeaders().set("Retry-After", "30");
+                    throw new Refused(503, "too many event streams: at most " + EventStream.MAX_CLIENTS
+                            + " web UI pages get live updates at once; close one and reload");
+                }
+                return false;   // the stream stays open
+            }
+            default -> throw new NotFound("no such resource: " + ex.getRequestURI().getRawPath());
+        }
+        return true;
+    }
+
+    private static int number(Map<String, String> query, String name, int dflt, int max) {
+        String v = query.get(name);
+        if (v == null || v.isEmpty()) {
+            return dflt;
+        }
+        try {
+            int n = Integer.parseInt(v);
+            if (n < 0 || n > max) {
+                throw new NumberFormatException();
+            }
+            return n;
+        } catch (NumberFormatException e) {
+            throw new BadRequest("bad " + name + ": " + v + " (an integer from 0 to " + max + ")");
+        }
+    }
+
+    private static int index(String v) {
+        try {
+            return Integer.parseInt(v);
+        } catch (NumberFormatException e) {
+            throw new NotFound("no attachment " + v);
         }
     }
 

@@ -45,6 +45,8 @@ public final class Capture {
     private final List<DeliveryAttempt> deliveries = new ArrayList<>();
     /** The latest injected faults, at most {@link #INJECTED_FAULTS_KEPT}. */
     private final java.util.ArrayDeque<InjectedFault> injectedFaults = new java.util.ArrayDeque<>();
+    /** Counts the changes watchers see: each message or delivery attempt recorded, each reset. */
+    private long changes;
     private final List<Consumer<CapturedMessage>> listeners = new CopyOnWriteArrayList<>();
     /** Futures waiting for a condition, checked on every arrival (long polls that hold no thread). */
     private final List<Waiter> waiters = new ArrayList<>();
@@ -81,6 +83,7 @@ public final class Capture {
         try {
             messages.add(message);
             message.messageContent().retain();
+            changes++;
             changed.signalAll();
         } finally {
             lock.unlock();
@@ -139,6 +142,7 @@ public final class Capture {
         lock.lock();
         try {
             deliveries.add(attempt);
+            changes++;
             changed.signalAll();
         } finally {
             lock.unlock();
@@ -164,6 +168,32 @@ public final class Capture {
     /** As {@link #messagesArrived(int)}, for delivery attempts. */
     public CompletableFuture<List<DeliveryAttempt>> deliveriesRecorded(int count) {
         return when(c -> c.deliveries.size() >= count, Capture::deliveries);
+    }
+
+    /**
+     * How many changes there were so far: each message or delivery attempt recorded, each
+     * {@link #reset()}. A version number for {@link #changedAfter(long)}.
+     */
+    public long changes() {
+        lock.lock();
+        try {
+            return changes;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * A future completed with {@link #changes()} once it exceeds {@code seen}: how a watcher (the web
+     * UI's event stream) learns of new mail, delivery attempts and resets without a thread waiting.
+     * It completes on the recording thread, as {@link #messagesArrived(int)} does.
+     *
+     * <pre>{@code
+     * capture.changedAfter(capture.changes()).thenAcceptAsync(now -> refresh(), executor);
+     * }</pre>
+     */
+    public CompletableFuture<Long> changedAfter(long seen) {
+        return when(c -> c.changes > seen, Capture::changes);
     }
 
     private <T> CompletableFuture<T> when(Predicate<Capture> condition, Function<Capture, T> result) {
@@ -315,10 +345,40 @@ public final class Capture {
             droppedSessions = 0;
             deliveries.clear();
             injectedFaults.clear();
+            changes++;
             changed.signalAll();
         } finally {
             lock.unlock();
         }
+        wakeWaiters();
+    }
+
+    /**
+     * Forgets one message, found by its queue ID, as {@link #reset()} forgets all: its content is
+     * released (deleted once delivered; a message still queued stays queued). The session that brought
+     * it and the delivery attempts stay. False when there is no such message.
+     */
+    public boolean forget(String queueId) {
+        boolean found = false;
+        lock.lock();
+        try {
+            for (var it = messages.iterator(); it.hasNext() && !found; ) {
+                CapturedMessage m = it.next();
+                if (m.queueId().equals(queueId)) {
+                    it.remove();
+                    m.messageContent().release();
+                    changes++;
+                    changed.signalAll();
+                    found = true;
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+        if (found) {
+            wakeWaiters();
+        }
+        return found;
     }
 
     private void await(Predicate<Capture> condition, Duration timeout, String expectation) {

@@ -132,7 +132,7 @@ public record CapturedMessage(String queueId, String instance, String sender, Li
      * the extension realm while mojos (and the threads they start) run with the plugin realm, a second
      * copy of Jakarta Mail whose provider is "not a subtype" of ours, and every parse failed.
      */
-    private static <T> T withJakartaMail(Supplier<T> work) {
+    public static <T> T withJakartaMail(Supplier<T> work) {
         Thread thread = Thread.currentThread();
         ClassLoader previous = thread.getContextClassLoader();
         thread.setContextClassLoader(CapturedMessage.class.getClassLoader());

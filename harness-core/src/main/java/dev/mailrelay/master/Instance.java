@@ -326,6 +326,23 @@ public final class Instance implements AutoCloseable {
     }
 
     /**
+     * The SASL mechanisms smtpd service {@code service} (its master.cf name) offers in EHLO before
+     * STARTTLS ({@code tls} false) or with TLS; see {@link SmtpdServer#saslMechanisms(boolean)}.
+     *
+     * <pre>{@code
+     * List<String> offered = isp.saslMechanisms("submission", true);   // [PLAIN, LOGIN]
+     * }</pre>
+     */
+    public List<String> saslMechanisms(String service, boolean tls) {
+        for (SmtpdServer s : servers) {
+            if (s.service().equals(service)) {
+                return s.saslMechanisms(tls);
+            }
+        }
+        throw new IllegalArgumentException("instance " + name + " has no smtpd service " + service);
+    }
+
+    /**
      * The bound port of a service, by its master.cf name ({@code submission}, {@code 127.0.0.1:2525})
      * or by its service part ({@code submission}, {@code 2525}).
      */
@@ -385,6 +402,11 @@ public final class Instance implements AutoCloseable {
      */
     public int deleteQueuedMail() {
         return qmgr == null ? 0 : qmgr.deleteAll();
+    }
+
+    /** The mail queued now, active or deferred, with next retry times; empty for an instance without a queue. */
+    public List<QueueManager.QueuedMessage> queue() {
+        return qmgr == null ? List.of() : qmgr.queued();
     }
 
     /**

@@ -89,6 +89,8 @@ public final class QueueManager implements AutoCloseable {
         /** Deleted ({@link #deleteAll}) while active: the attempt ends, nothing more follows. */
         volatile boolean deleted;
         ScheduledFuture<?> retry;
+        /** When {@link #retry} fires, for the web UI's "next retry" (null while active). */
+        volatile Instant retryAt;
 
         Entry(CapturedMessage message) {
             this(message, message.recipients());
@@ -303,6 +305,30 @@ public final class QueueManager implements AutoCloseable {
         }
     }
 
+    /**
+     * A message in the queue, as {@code mailq} lists it, with when it is retried next.
+     *
+     * @param recipients the recipients still to be delivered
+     * @param attempts   the delivery attempts so far
+     * @param active     being delivered now (Postfix's active queue) rather than deferred
+     * @param nextRetry  when a deferred message is retried, or {@code null} (active, or stopping)
+     */
+    public record QueuedMessage(String queueId, List<String> recipients, int attempts, boolean active,
+                                Instant nextRetry) {
+    }
+
+    /** The messages queued now (active or deferred), e.g. for the web UI's retry times. */
+    public List<QueuedMessage> queued() {
+        List<QueuedMessage> out = new ArrayList<>();
+        for (Entry e : queue.values()) {
+            synchronized (e) {
+                out.add(new QueuedMessage(e.message.queueId(), List.copyOf(e.pending), e.attempts, e.active,
+                        e.active ? null : e.retryAt));
+            }
+        }
+        return out;
+    }
+
     /** The number of messages waiting for a retry (not those on hold). */
     public int deferredCount() {
         return (int) queue.values().stream().filter(e -> !e.active && !e.held).count();
@@ -354,6 +380,7 @@ public final class QueueManager implements AutoCloseable {
             return;
         }
         e.active = true;
+        e.retryAt = null;
         e.flushRequested = false;
         if (closed) {
             return;     // the instance is stopping: the (captured) mail stays queued
@@ -446,6 +473,7 @@ public final class QueueManager implements AutoCloseable {
             long delay = backoff(e.attempts).toMillis();
             if (!closed) {
                 try {
+                    e.retryAt = Instant.now().plusMillis(delay);
                     e.retry = timer.schedule(() -> {
                         synchronized (e) {
                             if (!e.active) {

@@ -3,7 +3,6 @@ package dev.mailrelay.smtpd;
 import dev.mailrelay.capture.Maillog;
 import dev.mailrelay.xsasl.SaslResult;
 import dev.mailrelay.xsasl.SaslServer;
-import dev.mailrelay.xsasl.SaslServerRequest;
 import java.io.IOException;
 import java.util.List;
 import java.util.Locale;
@@ -108,11 +107,8 @@ final class SmtpdSasl {
 
     private SaslServer server() {
         if (server == null) {
-            SmtpdSettings s = session.settings;
-            boolean tls = session.tlsActive();
-            server = s.sasl.newServer(new SaslServerRequest(s.saslService, s.myhostname, s.saslLocalDomain,
-                    tls ? s.saslTlsSecurityOptions : s.saslSecurityOptions, tls,
-                    session.clientAddress().getHostAddress(), session.serverAddress().getHostAddress()));
+            server = session.settings.newSaslServer(session.tlsActive(), session.clientAddress().getHostAddress(),
+                    session.serverAddress().getHostAddress());
         }
         return server;
     }

@@ -13,6 +13,7 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -118,6 +119,21 @@ public final class SmtpdServer implements Closeable {
     /** The service name from master.cf. */
     public String service() {
         return settings.service;
+    }
+
+    /**
+     * The SASL mechanisms this listener's EHLO offers a client (one outside
+     * smtpd_sasl_exceptions_networks) before STARTTLS ({@code tls} false) or with TLS: empty when AUTH
+     * is not offered then (smtpd_sasl_auth_enable = no; before TLS under smtpd_tls_auth_only).
+     *
+     * @throws java.io.UncheckedIOException when the SASL backend cannot be reached (Dovecot)
+     */
+    public List<String> saslMechanisms(boolean tls) {
+        if (settings.sasl == null || (!tls && settings.tls.authOnly())) {
+            return List.of();
+        }
+        String address = address().getHostAddress();
+        return settings.newSaslServer(tls, address, address).mechanisms();
     }
 
     /** The bound address. */

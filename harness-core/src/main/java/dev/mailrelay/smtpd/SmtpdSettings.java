@@ -10,7 +10,9 @@ import dev.mailrelay.tables.LookupTable;
 import dev.mailrelay.tables.NetworkList;
 import dev.mailrelay.tables.Tables;
 import dev.mailrelay.tls.SmtpdTls;
+import dev.mailrelay.xsasl.SaslServer;
 import dev.mailrelay.xsasl.SaslServerImpl;
+import dev.mailrelay.xsasl.SaslServerRequest;
 import dev.mailrelay.xsasl.SecurityOptions;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -169,5 +171,14 @@ final class SmtpdSettings {
 
     private static NetworkList networks(Parameters params, String name, Path baseDirectory) {
         return params.parsed(name, v -> NetworkList.parse(Parameters.split(v), name, baseDirectory));
+    }
+
+    /**
+     * A SASL server for one session (sasl must be set): smtpd_sasl_security_options, or
+     * smtpd_sasl_tls_security_options once TLS is active, as smtpd_sasl_activate() chooses.
+     */
+    SaslServer newSaslServer(boolean tls, String clientAddress, String serverAddress) {
+        return sasl.newServer(new SaslServerRequest(saslService, myhostname, saslLocalDomain,
+                tls ? saslTlsSecurityOptions : saslSecurityOptions, tls, clientAddress, serverAddress));
     }
 }

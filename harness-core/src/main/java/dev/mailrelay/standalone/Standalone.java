@@ -189,6 +189,7 @@ public final class Standalone implements Callable<Integer> {
                     out.println("READY " + instance.name() + " " + l.service() + " " + l.host() + ":" + l.port());
                 }
             }
+            out.println("web UI: " + api.url());
             out.println("READY api " + api.url());
             out.flush();
             try {

@@ -75,15 +75,35 @@ class ApiServerGuardTest {
     }
 
     @Test
-    void aStateChangeFromAForeignOriginIs403AndFromThisOriginOrNoneIsServed() throws Exception {
+    void aStateChangeFromAForeignOriginOrWithoutThePageTokenIs403AndFromNonBrowsersIsServed() throws Exception {
         int port = api.port();
         for (String foreign : List.of("http://evil.example", "null", "http://127.0.0.1:" + (port + 1),
                 "https://127.0.0.1:" + port, "http://evil.example:" + port)) {
             assertThat(send("POST", "api/instances/isp/flush", foreign).statusCode()).as(foreign).isEqualTo(403);
             assertThat(send("DELETE", "api/instances/isp/messages", foreign).statusCode()).as(foreign).isEqualTo(403);
         }
-        assertThat(send("POST", "api/instances/isp/flush", "http://127.0.0.1:" + port).statusCode()).isEqualTo(200);
-        assertThat(send("POST", "api/instances/isp/flush", "http://localhost:" + port).statusCode()).isEqualTo(200);
+        // From this server's own page: only with the page's token (a foreign page cannot read it).
+        assertThat(send("POST", "api/instances/isp/flush", "http://127.0.0.1:" + port).statusCode()).isEqualTo(403);
+        HttpResponse<String> tokenless = send("DELETE", "api/instances/isp/messages", "http://localhost:" + port);
+        assertThat(tokenless.statusCode()).isEqualTo(403);
+        assertThat(tokenless.body()).contains("without the web UI's X-Mailrelay-Token header");
+        assertThat(http.send(request("POST", "api/instances/isp/flush", "http://127.0.0.1:" + port)
+                .header("X-Mailrelay-Token", "guessed").build(), HttpResponse.BodyHandlers.ofString()).statusCode())
+                .isEqualTo(403);
+        assertThat(http.send(request("POST", "api/instances/isp/flush", "http://127.0.0.1:" + port)
+                .header("X-Mailrelay-Token", api.token()).build(), HttpResponse.BodyHandlers.ofString()).statusCode())
+                .isEqualTo(200);
+        assertThat(http.send(request("POST", "api/instances/isp/flush", "http://localhost:" + port)
+                .header("X-Mailrelay-Token", api.token()).build(), HttpResponse.BodyHandlers.ofString()).statusCode())
+                .isEqualTo(200);
+        assertThat(http.send(request("POST", "api/instances/isp/flush", "http://evil.example")
+                .header("X-Mailrelay-Token", api.token()).build(), HttpResponse.BodyHandlers.ofString()).statusCode())
+                .isEqualTo(403);
+        // A browser request without Origin still says where it comes from.
+        assertThat(http.send(request("POST", "api/instances/isp/flush", null)
+                .header("Sec-Fetch-Site", "cross-site").build(), HttpResponse.BodyHandlers.ofString()).statusCode())
+                .isEqualTo(403);
+        // Non-browser clients (MailRelayClient, curl) send neither and are served.
         assertThat(send("POST", "api/instances/isp/flush", null).statusCode()).isEqualTo(200);
         assertThat(send("DELETE", "api/instances/isp/messages", null).statusCode()).isEqualTo(204);
         // Reading is not a state change; a browser keeps a foreign page from seeing the answer (no CORS).

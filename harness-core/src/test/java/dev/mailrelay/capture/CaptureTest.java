@@ -23,6 +23,20 @@ class CaptureTest {
     }
 
     @Test
+    void changedAfterCompletesOnTheNextMessageDeliveryOrResetAndAtOnceForAnOldVersion() throws Exception {
+        Capture capture = new Capture("isp");
+        long v0 = capture.changes();
+        java.util.concurrent.CompletableFuture<Long> next = capture.changedAfter(v0);
+        assertThat(next).isNotDone();
+        capture.record(message("C1"));
+        assertThat(next.get(5, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo(v0 + 1);
+        java.util.concurrent.CompletableFuture<Long> afterReset = capture.changedAfter(v0 + 1);
+        capture.reset();    // no message now, yet a watcher must hear of it
+        assertThat(afterReset.get(5, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo(v0 + 2);
+        assertThat(capture.changedAfter(v0)).isCompletedWithValue(v0 + 2);
+    }
+
+    @Test
     void aWaitingThreadWakesOnArrival() throws Exception {
         Capture capture = new Capture("isp");
         CountDownLatch waiting = new CountDownLatch(1);

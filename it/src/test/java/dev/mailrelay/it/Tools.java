@@ -57,6 +57,16 @@ final class Tools {
         return require("/usr/sbin/saslpasswd2", "sasl2-bin");
     }
 
+    /** Chromium (Debian chromium), for the web UI's browser tests. */
+    static String chromium() {
+        return require("/usr/bin/chromium", "chromium");
+    }
+
+    /** Chromium's WebDriver server (Debian chromium-driver), matching {@link #chromium()}'s version. */
+    static String chromedriver() {
+        return require("/usr/bin/chromedriver", "chromium-driver");
+    }
+
     /** The postfix command (Debian postfix). */
     static String postfix() {
         return require("/usr/sbin/postfix", "postfix");

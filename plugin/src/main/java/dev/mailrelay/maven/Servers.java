@@ -133,6 +133,7 @@ final class Servers {
                 out.accept("READY " + instance.name() + " " + l.service() + " " + l.host() + ":" + l.port());
             }
         }
+        out.accept("web UI: " + running.api().url());
         out.accept("READY api " + running.api().url());
     }
 }
