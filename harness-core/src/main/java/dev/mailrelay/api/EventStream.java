@@ -1,5 +1,6 @@
 package dev.mailrelay.api;
 
+import dev.mailrelay.capture.Maillog;
 import dev.mailrelay.client.Json;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.sun.net.httpserver.HttpExchange;
@@ -18,7 +19,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * {@code GET /api/events}: server-sent events telling the web UI that an instance captured a message,
@@ -44,7 +44,7 @@ final class EventStream implements AutoCloseable {
     private static final com.fasterxml.jackson.databind.ObjectWriter EVENT_JSON = Json.mapper().writer()
             .without(com.fasterxml.jackson.databind.SerializationFeature.INDENT_OUTPUT);
 
-    private static final Logger log = LoggerFactory.getLogger("dev.mailrelay.api");
+    private static final Logger log = Maillog.logger("dev.mailrelay.api");
     /** The most event streams open at once: a few browser tabs, never a thread each. */
     static final int MAX_CLIENTS = 16;
     static final Duration HEARTBEAT = Duration.ofSeconds(15);
