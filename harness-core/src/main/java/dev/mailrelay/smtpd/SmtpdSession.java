@@ -570,10 +570,6 @@ final class SmtpdSession implements Runnable, Restrictions.State {
                 return false;
             }
         }
-        if (!utf8 && !SmtpdAddress.isAscii(parsed.address())) {
-            reply("553 5.6.7 Must declare SMTPUTF8 to send unicode address");
-            return false;
-        }
         sender = parsed.address();
         if (!settings.restrictions.delayReject()) {
             Optional<String> reject = settings.restrictions.check(this, null, Restrictions.Stage.CLIENT,
@@ -585,6 +581,11 @@ final class SmtpdSession implements Runnable, Restrictions.State {
                 reply(reject.get());
                 return false;
             }
+        }
+        if (undeclaredUnicode(utf8, "sender", sender)) {
+            sender = null;
+            saved.reset();
+            return false;
         }
         Optional<String> storage = checkQueue();
         if (storage.isPresent()) {
@@ -598,6 +599,28 @@ final class SmtpdSession implements Runnable, Restrictions.State {
         sasl.setMailAuthParameter(saslSender);
         reply("250 2.1.0 Ok");
         return true;
+    }
+
+    /**
+     * smtpd.c: a non-ASCII envelope address without SMTPUTF8. Postfix has never forbidden 8-bit
+     * addresses (RFC 6531 would): only strict_smtputf8 = yes answers 553; at compatibility_level
+     * below 1 with smtputf8_enable unset it logs that the old default accepted the address.
+     *
+     * @return whether the 553 reply was sent
+     */
+    private boolean undeclaredUnicode(boolean declared, String what, String address) throws IOException {
+        if (declared || address.isEmpty() || SmtpdAddress.isAscii(address)) {
+            return false;
+        }
+        if (settings.strictSmtputf8) {
+            reply("553 5.6.7 Must declare SMTPUTF8 to send unicode address");
+            return true;
+        }
+        if (settings.legacySmtputf8) {
+            log.info("{}/smtpd[{}]: using backwards-compatible default setting smtputf8_enable=no to accept non-ASCII "
+                    + "{} address \"{}\" from {}", settings.instance, id, what, address, clientNameAddress());
+        }
+        return false;
     }
 
     /**
@@ -657,8 +680,7 @@ final class SmtpdSession implements Runnable, Restrictions.State {
                 return false;
             }
         }
-        if (!smtputf8Requested && !SmtpdAddress.isAscii(rcpt)) {
-            reply("553 5.6.7 Must declare SMTPUTF8 to send unicode address");
+        if (undeclaredUnicode(smtputf8Requested, "recipient", rcpt)) {
             return false;
         }
         Restrictions.Stage[] stages = settings.restrictions.delayReject()
