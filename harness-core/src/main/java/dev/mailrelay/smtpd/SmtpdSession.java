@@ -243,7 +243,15 @@ final class SmtpdSession implements Runnable, Restrictions.State {
                     reply("530 5.7.0 Must issue a STARTTLS command first");
                     errorCount++;
                 } else {
-                    boolean ok = command.run(this, arg);
+                    boolean ok;
+                    try {
+                        ok = command.run(this, arg);
+                    } catch (Restrictions.Hangup e) {
+                        // The command counts as tried, not done; the session ends without a reply.
+                        count(verb.toLowerCase(Locale.ROOT), false);
+                        endExchange(exchangeLabel);
+                        return;
+                    }
                     count(verb.toLowerCase(Locale.ROOT), ok);
                     if (!ok) {
                         errorCount++;
