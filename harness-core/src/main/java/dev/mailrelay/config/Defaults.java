@@ -35,6 +35,24 @@ final class Defaults {
      */
     static final Map<String, String> POSTFIX = loadPostfixDefaults();
     static final Set<String> POSTFIX_NAMES = POSTFIX.keySet();
+    /**
+     * postconf's legacy parameters (postconf_builtin.c pcf_legacy_str_table, default empty): known,
+     * but printed only when main.cf or a master.cf {@code -o} sets them.
+     */
+    static final Set<String> LEGACY = Set.of("virtual_maps", "fallback_relay", "authorized_verp_clients",
+            "smtpd_client_connection_limit_exceptions", "postscreen_dnsbl_ttl", "postscreen_blacklist_action",
+            "postscreen_dnsbl_whitelist_threshold", "postscreen_whitelist_interfaces", "lmtp_per_record_deadline",
+            "smtp_per_record_deadline", "smtpd_per_record_deadline", "tlsproxy_client_level",
+            "tlsproxy_client_policy");
+    /**
+     * Parameters whose values Postfix does not expand when it reads them (its CONFIG_RAW_TABLEs):
+     * postconf does not look for {@code $name} in them.
+     */
+    static final Set<String> RAW = Set.of("default_rbl_reply", "command_execution_directory", "forward_path",
+            "luser_relay", "mailbox_command", "postscreen_expansion_filter", "postscreen_reject_footer",
+            "smtpd_expansion_filter", "smtpd_reject_footer");
+    /** Parameters a program sets for itself: postconf warns about an assignment and ignores it. */
+    static final Set<String> READ_ONLY = Set.of("process_id", "process_name", "service_name");
 
     /**
      * Postfix parameters mailrelay does not implement that, set, change what mail Postfix accepts or
@@ -110,6 +128,7 @@ final class Defaults {
         def("disable_vrfy_command", "no", BOOL);
         def("strict_rfc821_envelopes", "no", BOOL);
         def("smtputf8_enable", "${{$compatibility_level} <level {1} ? {no} : {yes}}", BOOL);
+        def("strict_smtputf8", "no", BOOL);
         def("recipient_delimiter", "", TEXT);
         def("enable_long_queue_ids", "no", BOOL);
         // Deliberately not Postfix's passwd/aliases lookup: a harness has no local users, so every

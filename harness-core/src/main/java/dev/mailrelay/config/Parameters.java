@@ -146,10 +146,63 @@ public final class Parameters {
         return defaults(instanceName, configDirectory).lookup(name);
     }
 
-    /** Whether Postfix or mailrelay knows the name (it has a default, possibly empty). */
+    /**
+     * Whether Postfix or mailrelay knows the name (it has a default, possibly empty); the per-service
+     * names master.cf adds are {@link #serviceParameters(List)}.
+     */
     public static boolean isKnown(String name) {
-        return Defaults.VALUES.containsKey(name) || Defaults.POSTFIX.containsKey(name);
+        return Defaults.VALUES.containsKey(name) || Defaults.POSTFIX.containsKey(name)
+                || Defaults.LEGACY.contains(name);
     }
+
+    /**
+     * The parameters postconf derives from master.cf (postconf_service.c
+     * pcf_register_service_parameters()): for each service whose command is a delivery agent,
+     * {@code <service>_destination_concurrency_limit} etc. with the default {@code $default_...}
+     * ({@code pipe} and {@code spawn} also {@code <service>_time_limit}), sorted by name. Names
+     * Postfix has built in ({@code local_destination_concurrency_limit}) keep their own default.
+     */
+    public static Map<String, String> serviceParameters(List<Service> services) {
+        Map<String, String> out = new TreeMap<>();
+        for (Service s : services) {
+            List<String[]> suffixes = switch (s.command()) {
+                case "local", "error", "virtual", "smtp", "lmtp" -> SERVICE_SUFFIXES.subList(1, SERVICE_SUFFIXES.size());
+                case "pipe" -> SERVICE_SUFFIXES;
+                case "spawn" -> SERVICE_SUFFIXES.subList(0, 1);
+                default -> List.of();
+            };
+            for (String[] suffix : suffixes) {
+                String name = s.name() + suffix[0];
+                if (!isKnown(name)) {
+                    out.put(name, "$" + suffix[1]);
+                }
+            }
+        }
+        return out;
+    }
+
+    // postconf_service.c pipe_params: suffix and the parameter whose value is the default.
+    private static final List<String[]> SERVICE_SUFFIXES = List.of(
+            new String[] {"_time_limit", "command_time_limit"},
+            new String[] {"_recipient_limit", "default_recipient_limit"},
+            new String[] {"_extra_recipient_limit", "default_extra_recipient_limit"},
+            new String[] {"_recipient_refill_limit", "default_recipient_refill_limit"},
+            new String[] {"_recipient_refill_delay", "default_recipient_refill_delay"},
+            new String[] {"_delivery_slot_cost", "default_delivery_slot_cost"},
+            new String[] {"_delivery_slot_loan", "default_delivery_slot_loan"},
+            new String[] {"_delivery_slot_discount", "default_delivery_slot_discount"},
+            new String[] {"_minimum_delivery_slots", "default_minimum_delivery_slots"},
+            new String[] {"_initial_destination_concurrency", "initial_destination_concurrency"},
+            new String[] {"_destination_concurrency_limit", "default_destination_concurrency_limit"},
+            new String[] {"_destination_recipient_limit", "default_destination_recipient_limit"},
+            new String[] {"_destination_concurrency_positive_feedback",
+                "default_destination_concurrency_positive_feedback"},
+            new String[] {"_destination_concurrency_negative_feedback",
+                "default_destination_concurrency_negative_feedback"},
+            new String[] {"_destination_concurrency_failed_cohort_limit",
+                "default_destination_concurrency_failed_cohort_limit"},
+            new String[] {"_destination_rate_delay", "default_destination_rate_delay"},
+            new String[] {"_transport_rate_delay", "default_transport_rate_delay"});
 
     /** Whether the parameter was assigned explicitly (not a default). */
     public boolean isSet(String name) {
@@ -439,14 +492,16 @@ public final class Parameters {
     }
 
     /**
-     * What postconf warns about: assigned names that are neither known (to Postfix or mailrelay) nor
-     * used as {@code $name} by a main.cf value or by one of {@code masterCfOverrides} (master.cf
-     * {@code -o name=value}), in assignment order.
+     * What postconf warns about: assigned names that are neither known (to Postfix or mailrelay, or
+     * as a per-service parameter of one of {@code services}) nor used as {@code $name} by a main.cf
+     * value or a master.cf {@code -o name=value}, nor named in {@code smtpd_restriction_classes}, in
+     * assignment order.
      */
-    public List<Parameter> unused(List<Parameter> masterCfOverrides) {
+    public List<Parameter> unused(List<Service> services) {
+        Map<String, String> serviceParameters = serviceParameters(services);
         List<Parameter> out = new ArrayList<>();
         for (Parameter p : assigned.values()) {
-            if (!isKnown(p.name()) && !isReferenced(p.name(), masterCfOverrides)) {
+            if (!isKnown(p.name()) && !serviceParameters.containsKey(p.name()) && !isUsed(p.name(), services)) {
                 out.add(p);
             }
         }
@@ -454,28 +509,29 @@ public final class Parameters {
     }
 
     /** {@link #unused(List)} as warning lines naming file and line. */
-    public List<String> warnings(List<Parameter> masterCfOverrides) {
-        return unused(masterCfOverrides).stream()
+    public List<String> warnings(List<Service> services) {
+        return unused(services).stream()
                 .map(p -> location(p) + "unused parameter: " + p.name() + "=" + Postconf.mask(p.name(), p.value()))
                 .toList();
     }
 
     /**
-     * Assigned parameters that Postfix has but mailrelay ignores, each with whether it changes what
-     * mail is accepted or delivered ({@link Defaults#CHANGES_MAIL}: a start logs those at WARN).
+     * Assigned parameters that Postfix has (built in, legacy, or per-service for one of master.cf's
+     * {@code services}) but mailrelay ignores, each with whether it changes what mail is accepted or delivered ({@link Defaults#CHANGES_MAIL}: a start logs those at WARN).
      */
-    public Map<Parameter, Boolean> notImplemented() {
+    public Map<Parameter, Boolean> notImplemented(List<Service> services) {
+        Map<String, String> serviceParameters = serviceParameters(services);
         Map<Parameter, Boolean> out = new LinkedHashMap<>();
         for (Parameter p : assigned.values()) {
-            if (!Defaults.VALUES.containsKey(p.name()) && Defaults.POSTFIX_NAMES.contains(p.name())
-                    && !DIRECTORIES.contains(p.name())) {
+            if (!Defaults.VALUES.containsKey(p.name()) && !DIRECTORIES.contains(p.name())
+                    && (isKnown(p.name()) || serviceParameters.containsKey(p.name()))) {
                 out.put(p, Defaults.CHANGES_MAIL.contains(p.name()) && !get(p.name()).isBlank());
             }
         }
         return out;
     }
 
-    /** The message for a parameter {@link #notImplemented()} lists. */
+    /** The message for a parameter {@link #notImplemented(List)} lists. */
     public static String notImplementedMessage(Parameter p, boolean changesMail) {
         return location(p) + "parameter " + p.name() + " is not implemented by mailrelay and has no effect"
                 + (changesMail ? ": Postfix would use it to decide what mail is accepted or delivered" : "");
@@ -504,11 +560,25 @@ public final class Parameters {
         return Defaults.VALUES.keySet();
     }
 
-    /** Whether a main.cf value (or one of {@code elsewhere}) uses {@code $name}, {@code ${name...}} or {@code $(name)}. */
-    boolean isReferenced(String name, List<Parameter> elsewhere) {
+    /**
+     * Whether a user-defined name is used (postconf_user.c): a main.cf value or a master.cf
+     * {@code -o} value names it as {@code $name}, {@code ${name...}} or {@code $(name)}, or
+     * {@code smtpd_restriction_classes} lists it.
+     */
+    boolean isUsed(String name, List<Service> services) {
         Pattern ref = Pattern.compile("\\$(\\{|\\()?\\s*" + Pattern.quote(name) + "(?![A-Za-z0-9_])");
         return assigned.values().stream().anyMatch(p -> ref.matcher(p.value()).find())
-                || elsewhere.stream().anyMatch(p -> ref.matcher(p.value()).find());
+                || services.stream().flatMap(s -> s.overrides().stream()).anyMatch(p -> ref.matcher(p.value()).find())
+                || restrictionClasses().contains(name);
+    }
+
+    private List<String> restrictionClasses() {
+        try {
+            return split(get("smtpd_restriction_classes"));
+        } catch (ConfigException e) {
+            // A malformed value is reported where it is read; here it names no class.
+            return List.of();
+        }
     }
 
     private static String location(Parameter p) {

@@ -1,10 +1,15 @@
 package dev.mailrelay.config;
 
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * postconf(1) over an instance's parameters, for the standalone runner's {@code postconf} command and
@@ -86,20 +91,33 @@ public final class Postconf {
 
     /**
      * Prints as postconf does: lines to {@code out}, {@code postconf: warning: ...} lines to
-     * {@code err}. {@code masterCfOverrides} (the {@code -o} settings of master.cf) count as uses of
-     * user-defined parameters, as in Postfix.
+     * {@code err}. The names postconf knows are its built-in ones, the per-service ones of master.cf's
+     * delivery agents ({@code services}, see {@link Parameters#serviceParameters(List)}) and, except
+     * with {@code -d}, the user-defined ones that main.cf sets and uses ({@code $name} in main.cf or
+     * a master.cf {@code -o}, or a restriction class). Listing all names prints legacy parameters
+     * only when set, as postconf does; mailrelay's own {@code mailrelay_*} parameters are printed
+     * where Postfix would print a used user-defined one: when main.cf sets them (never with
+     * {@code -d}), so that the names listed for a main.cf without them are Postfix's. Asked for by
+     * name they are always answered, and never reported unused.
      *
      * @return the exit status: 0, or 1 after {@code postconf: fatal: ...} (a malformed expression
      *     with {@code -x})
      */
-    public static int print(Parameters params, List<Parameter> masterCfOverrides, Options options,
+    public static int print(Parameters params, List<Service> services, Options options,
                             Consumer<String> out, Consumer<String> err) {
         Parameters source = options.defaults() ? Parameters.defaults(params.instanceName(), params.configDirectory())
                 : params;
+        Map<String, String> serviceParameters = Parameters.serviceParameters(services);
+        Predicate<String> known = name -> Parameters.isKnown(name) || serviceParameters.containsKey(name);
+        // Set and used: what postconf adds to its names from main.cf (postconf_user.c); -d reads no main.cf.
+        Predicate<String> userDefined = name -> !options.defaults() && params.isSet(name)
+                && !Defaults.READ_ONLY.contains(name)
+                && (name.startsWith("mailrelay_") && known.test(name) || Defaults.LEGACY.contains(name)
+                        || !known.test(name) && params.isUsed(name, services));
         List<String> names = new ArrayList<>();
         if (!options.names().isEmpty()) {
             for (String name : options.names()) {
-                if (isPrintable(params, name, masterCfOverrides)) {
+                if (known.test(name) || userDefined.test(name)) {
                     names.add(name);
                 } else {
                     err.accept("postconf: warning: " + name + ": unknown parameter");
@@ -107,19 +125,32 @@ public final class Postconf {
             }
         } else if (options.nonDefault()) {
             Set<String> set = new TreeSet<>();
-            params.assignedNames().stream().filter(name -> isPrintable(params, name, masterCfOverrides)).forEach(set::add);
+            params.assignedNames().stream()
+                    .filter(name -> !Defaults.READ_ONLY.contains(name) && (known.test(name) || userDefined.test(name)))
+                    .forEach(set::add);
             // postconf -c DIR reports the directory as a setting, as Postfix does.
             set.add("config_directory");
             names.addAll(set);
         } else {
             Set<String> all = new TreeSet<>(Defaults.POSTFIX_NAMES);
-            all.addAll(Defaults.VALUES.keySet());
-            params.assignedNames().stream().filter(name -> isPrintable(params, name, masterCfOverrides)).forEach(all::add);
+            all.addAll(serviceParameters.keySet());
+            params.assignedNames().stream().filter(userDefined).forEach(all::add);
+            if (!options.defaults()) {
+                // A legacy parameter set only by a master.cf -o is printed too (with its main.cf value).
+                services.stream().flatMap(s -> s.overrides().stream()).map(Parameter::name)
+                        .filter(Defaults.LEGACY::contains).forEach(all::add);
+            }
             names.addAll(all);
         }
         try {
             for (String name : names) {
-                String value = options.expand() ? source.get(name) : source.raw(name);
+                // A read-only assignment is ignored; a per-service parameter defaults to $default_...
+                String value = source.isSet(name) && !Defaults.READ_ONLY.contains(name) ? source.raw(name)
+                        : serviceParameters.getOrDefault(name, Parameters.defaults(params.instanceName(),
+                                params.configDirectory()).raw(name));
+                if (options.expand()) {
+                    value = source.expand(name, value);
+                }
                 // pcf_print_line(): postconf prints words separated by one space.
                 value = String.join(" ", mask(name, value).strip().split("[ \t\r\n]+"));
                 if (options.hideNames()) {
@@ -133,16 +164,62 @@ public final class Postconf {
             err.accept("postconf: fatal: macro processing error");
             return 1;
         }
-        for (Parameter p : params.unused(masterCfOverrides)) {
-            err.accept("postconf: warning: " + (p.source() == null ? "" : p.source() + ": ") + "unused parameter: "
-                    + p.name() + "=" + mask(p.name(), p.value()));
+        if (!options.defaults()) {
+            undefined(params, services, known, err);
+            for (String name : params.assignedNames()) {
+                Parameter p = params.origin(name);
+                if (Defaults.READ_ONLY.contains(name)) {
+                    err.accept("postconf: warning: " + location(p) + "read-only parameter assignment: " + name + "="
+                            + p.value());
+                }
+            }
+            for (Parameter p : params.unused(services)) {
+                err.accept("postconf: warning: " + location(p) + "unused parameter: " + p.name() + "="
+                        + mask(p.name(), p.value()));
+            }
         }
         return 0;
     }
 
-    /** Known to Postfix or mailrelay, or set and used by another parameter ({@code $name}). */
-    private static boolean isPrintable(Parameters params, String name, List<Parameter> masterCfOverrides) {
-        return Parameters.isKnown(name) || (params.isSet(name) && params.isReferenced(name, masterCfOverrides));
+    // A $name, ${name...} or $(name) in a value; "$$" is a literal dollar sign.
+    private static final Pattern MACRO = Pattern.compile("\\$(\\$|[{(]\\s*)?([A-Za-z0-9_]+)?");
+
+    /**
+     * postconf_user.c pcf_flag_user_parameter(): a {@code $name} in a master.cf {@code -o} value or a
+     * main.cf value (every branch of a conditional) that names no known parameter and is set neither
+     * in main.cf nor in a master.cf {@code -o} (of the same service, for an {@code -o} value).
+     */
+    private static void undefined(Parameters params, List<Service> services, Predicate<String> known,
+                                  Consumer<String> err) {
+        Set<String> setInMasterCf = new HashSet<>();
+        services.forEach(s -> s.overrides().forEach(p -> setInMasterCf.add(p.name())));
+        for (Service s : services) {
+            Set<String> local = new HashSet<>();
+            s.overrides().forEach(p -> local.add(p.name()));
+            for (Parameter p : s.overrides()) {
+                undefined(p, name -> known.test(name) || params.isSet(name) || local.contains(name), err);
+            }
+        }
+        for (String name : params.assignedNames()) {
+            if (!Defaults.READ_ONLY.contains(name) && !Defaults.RAW.contains(name)) {
+                undefined(params.origin(name),
+                        n -> known.test(n) || params.isSet(n) || setInMasterCf.contains(n), err);
+            }
+        }
+    }
+
+    private static void undefined(Parameter p, Predicate<String> defined, Consumer<String> err) {
+        Matcher m = MACRO.matcher(p.value());
+        while (m.find()) {
+            if (!"$".equals(m.group(1)) && m.group(2) != null && !defined.test(m.group(2))) {
+                err.accept("postconf: warning: " + location(p) + "undefined parameter: " + m.group(2));
+            }
+        }
+    }
+
+    /** postconf names the file only ({@code /etc/postfix/main.cf: }), not the line. */
+    private static String location(Parameter p) {
+        return p.source() == null ? "" : p.source() + ": ";
     }
 
     /**

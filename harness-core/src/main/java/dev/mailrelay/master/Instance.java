@@ -26,7 +26,6 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
 import dev.mailrelay.config.ConfigException;
-import dev.mailrelay.config.Parameter;
 import dev.mailrelay.config.Parameters;
 import dev.mailrelay.config.Service;
 import dev.mailrelay.smtpd.SmtpdServer;
@@ -93,9 +92,8 @@ public final class Instance implements AutoCloseable {
     static Instance start(InstanceConfig config, boolean ephemeralPorts, VirtualNetwork network) {
         Parameters params = config.parameters();
         List<Service> services = config.services();
-        List<Parameter> overrides = services.stream().flatMap(s -> s.overrides().stream()).toList();
-        params.warnings(overrides).forEach(w -> log.warn("{}: warning: {}", config.name(), w));
-        params.notImplemented().forEach((p, changesMail) -> {
+        params.warnings(services).forEach(w -> log.warn("{}: warning: {}", config.name(), w));
+        params.notImplemented(services).forEach((p, changesMail) -> {
             if (changesMail) {
                 log.warn("{}: warning: {}", config.name(), Parameters.notImplementedMessage(p, true));
             } else {

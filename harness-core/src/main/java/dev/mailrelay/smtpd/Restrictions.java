@@ -92,7 +92,19 @@ final class Restrictions {
 
     /** The actions of access(5) mailrelay implements; any other word starts a restriction list. */
     private static final Set<String> ACTIONS = Set.of("OK", "RELAY", "DUNNO", "REJECT", "DEFER", "DEFER_IF_PERMIT",
-            "DEFER_IF_REJECT", "DISCARD", "HOLD", "REDIRECT", "FILTER", "BCC", "PREPEND", "WARN", "INFO");
+            "DEFER_IF_REJECT", "DISCARD", "HOLD", "REDIRECT", "FILTER", "BCC", "PREPEND", "WARN", "INFO", "HANGUP");
+
+    /**
+     * The access action HANGUP: the session drops the connection without a reply, as smtpd_check.c
+     * does with shutdown() and a quiet longjmp out of the command.
+     */
+    static final class Hangup extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        Hangup() {
+            super("HANGUP", null, false, false);
+        }
+    }
 
     private final List<List<Restriction>> lists = new ArrayList<>();
     private final String instance;
@@ -195,7 +207,7 @@ final class Restrictions {
             String action = word.toUpperCase(Locale.ROOT);
             String text = v.substring(word.length()).strip();
             String where = "access table " + table.spec() + " result \"" + v + "\": ";
-            if (action.equals("HANGUP") || action.equals("DELAY")) {
+            if (action.equals("DELAY")) {
                 throw params.error(parameter, where + "action " + action + " is not implemented by mailrelay");
             }
             if (ACTIONS.contains(action) || v.chars().allMatch(Character::isDigit)
@@ -478,6 +490,10 @@ final class Restrictions {
             case "INFO":
                 s.logWhatsup(action.toLowerCase(Locale.ROOT), c.rcpt, text);
                 return Verdict.DUNNO;
+            case "HANGUP":
+                // Postfix calls it an unsupported test feature: no reply at all, the connection dropped.
+                s.logWhatsup("hangup", c.rcpt, text);
+                throw new Hangup();
             case "FILTER":
                 if (!canDelegate(table, action, stage)) {
                     return Verdict.DUNNO;

@@ -251,7 +251,15 @@ final class SmtpdSession implements Runnable, Restrictions.State {
                     reply("530 5.7.0 Must issue a STARTTLS command first");
                     errorCount++;
                 } else {
-                    boolean ok = command.run(this, arg);
+                    boolean ok;
+                    try {
+                        ok = command.run(this, arg);
+                    } catch (Restrictions.Hangup e) {
+                        // The command counts as tried, not done; the session ends without a reply.
+                        count(verb.toLowerCase(Locale.ROOT), false);
+                        endExchange(exchangeLabel);
+                        return;
+                    }
                     count(verb.toLowerCase(Locale.ROOT), ok);
                     if (!ok) {
                         errorCount++;
@@ -601,10 +609,6 @@ final class SmtpdSession implements Runnable, Restrictions.State {
                 return false;
             }
         }
-        if (!utf8 && !SmtpdAddress.isAscii(parsed.address())) {
-            reply("553 5.6.7 Must declare SMTPUTF8 to send unicode address");
-            return false;
-        }
         sender = parsed.address();
         if (faults.mail(sender) != SmtpdFaults.Verdict.PROCEED) {
             sender = null;
@@ -621,6 +625,11 @@ final class SmtpdSession implements Runnable, Restrictions.State {
                 return false;
             }
         }
+        if (undeclaredUnicode(utf8, "sender", sender)) {
+            sender = null;
+            saved.reset();
+            return false;
+        }
         Optional<String> storage = checkQueue();
         if (storage.isPresent()) {
             logReject(storage.get(), null);
@@ -633,6 +642,28 @@ final class SmtpdSession implements Runnable, Restrictions.State {
         sasl.setMailAuthParameter(saslSender);
         reply("250 2.1.0 Ok");
         return true;
+    }
+
+    /**
+     * smtpd.c: a non-ASCII envelope address without SMTPUTF8. Postfix has never forbidden 8-bit
+     * addresses (RFC 6531 would): only strict_smtputf8 = yes answers 553; at compatibility_level
+     * below 1 with smtputf8_enable unset it logs that the old default accepted the address.
+     *
+     * @return whether the 553 reply was sent
+     */
+    private boolean undeclaredUnicode(boolean declared, String what, String address) throws IOException {
+        if (declared || address.isEmpty() || SmtpdAddress.isAscii(address)) {
+            return false;
+        }
+        if (settings.strictSmtputf8) {
+            reply("553 5.6.7 Must declare SMTPUTF8 to send unicode address");
+            return true;
+        }
+        if (settings.legacySmtputf8) {
+            log.info("{}/smtpd[{}]: using backwards-compatible default setting smtputf8_enable=no to accept non-ASCII "
+                    + "{} address \"{}\" from {}", settings.instance, id, what, address, clientNameAddress());
+        }
+        return false;
     }
 
     /**
@@ -692,8 +723,7 @@ final class SmtpdSession implements Runnable, Restrictions.State {
                 return false;
             }
         }
-        if (!smtputf8Requested && !SmtpdAddress.isAscii(rcpt)) {
-            reply("553 5.6.7 Must declare SMTPUTF8 to send unicode address");
+        if (undeclaredUnicode(smtputf8Requested, "recipient", rcpt)) {
             return false;
         }
         if (faults.rcpt(sender, rcpt) != SmtpdFaults.Verdict.PROCEED) {

@@ -1,8 +1,8 @@
 package dev.mailrelay.standalone;
 
 import dev.mailrelay.config.ConfigException;
-import dev.mailrelay.config.Parameter;
 import dev.mailrelay.config.Postconf;
+import dev.mailrelay.config.Service;
 import dev.mailrelay.master.InstanceConfig;
 import dev.mailrelay.tables.Postmap;
 import java.io.PrintStream;
@@ -60,11 +60,13 @@ final class PostfixTools {
             Path abs = dir.toAbsolutePath().normalize();
             String name = abs.getFileName() == null ? "instance" : abs.getFileName().toString();
             InstanceConfig config = InstanceConfig.fromDirectory(name, abs);
+            List<Service> services = config.services();
             if (!Files.isRegularFile(abs.resolve("master.cf"))) {
+                // postconf then knows no service (an instance would run Postfix's default smtp service).
                 err.println("postconf: warning: open " + abs.resolve("master.cf") + ": No such file or directory");
+                services = List.of();
             }
-            List<Parameter> overrides = config.services().stream().flatMap(s -> s.overrides().stream()).toList();
-            return Postconf.print(config.parameters(), overrides, options, out::println, err::println);
+            return Postconf.print(config.parameters(), services, options, out::println, err::println);
         } catch (ConfigException e) {
             err.println("postconf: fatal: " + e.getMessage());
             return 1;

@@ -35,7 +35,7 @@ class ConfigFuzzTest {
             TIMES.forEach(n -> read(() -> params.time(n)));
             read(() -> params.warnings(List.of()));
             read(() -> Postconf.print(params, List.of(), Postconf.Options.parse(List.of("-x")), l -> { }, l -> { }));
-            read(params::notImplemented);
+            read(() -> params.notImplemented(List.of()));
             read(params::check);
             for (Service s : MasterCf.parse(masterCf, "master.cf")) {
                 Parameters service = params.with(s.overrides());

@@ -18,14 +18,15 @@ import org.junit.jupiter.params.provider.CsvSource;
 /**
  * Access-table results are checked when the instance starts: an action or restriction mailrelay does
  * not implement, a lookup table inside a result, or a FILTER naming a transport the instance lacks is
- * refused then, naming the parameter, the table and the result -- never met in a session as a 421.
+ * refused then, naming the parameter, the table and the result -- never met in a session as a 421. Every
+ * implemented one starts; HANGUP drops the connection as Postfix does.
  */
 @Timeout(60)
 class AccessActionStartTest {
 
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
-            "HANGUP|action HANGUP is not implemented by mailrelay",
+            "DELAY 1h|action DELAY is not implemented by mailrelay",
             "reject_unverified_sender|\"reject_unverified_sender\" is neither an access(5) action nor a restriction",
             "permit_mynetworks, reject_rbl_client zen.example|\"reject_rbl_client\" is neither",
             "check_sender_access hash:other|do not specify lookup tables inside SMTPD access maps",
@@ -59,8 +60,16 @@ class AccessActionStartTest {
                 m 450 4.2.0 busy
                 n 12345
                 o permit_mynetworks, reject
+                p@example.com HANGUP
                 """);
-        start(dir, "check_recipient_access hash:access").close();
+        try (Harness h = start(dir, "check_recipient_access hash:access");
+             SmtpDialog d = SmtpDialog.open(h.instance("t").port("smtp"))) {
+            d.send("EHLO c");
+            d.send("MAIL FROM:<a@example.com>");
+            assertThat(d.send("RCPT TO:<i@example.com>")).containsExactly("250 2.1.5 Ok");
+            // HANGUP (smtpd_check.c): the connection is dropped without any reply.
+            assertThat(d.send("RCPT TO:<p@example.com>")).containsExactly("[closed]");
+        }
     }
 
     private static Harness start(Path dir, String access) {

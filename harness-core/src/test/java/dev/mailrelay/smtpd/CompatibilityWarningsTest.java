@@ -1,6 +1,7 @@
 package dev.mailrelay.smtpd;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.mailrelay.config.MainCf;
 import dev.mailrelay.config.Parameters;
@@ -8,6 +9,7 @@ import dev.mailrelay.master.Harness;
 import dev.mailrelay.master.Instance;
 import dev.mailrelay.master.InstanceConfig;
 import dev.mailrelay.xsasl.SaslServerImpls;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -41,15 +43,66 @@ class CompatibilityWarningsTest {
              SmtpDialog d = SmtpDialog.openFrom(h.instance("compat").port("smtp"), "127.0.0.2")) {
             Instance i = h.instance("compat");
             d.send("HELO c");
-            d.send("MAIL FROM:<a@example.com>");
+            // smtputf8_enable = no by the old default: non-ASCII addresses are accepted all the same.
+            assertThat(d.send("MAIL FROM:<j\u00f6rg@example.com>")).containsExactly("250 2.1.0 Ok");
             // 127.0.0.2 is in mynetworks only by the subnet style (logged as the old default's doing).
             assertThat(d.send("RCPT TO:<b@remote.example.org>")).containsExactly("250 2.1.5 Ok");
             assertThat(d.send("RCPT TO:<c@somehost>")).containsExactly("250 2.1.5 Ok");
+            assertThat(d.send("RCPT TO:<m\u00fcller@remote.example.org>")).containsExactly("250 2.1.5 Ok");
             d.send("DATA");
             d.send("Subject: x\r\n\r\nbody\r\n.");
             assertThat(i.capture().awaitMessages(1, Duration.ofSeconds(10)).get(0).recipients())
-                    .containsExactly("b@remote.example.org", "c@somehost.example.com");
+                    .containsExactly("b@remote.example.org", "c@somehost.example.com", "m\u00fcller@remote.example.org");
         }
+        // Postfix's info lines, word for word (smtpd.c, smtpd_check.c, trivial-rewrite's rewrite.c).
+        assertThat(logLines("compat/")).anySatisfy(l -> assertThat(l).matches(".*compat/smtpd\\[\\d+\\]: using "
+                        + "backwards-compatible default setting smtputf8_enable=no to accept non-ASCII sender address "
+                        + "\"j\u00f6rg@example.com\" from unknown\\[127\\.0\\.0\\.2\\]"))
+                .anySatisfy(l -> assertThat(l).matches(".*compat/smtpd\\[\\d+\\]: using "
+                        + "backwards-compatible default setting smtputf8_enable=no to accept non-ASCII recipient address "
+                        + "\"m\u00fcller@remote.example.org\" from unknown\\[127\\.0\\.0\\.2\\]"))
+                .anySatisfy(l -> assertThat(l).endsWith("compat/smtpd: using backwards-compatible default setting "
+                        + "mynetworks_style=subnet to permit request from client \"unknown[127.0.0.2]\""))
+                .anySatisfy(l -> assertThat(l).endsWith("compat/trivial-rewrite: using backwards-compatible default "
+                        + "setting append_dot_mydomain=yes to rewrite \"somehost\" to \"somehost.example.com\""));
+    }
+
+    @Test
+    void smtputf8SetOrStrict(@TempDir Path dir) throws Exception {
+        Files.writeString(dir.resolve("main.cf"), MAIN_CF + "smtputf8_enable = no\n");
+        Files.writeString(dir.resolve("master.cf"), """
+                smtp inet n - n - - smtpd
+                2525 inet n - n - - smtpd -o strict_smtputf8=yes
+                """);
+        try (Harness h = Harness.start(List.of(InstanceConfig.fromDirectory("utf8set", dir)), true)) {
+            try (SmtpDialog d = SmtpDialog.openFrom(h.instance("utf8set").port("smtp"), "127.0.0.1")) {
+                d.send("HELO c");
+                assertThat(d.send("MAIL FROM:<j\u00f6rg@example.com>")).containsExactly("250 2.1.0 Ok");
+            }
+            // strict_smtputf8 = yes: what RFC 6531 asks, and Postfix only when told.
+            try (SmtpDialog d = SmtpDialog.openFrom(h.instance("utf8set").port("2525"), "127.0.0.1")) {
+                d.send("HELO c");
+                assertThat(d.send("MAIL FROM:<j\u00f6rg@example.com>"))
+                        .containsExactly("553 5.6.7 Must declare SMTPUTF8 to send unicode address");
+                assertThat(d.send("MAIL FROM:<a@example.com>")).containsExactly("250 2.1.0 Ok");
+                assertThat(d.send("RCPT TO:<j\u00f6rg@remote.example.org>"))
+                        .containsExactly("553 5.6.7 Must declare SMTPUTF8 to send unicode address");
+            }
+        }
+        // smtputf8_enable is set: no backwards-compatible default to log.
+        assertThat(logLines("utf8set/")).noneMatch(l -> l.contains("smtputf8_enable"));
+    }
+
+    /**
+     * The lines logged so far that name {@code prefix} (an instance), read from the file slf4j-simple
+     * writes in this class's surefire execution (harness-core's pom: {@code log-lines}, level INFO);
+     * run otherwise (e.g. by {@code -Dtest=} in the default execution) the test is skipped.
+     */
+    private static List<String> logLines(String prefix) throws Exception {
+        String file = System.getProperty("org.slf4j.simpleLogger.logFile");
+        assumeTrue(file != null && !file.startsWith("System."), "INFO lines are logged to a file by the log-lines execution");
+        return Files.readAllLines(Path.of(file), StandardCharsets.UTF_8).stream().filter(l -> l.contains(prefix))
+                .toList();
     }
 
     @Test

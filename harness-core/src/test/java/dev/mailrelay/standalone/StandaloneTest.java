@@ -9,6 +9,7 @@ import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -172,6 +173,41 @@ class StandaloneTest {
                 + ": No such file or directory");
         assertThat(run("postconf", "-q")).isEqualTo(1);
         assertThat(err()).contains("postconf: invalid option -- 'q'", "postconf: fatal: usage: postconf");
+    }
+
+    @Test
+    void postconfListsTheNamesPostfixsPostconfLists(@TempDir Path dir) throws Exception {
+        Files.writeString(dir.resolve("main.cf"), """
+                process_id = 5
+                virtual_maps = hash:/etc/postfix/virtual
+                mailrelay_sasl_users = inline:{ alice=s3cret }
+                relay_destination_rate_delay = 1s
+                smtpd_client_restrictions = $mua_client_restrictions, $nowhere
+                """);
+        Files.writeString(dir.resolve("master.cf"), """
+                smtp inet n - n - - smtpd
+                relay unix - - n - - smtp
+                """);
+        assertThat(run("postconf", "-c", dir.toString())).isZero();
+        List<String> names = out.toString(StandardCharsets.UTF_8).lines().map(l -> l.substring(0, l.indexOf(" ="))).toList();
+        // Built-in names, the relay service's own, and the legacy and mailrelay ones that main.cf sets.
+        assertThat(names).contains("relay_destination_rate_delay", "relay_transport_rate_delay", "virtual_maps",
+                "mailrelay_sasl_users").doesNotContain("uucp_time_limit", "fallback_relay",
+                "mailrelay_transcript_limit", "mua_client_restrictions").isSorted();
+        assertThat(out.toString(StandardCharsets.UTF_8).lines()).contains("relay_transport_rate_delay = "
+                + "$default_transport_rate_delay", "relay_destination_rate_delay = 1s", "process_id =");
+        assertThat(err()).contains(
+                "postconf: warning: " + dir.resolve("main.cf") + ": read-only parameter assignment: process_id=5",
+                "postconf: warning: " + dir.resolve("main.cf") + ": undefined parameter: mua_client_restrictions",
+                "postconf: warning: " + dir.resolve("main.cf") + ": undefined parameter: nowhere")
+                .doesNotContain("unused parameter").doesNotContain("s3cret");
+
+        out.reset();
+        err.reset();
+        assertThat(run("postconf", "-c", dir.toString(), "-d")).isZero();
+        assertThat(out.toString(StandardCharsets.UTF_8).lines()).hasSize(831 + 16)
+                .noneMatch(l -> l.startsWith("mailrelay_") || l.startsWith("virtual_maps"));
+        assertThat(err()).isEmpty();
     }
 
     @Test

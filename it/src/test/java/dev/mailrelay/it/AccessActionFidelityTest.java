@@ -64,6 +64,7 @@ class AccessActionFidelityTest {
             listdefer@example.com    defer_if_permit
             listdir@remote.example.org defer_if_reject
             listdefer2@example.com   defer
+            hangup@example.com       HANGUP
             """;
 
     static final String MAIN_CF = """
@@ -170,7 +171,9 @@ class AccessActionFidelityTest {
                         "listdefer@example.com", "listdir@remote.example.org", "listdefer2@example.com")),
                 new Dialog("restriction list as value, inside", "main", mail("listmain", "list@remote.example.org")),
                 new Dialog("521 ends the session", "main", mail("n521", "n521@example.com", "x@example.com")),
-                new Dialog("a bare reply code is all digits: OK", "main", mail("n550bare", "n550bare@example.com")))
+                new Dialog("a bare reply code is all digits: OK", "main", mail("n550bare", "n550bare@example.com")),
+                new Dialog("HANGUP drops the connection without a reply", "main", mail("hangup",
+                        "x@example.com", "hangup@example.com", "y@example.com")))
                 .map(Arguments::of);
     }
 

@@ -3,6 +3,7 @@ package dev.mailrelay.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.mailrelay.config.Parameters;
+import dev.mailrelay.config.Postconf;
 import dev.mailrelay.master.InstanceConfig;
 import java.io.IOException;
 import java.io.InputStream;
@@ -13,6 +14,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
@@ -145,7 +147,7 @@ class PostconfDifferentialTest {
         Path conf = dir.resolve(name.toLowerCase()).toAbsolutePath();
         Files.createDirectories(conf);
         Files.writeString(conf.resolve("main.cf"), mainCf);
-        Files.writeString(conf.resolve("master.cf"), "smtp inet n - y - - smtpd\n");
+        Files.writeString(conf.resolve("master.cf"), MASTER_CF);
 
         Parameters mine = InstanceConfig.fromDirectory(name, conf).parameters();
         List<String> names = new ArrayList<>(new TreeSet<>(Parameters.implementedNames()));
@@ -171,6 +173,104 @@ class PostconfDifferentialTest {
                 .isEmpty();
     }
 
+    /**
+     * {@code postconf} and {@code postconf -d} list the names Postfix's postconf lists for the same
+     * directory (built-in, per-service for master.cf's delivery agents, legacy and user-defined ones
+     * that are set and used), and warn about the same parameters; each difference is a
+     * {@code +pattern} (printed only by mailrelay) or {@code -pattern} (only by Postfix) line of
+     * postconf-differences.txt.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"DEBIAN_STOCK", "SASL_SERVER", "SOHO_RELAY", "EXPANSIONS"})
+    void postconfListsPostfixsNamesAndWarnings(String name, @TempDir Path dir) throws Exception {
+        String postconf = Tools.require("/usr/sbin/postconf", "postfix");
+        String mainCf = (String) getClass().getDeclaredField(name).get(null);
+        Path conf = dir.resolve(name.toLowerCase()).toAbsolutePath();
+        Files.createDirectories(conf);
+        Files.writeString(conf.resolve("main.cf"), mainCf);
+        Files.writeString(conf.resolve("master.cf"), MASTER_CF);
+        InstanceConfig config = InstanceConfig.fromDirectory(name, conf);
+        Map<String, String> allowed = allowedDifferences();
+
+        for (List<String> flags : List.of(List.<String>of(), List.of("-d"), List.of("-n"))) {
+            List<String> command = new ArrayList<>(List.of(postconf, "-c", conf.toString()));
+            command.addAll(flags);
+            Output postfix = postconf(command, conf);
+            List<String> out = new ArrayList<>();
+            List<String> err = new ArrayList<>();
+            assertThat(Postconf.print(config.parameters(), config.services(), Postconf.Options.parse(flags), out::add,
+                    err::add)).isZero();
+
+            Set<String> postfixNames = names(postfix.out());
+            Set<String> myNames = names(out);
+            Map<String, String> differences = new TreeMap<>();
+            for (String n : myNames) {
+                if (!postfixNames.contains(n) && reason(allowed, "+", n) == null) {
+                    differences.put(n, "printed by mailrelay only");
+                }
+            }
+            for (String n : postfixNames) {
+                if (!myNames.contains(n) && reason(allowed, "-", n) == null) {
+                    differences.put(n, "printed by Postfix only");
+                }
+            }
+            // postconf's warnings name the parameter after "unused parameter: " or "read-only ...: ".
+            Set<String> postfixWarnings = warnings(postfix.err(), allowed);
+            Set<String> myWarnings = warnings(err, allowed);
+            assertThat(myWarnings).as("postconf %s warnings", flags).isEqualTo(postfixWarnings);
+            assertThat(differences).as("postconf %s names not listed in postconf-differences.txt", flags).isEmpty();
+        }
+    }
+
+    /** A master.cf with delivery agents: postconf derives per-service parameters from them. */
+    static final String MASTER_CF = """
+            smtp      inet  n       -       y       -       -       smtpd
+            submission inet n       -       y       -       -       smtpd
+              -o smtpd_client_restrictions=$mua_client_restrictions
+            relay     unix  -       -       y       -       -       smtp
+            retry     unix  -       -       y       -       -       error
+            uucp      unix  -       n       n       -       -       pipe
+              flags=Fqhu user=uucp argv=uux -r -n -z -a$sender - $nexthop!rmail ($recipient)
+            """;
+
+    private static Set<String> names(List<String> lines) {
+        Set<String> out = new TreeSet<>();
+        for (String line : lines) {
+            int eq = line.indexOf(" =");
+            if (eq > 0) {
+                out.add(line.substring(0, eq));
+            }
+        }
+        return out;
+    }
+
+    /** Warning lines without the program's path, except those about a name listed as printed by mailrelay only. */
+    private static Set<String> warnings(List<String> err, Map<String, String> allowed) {
+        Set<String> out = new TreeSet<>();
+        for (String line : err) {
+            String w = line.substring(line.indexOf("postconf: "));
+            int eq = w.indexOf('=');
+            int colon = w.lastIndexOf(": ", eq < 0 ? w.length() : eq);
+            String parameter = eq < 0 ? "" : w.substring(colon + 2, eq);
+            if (reason(allowed, "+", parameter) == null) {
+                out.add(w);
+            }
+        }
+        return out;
+    }
+
+    /** The reason listed for {@code sign + name} ({@code +mailrelay_*} matches by prefix), or null. */
+    private static String reason(Map<String, String> allowed, String sign, String name) {
+        for (Map.Entry<String, String> e : allowed.entrySet()) {
+            String key = e.getKey();
+            if (key.startsWith(sign) && (key.endsWith("*") ? name.startsWith(key.substring(1, key.length() - 1))
+                    : name.equals(key.substring(1)))) {
+                return e.getValue();
+            }
+        }
+        return null;
+    }
+
     /** postconf prints the words of a value separated by one space (pcf_print_line()). */
     private static String words(String value) {
         return String.join(" ", value.strip().split("[ \t\r\n]+"));
@@ -187,19 +287,28 @@ class PostconfDifferentialTest {
     }
 
     private static Map<String, String> run(List<String> command, Path dir) throws Exception {
-        Process p = new ProcessBuilder(command).directory(dir.toFile())
-                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        assertThat(p.exitValue()).as(String.join(" ", command)).isZero();
         Map<String, String> values = new LinkedHashMap<>();
-        for (String line : out.split("\n")) {
+        for (String line : postconf(command, dir).out()) {
             int eq = line.indexOf(" =");
             if (eq > 0) {
                 values.put(line.substring(0, eq), line.substring(eq + 2).strip());
             }
         }
         return values;
+    }
+
+    /** What a postconf run printed, as lines. */
+    record Output(List<String> out, List<String> err) {
+    }
+
+    private static Output postconf(List<String> command, Path dir) throws Exception {
+        Path err = Files.createTempFile(dir.getParent(), "postconf", ".err");
+        Process p = new ProcessBuilder(command).directory(dir.toFile())
+                .redirectError(err.toFile()).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).as(String.join(" ", command)).isZero();
+        return new Output(out.lines().toList(), Files.readAllLines(err));
     }
 
     /** postconf-differences.txt: {@code name: reason} lines. */

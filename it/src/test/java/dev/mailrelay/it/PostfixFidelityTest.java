@@ -59,6 +59,7 @@ class PostfixFidelityTest {
         SERVICES.put("limits", "-o smtpd_soft_error_limit=2 -o smtpd_hard_error_limit=4 -o smtpd_error_sleep_time=0");
         SERVICES.put("anon", "-o smtpd_sasl_security_options=");
         SERVICES.put("junk", "-o smtpd_junk_command_limit=3 -o smtpd_hard_error_limit=4 -o smtpd_error_sleep_time=0");
+        SERVICES.put("strictutf8", "-o strict_smtputf8=yes -o smtputf8_enable=yes");
     }
 
     /**
@@ -426,6 +427,21 @@ class PostfixFidelityTest {
                     s.send("AUTH PLAIN " + plain(USER, PASSWORD));
                     s.send("MAIL FROM:<alice@example.com>");
                     s.send("RCPT TO:<someone@remote.example.org>");
+                }),
+                // UTF-8 bytes of "jörg" and "müller", written as the ISO-8859-1 characters SmtpDialog sends.
+                new Dialog("non-ASCII addresses without SMTPUTF8 are accepted", "main", s -> {
+                    s.send("EHLO c");
+                    s.send("MAIL FROM:<j\u00c3\u00b6rg@example.com>");
+                    s.send("RCPT TO:<m\u00c3\u00bcller@remote.example.org>");
+                }),
+                new Dialog("strict_smtputf8 = yes: non-ASCII addresses need SMTPUTF8", "strictutf8", s -> {
+                    s.send("EHLO c");
+                    s.send("MAIL FROM:<j\u00c3\u00b6rg@example.com>");
+                    s.send("MAIL FROM:<a@example.com>");
+                    s.send("RCPT TO:<m\u00c3\u00bcller@remote.example.org>");
+                    s.send("RSET");
+                    s.send("MAIL FROM:<j\u00c3\u00b6rg@example.com> SMTPUTF8");
+                    s.send("RCPT TO:<m\u00c3\u00bcller@remote.example.org>");
                 }),
                 new Dialog("empty line, unknown command, STARTTLS without TLS", "main", s -> {
                     s.send("");

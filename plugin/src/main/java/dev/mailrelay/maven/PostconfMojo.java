@@ -72,9 +72,7 @@ public class PostconfMojo extends AbstractMailRelayMojo {
             }
             found = true;
             out.accept("# instance " + c.name());
-            List<dev.mailrelay.config.Parameter> overrides = c.services().stream()
-                    .flatMap(s -> s.overrides().stream()).toList();
-            if (Postconf.print(c.parameters(), overrides, options, out, err) != 0) {
+            if (Postconf.print(c.parameters(), c.services(), options, out, err) != 0) {
                 throw new MojoFailureException("mailrelay: postconf: instance " + c.name()
                         + ": malformed macro expression (see the warning above)");
             }
