@@ -110,6 +110,7 @@ final class Defaults {
         def("disable_vrfy_command", "no", BOOL);
         def("strict_rfc821_envelopes", "no", BOOL);
         def("smtputf8_enable", "${{$compatibility_level} <level {1} ? {no} : {yes}}", BOOL);
+        def("strict_smtputf8", "no", BOOL);
         def("recipient_delimiter", "", TEXT);
         def("enable_long_queue_ids", "no", BOOL);
         // Deliberately not Postfix's passwd/aliases lookup: a harness has no local users, so every

@@ -47,6 +47,7 @@ final class SmtpdSettings {
     final boolean heloRequired;
     final boolean disableVrfy;
     final boolean smtputf8;
+    final boolean strictSmtputf8;
     final boolean strictRfc821Envelopes;
     final int unknownLocalRecipientRejectCode;
     final Set<String> discardEhloKeywords;
@@ -112,6 +113,7 @@ final class SmtpdSettings {
         this.heloRequired = params.bool("smtpd_helo_required");
         this.disableVrfy = params.bool("disable_vrfy_command");
         this.smtputf8 = params.bool("smtputf8_enable");
+        this.strictSmtputf8 = params.bool("strict_smtputf8");
         this.strictRfc821Envelopes = params.bool("strict_rfc821_envelopes");
         this.unknownLocalRecipientRejectCode = params.replyCode("unknown_local_recipient_reject_code");
         Set<String> discard = new HashSet<>();

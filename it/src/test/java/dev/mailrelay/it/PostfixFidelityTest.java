@@ -317,6 +317,45 @@ class PostfixFidelityTest {
                     s.send("MAIL FROM:<alice@example.com>");
                     s.send("RCPT TO:<someone@remote.example.org>");
                 }),
+                // Found by SmtpdDifferentialFuzzTest (minimised sessions), fixed in smtpd:
+                new Dialog("XCLIENT and XFORWARD refused, ETRN forms, VRFY meets the relay restrictions, DATA x",
+                        "outside", s -> {
+                            s.send("XCLIENT NAME=x");
+                            s.send("XFORWARD NAME=x");
+                            s.send("XCLIENT");
+                            s.send("ETRN @example.com");
+                            s.send("ETRN #example.com");
+                            s.send("ETRN -bad-");
+                            s.send("ETRN a b");
+                            s.send("VRFY nosuch@remote.example.org");
+                            s.send("DATA x");
+                            s.send("EHLO c");
+                            s.send("MAIL FROM:<a@example.com>");
+                            s.send("XCLIENT NAME=x");
+                            s.send("ETRN example.com");
+                        }),
+                new Dialog("MAIL and RCPT parameters in smtpd.c's order, repeated, malformed; domains; UTF-8", "main",
+                        s -> {
+                            s.send("EHLO c");
+                            s.send("MAIL FROM:<a@example.com> SIZE=99999999 BODY=BINARYMIME");
+                            s.send("MAIL FROM:<a@example.com> RET=FULL RET=HDRS");
+                            s.send("MAIL FROM:<a@example.com> ENVID=abc ENVID=abc");
+                            s.send("MAIL FROM:<a@example.com> ENVID=a+2");
+                            s.send("MAIL FROM:<a@example.com> AUTH=<> AUTH=<>");
+                            s.send("RSET");
+                            s.send("MAIL FROM:<a@example.com> AUTH= FOO");
+                            s.send("MAIL FROM:<a@example.com> AUTH=<a@example.com>");
+                            s.send("RSET");
+                            s.send("MAIL FROM:<user@" + "d".repeat(70) + ".example>");
+                            s.send("MAIL FROM:<user@127.0.0.1>");
+                            s.send("MAIL FROM:<\u00c3\u00bcser@example.com>");   // UTF-8 bytes, no SMTPUTF8
+                            s.send("RCPT TO:<alice@example.com> NOTIFY=SUCCESS NOTIFY=SUCCESS");
+                            s.send("RCPT TO:<alice@example.com> ORCPT=foo");
+                            s.send("RCPT TO:<alice@example.com> ORCPT=rfc822;a+zz");
+                            s.send("RCPT TO:<alice@example.com> ORCPT=rfc822;a+2Bb@example.com");
+                            s.send("RCPT TO:<user@\u00c3\u00bc.example>");
+                            s.send("EHLO \u00fcnicode.example");   // not UTF-8
+                        }),
                 new Dialog("empty line, unknown command, STARTTLS without TLS", "main", s -> {
                     s.send("");
                     s.send("FOO");

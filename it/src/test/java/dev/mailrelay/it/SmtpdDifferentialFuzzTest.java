@@ -65,7 +65,7 @@ class SmtpdDifferentialFuzzTest {
     private static final int SESSIONS = Integer.getInteger("mailrelay.smtpfuzz.sessions", 300);
     private static final long SEED = seed(System.getProperty("mailrelay.smtpfuzz.seed", "20260518"));
     /** At most this many kinds of difference are minimised and printed. */
-    private static final int REPORTED = 12;
+    private static final int REPORTED = 20;
 
     @TempDir
     static Path temp;
@@ -201,12 +201,15 @@ class SmtpdDifferentialFuzzTest {
     }
 
     /**
-     * Delta debugging (ddmin) on the steps: the smallest list found that still differs unlisted, and
-     * 1-minimal (no single step can go).
+     * Delta debugging (ddmin) on the steps: the smallest list found that still differs unlisted in the
+     * same way ({@link Outcome#kind()}), and 1-minimal (no single step can go).
      */
     static Outcome minimise(Outcome failing) {
-        Predicate<List<SmtpSessionGrammar.Step>> differs = steps ->
-                run(failing.session().with(steps)).difference().isPresent();
+        String kind = failing.kind();
+        Predicate<List<SmtpSessionGrammar.Step>> differs = steps -> {
+            Outcome o = run(failing.session().with(steps));
+            return o.difference().isPresent() && o.kind().equals(kind);
+        };
         List<SmtpSessionGrammar.Step> steps = failing.session().steps();
         int n = 2;
         while (steps.size() >= 1) {
@@ -230,7 +233,7 @@ class SmtpdDifferentialFuzzTest {
             }
         }
         Outcome minimal = run(failing.session().with(steps));
-        return minimal.difference().isPresent() ? minimal : failing;
+        return minimal.difference().isPresent() && minimal.kind().equals(kind) ? minimal : failing;
     }
 
     /** The session as a dialog to paste into {@link PostfixFidelityTest#dialogs()}, with both transcripts. */
