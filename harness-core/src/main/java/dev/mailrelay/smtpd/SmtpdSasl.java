@@ -134,20 +134,21 @@ final class SmtpdSasl {
                 return false;
             }
         }
-        if (!enabled()) {
-            session.reply("503 5.5.1 Error: authentication not enabled");
-            return false;
-        }
+        // smtpd_sasl_auth_cmd()'s order.
         if (s.heloRequired && session.helo() == null) {
             session.reply("503 5.5.1 Error: send HELO/EHLO first");
             return false;
         }
-        if (username != null) {
-            session.reply("503 5.5.1 Error: already authenticated");
+        if (!enabled()) {
+            session.reply("503 5.5.1 Error: authentication not enabled");
             return false;
         }
         if (session.inTransaction()) {
             session.reply("503 5.5.1 Error: MAIL transaction in progress");
+            return false;
+        }
+        if (username != null) {
+            session.reply("503 5.5.1 Error: already authenticated");
             return false;
         }
         String[] words = arg == null ? new String[0] : arg.split(" +");

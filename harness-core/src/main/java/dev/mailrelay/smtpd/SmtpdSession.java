@@ -103,6 +103,11 @@ final class SmtpdSession implements Runnable, Restrictions.State {
     private String sender;
     private final List<String> recipients = new ArrayList<>();
     private boolean smtputf8Requested;
+    /**
+     * The last SIZE= value, as smtpd.c's state->msg_size: it outlives a MAIL command that failed and
+     * counts for the next one until the transaction is reset (RSET, HELO/EHLO, a delivered message).
+     */
+    private long declaredSize;
     /** The content of a BDAT transaction so far, or {@code null} when no BDAT was given. */
     private RecordLines bdatContent;
     /** The bytes of the BDAT chunks so far, as the client sent them. */
@@ -513,7 +518,6 @@ final class SmtpdSession implements Runnable, Restrictions.State {
         }
         // smtpd.c's mail_cmd(): the first bad parameter is answered; SIZE is judged against the limit
         // only after all of them; RET and ENVID may come once.
-        long size = 0;
         boolean ret = false;
         boolean envid = false;
         for (String p : parsed.parameters()) {
@@ -525,7 +529,7 @@ final class SmtpdSession implements Runnable, Restrictions.State {
                     return false;
                 }
                 try {
-                    size = Long.parseLong(digits);
+                    declaredSize = Long.parseLong(digits);
                 } catch (NumberFormatException e) {
                     // smtpd.c: digits that overflow off_t.
                     reply("552 5.3.4 Message size exceeds file system imposed limit");
@@ -564,7 +568,7 @@ final class SmtpdSession implements Runnable, Restrictions.State {
                 return false;
             }
         }
-        if (settings.messageSizeLimit > 0 && size > settings.messageSizeLimit) {
+        if (settings.messageSizeLimit > 0 && declaredSize > settings.messageSizeLimit) {
             reply("552 5.3.4 Message size exceeds fixed limit");   // smtpd_check_size()
             return false;
         }
@@ -578,8 +582,7 @@ final class SmtpdSession implements Runnable, Restrictions.State {
             Optional<String> reject = settings.restrictions.check(this, null, Restrictions.Stage.CLIENT,
                     Restrictions.Stage.HELO, Restrictions.Stage.SENDER);
             if (reject.isPresent()) {
-                sender = null;
-                sasl.setMailAuthParameter(null);
+                resetTransaction();   // smtpd.c: mail_reset()
                 logReject("MAIL", reject.get(), parsed.address(), null);
                 reply(reject.get());
                 return false;
@@ -587,8 +590,7 @@ final class SmtpdSession implements Runnable, Restrictions.State {
         }
         Optional<String> storage = checkQueue();
         if (storage.isPresent()) {
-            sender = null;
-            sasl.setMailAuthParameter(null);
+            resetTransaction();   // smtpd.c: mail_reset()
             logReject("MAIL", storage.get(), parsed.address(), null);
             reply(storage.get());
             return false;
@@ -1163,6 +1165,7 @@ final class SmtpdSession implements Runnable, Restrictions.State {
         queueId = null;
         recipients.clear();
         smtputf8Requested = false;
+        declaredSize = 0;
         sasl.setMailAuthParameter(null);
     }
 

@@ -18,7 +18,8 @@ import java.util.regex.Pattern;
  * {@code <!-- deliberate-difference command="REGEX" postfix="REGEX" harness="REGEX" -->} followed by
  * the human text giving the reason. An exchange differs deliberately when its command matches
  * {@code command} and Postfix's and the harness's masked replies (lines joined by {@code \n}) match
- * {@code postfix} and {@code harness} in full. Nothing else may differ: {@link #firstDifference}
+ * {@code postfix} and {@code harness} in full; an optional {@code after="REGEX"} further requires a
+ * command of the session so far (this one included) to match it. Nothing else may differ: {@link #firstDifference}
  * reports the first exchange where the two dialogs part without such an entry.
  *
  * <pre>{@code
@@ -31,10 +32,11 @@ final class DeliberateDifferences {
     private static final Pattern FIELD = Pattern.compile("(\\w+)=\"((?:[^\"\\\\]|\\\\.)*)\"");
 
     /** One entry: the three patterns and the README line it came from. */
-    record Entry(Pattern command, Pattern postfix, Pattern harness, int line) {
-        boolean matches(String cmd, String postfixReply, String harnessReply) {
-            return command.matcher(cmd).matches() && postfix.matcher(postfixReply).matches()
-                    && harness.matcher(harnessReply).matches();
+    record Entry(Pattern after, Pattern command, Pattern postfix, Pattern harness, int line) {
+        boolean matches(List<String> commandsSoFar, String postfixReply, String harnessReply) {
+            return command.matcher(commandsSoFar.get(commandsSoFar.size() - 1)).matches()
+                    && (after == null || commandsSoFar.stream().anyMatch(c -> after.matcher(c).matches()))
+                    && postfix.matcher(postfixReply).matches() && harness.matcher(harnessReply).matches();
         }
     }
 
@@ -72,11 +74,13 @@ final class DeliberateDifferences {
             while (f.find()) {
                 fields.put(f.group(1), f.group(2).replace("\\\"", "\""));
             }
+            String after = fields.remove("after");
             if (!fields.keySet().equals(java.util.Set.of("command", "postfix", "harness"))) {
-                throw new IllegalStateException("README.md line " + (i + 1)
-                        + ": a deliberate-difference needs command=\"...\" postfix=\"...\" harness=\"...\"");
+                throw new IllegalStateException("README.md line " + (i + 1) + ": a deliberate-difference needs "
+                        + "command=\"...\" postfix=\"...\" harness=\"...\" (and optionally after=\"...\")");
             }
-            entries.add(new Entry(Pattern.compile(fields.get("command"), Pattern.DOTALL),
+            entries.add(new Entry(after == null ? null : Pattern.compile(after, Pattern.DOTALL),
+                    Pattern.compile(fields.get("command"), Pattern.DOTALL),
                     Pattern.compile(fields.get("postfix"), Pattern.DOTALL),
                     Pattern.compile(fields.get("harness"), Pattern.DOTALL), i + 1));
         }
@@ -93,7 +97,11 @@ final class DeliberateDifferences {
      * legitimately part, so the rest is not compared).
      */
     Optional<String> firstDifference(List<DialogScript.Exchange> postfix, List<DialogScript.Exchange> harness) {
+        List<String> commands = new ArrayList<>();
         for (int i = 0; i < Math.max(postfix.size(), harness.size()); i++) {
+            if (i < postfix.size()) {
+                commands.add(postfix.get(i).command());
+            }
             DialogScript.Exchange p = i < postfix.size() ? postfix.get(i) : null;
             DialogScript.Exchange h = i < harness.size() ? harness.get(i) : null;
             if (p != null && h != null && p.equals(h)) {
@@ -102,7 +110,7 @@ final class DeliberateDifferences {
             if (p != null && h != null && p.command().equals(h.command())) {
                 String pr = String.join("\n", p.reply());
                 String hr = String.join("\n", h.reply());
-                if (entries.stream().anyMatch(e -> e.matches(p.command(), pr, hr))) {
+                if (entries.stream().anyMatch(e -> e.matches(commands, pr, hr))) {
                     return Optional.empty();
                 }
             }
