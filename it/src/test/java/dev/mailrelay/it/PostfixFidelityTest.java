@@ -356,6 +356,18 @@ class PostfixFidelityTest {
                             s.send("RCPT TO:<user@\u00c3\u00bc.example>");
                             s.send("EHLO \u00fcnicode.example");   // not UTF-8
                         }),
+                new Dialog("Cyrus canon_user: empty and white-space user names (SASL_FAIL, 454)", "main", s -> {
+                    s.send("EHLO c");
+                    s.send("AUTH LOGIN");
+                    s.send("");             // empty user name
+                    s.send("DATA");         // taken as the base64 password
+                    s.send("AUTH PLAIN " + plain("", "secret"));
+                    s.send("AUTH LOGIN " + SmtpDialog.b64(" a"));   // Cyrus' quirk: as much leading space as name
+                    s.send(SmtpDialog.b64("x"));
+                    s.send("AUTH LOGIN " + SmtpDialog.b64("   "));
+                    s.send(SmtpDialog.b64("x"));
+                    s.send("AUTH PLAIN " + plain(" " + USER + "\t", PASSWORD));
+                }),
                 new Dialog("empty line, unknown command, STARTTLS without TLS", "main", s -> {
                     s.send("");
                     s.send("FOO");
