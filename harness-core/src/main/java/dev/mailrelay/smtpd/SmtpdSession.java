@@ -749,11 +749,11 @@ final class SmtpdSession implements Runnable, Restrictions.State {
             return Optional.empty();
         }
         String domain = SmtpdAddress.domain(rcpt);
-        if (domain != null && !settings.mydestination.matches(domain)) {
+        if (domain != null && !settings.resolveLocal.matches(domain)) {
             return Optional.empty();
         }
         if (AddressLookup.find(settings.localRecipientMaps, rcpt, settings.recipientDelimiter,
-                settings.mydestination::matches).isPresent()) {
+                settings.resolveLocal::matches).isPresent()) {
             return Optional.empty();
         }
         String qualified = domain == null ? rcpt + "@" + settings.myhostname : rcpt;

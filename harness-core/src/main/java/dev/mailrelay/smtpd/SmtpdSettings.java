@@ -53,7 +53,8 @@ final class SmtpdSettings {
     final Set<String> discardEhloKeywords;
     final NetworkList mynetworks;
     final NetworkList saslExceptionsNetworks;
-    final DomainList mydestination;
+    /** resolve_local(): mydestination or an address literal of this instance. */
+    final ResolveLocal resolveLocal;
     final DomainList relayDomains;
     final String recipientDelimiter;
     final List<LookupTable> localRecipientMaps;
@@ -121,8 +122,8 @@ final class SmtpdSettings {
         this.discardEhloKeywords = Set.copyOf(discard);
         this.mynetworks = networks(params, "mynetworks", baseDirectory);
         this.saslExceptionsNetworks = networks(params, "smtpd_sasl_exceptions_networks", baseDirectory);
-        this.mydestination = params.parsed("mydestination",
-                v -> DomainList.parse(Parameters.split(v), baseDirectory, false));
+        this.resolveLocal = new ResolveLocal(params.parsed("mydestination",
+                v -> DomainList.parse(Parameters.split(v), baseDirectory, false)), params);
         this.relayDomains = params.parsed("relay_domains",
                 v -> DomainList.parse(Parameters.split(v), baseDirectory, true));
         this.recipientDelimiter = params.get("recipient_delimiter");

@@ -368,6 +368,15 @@ class PostfixFidelityTest {
                     s.send(SmtpDialog.b64("x"));
                     s.send("AUTH PLAIN " + plain(" " + USER + "\t", PASSWORD));
                 }),
+                new Dialog("own address literals are local (resolve_local(), inet_interfaces)", "outside", s -> {
+                    s.send("EHLO c");
+                    s.send("MAIL FROM:<a@example.com>");
+                    s.send("RCPT TO:<user@[127.0.0.1]>");
+                    s.send("RCPT TO:<root@[127.0.0.1]>");
+                    s.send("RCPT TO:<user@[127.0.0.2]>");
+                    s.send("RCPT TO:<user@[IPv6:::1]>");
+                    s.send("RCPT TO:<user%remote.example.org@[127.0.0.1]>");
+                }),
                 new Dialog("empty line, unknown command, STARTTLS without TLS", "main", s -> {
                     s.send("");
                     s.send("FOO");
