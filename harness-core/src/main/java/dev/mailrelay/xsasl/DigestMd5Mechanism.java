@@ -131,6 +131,9 @@ public final class DigestMd5Mechanism implements ServerMechanism, ClientMechanis
                 if (username != null) {
                     throw CyrusStatus.BADPROT.failure();
                 }
+                if (in.length == 0) {
+                    throw CyrusStatus.BADAUTH.failure();   // step 2: "input expected in DIGEST-MD5, step 2"
+                }
                 Map<String, String> d = parse(SaslBytes.utf8(in, 0, in.length));
                 String login = d.get("username"), cnonce = d.get("cnonce"), nc = d.get("nc"),
                         uri = d.get("digest-uri"), response = d.get("response");

@@ -377,6 +377,14 @@ class PostfixFidelityTest {
                     s.send("RCPT TO:<user@[IPv6:::1]>");
                     s.send("RCPT TO:<user%remote.example.org@[127.0.0.1]>");
                 }),
+                new Dialog("Cyrus reasons: DIGEST-MD5 empty response, unoffered mechanism with bad base64", "main", s -> {
+                    s.send("EHLO c");
+                    s.send("AUTH DIGEST-MD5");
+                    s.send("");
+                    s.send("AUTH GSSAPI =");
+                    s.send("AUTH GSSAPI !");
+                    s.send("AUTH GSSAPI dGVzdA==");
+                }),
                 new Dialog("empty line, unknown command, STARTTLS without TLS", "main", s -> {
                     s.send("");
                     s.send("FOO");
