@@ -174,7 +174,8 @@ final class SmtpdSasl {
                 session.reply("500 5.5.6 SASL response limit exceeded");
                 return false;
             }
-            String response = new String(line.bytes(), java.nio.charset.StandardCharsets.US_ASCII).strip();
+            // As smtp_get() leaves it (only CR LF removed): sasl_decode64() judges any white space.
+            String response = new String(line.bytes(), java.nio.charset.StandardCharsets.US_ASCII);
             if (response.equals("*")) {
                 log.warn("{}/smtpd[{}]: {}: SASL {} authentication aborted", s.instance, session.id(),
                         session.clientNameAddress(), printableMechanism(mechanism));

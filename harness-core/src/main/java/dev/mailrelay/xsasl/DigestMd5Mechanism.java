@@ -119,9 +119,7 @@ public final class DigestMd5Mechanism implements ServerMechanism, ClientMechanis
             @Override
             public Step step(byte[] in) throws SaslFailure {
                 if (nonce == null) {
-                    if (in != null && in.length > 0) {
-                        throw CyrusStatus.BADPROT.failure();
-                    }
+                    // Cyrus' step 1 ignores an initial response (fast reauth is off: reauth_timeout 0).
                     nonce = SaslBytes.encode(SaslBytes.random(32));
                     String realm = context.userRealm() == null || context.userRealm().isEmpty()
                             ? context.serverFqdn() : context.userRealm();

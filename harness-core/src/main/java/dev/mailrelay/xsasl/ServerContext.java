@@ -98,9 +98,11 @@ public record ServerContext(String service, String serverFqdn, String userRealm,
         }
         char[] expected = null;
         try {
-            // Cyrus' auxprop_verify_password() canonicalizes the canonical name once more: a name of white
-            // space only, stripped to nothing by the first pass, is SASL_FAIL here.
-            expected = password(canonical(canonicalUser));
+            // Cyrus' auxprop_verify_password() canonicalizes the canonical name once more, as a C string
+            // (up to a NUL): a name of white space only, stripped to nothing by the first pass, or one
+            // that starts with NUL (LOGIN keeps the bytes after it) is SASL_FAIL here.
+            int nul = canonicalUser.indexOf('\0');
+            expected = password(canonical(nul < 0 ? canonicalUser : canonicalUser.substring(0, nul)));
             if (!SaslBytes.secretEquals(expected, given)) {
                 throw CyrusStatus.BADAUTH.failure();
             }

@@ -366,6 +366,13 @@ class PostfixFidelityTest {
                     s.send(SmtpDialog.b64("x"));
                     s.send("AUTH LOGIN " + SmtpDialog.b64("   "));
                     s.send(SmtpDialog.b64("x"));
+                    s.send("AUTH LOGIN " + SmtpDialog.b64("\0" + USER + "\0wrong"));   // NUL first: C string ""
+                    s.send("AUTH");
+                    s.send("AUTH LOGIN");
+                    s.send("");
+                    s.send(" ");            // not trimmed: sasl_decode64() says "another step is needed"
+                    s.send("AUTH DIGEST-MD5 " + SmtpDialog.b64("no nulls"));   // ignored by Cyrus' step 1
+                    s.send("*");
                     s.send("AUTH PLAIN " + plain(" " + USER + "\t", PASSWORD));
                 }),
                 new Dialog("own address literals are local (resolve_local(), inet_interfaces)", "outside", s -> {
