@@ -531,7 +531,8 @@ final class SmtpdSession implements Runnable, Restrictions.State {
                 try {
                     declaredSize = Long.parseLong(digits);
                 } catch (NumberFormatException e) {
-                    // smtpd.c: digits that overflow off_t.
+                    // smtpd.c: digits that overflow off_t; msg_size keeps off_cvt_string()'s -1.
+                    declaredSize = -1;
                     reply("552 5.3.4 Message size exceeds file system imposed limit");
                     return false;
                 }

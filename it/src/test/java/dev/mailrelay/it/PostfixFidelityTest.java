@@ -391,6 +391,17 @@ class PostfixFidelityTest {
                     s.send("AUTH GSSAPI =");
                     s.send("AUTH GSSAPI !");
                     s.send("AUTH GSSAPI dGVzdA==");
+                    s.send("AUTH DIGEST-MD5");
+                    s.send("NOOP");         // decodes to no directives: "Parse error", SASL_BADAUTH
+                    s.send("AUTH DIGEST-MD5");
+                    s.send(SmtpDialog.b64("username=\"alice\""));   // required parameters missing
+                    s.send("AUTH DIGEST-MD5");
+                    s.send(SmtpDialog.b64("username=\"bob"));   // unterminated quote
+                }),
+                new Dialog("MAIL SIZE overflow leaves msg_size -1 for the next MAIL", "main", s -> {
+                    s.send("EHLO c");
+                    s.send("MAIL FROM:<a@example.com> SIZE=99999999999999999999999");
+                    s.send("MAIL FROM:<a@example.com>");
                 }),
                 new Dialog("empty line, unknown command, STARTTLS without TLS", "main", s -> {
                     s.send("");
