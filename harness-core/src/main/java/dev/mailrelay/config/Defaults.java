@@ -96,6 +96,7 @@ final class Defaults {
         def("relay_domains", "${{$compatibility_level} <level {2} ? {$mydestination} : {}}", DOMAIN_LIST);
         // Deliberately not Postfix's "all": a test harness listens on loopback unless told otherwise.
         def("inet_interfaces", "loopback-only", INTERFACES);
+        def("proxy_interfaces", "", INTERFACES);
         def("inet_protocols", "ipv4", listOf("ipv4", "ipv6", "all"));
         def("smtpd_banner", "$myhostname ESMTP $mail_name", TEXT);
         def("message_size_limit", "10240000", INT);

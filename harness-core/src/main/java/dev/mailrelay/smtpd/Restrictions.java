@@ -374,20 +374,21 @@ final class Restrictions {
     }
 
     /**
-     * Local (mydestination) or relay_domains recipients, and recipients without a domain. The domain
-     * is the one trivial-rewrite resolves the address to: with {@code allow_percent_hack}, a local
-     * {@code user%elsewhere@local} is {@code user@elsewhere}, so it is not a local recipient.
+     * Local (resolve_local(): mydestination, own address literals) or relay_domains recipients, and
+     * recipients without a domain. The domain is the one trivial-rewrite resolves the address to: with
+     * {@code allow_percent_hack}, a local {@code user%elsewhere@local} is {@code user@elsewhere}, so it is
+     * not a local recipient.
      */
     private boolean isAuthorizedDestination(SmtpdSettings cfg, String rcpt) {
         String domain = SmtpdAddress.domain(rcpt);
         if (domain != null && percentHack) {
             String local = rcpt.substring(0, rcpt.lastIndexOf('@'));
-            while (cfg.mydestination.matches(domain) && local.indexOf('%') >= 0) {
+            while (cfg.resolveLocal.matches(domain) && local.indexOf('%') >= 0) {
                 domain = local.substring(local.lastIndexOf('%') + 1).toLowerCase(Locale.ROOT);
                 local = local.substring(0, local.lastIndexOf('%'));
             }
         }
-        if (domain == null || cfg.mydestination.matches(domain)) {
+        if (domain == null || cfg.resolveLocal.matches(domain)) {
             return true;
         }
         if (cfg.relayDomains.matches(domain)) {
@@ -410,7 +411,7 @@ final class Restrictions {
         }
         SmtpdSettings cfg = s.settings();
         Optional<String> owners = AddressLookup.find(cfg.senderLoginMaps, sender, cfg.recipientDelimiter,
-                cfg.mydestination::matches);
+                cfg.resolveLocal::matches);
         String login = s.saslUsername();
         boolean checkAuthenticated = !name.equals("reject_unauthenticated_sender_login_mismatch");
         boolean checkUnauthenticated = name.equals("reject_sender_login_mismatch")

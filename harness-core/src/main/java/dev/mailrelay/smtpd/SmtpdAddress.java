@@ -87,6 +87,80 @@ final class SmtpdAddress {
         return s.chars().allMatch(c -> c < 0x80);
     }
 
+    /**
+     * Whether trivial-rewrite resolves the address without error, as smtpd_check_addr() asks: the
+     * domain (trailing dots dropped) must be a valid host name or address literal, and without
+     * SMTPUTF8 it must be ASCII.
+     */
+    static boolean resolvable(String address, boolean smtputf8) {
+        String domain = domain(address);
+        if (domain == null) {
+            return true;
+        }
+        domain = domain.replaceAll("\\.+$", "");
+        if (domain.isEmpty()) {
+            return true;
+        }
+        if (domain.startsWith("[")) {
+            return validHostLiteral(domain);
+        }
+        if (!isAscii(domain)) {
+            // valid_utf8_hostname(): a UTF-8 name stands for its IDNA A-label form (approximated here).
+            return smtputf8 && validHostname(domain.replaceAll("[^\\x00-\\x7f]", "a"));
+        }
+        return validHostname(domain);
+    }
+
+    /**
+     * Postfix's valid_hostname(): labels of letters, digits, {@code _} and inner {@code -}, at most 63
+     * characters each and 255 in all, no empty label (nor a trailing dot), not all numeric.
+     */
+    static boolean validHostname(String name) {
+        if (name.isEmpty() || name.length() > 255) {
+            return false;
+        }
+        int label = 0;
+        boolean nonNumeric = false;
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            boolean last = i + 1 == name.length();
+            if (c < 0x80 && (Character.isLetterOrDigit(c) || c == '_')) {
+                nonNumeric |= !Character.isDigit(c);
+                if (++label > 63) {
+                    return false;
+                }
+            } else if (c == '.') {
+                if (label == 0 || last) {
+                    return false;
+                }
+                label = 0;
+            } else if (c == '-') {
+                if (label == 0 || last || name.charAt(i + 1) == '.') {
+                    return false;
+                }
+                nonNumeric = true;
+                label++;
+            } else {
+                return false;
+            }
+        }
+        return nonNumeric;
+    }
+
+    /** Postfix's valid_mailhost_literal(): {@code [IPv4 address]} or {@code [IPv6:address]}. */
+    static boolean validHostLiteral(String literal) {
+        if (!literal.startsWith("[") || !literal.endsWith("]")) {
+            return false;
+        }
+        String a = literal.substring(1, literal.length() - 1);
+        if (a.regionMatches(true, 0, "IPv6:", 0, 5)) {
+            return a.substring(5).matches("[0-9A-Fa-f:.]+") && a.substring(5).contains(":");
+        }
+        String[] octets = a.split("\\.", -1);
+        return octets.length == 4 && java.util.Arrays.stream(octets).allMatch(o -> o.matches("\\d{1,3}")
+                && Integer.parseInt(o) <= 255);
+    }
+
     private static int closingBracket(String s) {
         boolean quoted = false;
         for (int i = 1; i < s.length(); i++) {

@@ -130,20 +130,21 @@ final class SmtpdSasl {
                 return false;
             }
         }
-        if (!enabled()) {
-            session.reply("503 5.5.1 Error: authentication not enabled");
-            return false;
-        }
+        // smtpd_sasl_auth_cmd()'s order.
         if (s.heloRequired && session.helo() == null) {
             session.reply("503 5.5.1 Error: send HELO/EHLO first");
             return false;
         }
-        if (username != null) {
-            session.reply("503 5.5.1 Error: already authenticated");
+        if (!enabled()) {
+            session.reply("503 5.5.1 Error: authentication not enabled");
             return false;
         }
         if (session.inTransaction()) {
             session.reply("503 5.5.1 Error: MAIL transaction in progress");
+            return false;
+        }
+        if (username != null) {
+            session.reply("503 5.5.1 Error: already authenticated");
             return false;
         }
         String[] words = arg == null ? new String[0] : arg.split(" +");
@@ -169,7 +170,8 @@ final class SmtpdSasl {
                 session.reply("500 5.5.6 SASL response limit exceeded");
                 return false;
             }
-            String response = new String(line.bytes(), java.nio.charset.StandardCharsets.US_ASCII).strip();
+            // As smtp_get() leaves it (only CR LF removed): sasl_decode64() judges any white space.
+            String response = new String(line.bytes(), java.nio.charset.StandardCharsets.US_ASCII);
             if (response.equals("*")) {
                 log.warn("{}/smtpd[{}]: {}: SASL {} authentication aborted", s.instance, session.id(),
                         session.clientNameAddress(), printableMechanism(mechanism));

@@ -54,6 +54,8 @@ final class SmtpdSession implements Runnable, Restrictions.State {
             Map.entry("NOOP", SmtpdSession::noop),
             Map.entry("VRFY", SmtpdSession::vrfy),
             Map.entry("ETRN", SmtpdSession::etrn),
+            Map.entry("XCLIENT", (session, arg) -> session.xcommand("XCLIENT", arg)),
+            Map.entry("XFORWARD", (session, arg) -> session.xcommand("XFORWARD", arg)),
             Map.entry("QUIT", SmtpdSession::quit));
     /**
      * Commands that count toward smtpd_junk_command_limit: smtpd.c's SMTPD_CMD_FLAG_LIMIT, on HELO,
@@ -61,7 +63,7 @@ final class SmtpdSession implements Runnable, Restrictions.State {
      */
     private static final List<String> JUNK = List.of("HELO", "EHLO", "NOOP", "VRFY", "ETRN", "RSET");
     /** Commands allowed before STARTTLS when TLS is required (smtpd.c's SMTPD_CMD_FLAG_PRE_TLS). */
-    private static final List<String> PRE_TLS = List.of("HELO", "EHLO", "STARTTLS", "NOOP", "QUIT");
+    private static final List<String> PRE_TLS = List.of("HELO", "EHLO", "XCLIENT", "STARTTLS", "NOOP", "QUIT");
     /**
      * smtpd_forbidden_commands' default, {@code CONNECT GET POST regexp:{{/^[^A-Z]/ Bogus}}}: HTTP and
      * proxy requests, and lines that do not start with a letter, end the session.
@@ -103,6 +105,11 @@ final class SmtpdSession implements Runnable, Restrictions.State {
     private String sender;
     private final List<String> recipients = new ArrayList<>();
     private boolean smtputf8Requested;
+    /**
+     * The last SIZE= value, as smtpd.c's state->msg_size: it outlives a MAIL command that failed and
+     * counts for the next one until the transaction is reset (RSET, HELO/EHLO, a delivered message).
+     */
+    private long declaredSize;
     /** The content of a BDAT transaction so far, or {@code null} when no BDAT was given. */
     private RecordLines bdatContent;
     /** The bytes of the BDAT chunks so far, as the client sent them. */
@@ -213,6 +220,15 @@ final class SmtpdSession implements Runnable, Restrictions.State {
                 // is not logged here, as it may be an AUTH initial response.
                 log.warn("{}/smtpd[{}]: {}: request longer than {}", settings.instance, id, clientNameAddress(),
                         settings.lineLengthLimit);
+            }
+            if (raw != null && settings.smtputf8 && !validUtf8(raw.bytes())) {
+                // smtpd.c: "protect internal interfaces against malformed UTF-8", before anything else.
+                lastCommandVerb = "UNKNOWN";
+                exchangeLabel = printable(new String(raw.bytes(), StandardCharsets.ISO_8859_1));
+                reply("500 5.5.2 Error: bad UTF-8 syntax");
+                errorCount++;
+                endExchange(exchangeLabel);
+                continue;
             }
             String line = raw == null ? null : new String(raw.bytes(), StandardCharsets.UTF_8);
             if (line == null) {
@@ -556,8 +572,16 @@ final class SmtpdSession implements Runnable, Restrictions.State {
             reply(e.syntaxOnly ? "501 5.5.4 Syntax: MAIL FROM:<address>" : "501 5.1.7 Bad sender address syntax");
             return false;
         }
-        boolean utf8 = false;
-        String saslSender = null;
+        // smtpd.c looks for SMTPUTF8 before the address is judged: it decides what address syntax is permitted.
+        boolean utf8 = settings.smtputf8 && parsed.parameters().stream().anyMatch(p -> p.equalsIgnoreCase("SMTPUTF8"));
+        if (!SmtpdAddress.resolvable(parsed.address(), utf8)) {
+            reply("501 5.1.7 Bad sender address syntax");
+            return false;
+        }
+        // smtpd.c's mail_cmd(): the first bad parameter is answered; SIZE is judged against the limit
+        // only after all of them; RET and ENVID may come once.
+        boolean ret = false;
+        boolean envid = false;
         for (String p : parsed.parameters()) {
             String upper = p.toUpperCase(Locale.ROOT);
             if (upper.startsWith("SIZE=")) {
@@ -566,16 +590,12 @@ final class SmtpdSession implements Runnable, Restrictions.State {
                     reply("501 5.5.4 Bad message size syntax");
                     return false;
                 }
-                long size;
                 try {
-                    size = Long.parseLong(digits);
+                    declaredSize = Long.parseLong(digits);
                 } catch (NumberFormatException e) {
-                    // smtpd.c: digits that overflow off_t.
+                    // smtpd.c: digits that overflow off_t; msg_size keeps off_cvt_string()'s -1.
+                    declaredSize = -1;
                     reply("552 5.3.4 Message size exceeds file system imposed limit");
-                    return false;
-                }
-                if (settings.messageSizeLimit > 0 && size > settings.messageSizeLimit) {
-                    reply("552 5.3.4 Message size exceeds fixed limit");
                     return false;
                 }
             } else if (upper.startsWith("BODY=")) {
@@ -584,30 +604,36 @@ final class SmtpdSession implements Runnable, Restrictions.State {
                     return false;
                 }
             } else if (upper.equals("SMTPUTF8") && settings.smtputf8) {
-                utf8 = true;
+                continue;   // taken above
             } else if (upper.startsWith("RET=")) {
-                if (!upper.equals("RET=FULL") && !upper.equals("RET=HDRS")) {
+                if (ret || !upper.equals("RET=FULL") && !upper.equals("RET=HDRS")) {
                     reply("501 5.5.4 Bad RET parameter syntax");
                     return false;
                 }
+                ret = true;
             } else if (upper.startsWith("ENVID=")) {
-                if (p.length() == 6) {
+                String text = xtextUnquote(p.substring(6));
+                if (envid || text == null || text.isEmpty() || !text.chars().allMatch(c -> c >= 0x20 && c < 0x7f)) {
                     reply("501 5.5.4 Bad ENVID parameter syntax");
                     return false;
                 }
+                envid = true;
             } else if (upper.startsWith("AUTH=")) {
-                if (!sasl.enabled()) {
-                    continue;   // smtpd_sasl_mail_opt(): ignored when AUTH is off, as Postfix does
-                }
-                if (saslSender != null) {
+                // smtpd_sasl_mail_opt(): AUTH=<> is not kept; a kept value lasts until the transaction is
+                // reset (mail_reset()), also when this MAIL command fails on a later parameter.
+                if (sasl.mailAuthParameter() != null) {
                     reply("503 5.5.4 Error: multiple AUTH= options");
                     return false;
                 }
-                saslSender = p.substring(5);
+                sasl.setMailAuthParameter(p.substring(5));
             } else {
                 reply("555 5.5.4 Unsupported option: " + p);
                 return false;
             }
+        }
+        if (settings.messageSizeLimit > 0 && declaredSize > settings.messageSizeLimit) {
+            reply("552 5.3.4 Message size exceeds fixed limit");   // smtpd_check_size()
+            return false;
         }
         sender = parsed.address();
         if (faults.mail(sender) != SmtpdFaults.Verdict.PROCEED) {
@@ -619,8 +645,7 @@ final class SmtpdSession implements Runnable, Restrictions.State {
                     Restrictions.Stage.HELO, Restrictions.Stage.SENDER);
             if (reject.isPresent()) {
                 logReject(reject.get(), null);
-                sender = null;
-                saved.reset();
+                resetTransaction();   // smtpd.c: mail_reset()
                 reply(reject.get());
                 return false;
             }
@@ -633,13 +658,11 @@ final class SmtpdSession implements Runnable, Restrictions.State {
         Optional<String> storage = checkQueue();
         if (storage.isPresent()) {
             logReject(storage.get(), null);
-            sender = null;
-            saved.reset();
+            resetTransaction();   // smtpd.c: mail_reset()
             reply(storage.get());
             return false;
         }
         smtputf8Requested = utf8;
-        sasl.setMailAuthParameter(saslSender);
         reply("250 2.1.0 Ok");
         return true;
     }
@@ -696,8 +719,8 @@ final class SmtpdSession implements Runnable, Restrictions.State {
             reply("503 5.5.1 Error: need MAIL command");
             return false;
         }
-        if (recipients.size() >= settings.recipientLimit) {
-            reply("452 4.5.3 Error: too many recipients");
+        if (bdatContent != null) {
+            reply("503 5.5.1 Error: RCPT after BDAT");
             return false;
         }
         SmtpdAddress.Parsed parsed;
@@ -708,20 +731,37 @@ final class SmtpdSession implements Runnable, Restrictions.State {
             return false;
         }
         String rcpt = parsed.address();
-        if (rcpt.isEmpty()) {
+        if (rcpt.isEmpty() || !SmtpdAddress.resolvable(rcpt, smtputf8Requested)) {
             reply("501 5.1.3 Bad recipient address syntax");
             return false;
         }
+        boolean notify = false;
+        boolean orcpt = false;
         for (String p : parsed.parameters()) {
             String upper = p.toUpperCase(Locale.ROOT);
-            if (upper.startsWith("NOTIFY=") && !validNotify(upper.substring(7))) {
-                reply("501 5.5.4 Error: Bad NOTIFY parameter syntax");
-                return false;
-            }
-            if (!upper.startsWith("NOTIFY=") && !upper.startsWith("ORCPT=")) {
+            if (upper.startsWith("NOTIFY=")) {
+                if (notify || !validNotify(upper.substring(7))) {
+                    reply("501 5.5.4 Error: Bad NOTIFY parameter syntax");
+                    return false;
+                }
+                notify = true;
+            } else if (upper.startsWith("ORCPT=")) {
+                // smtpd.c: once, as type;address with a type and the address in xtext (utf-8: uxtext).
+                int semi = p.indexOf(';');
+                if (orcpt || semi <= 6 || !upper.startsWith("ORCPT=UTF-8;") && xtextUnquote(p.substring(semi + 1)) == null) {
+                    reply("501 5.5.4 Error: Bad ORCPT parameter syntax");
+                    return false;
+                }
+                orcpt = true;
+            } else {
                 reply("555 5.5.4 Unsupported option: " + p);
                 return false;
             }
+        }
+        // smtpd.c judges the recipient limit after the parameters.
+        if (recipients.size() >= settings.recipientLimit) {
+            reply("452 4.5.3 Error: too many recipients");
+            return false;
         }
         if (undeclaredUnicode(smtputf8Requested, "recipient", rcpt)) {
             return false;
@@ -729,10 +769,7 @@ final class SmtpdSession implements Runnable, Restrictions.State {
         if (faults.rcpt(sender, rcpt) != SmtpdFaults.Verdict.PROCEED) {
             return false;
         }
-        Restrictions.Stage[] stages = settings.restrictions.delayReject()
-                ? Restrictions.Stage.values()
-                : new Restrictions.Stage[] {Restrictions.Stage.RELAY, Restrictions.Stage.RECIPIENT};
-        Optional<String> reject = settings.restrictions.check(this, rcpt, stages);
+        Optional<String> reject = settings.restrictions.check(this, rcpt, rcptStages());
         if (reject.isEmpty() && !saved.discard) {
             // smtpd_check_rcpt(): after DISCARD not even the recipient table is asked.
             reject = unknownLocalRecipient(rcpt);
@@ -754,6 +791,38 @@ final class SmtpdSession implements Runnable, Restrictions.State {
         return true;
     }
 
+    /**
+     * The restriction stages smtpd_check_rcpt() applies: with smtpd_delay_reject all of them (the
+     * sender's only within a transaction, as VRFY may come without one), else relay and recipient.
+     */
+    private Restrictions.Stage[] rcptStages() {
+        if (!settings.restrictions.delayReject()) {
+            return new Restrictions.Stage[] {Restrictions.Stage.RELAY, Restrictions.Stage.RECIPIENT};
+        }
+        return java.util.Arrays.stream(Restrictions.Stage.values())
+                .filter(st -> sender != null || st != Restrictions.Stage.SENDER).toArray(Restrictions.Stage[]::new);
+    }
+
+    private static final String HEX = "0123456789abcdefABCDEF";
+
+    /** Postfix's xtext_unquote(): {@code +XX} hex escapes decoded; {@code null} for a malformed escape. */
+    static String xtextUnquote(String quoted) {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < quoted.length(); i++) {
+            char c = quoted.charAt(i);
+            if (c == '+') {
+                if (i + 2 >= quoted.length() || HEX.indexOf(quoted.charAt(i + 1)) < 0
+                        || HEX.indexOf(quoted.charAt(i + 2)) < 0) {
+                    return null;
+                }
+                c = (char) Integer.parseInt(quoted.substring(i + 1, i + 3), 16);
+                i += 2;
+            }
+            b.append(c);
+        }
+        return b.toString();
+    }
+
     /** RFC 3461 NOTIFY: NEVER alone, or a list of SUCCESS, FAILURE, DELAY. */
     private static boolean validNotify(String value) {
         String[] words = value.split(",", -1);
@@ -772,11 +841,11 @@ final class SmtpdSession implements Runnable, Restrictions.State {
             return Optional.empty();
         }
         String domain = SmtpdAddress.domain(rcpt);
-        if (domain != null && !settings.mydestination.matches(domain)) {
+        if (domain != null && !settings.resolveLocal.matches(domain)) {
             return Optional.empty();
         }
         if (AddressLookup.find(settings.localRecipientMaps, rcpt, settings.recipientDelimiter,
-                settings.mydestination::matches).isPresent()) {
+                settings.resolveLocal::matches).isPresent()) {
             return Optional.empty();
         }
         String qualified = domain == null ? rcpt + "@" + settings.myhostname : rcpt;
@@ -789,15 +858,16 @@ final class SmtpdSession implements Runnable, Restrictions.State {
     }
 
     private boolean data(String arg) throws IOException {
-        if (arg != null) {
-            reply("501 5.5.4 Syntax: DATA");
-            return false;
-        }
+        // smtpd.c's order: BDAT first, then the transaction's state, then the syntax.
         if (bdatContent != null) {
             reply("503 5.5.1 Error: DATA after BDAT");
             return false;
         }
         if (!readyForContent()) {
+            return false;
+        }
+        if (arg != null) {
+            reply("501 5.5.4 Syntax: DATA");
             return false;
         }
         reply("354 End data with <CR><LF>.<CR><LF>");
@@ -1074,6 +1144,12 @@ final class SmtpdSession implements Runnable, Restrictions.State {
             return false;
         }
         String addr = arg.startsWith("<") && arg.endsWith(">") ? arg.substring(1, arg.length() - 1) : arg;
+        // smtpd.c's vrfy_cmd() asks smtpd_check_rcpt(): the restrictions RCPT TO would meet.
+        Optional<String> reject = settings.restrictions.check(this, addr, rcptStages());
+        if (reject.isPresent()) {
+            reply(reject.get());
+            return false;
+        }
         Optional<String> unknown = unknownLocalRecipient(addr);
         if (unknown.isPresent()) {
             // VRFY names the address as the client wrote it ("<nosuch>"), unqualified
@@ -1085,17 +1161,41 @@ final class SmtpdSession implements Runnable, Restrictions.State {
     }
 
     private boolean etrn(String arg) throws IOException {
-        if (arg == null) {
-            reply("500 Syntax: ETRN domain");
+        // Postfix 3.7 sends these replies without an enhanced status code.
+        if (settings.heloRequired && helo == null) {
+            reply("503 Error: send HELO/EHLO first");
             return false;
         }
         if (sender != null) {
             reply("503 Error: MAIL transaction in progress");
             return false;
         }
+        if (arg == null || arg.contains(" ")) {
+            reply("500 Syntax: ETRN domain");
+            return false;
+        }
+        String site = arg.startsWith("@") || arg.startsWith("#") ? arg.substring(1) : arg;
+        if (!SmtpdAddress.validHostname(site) && !SmtpdAddress.validHostLiteral(site)) {
+            reply("501 Error: invalid parameter syntax");
+            return false;
+        }
         // fast_flush_domains is empty in a harness: no domain is eligible, as Postfix says so.
-        // Postfix 3.7 sends this reply without an enhanced status code.
-        reply("459 <" + arg + ">: service unavailable");
+        reply("459 <" + site + ">: service unavailable");
+        return false;
+    }
+
+    /**
+     * XCLIENT and XFORWARD: no client is in smtpd_authorized_xclient_hosts or
+     * smtpd_authorized_xforward_hosts (a harness leaves them empty), so Postfix's answer is refusal.
+     */
+    private boolean xcommand(String name, String arg) throws IOException {
+        if (sender != null) {
+            reply("503 5.5.1 Error: MAIL transaction in progress");
+        } else if (arg == null) {
+            reply("501 5.5.4 Syntax: " + name + " attribute=value...");
+        } else {
+            reply("550 5.7.0 Error: insufficient authorization");
+        }
         return false;
     }
 
@@ -1168,7 +1268,17 @@ final class SmtpdSession implements Runnable, Restrictions.State {
         recipients.clear();
         saved.reset();
         smtputf8Requested = false;
+        declaredSize = 0;
         sasl.setMailAuthParameter(null);
+    }
+
+    private static boolean validUtf8(byte[] bytes) {
+        try {
+            StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(bytes));
+            return true;
+        } catch (java.nio.charset.CharacterCodingException e) {
+            return false;
+        }
     }
 
     static String printable(String s) {

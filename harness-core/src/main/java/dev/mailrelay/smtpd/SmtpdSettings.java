@@ -66,7 +66,8 @@ final class SmtpdSettings {
     final NetworkList mynetworksHostStyle;
     final String mynetworksStyle;
     final NetworkList saslExceptionsNetworks;
-    final DomainList mydestination;
+    /** resolve_local(): mydestination or an address literal of this instance. */
+    final ResolveLocal resolveLocal;
     final DomainList relayDomains;
     final String recipientDelimiter;
     final List<LookupTable> localRecipientMaps;
@@ -142,8 +143,8 @@ final class SmtpdSettings {
                 "mynetworks", baseDirectory)
                 : null;
         this.saslExceptionsNetworks = networks(params, "smtpd_sasl_exceptions_networks", baseDirectory);
-        this.mydestination = params.parsed("mydestination",
-                v -> DomainList.parse(Parameters.split(v), baseDirectory, false));
+        this.resolveLocal = new ResolveLocal(params.parsed("mydestination",
+                v -> DomainList.parse(Parameters.split(v), baseDirectory, false)), params);
         this.relayDomains = params.parsed("relay_domains",
                 v -> DomainList.parse(Parameters.split(v), baseDirectory, true));
         this.recipientDelimiter = params.get("recipient_delimiter");

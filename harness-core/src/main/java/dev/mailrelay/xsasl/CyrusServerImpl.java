@@ -145,11 +145,8 @@ public final class CyrusServerImpl implements SaslServerImpl {
             username = null;
             awaitingFinalAck = false;
             exchange = null;
-            ServerMechanism m = allowed.stream().filter(x -> x.name().equalsIgnoreCase(name)).findFirst().orElse(null);
-            if (m == null) {
-                return SaslResult.fail(CyrusStatus.NOMECH.text());
-            }
-            mechanism = m.name().toUpperCase(Locale.ROOT);
+            // xsasl_cyrus_server_first() decodes the initial response before sasl_server_start() looks
+            // the mechanism up: "AUTH GSSAPI =" is FORM ("another step ..."), not NOMECH.
             byte[] decoded = null;
             if (initialResponse != null) {
                 try {
@@ -158,6 +155,11 @@ public final class CyrusServerImpl implements SaslServerImpl {
                     return SaslResult.form(e.status().text());
                 }
             }
+            ServerMechanism m = allowed.stream().filter(x -> x.name().equalsIgnoreCase(name)).findFirst().orElse(null);
+            if (m == null) {
+                return SaslResult.fail(CyrusStatus.NOMECH.text());
+            }
+            mechanism = m.name().toUpperCase(Locale.ROOT);
             exchange = m.newExchange(context);
             return step(decoded);
         }

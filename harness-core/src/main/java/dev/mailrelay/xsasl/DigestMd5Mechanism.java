@@ -119,9 +119,7 @@ public final class DigestMd5Mechanism implements ServerMechanism, ClientMechanis
             @Override
             public Step step(byte[] in) throws SaslFailure {
                 if (nonce == null) {
-                    if (in != null && in.length > 0) {
-                        throw CyrusStatus.BADPROT.failure();
-                    }
+                    // Cyrus' step 1 ignores an initial response (fast reauth is off: reauth_timeout 0).
                     nonce = SaslBytes.encode(SaslBytes.random(32));
                     String realm = context.userRealm() == null || context.userRealm().isEmpty()
                             ? context.serverFqdn() : context.userRealm();
@@ -131,7 +129,15 @@ public final class DigestMd5Mechanism implements ServerMechanism, ClientMechanis
                 if (username != null) {
                     throw CyrusStatus.BADPROT.failure();
                 }
-                Map<String, String> d = parse(SaslBytes.utf8(in, 0, in.length));
+                if (in.length == 0) {
+                    throw CyrusStatus.BADAUTH.failure();   // step 2: "input expected in DIGEST-MD5, step 2"
+                }
+                Map<String, String> d;
+                try {
+                    d = parse(SaslBytes.utf8(in, 0, in.length));
+                } catch (SaslFailure e) {
+                    throw CyrusStatus.BADAUTH.failure();   // Cyrus step 2: "Parse error"
+                }
                 String login = d.get("username"), cnonce = d.get("cnonce"), nc = d.get("nc"),
                         uri = d.get("digest-uri"), response = d.get("response");
                 String qop = d.getOrDefault("qop", "auth");
@@ -139,8 +145,9 @@ public final class DigestMd5Mechanism implements ServerMechanism, ClientMechanis
                         || !nonce.equals(d.get("nonce")) || !qop.equals("auth")
                         || !uri.regionMatches(true, 0, context.service() + "/", 0, context.service().length() + 1)) {
                     // Cyrus checks only the service part of digest-uri ("xxx we don't verify the
-                    // hostname component"): clients that dial 127.0.0.1 send smtp/127.0.0.1.
-                    throw CyrusStatus.BADPROT.failure();
+                    // hostname component"): clients that dial 127.0.0.1 send smtp/127.0.0.1. Cyrus answers
+                    // missing parameters and a wrong nonce, qop or service with SASL_BADAUTH.
+                    throw CyrusStatus.BADAUTH.failure();
                 }
                 String realm = d.getOrDefault("realm", "");
                 String authzid = d.get("authzid");

@@ -10,7 +10,7 @@ import java.util.Optional;
  *
  * <pre>{@code
  * ServerContext ctx = new ServerContext("smtp", "mx.example.com", "", users, null);
- * ctx.canonical("test");   // "test"; with userRealm "example.com": "test@example.com"
+ * ctx.canonical(" test");   // "test"; with userRealm "example.com": "test@example.com"
  * }</pre>
  *
  * @param service     SASL service name ({@code smtp}), checked in DIGEST-MD5's digest-uri
@@ -35,12 +35,33 @@ public record ServerContext(String service, String serverFqdn, String userRealm,
     }
 
     /**
-     * The canonical user name, as Cyrus' canon_user makes it: the user realm is appended to a login
-     * without '@' when one is configured; otherwise the login is kept as given.
+     * The canonical user name, as Cyrus 2.1.28's internal canon_user plugin ({@code _canonuser_internal()})
+     * makes it: leading and trailing white space is stripped, and the user realm is appended to a login
+     * without '@' when one is configured. An empty login is SASL_FAIL ("All-whitespace username.", which
+     * Postfix answers with 454 4.7.0); Cyrus' test compares the start of the stripped name with the
+     * stripped length, so it also fails a name whose leading white space is as long as the rest (" a"),
+     * and passes a name of white space only (which then names no user).
      */
-    public String canonical(String login) {
+    public String canonical(String login) throws SaslFailure {
+        int begin = 0;
+        while (begin < login.length() && cSpace(login.charAt(begin))) {
+            begin++;
+        }
+        int end = login.length();
+        while (end > begin && cSpace(login.charAt(end - 1))) {
+            end--;
+        }
+        String stripped = login.substring(begin, end);
+        if (begin == stripped.getBytes(java.nio.charset.StandardCharsets.UTF_8).length) {
+            throw CyrusStatus.FAIL.failure();
+        }
         return login.indexOf('@') < 0 && userRealm != null && !userRealm.isEmpty()
-                ? login + "@" + userRealm : login;
+                ? stripped + "@" + userRealm : stripped;
+    }
+
+    /** C's isspace() in the C locale. */
+    private static boolean cSpace(char c) {
+        return c == ' ' || (c >= '\t' && c <= '\r');
     }
 
     /** The password of a canonical user as a fresh array the caller must clear; NOUSER when unknown. */
@@ -52,7 +73,10 @@ public record ServerContext(String service, String serverFqdn, String userRealm,
         return password.get().toCharArray();
     }
 
-    /** Checks a password; BADAUTH when the user is unknown or the password wrong. Clears {@code given}. */
+    /**
+     * Checks a password (Cyrus' checkpass: saslauthd, then auxprop); BADAUTH when the user is unknown or
+     * the password wrong. Clears {@code given}.
+     */
     void verifyPassword(String canonicalUser, char[] given) throws SaslFailure {
         if (saslauthd != null) {
             try {
@@ -75,7 +99,11 @@ public record ServerContext(String service, String serverFqdn, String userRealm,
         }
         char[] expected = null;
         try {
-            expected = password(canonicalUser);
+            // Cyrus' auxprop_verify_password() canonicalizes the canonical name once more, as a C string
+            // (up to a NUL): a name of white space only, stripped to nothing by the first pass, or one
+            // that starts with NUL (LOGIN keeps the bytes after it) is SASL_FAIL here.
+            int nul = canonicalUser.indexOf('\0');
+            expected = password(canonical(nul < 0 ? canonicalUser : canonicalUser.substring(0, nul)));
             if (!SaslBytes.secretEquals(expected, given)) {
                 throw CyrusStatus.BADAUTH.failure();
             }

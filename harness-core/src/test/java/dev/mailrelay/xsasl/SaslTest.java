@@ -164,7 +164,8 @@ class SaslTest {
         assertThat(server.first("CRAM-MD5", null).status()).isEqualTo(SaslResult.Status.MORE);
         assertThat(server.next(b64("bob"))).isEqualTo(SaslResult.fail("bad protocol / cancel"));
         assertThat(server.first("DIGEST-MD5", null).status()).isEqualTo(SaslResult.Status.MORE);
-        assertThat(server.next(b64("username=\"bob"))).isEqualTo(SaslResult.fail("bad protocol / cancel"));
+        // Cyrus' DIGEST-MD5 step 2 answers a parse error with SASL_BADAUTH (PostfixFidelityTest checks it).
+        assertThat(server.next(b64("username=\"bob"))).isEqualTo(SaslResult.fail("authentication failure"));
         assertThat(server.first("SCRAM-SHA-1", b64("p=tls-unique,,n=bob,r=abc"))).isEqualTo(SaslResult.fail("bad protocol / cancel"));
         assertThat(server.first("SCRAM-SHA-1", b64("n,,n=bob,r=abc")).status()).isEqualTo(SaslResult.Status.MORE);
         assertThat(server.next(b64("c=biws,r=wrongnonce,p=AAAA"))).isEqualTo(SaslResult.fail("bad protocol / cancel"));

@@ -122,7 +122,7 @@ class AccessActionFidelityTest {
         }
     }
 
-    record Dialog(String name, String service, Consumer<PostfixFidelityTest.Script> script) {
+    record Dialog(String name, String service, Consumer<DialogScript> script) {
         @Override
         public String toString() {
             return name;
@@ -130,7 +130,7 @@ class AccessActionFidelityTest {
     }
 
     /** One transaction: MAIL FROM, the RCPTs, and DATA with a small message if any RCPT was accepted. */
-    static Consumer<PostfixFidelityTest.Script> mail(String subject, String... recipients) {
+    static Consumer<DialogScript> mail(String subject, String... recipients) {
         return s -> {
             s.send("EHLO c");
             s.send("MAIL FROM:<a@example.com>");
@@ -297,7 +297,7 @@ class AccessActionFidelityTest {
 
     private static List<String> run(Dialog dialog, int port) {
         try (SmtpDialog d = SmtpDialog.open("127.0.0.1", port, null)) {
-            PostfixFidelityTest.Script s = new PostfixFidelityTest.Script(d);
+            DialogScript s = new DialogScript(d);
             s.record("(connect)", d.greeting());
             dialog.script().accept(s);
             s.send("QUIT");

@@ -43,13 +43,18 @@ final class SmtpDialog implements AutoCloseable {
 
     /** Connects from {@code bindAddress} (null: any loopback address) with a 15 s read timeout. */
     static SmtpDialog open(String host, int port, String bindAddress) {
+        return open(host, port, bindAddress, 15_000);
+    }
+
+    /** As {@link #open(String, int, String)} with a read timeout of {@code readTimeoutMillis}. */
+    static SmtpDialog open(String host, int port, String bindAddress, int readTimeoutMillis) {
         try {
             Socket s = new Socket();
             if (bindAddress != null) {
                 s.bind(new InetSocketAddress(InetAddress.getByName(bindAddress), 0));
             }
             s.connect(new InetSocketAddress(host, port), 10_000);
-            s.setSoTimeout(15_000);
+            s.setSoTimeout(readTimeoutMillis);
             return new SmtpDialog(s);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot connect to " + host + ":" + port, e);
@@ -110,8 +115,13 @@ final class SmtpDialog implements AutoCloseable {
 
     /** Sends one line without reading. */
     void write(String line) {
+        writeRaw(line + "\r\n");
+    }
+
+    /** Sends {@code text} as is (ISO-8859-1 bytes, no CRLF appended) without reading. */
+    void writeRaw(String text) {
         try {
-            out.write((line + "\r\n").getBytes(StandardCharsets.ISO_8859_1));
+            out.write(text.getBytes(StandardCharsets.ISO_8859_1));
             out.flush();
         } catch (IOException e) {
             // the server closed the connection; the next reply() reports it
