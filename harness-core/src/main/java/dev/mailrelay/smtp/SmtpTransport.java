@@ -116,7 +116,7 @@ public final class SmtpTransport implements Transport, AutoCloseable {
                         session.close();
                     }
                     lastReason = e.getMessage();
-                    lastDsn = "4.4.2";
+                    lastDsn = e.dsn;
                     last = session;
                 }
             }

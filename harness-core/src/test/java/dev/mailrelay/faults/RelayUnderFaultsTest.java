@@ -8,6 +8,7 @@ import dev.mailrelay.capture.DeliveryAttempt.Status;
 import dev.mailrelay.master.Harness;
 import dev.mailrelay.master.Instance;
 import dev.mailrelay.master.InstanceConfig;
+import dev.mailrelay.tls.CertificateFlaw;
 import jakarta.mail.Message;
 import jakarta.mail.Session;
 import jakarta.mail.Transport;
@@ -38,6 +39,7 @@ class RelayUnderFaultsTest {
                 smtpd_relay_restrictions = permit_sasl_authenticated, reject_unauth_destination
                 default_transport = discard
                 mailrelay_sasl_users = inline:{ alice@isp.example=wonderland }
+                smtpd_tls_security_level = may
                 """.formatted(hostname)).masterCf("submission inet n - n - - smtpd");
     }
 
@@ -168,6 +170,71 @@ class RelayUnderFaultsTest {
             assertThat(h.instance("backup").capture().awaitMessages(1, WAIT)).extracting(CapturedMessage::subject)
                     .containsExactly("via backup");
             assertThat(h.instance("isp").capture().injectedFaults()).hasSize(1);
+        }
+    }
+
+    @Test
+    void aRefusedConnectionDefersAsPostfixAndTheRetryDeliversOnceTheListenerIsBack() throws Exception {
+        try (Harness h = Harness.start(List.of(isp("isp", "mail.isp.example"),
+                relay("[mail.isp.example]:submission", "")), true)) {
+            Instance relay = h.instance("relay");
+            Instance isp = h.instance("isp");
+            Fault refuse = isp.faults().onConnect().refuse();
+            send(relay, "refused");
+            DeliveryAttempt deferred = relay.capture().awaitDeliveries(1, WAIT).get(0);
+            assertThat(deferred.status()).isEqualTo(Status.DEFERRED);
+            assertThat(deferred.dsn()).isEqualTo("4.4.1");
+            assertThat(deferred.reply()).isEqualTo("connect to mail.isp.example[127.0.0.1]:587: Connection refused");
+            assertThat(isp.capture().sessions()).isEmpty();   // nothing reached smtpd
+
+            refuse.remove();   // the listener is back, on the same port
+            relay.flush();
+            assertThat(relay.capture().awaitDelivery(a -> a.status() == Status.SENT, WAIT).relay())
+                    .isEqualTo("mail.isp.example[127.0.0.1]:587");
+            assertThat(isp.capture().awaitMessages(1, WAIT)).extracting(CapturedMessage::subject)
+                    .containsExactly("refused");
+        }
+    }
+
+    @Test
+    void aCertificateForTheWrongNameDefersAtSecureAndIsAcceptedAtMay() throws Exception {
+        try (Harness h = Harness.start(List.of(isp("isp", "mail.isp.example"),
+                relay("[mail.isp.example]:submission", "smtp_tls_security_level = secure")), true)) {
+            Instance relay = h.instance("relay");
+            Fault f = h.instance("isp").faults().onStarttls().certificate(CertificateFlaw.WRONG_NAME);
+            send(relay, "wrong name");
+            DeliveryAttempt deferred = relay.capture().awaitDeliveries(1, WAIT).get(0);
+            assertThat(deferred.status()).isEqualTo(Status.DEFERRED);
+            assertThat(deferred.dsn()).isEqualTo("4.7.5");
+            assertThat(deferred.reply()).isEqualTo("Server certificate not verified");
+            assertThat(f.injected()).isEqualTo(1);
+            assertThat(h.instance("isp").capture().messages()).isEmpty();
+        }
+        try (Harness h = Harness.start(List.of(isp("isp", "mail.isp.example"),
+                relay("[mail.isp.example]:submission", "smtp_tls_security_level = may")), true)) {
+            // Opportunistic TLS does not look at the certificate: the mail goes out, encrypted.
+            h.instance("isp").faults().onStarttls().certificate(CertificateFlaw.WRONG_NAME);
+            send(h.instance("relay"), "may");
+            DeliveryAttempt sent = h.instance("relay").capture().awaitDeliveries(1, WAIT).get(0);
+            assertThat(sent.status()).isEqualTo(Status.SENT);
+            assertThat(h.instance("isp").capture().awaitMessages(1, WAIT).get(0).tls()).isNotNull();
+        }
+    }
+
+    @Test
+    void anExpiredCertificateDefersAtVerify() throws Exception {
+        try (Harness h = Harness.start(List.of(isp("isp", "mail.isp.example"),
+                relay("[mail.isp.example]:submission", "smtp_tls_security_level = verify")), true)) {
+            Instance relay = h.instance("relay");
+            Fault f = h.instance("isp").faults().onStarttls().next(1).certificate(CertificateFlaw.EXPIRED);
+            send(relay, "expired");
+            DeliveryAttempt deferred = relay.capture().awaitDeliveries(1, WAIT).get(0);
+            assertThat(deferred.status()).isEqualTo(Status.DEFERRED);
+            assertThat(deferred.dsn()).isEqualTo("4.7.5");
+            assertThat(deferred.reply()).isEqualTo("Server certificate not verified");
+            relay.flush();     // the fault was for the next STARTTLS only: the good certificate verifies
+            assertThat(relay.capture().awaitDelivery(a -> a.status() == Status.SENT, WAIT)).isNotNull();
+            assertThat(f.injected()).isEqualTo(1);
         }
     }
 }

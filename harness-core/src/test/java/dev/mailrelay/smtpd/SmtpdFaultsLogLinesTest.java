@@ -7,6 +7,7 @@ import dev.mailrelay.faults.Fault;
 import dev.mailrelay.master.Harness;
 import dev.mailrelay.master.Instance;
 import dev.mailrelay.master.InstanceConfig;
+import dev.mailrelay.tls.CertificateFlaw;
 import java.io.IOException;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
@@ -34,6 +35,7 @@ class SmtpdFaultsLogLinesTest {
                 mynetworks = 127.0.0.0/8
                 smtpd_sasl_auth_enable = yes
                 smtpd_error_sleep_time = 0
+                smtpd_tls_security_level = may
                 mailrelay_sasl_users = inline:{ alice=secret }
                 """).masterCf("smtp inet n - n - - smtpd")), true);
         isp = harness.instance("isp");
@@ -114,5 +116,26 @@ class SmtpdFaultsLogLinesTest {
         }
         assertThat(log.messages()).contains("isp/smtpd[" + session(f) + "]: disconnect at END-OF-MESSAGE from "
                 + "localhost[127.0.0.1] (fault injected: #" + f.id() + " DATA disconnect)");
+    }
+
+    @Test
+    void aRefusalIsLoggedWhenTheListenerClosesAndOpensAgain() {
+        LogLines log = LogLines.mark();
+        Fault f = isp.faults().onConnect().refuse();
+        f.remove();
+        String listener = "isp/smtp: listener 127.0.0.1:" + isp.port("smtp");
+        assertThat(log.messages()).contains(listener + " closed (fault injected: #" + f.id() + " CONNECT refuse)",
+                listener + " open again");
+    }
+
+    @Test
+    void aCertificateFaultIsLoggedAtStarttls() throws Exception {
+        LogLines log = LogLines.mark();
+        Fault f = isp.faults().onStarttls().certificate(CertificateFlaw.EXPIRED);
+        try (SmtpDialog d = ehloed()) {
+            assertThat(d.send("STARTTLS")).containsExactly("220 2.0.0 Ready to start TLS");
+        }
+        assertThat(log.messages()).contains("isp/smtpd[" + session(f) + "]: expired certificate for STARTTLS from "
+                + "localhost[127.0.0.1] (fault injected: #" + f.id() + " STARTTLS certificate expired)");
     }
 }
