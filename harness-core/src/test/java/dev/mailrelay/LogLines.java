@@ -11,6 +11,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.slf4j.LoggerFactory;
 
 /**
  * The log lines written since a mark, for tests that assert what the harness logs. slf4j-simple, the
@@ -44,6 +45,8 @@ public final class LogLines {
         assumeTrue(name != null && !name.startsWith("System."),
                 "asserts log lines: runs in harness-core's log-lines fork (see its pom)");
         Path file = Path.of(name);
+        // slf4j-simple truncates the file when it starts: before the mark, not after it.
+        LoggerFactory.getLogger(LogLines.class);
         try {
             return new LogLines(file, Files.exists(file) ? Files.size(file) : 0);
         } catch (IOException e) {

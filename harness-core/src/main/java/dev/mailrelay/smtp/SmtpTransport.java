@@ -159,6 +159,10 @@ public final class SmtpTransport implements Transport, AutoCloseable {
             }
         } catch (SmtpTlsException e) {
             session.close();
+            if (e.detail() != null) {
+                // tls_client.c logs the cause (tls_log_verify_error) apart from the status text.
+                log.info("{}/smtp: {}", instance, e.detail());
+            }
             throw new Refusal(e.reason(), Status.DEFERRED, "4" + e.dsn().substring(1), false);
         } catch (Refusal | SmtpClientSession.SmtpClientException e) {
             session.close();
