@@ -130,8 +130,35 @@ class RelayUnderFaultsTest {
             assertThat(dsn.contentAsString()).contains("Status: 5.7.8",
                     "SASL authentication failed; server mail.isp.example[127.0.0.1] said: 535 5.7.8 Error: "
                             + "authentication failed: account disabled",
+                    // smtp_sasl_glue.c: the server and its reply, as smtp(8)'s DSN fields
+                    "Status: 5.7.8\r\nRemote-MTA: dns; mail.isp.example\r\n"
+                            + "Diagnostic-Code: smtp; 535 5.7.8 Error: authentication failed: account disabled\r\n",
                     "Subject: hard auth");
             assertThat(h.instance("isp").capture().messages()).isEmpty();
+        }
+    }
+
+    @Test
+    void aRecipientRejectedByTheIspBouncesWithTheRemoteMtaAndItsReply() throws Exception {
+        try (Harness h = Harness.start(List.of(isp("isp", "mail.isp.example"),
+                relay("[mail.isp.example]:submission", "")), true)) {
+            Instance relay = h.instance("relay");
+            h.instance("isp").faults().onRcpt().reply("550 5.1.1 <friend@elsewhere.example>: Recipient address "
+                    + "rejected: User unknown in relay recipient table");
+            send(relay, "unknown user");
+            CapturedMessage dsn = relay.capture().awaitMessage(m -> m.sender().isEmpty(), WAIT);
+            // bounce_notify_util.c: Remote-MTA and an smtp Diagnostic-Code for a remote reply, not X-Postfix.
+            assertThat(dsn.contentAsString()).contains("<friend@elsewhere.example>: host mail.isp.example[127.0.0.1] "
+                    + "said: 550 5.1.1 <friend@elsewhere.example>: Recipient address rejected: User unknown in relay "
+                    + "recipient table (in reply to RCPT TO command)",
+                    "Final-Recipient: rfc822; friend@elsewhere.example\r\n"
+                            + "Original-Recipient: rfc822;friend@elsewhere.example\r\n"
+                            + "Action: failed\r\n"
+                            + "Status: 5.1.1\r\n"
+                            + "Remote-MTA: dns; mail.isp.example\r\n"
+                            + "Diagnostic-Code: smtp; 550 5.1.1 <friend@elsewhere.example>: Recipient address "
+                            + "rejected: User unknown in relay recipient table\r\n")
+                    .doesNotContain("X-Postfix;");
         }
     }
 
