@@ -136,7 +136,7 @@ public final class ApiModel {
      * One fault as posted to {@code POST /api/instances/{name}/faults}: the JSON form of the harness's
      * {@code dev.mailrelay.faults.FaultSpec}, field for field. Where: {@code stage} (connect, command,
      * auth, mail, rcpt, data) and its filters; what: exactly one of {@code reply}, {@code disconnect},
-     * {@code delay}, {@code handshakeFailure}; when: until cleared, or the {@code next} N times, each
+     * {@code delay}, {@code handshakeFailure}, {@code refuse}, {@code certificate}; when: until cleared, or the {@code next} N times, each
      * with {@code probability} drawn from {@code seed}.
      *
      * @param stage            connect, command, auth, mail, rcpt or data, any case
@@ -149,6 +149,8 @@ public final class ApiModel {
      * @param disconnect       close the connection instead of replying
      * @param delay            wait this long, then go on
      * @param handshakeFailure STARTTLS: answer {@code 220}, then close instead of the handshake
+     * @param refuse           connect: close the instance's listeners until the fault is removed
+     * @param certificate      STARTTLS: serve a certificate with this flaw, {@code wrong-name} or {@code expired}
      * @param next             strike only the next N times; {@code null}: until cleared
      * @param probability      strike each time with this probability; {@code null}: always
      * @param seed             the seed of the probability's random sequence
@@ -156,7 +158,8 @@ public final class ApiModel {
     @JsonIgnoreProperties(ignoreUnknown = true)
     public record FaultDefinition(String stage, String command, String mechanism, String login, String from,
                                   String to, String reply, boolean disconnect, Duration delay,
-                                  boolean handshakeFailure, Integer next, Double probability, Long seed) {
+                                  boolean handshakeFailure, boolean refuse, String certificate, Integer next,
+                                  Double probability, Long seed) {
     }
 
     /**

@@ -10,6 +10,7 @@ import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
  * and {@link MailRelayClient} reads them with: ISO-8601 instants and durations, unknown fields
  * ignored (a newer server may add some), indented output.
  *
+ * <!-- snippet: harness-core/src/test/java/dev/mailrelay/api/ApiExamplesTest.java#json -->
  * <pre>{@code
  * ObjectMapper json = Json.mapper();
  * byte[] body = json.writeValueAsBytes(new ApiModel.FlushResult("relay", true));

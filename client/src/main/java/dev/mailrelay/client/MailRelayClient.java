@@ -206,6 +206,7 @@ public final class MailRelayClient {
      * Installs a fault at the instance ({@code dev.mailrelay.faults}): from then on its smtpd fails as
      * the fault says.
      *
+     * <!-- snippet: harness-core/src/test/java/dev/mailrelay/api/ApiExamplesTest.java#add-fault -->
      * <pre>{@code
      * mailrelay.addFault("isp", new ApiModel.FaultDefinition("auth", null, null, null, null, null,
      *         "454 4.7.0 Temporary authentication failure", false, null, false, 2, null, null));

@@ -5,6 +5,7 @@ package dev.mailrelay.client;
  * there (the API's 408); the message says what did arrive, as the harness's own
  * {@code CaptureTimeoutException} does in the same JVM.
  *
+ * <!-- snippet: harness-core/src/test/java/dev/mailrelay/api/ApiExamplesTest.java#timeout -->
  * <pre>{@code
  * assertThrows(MailRelayTimeoutException.class,
  *         () -> client.awaitMessages("isp", 1, Duration.ofMillis(200)));

@@ -61,13 +61,14 @@ public final class ApiDocuments {
         FaultSpec s = f.spec();
         return new ApiModel.FaultInfo(f.id(), f.toString(), new ApiModel.FaultDefinition(s.stage(), s.command(),
                 s.mechanism(), s.login(), s.from(), s.to(), s.reply(), s.disconnect(), s.delay(),
-                s.handshakeFailure(), s.next(), s.probability(), s.seed()), f.injected(), f.active());
+                s.handshakeFailure(), s.refuse(), s.certificate(), s.next(), s.probability(), s.seed()), f.injected(), f.active());
     }
 
     /** A posted fault as the harness installs it. */
     public static FaultSpec faultSpec(ApiModel.FaultDefinition d) {
         return new FaultSpec(d.stage(), d.command(), d.mechanism(), d.login(), d.from(), d.to(), d.reply(),
-                d.disconnect(), d.delay(), d.handshakeFailure(), d.next(), d.probability(), d.seed());
+                d.disconnect(), d.delay(), d.handshakeFailure(), d.refuse(), d.certificate(), d.next(), d.probability(),
+                d.seed());
     }
 
     /** A fault that struck a session. */

@@ -1,5 +1,6 @@
 package dev.mailrelay.faults;
 
+import dev.mailrelay.tls.CertificateFlaw;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Random;
@@ -29,7 +30,11 @@ public final class Fault {
         /** Waits {@link #delay()}, then smtpd goes on as usual. */
         DELAY,
         /** STARTTLS: {@code 220 2.0.0 Ready to start TLS}, then the connection closes instead of the handshake. */
-        HANDSHAKE_FAILURE
+        HANDSHAKE_FAILURE,
+        /** The instance's listeners are closed while the fault is installed: connections are refused. */
+        REFUSE,
+        /** STARTTLS: the handshake serves a certificate with {@link #certificate()}'s flaw. */
+        CERTIFICATE
     }
 
     /** A reply smtpd could send: a 4xx or 5xx code, then text (RFC 5321's reply-line). */
@@ -44,6 +49,7 @@ public final class Fault {
     private final Pattern login;
     private final Pattern from;
     private final Pattern to;
+    private final CertificateFlaw flaw;
     private final Random random;
     /** Strikes left for {@code next}; -1: until removed. Guarded by this. */
     private int remaining;
@@ -55,12 +61,14 @@ public final class Fault {
         this.spec = spec;
         this.stage = stage(spec.stage());
         int actions = (spec.reply() != null ? 1 : 0) + (spec.disconnect() ? 1 : 0) + (spec.delay() != null ? 1 : 0)
-                + (spec.handshakeFailure() ? 1 : 0);
+                + (spec.handshakeFailure() ? 1 : 0) + (spec.refuse() ? 1 : 0) + (spec.certificate() != null ? 1 : 0);
         if (actions != 1) {
-            throw invalid("needs exactly one of reply, disconnect, delay, handshakeFailure; has " + actions);
+            throw invalid("needs exactly one of reply, disconnect, delay, handshakeFailure, refuse, certificate; has "
+                    + actions);
         }
         this.action = spec.reply() != null ? Action.REPLY : spec.disconnect() ? Action.DISCONNECT
-                : spec.delay() != null ? Action.DELAY : Action.HANDSHAKE_FAILURE;
+                : spec.delay() != null ? Action.DELAY : spec.handshakeFailure() ? Action.HANDSHAKE_FAILURE
+                : spec.refuse() ? Action.REFUSE : Action.CERTIFICATE;
         if (spec.reply() != null && !REPLY.matcher(spec.reply()).matches()) {
             throw invalid("reply \"" + spec.reply() + "\" is not a 4xx or 5xx SMTP reply line (e.g. \"450 4.2.0 "
                     + "Mailbox busy\")");
@@ -76,8 +84,21 @@ public final class Fault {
         if (command && !VERB.matcher(spec.command()).matches()) {
             throw invalid("command \"" + spec.command() + "\" is not an SMTP verb");
         }
-        if (spec.handshakeFailure() && !(command && spec.command().equalsIgnoreCase("STARTTLS"))) {
+        boolean starttls = command && spec.command().equalsIgnoreCase("STARTTLS");
+        if (spec.handshakeFailure() && !starttls) {
             throw invalid("handshakeFailure is for the STARTTLS command only");
+        }
+        if (spec.certificate() != null && !starttls) {
+            throw invalid("certificate is for the STARTTLS command only");
+        }
+        try {
+            this.flaw = spec.certificate() == null ? null : CertificateFlaw.parse(spec.certificate());
+        } catch (IllegalArgumentException e) {
+            throw invalid(e.getMessage());
+        }
+        if (spec.refuse() && (stage != Stage.CONNECT || spec.next() != null || spec.probability() != null)) {
+            // A refused connection never reaches smtpd: there is nothing to count or draw for.
+            throw invalid("refuse is for the connect stage only, and lasts until removed (no next, no probability)");
         }
         if (spec.mechanism() != null && stage != Stage.AUTH || spec.login() != null && stage != Stage.AUTH) {
             throw invalid("mechanism and login are for the auth stage only");
@@ -134,7 +155,7 @@ public final class Fault {
 
     /** Whether the fault strikes at this moment; a strike is counted (and consumes one of {@code next}). */
     synchronized boolean strikes(Moment m) {
-        if (m.stage() != stage || remaining == 0 || !matches(m)) {
+        if (action == Action.REFUSE || m.stage() != stage || remaining == 0 || !matches(m)) {
             return false;
         }
         // Drawn only for moments that match, so the same dialog gives the same faults for the same seed.
@@ -179,6 +200,11 @@ public final class Fault {
         return spec.reply();
     }
 
+    /** The flaw of a {@link Action#CERTIFICATE} fault's certificate, else {@code null}. */
+    public CertificateFlaw certificate() {
+        return flaw;
+    }
+
     /** The wait of a {@link Action#DELAY} fault, else {@code null}. */
     public Duration delay() {
         return spec.delay();
@@ -216,6 +242,8 @@ public final class Fault {
             case DISCONNECT -> "disconnect";
             case DELAY -> "delay " + spec.delay().toString().substring(2).toLowerCase(Locale.ROOT);
             case HANDSHAKE_FAILURE -> "handshake failure";
+            case REFUSE -> "refuse";
+            case CERTIFICATE -> "certificate " + flaw.id();
         });
         if (spec.next() != null) {
             b.append(" next ").append(spec.next());
@@ -243,6 +271,8 @@ public final class Fault {
      * isp.faults().onData().withProbability(0.3, 42L).reply("451 4.3.0 Try again later");
      * isp.faults().onData().next(1).disconnect();     // after the final dot, before the 250
      * isp.faults().onConnect().delay(Duration.ofSeconds(5));
+     * isp.faults().onConnect().refuse();                 // Connection refused until removed
+     * isp.faults().onStarttls().certificate(CertificateFlaw.WRONG_NAME);
      * }</pre>
      */
     public static final class Builder {
@@ -302,27 +332,45 @@ public final class Fault {
 
         /** Installs the fault: this reply instead of smtpd's ({@code 421}/{@code 521} also end the session). */
         public Fault reply(String reply) {
-            return install(reply, false, null, false);
+            return install(reply, false, null, false, false, null);
         }
 
         /** Installs the fault: the connection closes without a reply (at DATA: after the message is queued). */
         public Fault disconnect() {
-            return install(null, true, null, false);
+            return install(null, true, null, false, false, null);
         }
 
         /** Installs the fault: smtpd waits this long before it goes on as usual (the greeting or the reply). */
         public Fault delay(Duration delay) {
-            return install(null, false, delay, false);
+            return install(null, false, delay, false, false, null);
         }
 
         /** Installs the fault: STARTTLS gets its {@code 220}, then the connection closes instead of the handshake. */
         public Fault handshakeFailure() {
-            return install(null, false, null, true);
+            return install(null, false, null, true, false, null);
         }
 
-        private Fault install(String reply, boolean disconnect, Duration delay, boolean handshakeFailure) {
+        /**
+         * Installs the fault (connect only): the instance's listeners close, so connections are refused
+         * ({@code Connection refused}) until the fault is removed or cleared; then they listen again on
+         * the same ports.
+         */
+        public Fault refuse() {
+            return install(null, false, null, false, true, null);
+        }
+
+        /**
+         * Installs the fault (STARTTLS only): the handshake serves a certificate with this flaw, issued by
+         * the harness CA, instead of the service's own.
+         */
+        public Fault certificate(CertificateFlaw flaw) {
+            return install(null, false, null, false, false, flaw.id());
+        }
+
+        private Fault install(String reply, boolean disconnect, Duration delay, boolean handshakeFailure,
+                              boolean refuse, String certificate) {
             return owner.add(new FaultSpec(stage.name().toLowerCase(Locale.ROOT), command, mechanism, login, from, to,
-                    reply, disconnect, delay, handshakeFailure, next, probability, seed));
+                    reply, disconnect, delay, handshakeFailure, refuse, certificate, next, probability, seed));
         }
     }
 }

@@ -25,6 +25,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * faults.onAuth().next(2).reply("454 4.7.0 Temporary authentication failure");
  * faults.onRcpt().to("bob@.*").reply("450 4.2.0 Mailbox busy");
  * faults.onData().next(1).disconnect();        // the classic duplicate
+ * faults.onConnect().refuse();                 // listeners closed: Connection refused
  * faults.clear();                              // also done by every reset between tests
  * }</pre>
  */
@@ -33,6 +34,8 @@ public final class Faults {
     private final String instance;
     private final AtomicInteger ids = new AtomicInteger();
     private final List<Fault> faults = new CopyOnWriteArrayList<>();
+    /** Told after every change: the listeners close or reopen as {@link #refusing()} says. */
+    private final List<Runnable> changeListeners = new CopyOnWriteArrayList<>();
 
     /** The faults of the named instance, none installed. */
     public Faults(String instance) {
@@ -82,6 +85,7 @@ public final class Faults {
     public Fault add(FaultSpec spec) {
         Fault f = new Fault(this, ids.incrementAndGet(), spec);
         faults.add(f);
+        changed();
         return f;
     }
 
@@ -97,12 +101,29 @@ public final class Faults {
 
     /** Removes one fault; returns whether it was there. */
     public boolean remove(int id) {
-        return faults.removeIf(f -> f.id() == id);
+        boolean removed = faults.removeIf(f -> f.id() == id);
+        changed();
+        return removed;
     }
 
     /** Removes every fault: the instance behaves as configured again. */
     public void clear() {
         faults.clear();
+        changed();
+    }
+
+    /** The first installed {@code refuse()} fault: while there is one, the instance's listeners are closed. */
+    public Optional<Fault> refusing() {
+        return faults.stream().filter(f -> f.action() == Fault.Action.REFUSE).findFirst();
+    }
+
+    /** For the listeners (smtpd): {@code listener} runs after every change of the faults, on the changing thread. */
+    public void onChange(Runnable listener) {
+        changeListeners.add(listener);
+    }
+
+    private void changed() {
+        changeListeners.forEach(Runnable::run);
     }
 
     /**

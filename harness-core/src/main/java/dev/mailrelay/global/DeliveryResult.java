@@ -31,16 +31,19 @@ public record DeliveryResult(List<RecipientStatus> recipients, String relay, Str
      * @param status    sent, deferred or bounced
      * @param dsn       the enhanced status code
      * @param reason    the text in the log line's parentheses
+     * @param remoteMta the host whose reply decided it (a DSN's {@code Remote-MTA: dns; host}), or
+     *                  {@code null} when the verdict is local (a failed connect, TLS, a lookup)
+     * @param remoteReply that host's reply ({@code Diagnostic-Code: smtp; 550 5.1.1 ...}), or {@code null}
      */
     public record RecipientStatus(String recipient, String sentAs, DeliveryAttempt.Status status, String dsn,
-                                  String reason) {
+                                  String reason, String remoteMta, String remoteReply) {
     }
 
     /** The same outcome for every recipient, with no connection (local, discard, error, a failed connect). */
     public static DeliveryResult all(DeliveryRequest request, String relay, DeliveryAttempt.Status status, String dsn,
                                      String reason) {
         return new DeliveryResult(request.recipients().stream()
-                .map(r -> new RecipientStatus(r, r, status, dsn, reason)).toList(), relay,
+                .map(r -> new RecipientStatus(r, r, status, dsn, reason, null, null)).toList(), relay,
                 request.message().sender(), null, null, null);
     }
 }

@@ -58,11 +58,11 @@ public final class Mailboxes implements Transport, AutoCloseable {
         for (String rcpt : request.recipients()) {
             try {
                 mailbox(rcpt).deliver(request.message().mimeMessage());
-                out.add(new RecipientStatus(rcpt, rcpt, Status.SENT, "2.0.0", "delivered to mailbox"));
+                out.add(new RecipientStatus(rcpt, rcpt, Status.SENT, "2.0.0", "delivered to mailbox", null, null));
             } catch (RuntimeException e) {
                 // local(8) defers on a mailbox problem; the message stays queued.
                 out.add(new RecipientStatus(rcpt, rcpt, Status.DEFERRED, "4.2.0",
-                        "cannot update mailbox for user " + rcpt + ": " + e.getClass().getSimpleName()));
+                        "cannot update mailbox for user " + rcpt + ": " + e.getClass().getSimpleName(), null, null));
             }
         }
         return new DeliveryResult(out, "local", request.message().sender(), null, null, null);

@@ -68,7 +68,14 @@ final class Bounce {
             b.append("Original-Recipient: rfc822;").append(f.recipient()).append("\r\n");
             b.append("Action: failed\r\n");
             b.append("Status: ").append(f.dsn()).append("\r\n");
-            b.append("Diagnostic-Code: X-Postfix; ").append(f.reason()).append("\r\n");
+            // bounce_notify_util.c: a remote server's reply is the diagnostic, with the server as the
+            // Remote-MTA; a local verdict (connect, TLS, lookup) has only Postfix's own text.
+            if (f.remoteMta() != null && f.remoteReply() != null) {
+                b.append("Remote-MTA: dns; ").append(f.remoteMta()).append("\r\n");
+                b.append("Diagnostic-Code: smtp; ").append(f.remoteReply()).append("\r\n");
+            } else {
+                b.append("Diagnostic-Code: X-Postfix; ").append(f.reason()).append("\r\n");
+            }
         }
         b.append("\r\n--").append(boundary).append("\r\n");
         b.append("Content-Description: Undelivered Message\r\n");

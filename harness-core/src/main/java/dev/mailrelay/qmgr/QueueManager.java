@@ -432,7 +432,7 @@ public final class QueueManager implements AutoCloseable {
                 log.info("{}/qmgr: {}: to=<{}>, status=expired, returned to sender", instance, e.message.queueId(),
                         s.recipient());
                 bounced.add(new RecipientStatus(s.recipient(), s.sentAs(), Status.BOUNCED, "5" + s.dsn().substring(1),
-                        "message expired: " + s.reason()));
+                        "message expired: " + s.reason(), s.remoteMta(), s.remoteReply()));
             }
             stillDeferred.clear();
         }

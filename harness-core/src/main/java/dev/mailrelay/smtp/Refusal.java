@@ -10,11 +10,18 @@ final class Refusal extends Exception {
     final Status status;
     final String dsn;
     final boolean finalForMessage;
+    /** The server's reply that caused it (the DSN's remote diagnostic), or {@code null} for a local verdict. */
+    final SmtpReply reply;
 
     Refusal(String message, Status status, String dsn, boolean finalForMessage) {
+        this(message, status, dsn, finalForMessage, null);
+    }
+
+    Refusal(String message, Status status, String dsn, boolean finalForMessage, SmtpReply reply) {
         super(message, null, false, false);
         this.status = status;
         this.dsn = dsn;
         this.finalForMessage = finalForMessage;
+        this.reply = reply;
     }
 }

@@ -31,8 +31,16 @@ final class SmtpClientSession implements Closeable {
 
     /** A failure without a usable reply. */
     static final class SmtpClientException extends Exception {
+        /** smtp_connect.c's 4.4.1 for a failed connect, smtp_trouble.c's 4.4.2 for a lost connection. */
+        final String dsn;
+
         SmtpClientException(String message) {
+            this("4.4.2", message);
+        }
+
+        SmtpClientException(String dsn, String message) {
             super(message, null, false, false);
+            this.dsn = dsn;
         }
     }
 
@@ -58,7 +66,7 @@ final class SmtpClientSession implements Closeable {
     static SmtpClientSession connect(Endpoint endpoint, Duration connectTimeout, Duration readTimeout)
             throws SmtpClientException {
         if (endpoint.port() == Endpoint.NOT_LISTENING) {
-            throw new SmtpClientException("connect to " + endpoint + ": Connection refused");
+            throw new SmtpClientException("4.4.1", "connect to " + endpoint + ": Connection refused");
         }
         Socket socket = new Socket();
         try {
@@ -68,10 +76,10 @@ final class SmtpClientSession implements Closeable {
             return new SmtpClientSession(endpoint, socket);
         } catch (SocketTimeoutException e) {
             closeQuietly(socket);
-            throw new SmtpClientException("connect to " + endpoint + ": Connection timed out");
+            throw new SmtpClientException("4.4.1", "connect to " + endpoint + ": Connection timed out");
         } catch (IOException e) {
             closeQuietly(socket);
-            throw new SmtpClientException("connect to " + endpoint + ": Connection refused");
+            throw new SmtpClientException("4.4.1", "connect to " + endpoint + ": Connection refused");
         }
     }
 

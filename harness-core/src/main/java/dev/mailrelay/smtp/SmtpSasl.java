@@ -95,7 +95,7 @@ final class SmtpSasl {
                 boolean soft = reply.transientFailure() || softBounce;
                 throw new Refusal("SASL authentication failed; server " + session.namaddr() + " said: " + reply,
                         soft ? Status.DEFERRED : Status.BOUNCED, (soft ? "4" : "5") + reply.dsn().substring(1),
-                        !soft);
+                        !soft, reply);
             }
             session.saslMethod = start.mechanism();
             session.saslUsername = creds.get().username();

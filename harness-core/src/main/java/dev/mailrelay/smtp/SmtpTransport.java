@@ -79,6 +79,7 @@ public final class SmtpTransport implements Transport, AutoCloseable {
         String sender = generic.address(m.sender());
         String lastReason = "no next-hop destination";
         String lastDsn = "4.4.3";
+        SmtpReply lastReply = null;
         SmtpClientSession last = null;
         for (NextHop hop : NextHop.parseList(request.nextHop())) {
             List<Endpoint> endpoints;
@@ -87,6 +88,7 @@ public final class SmtpTransport implements Transport, AutoCloseable {
             } catch (VirtualNetwork.NotFoundException e) {
                 lastReason = e.getMessage();
                 lastDsn = "4.4.3";
+                lastReply = null;
                 last = null;
                 continue;
             }
@@ -111,17 +113,19 @@ public final class SmtpTransport implements Transport, AutoCloseable {
                     }
                     if (r.finalForMessage) {
                         return all(request, session.endpoint.toString(), sender, r.status, r.dsn, r.getMessage(),
-                                session);
+                                session, r.reply);
                     }
                     lastReason = r.getMessage();
                     lastDsn = r.dsn;
+                    lastReply = r.reply;
                     last = session;
                 } catch (SmtpClientSession.SmtpClientException e) {
                     if (session != null) {
                         session.close();
                     }
                     lastReason = e.getMessage();
-                    lastDsn = "4.4.2";
+                    lastDsn = e.dsn;
+                    lastReply = null;
                     last = session;
                 } finally {
                     if (session != null) {
@@ -133,7 +137,7 @@ public final class SmtpTransport implements Transport, AutoCloseable {
         // smtp_trouble.c: the log's relay= is the session that failed last (its TLS included), "none"
         // when no connection was made (the last failure was a lookup or a connect).
         return all(request, last == null ? "none" : last.endpoint.toString(), sender, Status.DEFERRED, lastDsn,
-                lastReason, last);
+                lastReason, last, lastReply);
     }
 
     /** The greeting, EHLO and STARTTLS of a new connection; on failure the connection is closed. */
@@ -150,11 +154,11 @@ public final class SmtpTransport implements Transport, AutoCloseable {
                 String refused = "host " + session.namaddr() + " refused to talk to me: " + greeting;
                 if (greeting.dsn().startsWith("5") && !skip5xxGreeting) {
                     // smtp_skip_5xx_greeting = no: smtp_proto.c keeps the 5xx, so the mail bounces.
-                    throw new Refusal(refused, Status.BOUNCED, greeting.dsn(), true);
+                    throw new Refusal(refused, Status.BOUNCED, greeting.dsn(), true, greeting);
                 }
                 // smtp_skip_5xx_greeting = yes (the default): smtp_proto.c turns a 5xx greeting into a
                 // 4xx, so the next host is tried and the mail is deferred, never bounced.
-                throw new Refusal(refused, Status.DEFERRED, "4" + greeting.dsn().substring(1), false);
+                throw new Refusal(refused, Status.DEFERRED, "4" + greeting.dsn().substring(1), false, greeting);
             }
             ehlo(session);
             if (!tls.wrapperMode() && tls.startTlsAfterEhlo(session.featureKeywords(), peer)) {
@@ -168,6 +172,10 @@ public final class SmtpTransport implements Transport, AutoCloseable {
             }
         } catch (SmtpTlsException e) {
             session.close();
+            if (e.detail() != null) {
+                // tls_client.c logs the cause (tls_log_verify_error) apart from the status text.
+                log.info("{}/smtp: {}", instance, e.detail());
+            }
             throw new Refusal(e.reason(), Status.DEFERRED, "4" + e.dsn().substring(1), false);
         } catch (Refusal | SmtpClientSession.SmtpClientException e) {
             session.close();
@@ -179,7 +187,7 @@ public final class SmtpTransport implements Transport, AutoCloseable {
         SmtpReply ehlo = session.ehlo(heloName);
         if (!ehlo.positive()) {
             throw new Refusal("host " + session.namaddr() + " refused to talk to me: " + ehlo, Status.DEFERRED,
-                    "4" + ehlo.dsn().substring(1), false);
+                    "4" + ehlo.dsn().substring(1), false, ehlo);
         }
     }
 
@@ -200,14 +208,14 @@ public final class SmtpTransport implements Transport, AutoCloseable {
         long limit = s.sizeLimit();
         if (limit > 0 && content.size() > limit) {
             return all(request, s.endpoint.toString(), sender, Status.BOUNCED, "5.3.4", "message size "
-                    + content.size() + " exceeds size limit " + limit + " of server " + s.namaddr(), s);
+                    + content.size() + " exceeds size limit " + limit + " of server " + s.namaddr(), s, null);
         }
         String size = s.hasFeature("SIZE") ? " SIZE=" + content.size() : "";
         SmtpReply mail = s.command("MAIL FROM:<" + sender + ">" + size, "sending MAIL FROM");
         if (!mail.positive()) {
             resetQuietly(s);
             return all(request, s.endpoint.toString(), sender, failure(mail),
-                    mail.dsn(), said(s, mail, "MAIL FROM"), s);
+                    mail.dsn(), said(s, mail, "MAIL FROM"), s, mail);
         }
         List<RecipientStatus> statuses = new ArrayList<>();
         List<Integer> accepted = new ArrayList<>();
@@ -218,7 +226,8 @@ public final class SmtpTransport implements Transport, AutoCloseable {
                 accepted.add(statuses.size());
                 statuses.add(null);
             } else {
-                statuses.add(new RecipientStatus(rcpt, sentAs, failure(r), r.dsn(), said(s, r, "RCPT TO")));
+                statuses.add(new RecipientStatus(rcpt, sentAs, failure(r), r.dsn(), said(s, r, "RCPT TO"),
+                        s.endpoint.name(), r.toString()));
             }
         }
         if (accepted.isEmpty()) {
@@ -231,8 +240,10 @@ public final class SmtpTransport implements Transport, AutoCloseable {
         for (int i : accepted) {
             String rcpt = request.recipients().get(i);
             statuses.set(i, end.positive()
-                    ? new RecipientStatus(rcpt, generic.address(rcpt), Status.SENT, end.dsn(), end.toString())
-                    : new RecipientStatus(rcpt, generic.address(rcpt), failure(end), end.dsn(), said(s, end, stage)));
+                    ? new RecipientStatus(rcpt, generic.address(rcpt), Status.SENT, end.dsn(), end.toString(),
+                    s.endpoint.name(), end.toString())
+                    : new RecipientStatus(rcpt, generic.address(rcpt), failure(end), end.dsn(), said(s, end, stage),
+                    s.endpoint.name(), end.toString()));
         }
         return result(statuses, s, sender);
     }
@@ -261,10 +272,17 @@ public final class SmtpTransport implements Transport, AutoCloseable {
         return new DeliveryResult(statuses, s.endpoint.toString(), sender, s.saslMethod, s.saslUsername, s.tls);
     }
 
+    /**
+     * The same outcome for every recipient; {@code reply}: the server's reply that decided it (smtp_trouble.c
+     * gives such a DSN the remote MTA and the reply as its diagnostic), or {@code null} for a local verdict.
+     */
     private DeliveryResult all(DeliveryRequest request, String relay, String sender, Status status, String dsn,
-                               String reason, SmtpClientSession s) {
+                               String reason, SmtpClientSession s, SmtpReply reply) {
+        String mta = reply == null ? null : s.endpoint.name();
+        String text = reply == null ? null : reply.toString();
         return new DeliveryResult(request.recipients().stream()
-                .map(r -> new RecipientStatus(r, generic.address(r), status, dsn, reason)).toList(), relay, sender,
+                .map(r -> new RecipientStatus(r, generic.address(r), status, dsn, reason, mta, text)).toList(), relay,
+                sender,
                 s == null ? null : s.saslMethod, s == null ? null : s.saslUsername, s == null ? null : s.tls);
     }
 

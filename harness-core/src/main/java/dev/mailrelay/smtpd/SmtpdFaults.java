@@ -4,6 +4,7 @@ import dev.mailrelay.capture.InjectedFault;
 import dev.mailrelay.capture.Maillog;
 import dev.mailrelay.faults.Fault;
 import dev.mailrelay.faults.Moment;
+import dev.mailrelay.tls.CertificateFlaw;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.List;
@@ -38,6 +39,8 @@ final class SmtpdFaults {
     private String accessDenied;
     /** The reply of the fault that struck last. */
     private String lastReply;
+    /** The flaw of the certificate the next handshake serves (a certificate fault at STARTTLS), or null. */
+    private CertificateFlaw certificateFlaw;
 
     SmtpdFaults(SmtpdSession session) {
         this.session = session;
@@ -86,6 +89,11 @@ final class SmtpdFaults {
                 recipients.size() == 1 ? recipients.get(0) : null);
     }
 
+    /** The certificate flaw a fault asked the coming handshake for, or {@code null}. */
+    CertificateFlaw certificateFlaw() {
+        return certificateFlaw;
+    }
+
     private Verdict at(String stage, Moment moment, String sender, String recipient) throws IOException {
         Optional<Fault> hit = session.settings.faults.strike(moment);
         if (hit.isEmpty()) {
@@ -113,6 +121,12 @@ final class SmtpdFaults {
                         session.clientNameAddress(), note);
                 session.hangUp();
                 return Verdict.HANG_UP;
+            case CERTIFICATE:
+                // The STARTTLS goes on; its handshake serves the flawed certificate.
+                log.info("{}/smtpd[{}]: {} certificate for STARTTLS from {}{}", session.settings.instance,
+                        session.id(), f.certificate().id(), session.clientNameAddress(), note);
+                certificateFlaw = f.certificate();
+                return Verdict.PROCEED;
             case HANDSHAKE_FAILURE:
                 session.reply("220 2.0.0 Ready to start TLS");
                 log.info("{}/smtpd[{}]: SSL_accept error from {}: handshake failure{}", session.settings.instance,

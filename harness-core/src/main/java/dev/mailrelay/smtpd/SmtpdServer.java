@@ -4,6 +4,7 @@ import dev.mailrelay.capture.Capture;
 import dev.mailrelay.capture.Maillog;
 import dev.mailrelay.cleanup.Cleanup;
 import dev.mailrelay.config.Parameters;
+import dev.mailrelay.faults.Fault;
 import dev.mailrelay.faults.Faults;
 import dev.mailrelay.xsasl.SaslServerImpl;
 import java.io.Closeable;
@@ -14,6 +15,7 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -40,9 +42,12 @@ public final class SmtpdServer implements Closeable {
 
     private final SmtpdSettings settings;
     private final Set<Socket> open = ConcurrentHashMap.newKeySet();
+    /** The listener; a new one after a {@code refuse()} fault is removed. Guarded by this. */
     private ServerSocket serverSocket;
+    private InetSocketAddress bound;
+    private boolean closed;
     private ExecutorService sessions;
-    private Thread acceptor;
+    private volatile Thread acceptor;
     /** The socket accepted last, to close it when no session can be started for it. */
     private volatile Socket lastAccepted;
 
@@ -59,10 +64,8 @@ public final class SmtpdServer implements Closeable {
 
     /** Binds and starts accepting; {@code port} 0 binds an ephemeral port. */
     public void start(InetAddress address, int port) throws IOException {
-        serverSocket = new ServerSocket();
-        serverSocket.setReuseAddress(true);
-        // A deep backlog: a burst of connections (many clients at once) is queued, not refused.
-        serverSocket.bind(new InetSocketAddress(address, port), 4096);
+        serverSocket = listen(new InetSocketAddress(address, port));
+        bound = (InetSocketAddress) serverSocket.getLocalSocketAddress();
         String name = settings.instance + "/" + settings.service;
         sessions = Executors.newCachedThreadPool(r -> {
             // One thread per session, as Postfix runs one smtpd process per client; a small stack
@@ -71,15 +74,61 @@ public final class SmtpdServer implements Closeable {
             t.setDaemon(true);
             return t;
         });
-        acceptor = new Thread(this::acceptLoop, "mailrelay-" + name + "-listener");
+        startAcceptor(serverSocket);
+        settings.faults.onChange(this::refuseOrListen);
+        refuseOrListen();
+    }
+
+    private static ServerSocket listen(InetSocketAddress address) throws IOException {
+        ServerSocket s = new ServerSocket();
+        s.setReuseAddress(true);
+        // A deep backlog: a burst of connections (many clients at once) is queued, not refused.
+        s.bind(address, 4096);
+        return s;
+    }
+
+    private void startAcceptor(ServerSocket listener) {
+        acceptor = new Thread(() -> acceptLoop(listener),
+                "mailrelay-" + settings.instance + "/" + settings.service + "-listener");
         acceptor.setDaemon(true);
         acceptor.start();
     }
 
-    private void acceptLoop() {
-        while (!serverSocket.isClosed()) {
+    /**
+     * An injected {@code refuse()} fault closes the listener (connections are refused, as by a host
+     * with nothing on the port); once no such fault is left it listens again on the same address.
+     */
+    private synchronized void refuseOrListen() {
+        if (closed) {
+            return;
+        }
+        Optional<Fault> refuse = settings.faults.refusing();
+        try {
+            if (refuse.isPresent() && !serverSocket.isClosed()) {
+                closeQuietly(serverSocket);
+                // Linux keeps the socket listening while a thread is inside accept() on it; the JDK
+                // signals that thread, so the port is closed for sure once the acceptor has ended.
+                acceptor.join(5000);
+                log.info("{}/{}: listener {}:{} closed (fault injected: {})", settings.instance, settings.service,
+                        bound.getAddress().getHostAddress(), bound.getPort(), refuse.get());
+            } else if (refuse.isEmpty() && serverSocket.isClosed()) {
+                serverSocket = listen(bound);
+                startAcceptor(serverSocket);
+                log.info("{}/{}: listener {}:{} open again", settings.instance, settings.service,
+                        bound.getAddress().getHostAddress(), bound.getPort());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (IOException e) {
+            log.error("{}/{}: cannot listen again on {}:{}: {}", settings.instance, settings.service,
+                    bound.getAddress().getHostAddress(), bound.getPort(), e.toString());
+        }
+    }
+
+    private void acceptLoop(ServerSocket listener) {
+        while (!listener.isClosed()) {
             try {
-                Socket socket = serverSocket.accept();
+                Socket socket = listener.accept();
                 lastAccepted = socket;
                 open.add(socket);
                 SmtpdSession session = new SmtpdSession(settings, socket, SESSION_IDS.incrementAndGet());
@@ -91,7 +140,7 @@ public final class SmtpdServer implements Closeable {
                     }
                 });
             } catch (IOException e) {
-                if (!serverSocket.isClosed()) {
+                if (!listener.isClosed()) {
                     log.warn("{}/{}: accept failed: {}", settings.instance, settings.service, e.toString());
                 }
             } catch (RejectedExecutionException e) {
@@ -105,7 +154,7 @@ public final class SmtpdServer implements Closeable {
         }
     }
 
-    private void closeQuietly(Socket s) {
+    private void closeQuietly(Closeable s) {
         if (s != null) {
             open.remove(s);
             try {
@@ -138,23 +187,20 @@ public final class SmtpdServer implements Closeable {
 
     /** The bound address. */
     public InetAddress address() {
-        return serverSocket.getInetAddress();
+        return bound.getAddress();
     }
 
-    /** The bound port. */
+    /** The bound port (also while a {@code refuse()} fault keeps the listener closed). */
     public int port() {
-        return serverSocket.getLocalPort();
+        return bound.getPort();
     }
 
     /** Stops accepting and closes every open session. */
     @Override
     public void close() {
-        try {
-            if (serverSocket != null) {
-                serverSocket.close();
-            }
-        } catch (IOException ignored) {
-            // already closed
+        synchronized (this) {
+            closed = true;
+            closeQuietly(serverSocket);
         }
         for (Socket s : open) {
             try {

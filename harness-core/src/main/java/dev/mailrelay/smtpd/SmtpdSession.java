@@ -1234,7 +1234,7 @@ final class SmtpdSession implements Runnable, Restrictions.State {
     private void startTls() throws IOException {
         SSLSocket ssl;
         try {
-            ssl = settings.tls.handshake(socket);
+            ssl = settings.tls.handshake(socket, faults.certificateFlaw());
         } catch (IOException e) {
             log.info("{}/smtpd[{}]: SSL_accept error from {}: {}", settings.instance, id, clientNameAddress(),
                     e.getMessage());

@@ -52,6 +52,8 @@ public final class HarnessCa {
     /** Certificates are valid from a day before creation, for clocks that disagree a little. */
     private static final Duration BACKDATE = Duration.ofDays(1);
     private static final Duration VALIDITY = Duration.ofDays(3650);
+    /** The addresses every server certificate names besides its host names. */
+    private static final List<String> LOOPBACK = List.of("127.0.0.1", "::1");
 
     /** Created on first use (class holder idiom): the JVM's one CA. */
     private static final class Holder {
@@ -157,24 +159,53 @@ public final class HarnessCa {
         return new ServerIdentity(ca.serverKeys.getPrivate(), List.of(leaf, ca.caCertificate));
     }
 
+    /**
+     * A server key and chain for {@code hostname} with {@code flaw}, issued by the harness CA (made
+     * each time: a fault is rare, and an expired certificate's dates follow the clock).
+     */
+    static ServerIdentity flawedIdentity(String hostname, CertificateFlaw flaw) {
+        HarnessCa ca = Holder.INSTANCE;
+        Instant now = Instant.now();
+        X509Certificate leaf = switch (flaw) {
+            case WRONG_NAME -> ca.serverCertificate("wrong-name.invalid", List.of("wrong-name.invalid"), List.of(),
+                    now.minus(BACKDATE), now.plus(VALIDITY));
+            case EXPIRED -> ca.serverCertificate(hostname, ca.dnsNames(hostname), LOOPBACK,
+                    now.minus(Duration.ofDays(31)), now.minus(Duration.ofDays(1)));
+        };
+        return new ServerIdentity(ca.serverKeys.getPrivate(), List.of(leaf, ca.caCertificate));
+    }
+
     /** A private key with its certificate chain, leaf first. */
     record ServerIdentity(PrivateKey key, List<X509Certificate> chain) {
     }
 
     private X509Certificate newServerCertificate(String hostname) {
+        Instant now = Instant.now();
+        return serverCertificate(hostname, dnsNames(hostname), LOOPBACK, now.minus(BACKDATE), now.plus(VALIDITY));
+    }
+
+    private List<String> dnsNames(String hostname) {
+        List<String> dns = new ArrayList<>(List.of(hostname));
+        if (!hostname.equals("localhost")) {
+            dns.add("localhost");
+        }
+        return dns;
+    }
+
+    private X509Certificate serverCertificate(String cn, List<String> dns, List<String> addresses, Instant from,
+                                              Instant to) {
         try {
-            List<String> dns = new ArrayList<>(List.of(hostname));
-            if (!hostname.equals("localhost")) {
-                dns.add("localhost");
+            List<InetAddress> ips = new ArrayList<>();
+            for (String a : addresses) {
+                ips.add(InetAddress.getByName(a));
             }
-            Instant now = Instant.now();
-            return new CertificateBuilder(new X500Principal("CN=" + hostname), serverKeys.getPublic())
+            return new CertificateBuilder(new X500Principal("CN=" + cn), serverKeys.getPublic())
                     .issuer(caCertificate)
-                    .validity(now.minus(BACKDATE), now.plus(VALIDITY))
-                    .server(dns, List.of(InetAddress.getByName("127.0.0.1"), InetAddress.getByName("::1")))
+                    .validity(from, to)
+                    .server(dns, ips)
                     .sign(caKeys.getPrivate());
         } catch (GeneralSecurityException | UnknownHostException e) {
-            throw new IllegalStateException("cannot create a server certificate for " + hostname + ": " + e, e);
+            throw new IllegalStateException("cannot create a server certificate for " + cn + ": " + e, e);
         }
     }
 

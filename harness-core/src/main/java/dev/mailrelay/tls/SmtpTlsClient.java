@@ -8,6 +8,8 @@ import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.cert.Certificate;
 import java.security.cert.CertificateException;
+import java.security.cert.CertificateExpiredException;
+import java.security.cert.CertificateNotYetValidException;
 import java.security.cert.CertificateParsingException;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
@@ -292,9 +294,11 @@ public final class SmtpTlsClient {
         if (level.mustMatch() && !matched) {
             // Postfix 3.7 gives one text for both causes and logs the cause separately.
             closeQuietly(ssl);
-            String detail = !trusted ? "server certificate verification failed for " + peer.namaddrport() + ": "
-                    + trustError : "server certificate verification failed for " + peer.namaddrport()
-                    + ": num=62:hostname mismatch (wanted " + String.join(" or ", patterns(peer)) + ")";
+            // tls_log_verify_error() names the certificate's purpose ("server") except for an untrusted issuer.
+            String detail = (trusted || !trustError.startsWith("untrusted") ? "server " : "")
+                    + "certificate verification failed for " + peer.namaddrport() + ": "
+                    + (trusted ? "num=62:hostname mismatch (wanted " + String.join(" or ", patterns(peer)) + ")"
+                    : trustError);
             throw new SmtpTlsException("4.7.5", "Server certificate not verified", detail, false);
         }
         return new Session(ssl, TlsDetails.of(ssl.getSession(), false), trusted, matched);
@@ -323,6 +327,16 @@ public final class SmtpTlsClient {
             crypto().trust().checkServerTrusted(chain, "UNKNOWN");
             return null;
         } catch (CertificateException e) {
+            // tls_log_verify_error()'s texts: a date problem is named before an unknown issuer.
+            for (X509Certificate c : chain) {
+                try {
+                    c.checkValidity();
+                } catch (CertificateExpiredException expired) {
+                    return "certificate has expired";
+                } catch (CertificateNotYetValidException notYet) {
+                    return "certificate not yet valid";
+                }
+            }
             return "untrusted issuer " + chain[chain.length - 1].getIssuerX500Principal().getName();
         }
     }

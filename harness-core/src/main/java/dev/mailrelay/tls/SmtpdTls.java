@@ -12,6 +12,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import javax.net.ssl.KeyManager;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
@@ -51,6 +53,10 @@ public final class SmtpdTls {
     private final SSLContext context;
     private final String[] protocols;
     private final X509TrustManager clientTrust;
+    private final String myhostname;
+    private final List<X509Certificate> caFile;
+    /** The contexts serving a flawed certificate (injected TLS faults), made on first use. */
+    private final Map<CertificateFlaw, SSLContext> flawed = new ConcurrentHashMap<>();
 
     private SmtpdTls(Parameters params, Path baseDirectory) {
         this.wrapperMode = params.bool("smtpd_tls_wrappermode");
@@ -88,13 +94,15 @@ public final class SmtpdTls {
         TlsParameters.checkCipherGrade(params, "smtpd_tls_mandatory_ciphers");
         TlsParameters.allowedProtocols(params, "smtpd_tls_protocols");
         TlsParameters.allowedProtocols(params, "smtpd_tls_mandatory_protocols");
+        this.myhostname = params.get("myhostname");
         if (!offered) {
             this.context = null;
             this.protocols = null;
             this.clientTrust = null;
+            this.caFile = List.of();
             return;
         }
-        List<X509Certificate> caFile = TlsParameters.caFile(params, "smtpd_tls_CAfile", baseDirectory);
+        this.caFile = TlsParameters.caFile(params, "smtpd_tls_CAfile", baseDirectory);
         // Without smtpd_tls_CAfile no client certificate is trusted (PKIX needs at least one anchor).
         this.clientTrust = caFile.isEmpty() ? null : TlsParameters.pkix(caFile);
         this.context = context(params, baseDirectory, caFile);
@@ -144,10 +152,26 @@ public final class SmtpdTls {
      * @throws IOException when the handshake fails; the connection is then unusable, as in Postfix
      */
     public SSLSocket handshake(Socket plain) throws IOException {
+        return handshake(plain, null);
+    }
+
+    /**
+     * {@link #handshake(Socket)} serving a certificate with {@code flaw} (issued by the harness CA for
+     * {@code myhostname}) instead of the service's own; {@code null}: the service's own.
+     */
+    public SSLSocket handshake(Socket plain, CertificateFlaw flaw) throws IOException {
         if (context == null) {
             throw new IllegalStateException("TLS is not enabled for this service");
         }
-        SSLSocket ssl = (SSLSocket) context.getSocketFactory().createSocket(plain,
+        SSLContext ctx = flaw == null ? context : flawed.computeIfAbsent(flaw, f -> {
+            HarnessCa.ServerIdentity id = HarnessCa.flawedIdentity(myhostname, f);
+            try {
+                return sslContext(id.key(), id.chain(), caFile);
+            } catch (GeneralSecurityException e) {
+                throw new IllegalStateException("cannot serve a certificate with flaw " + f.id() + ": " + e, e);
+            }
+        });
+        SSLSocket ssl = (SSLSocket) ctx.getSocketFactory().createSocket(plain,
                 plain.getInetAddress().getHostAddress(), plain.getPort(), true);
         ssl.setUseClientMode(false);
         SSLParameters p = ssl.getSSLParameters();
@@ -230,15 +254,20 @@ public final class SmtpdTls {
             throw params.error(parameter, "cannot load the server certificate: " + e.getMessage());
         }
         try {
-            // The one key and chain are handed to JSSE directly: a PKCS12 KeyStore plus KeyManagerFactory
-            // would encrypt the key and decrypt it again with PBKDF2, most of a warm instance start.
-            SSLContext ctx = SSLContext.getInstance("TLS");
-            ctx.init(new KeyManager[] {new SingleKeyManager(key, chain.toArray(new X509Certificate[0]))},
-                    new TrustManager[] {TlsParameters.acceptAll(caFile)}, null);
-            return ctx;
+            return sslContext(key, chain, caFile);
         } catch (GeneralSecurityException e) {
             throw params.error(parameter, "the server key does not match its certificate or cannot be used: " + e);
         }
+    }
+
+    private static SSLContext sslContext(PrivateKey key, List<X509Certificate> chain, List<X509Certificate> caFile)
+            throws GeneralSecurityException {
+        // The one key and chain are handed to JSSE directly: a PKCS12 KeyStore plus KeyManagerFactory
+        // would encrypt the key and decrypt it again with PBKDF2, most of a warm instance start.
+        SSLContext ctx = SSLContext.getInstance("TLS");
+        ctx.init(new KeyManager[] {new SingleKeyManager(key, chain.toArray(new X509Certificate[0]))},
+                new TrustManager[] {TlsParameters.acceptAll(caFile)}, null);
+        return ctx;
     }
 
     /** The server's single identity, offered for the key types its key can serve (as SunX509 chooses). */

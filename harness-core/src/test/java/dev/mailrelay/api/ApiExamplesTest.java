@@ -5,7 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.mailrelay.client.ApiModel;
 import dev.mailrelay.client.MailRelayApiException;
+import dev.mailrelay.client.Json;
 import dev.mailrelay.client.MailRelayClient;
+import dev.mailrelay.client.MailRelayTimeoutException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.mailrelay.master.Harness;
 import dev.mailrelay.master.InstanceConfig;
 import dev.mailrelay.master.TheApplication;
@@ -51,7 +54,26 @@ class ApiExamplesTest {
                         () -> client.message("isp", "NOSUCHID"));
                 assertEquals(404, e.status());
                 // end::api-exception[]
+                // tag::timeout[]
+                assertThrows(MailRelayTimeoutException.class,
+                        () -> client.awaitMessages("isp", 2, Duration.ofMillis(200)));
+                // end::timeout[]
+                MailRelayClient mailrelay = client;
+                // tag::add-fault[]
+                mailrelay.addFault("isp", new ApiModel.FaultDefinition("auth", null, null, null, null, null,
+                        "454 4.7.0 Temporary authentication failure", false, null, false, false, null, 2, null, null));
+                // end::add-fault[]
+                assertEquals(1, mailrelay.faults("isp").size());
             }
         }
+    }
+
+    @Test
+    void json() throws Exception {
+        // tag::json[]
+        ObjectMapper json = Json.mapper();
+        byte[] body = json.writeValueAsBytes(new ApiModel.FlushResult("relay", true));
+        // end::json[]
+        assertEquals("relay", json.readValue(body, ApiModel.FlushResult.class).instance());
     }
 }

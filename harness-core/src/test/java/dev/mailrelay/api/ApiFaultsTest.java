@@ -73,9 +73,9 @@ class ApiFaultsTest {
         assertThat(client.faults("isp")).isEmpty();
 
         client.addFault("isp", new ApiModel.FaultDefinition("connect", null, null, null, null, null, null, false,
-                Duration.ofMillis(10), false, null, null, null));
+                Duration.ofMillis(10), false, false, null, null, null, null));
         client.addFault("isp", new ApiModel.FaultDefinition("command", "NOOP", null, null, null, null, "421 4.3.2 Bye", false,
-                null, false, null, null, null));
+                null, false, false, null, null, null, null));
         assertThat(client.faults("isp")).extracting(ApiModel.FaultInfo::fault)
                 .containsExactly("#2 CONNECT delay 0.01s", "#3 NOOP reply \"421 4.3.2 Bye\"");
         client.clearFaults("isp");

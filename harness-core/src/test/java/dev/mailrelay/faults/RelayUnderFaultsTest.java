@@ -8,6 +8,7 @@ import dev.mailrelay.capture.DeliveryAttempt.Status;
 import dev.mailrelay.master.Harness;
 import dev.mailrelay.master.Instance;
 import dev.mailrelay.master.InstanceConfig;
+import dev.mailrelay.tls.CertificateFlaw;
 import jakarta.mail.Message;
 import jakarta.mail.Session;
 import jakarta.mail.Transport;
@@ -38,6 +39,7 @@ class RelayUnderFaultsTest {
                 smtpd_relay_restrictions = permit_sasl_authenticated, reject_unauth_destination
                 default_transport = discard
                 mailrelay_sasl_users = inline:{ alice@isp.example=wonderland }
+                smtpd_tls_security_level = may
                 """.formatted(hostname)).masterCf("submission inet n - n - - smtpd");
     }
 
@@ -128,8 +130,35 @@ class RelayUnderFaultsTest {
             assertThat(dsn.contentAsString()).contains("Status: 5.7.8",
                     "SASL authentication failed; server mail.isp.example[127.0.0.1] said: 535 5.7.8 Error: "
                             + "authentication failed: account disabled",
+                    // smtp_sasl_glue.c: the server and its reply, as smtp(8)'s DSN fields
+                    "Status: 5.7.8\r\nRemote-MTA: dns; mail.isp.example\r\n"
+                            + "Diagnostic-Code: smtp; 535 5.7.8 Error: authentication failed: account disabled\r\n",
                     "Subject: hard auth");
             assertThat(h.instance("isp").capture().messages()).isEmpty();
+        }
+    }
+
+    @Test
+    void aRecipientRejectedByTheIspBouncesWithTheRemoteMtaAndItsReply() throws Exception {
+        try (Harness h = Harness.start(List.of(isp("isp", "mail.isp.example"),
+                relay("[mail.isp.example]:submission", "")), true)) {
+            Instance relay = h.instance("relay");
+            h.instance("isp").faults().onRcpt().reply("550 5.1.1 <friend@elsewhere.example>: Recipient address "
+                    + "rejected: User unknown in relay recipient table");
+            send(relay, "unknown user");
+            CapturedMessage dsn = relay.capture().awaitMessage(m -> m.sender().isEmpty(), WAIT);
+            // bounce_notify_util.c: Remote-MTA and an smtp Diagnostic-Code for a remote reply, not X-Postfix.
+            assertThat(dsn.contentAsString()).contains("<friend@elsewhere.example>: host mail.isp.example[127.0.0.1] "
+                    + "said: 550 5.1.1 <friend@elsewhere.example>: Recipient address rejected: User unknown in relay "
+                    + "recipient table (in reply to RCPT TO command)",
+                    "Final-Recipient: rfc822; friend@elsewhere.example\r\n"
+                            + "Original-Recipient: rfc822;friend@elsewhere.example\r\n"
+                            + "Action: failed\r\n"
+                            + "Status: 5.1.1\r\n"
+                            + "Remote-MTA: dns; mail.isp.example\r\n"
+                            + "Diagnostic-Code: smtp; 550 5.1.1 <friend@elsewhere.example>: Recipient address "
+                            + "rejected: User unknown in relay recipient table\r\n")
+                    .doesNotContain("X-Postfix;");
         }
     }
 
@@ -168,6 +197,71 @@ class RelayUnderFaultsTest {
             assertThat(h.instance("backup").capture().awaitMessages(1, WAIT)).extracting(CapturedMessage::subject)
                     .containsExactly("via backup");
             assertThat(h.instance("isp").capture().injectedFaults()).hasSize(1);
+        }
+    }
+
+    @Test
+    void aRefusedConnectionDefersAsPostfixAndTheRetryDeliversOnceTheListenerIsBack() throws Exception {
+        try (Harness h = Harness.start(List.of(isp("isp", "mail.isp.example"),
+                relay("[mail.isp.example]:submission", "")), true)) {
+            Instance relay = h.instance("relay");
+            Instance isp = h.instance("isp");
+            Fault refuse = isp.faults().onConnect().refuse();
+            send(relay, "refused");
+            DeliveryAttempt deferred = relay.capture().awaitDeliveries(1, WAIT).get(0);
+            assertThat(deferred.status()).isEqualTo(Status.DEFERRED);
+            assertThat(deferred.dsn()).isEqualTo("4.4.1");
+            assertThat(deferred.reply()).isEqualTo("connect to mail.isp.example[127.0.0.1]:587: Connection refused");
+            assertThat(isp.capture().sessions()).isEmpty();   // nothing reached smtpd
+
+            refuse.remove();   // the listener is back, on the same port
+            relay.flush();
+            assertThat(relay.capture().awaitDelivery(a -> a.status() == Status.SENT, WAIT).relay())
+                    .isEqualTo("mail.isp.example[127.0.0.1]:587");
+            assertThat(isp.capture().awaitMessages(1, WAIT)).extracting(CapturedMessage::subject)
+                    .containsExactly("refused");
+        }
+    }
+
+    @Test
+    void aCertificateForTheWrongNameDefersAtSecureAndIsAcceptedAtMay() throws Exception {
+        try (Harness h = Harness.start(List.of(isp("isp", "mail.isp.example"),
+                relay("[mail.isp.example]:submission", "smtp_tls_security_level = secure")), true)) {
+            Instance relay = h.instance("relay");
+            Fault f = h.instance("isp").faults().onStarttls().certificate(CertificateFlaw.WRONG_NAME);
+            send(relay, "wrong name");
+            DeliveryAttempt deferred = relay.capture().awaitDeliveries(1, WAIT).get(0);
+            assertThat(deferred.status()).isEqualTo(Status.DEFERRED);
+            assertThat(deferred.dsn()).isEqualTo("4.7.5");
+            assertThat(deferred.reply()).isEqualTo("Server certificate not verified");
+            assertThat(f.injected()).isEqualTo(1);
+            assertThat(h.instance("isp").capture().messages()).isEmpty();
+        }
+        try (Harness h = Harness.start(List.of(isp("isp", "mail.isp.example"),
+                relay("[mail.isp.example]:submission", "smtp_tls_security_level = may")), true)) {
+            // Opportunistic TLS does not look at the certificate: the mail goes out, encrypted.
+            h.instance("isp").faults().onStarttls().certificate(CertificateFlaw.WRONG_NAME);
+            send(h.instance("relay"), "may");
+            DeliveryAttempt sent = h.instance("relay").capture().awaitDeliveries(1, WAIT).get(0);
+            assertThat(sent.status()).isEqualTo(Status.SENT);
+            assertThat(h.instance("isp").capture().awaitMessages(1, WAIT).get(0).tls()).isNotNull();
+        }
+    }
+
+    @Test
+    void anExpiredCertificateDefersAtVerify() throws Exception {
+        try (Harness h = Harness.start(List.of(isp("isp", "mail.isp.example"),
+                relay("[mail.isp.example]:submission", "smtp_tls_security_level = verify")), true)) {
+            Instance relay = h.instance("relay");
+            Fault f = h.instance("isp").faults().onStarttls().next(1).certificate(CertificateFlaw.EXPIRED);
+            send(relay, "expired");
+            DeliveryAttempt deferred = relay.capture().awaitDeliveries(1, WAIT).get(0);
+            assertThat(deferred.status()).isEqualTo(Status.DEFERRED);
+            assertThat(deferred.dsn()).isEqualTo("4.7.5");
+            assertThat(deferred.reply()).isEqualTo("Server certificate not verified");
+            relay.flush();     // the fault was for the next STARTTLS only: the good certificate verifies
+            assertThat(relay.capture().awaitDelivery(a -> a.status() == Status.SENT, WAIT)).isNotNull();
+            assertThat(f.injected()).isEqualTo(1);
         }
     }
 }

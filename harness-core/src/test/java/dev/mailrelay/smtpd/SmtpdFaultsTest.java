@@ -12,7 +12,15 @@ import dev.mailrelay.master.Harness;
 import dev.mailrelay.master.Instance;
 import dev.mailrelay.master.InstanceConfig;
 import dev.mailrelay.tls.HarnessCa;
+import dev.mailrelay.tls.CertificateFlaw;
 import java.io.IOException;
+import java.net.ConnectException;
+import java.net.Socket;
+import java.security.cert.CertificateExpiredException;
+import java.security.cert.X509Certificate;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.X509TrustManager;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -193,6 +201,73 @@ class SmtpdFaultsTest {
     }
 
     @Test
+    void aRefuseFaultClosesTheListenerUntilRemoved() throws IOException {
+        int port = isp.port("smtp");
+        Fault f = faults.onConnect().refuse();
+        assertThatThrownBy(() -> new Socket("127.0.0.1", port).close()).isInstanceOf(ConnectException.class)
+                .hasMessageContaining("Connection refused");
+        assertThat(f.active()).isTrue();
+        assertThat(f).hasToString("#" + f.id() + " CONNECT refuse");
+        f.remove();
+        try (SmtpDialog d = open()) {
+            assertThat(d.greeting).containsExactly(GREETING);
+        }
+        assertThat(isp.port("smtp")).isEqualTo(port);
+        faults.onConnect().refuse();
+        faults.clear();     // as every reset between tests does: listening again
+        try (SmtpDialog d = open()) {
+            assertThat(d.greeting).containsExactly(GREETING);
+        }
+        assertThatThrownBy(() -> faults.onConnect().next(1).refuse()).hasMessage(
+                "fault on connect: refuse is for the connect stage only, and lasts until removed (no next, no "
+                        + "probability)");
+    }
+
+    @Test
+    void certificateFaultsServeAFlawedCertificateFromTheHarnessCa() throws Exception {
+        faults.onStarttls().next(1).certificate(CertificateFlaw.WRONG_NAME);
+        faults.onStarttls().next(1).certificate(CertificateFlaw.EXPIRED);
+        X509Certificate wrongName = serverCertificate();
+        assertThat(wrongName.getSubjectX500Principal().getName()).isEqualTo("CN=wrong-name.invalid");
+        assertThat(wrongName.getSubjectAlternativeNames().stream().map(san -> String.valueOf(san.get(1))).toList())
+                .containsExactly("wrong-name.invalid");
+        wrongName.verify(HarnessCa.certificate().getPublicKey());
+        X509Certificate expired = serverCertificate();
+        assertThatThrownBy(expired::checkValidity).isInstanceOf(CertificateExpiredException.class);
+        assertThat(expired.getSubjectX500Principal().getName()).isEqualTo("CN=mail.isp.example");
+        expired.verify(HarnessCa.certificate().getPublicKey());
+        serverCertificate().checkValidity();   // the faults were for one STARTTLS each
+        assertThatThrownBy(() -> faults.onAuth().certificate(CertificateFlaw.EXPIRED))
+                .hasMessage("fault on auth: certificate is for the STARTTLS command only");
+        assertThatThrownBy(() -> faults.add(new FaultSpec("command", "STARTTLS", null, null, null, null, null, false,
+                null, false, false, "self-signed", null, null, null)))
+                .hasMessage("fault on command: unknown certificate flaw \"self-signed\" (wrong-name, expired)");
+    }
+
+    /** The certificate the server presents at STARTTLS, accepted whatever it is. */
+    private static X509Certificate serverCertificate() throws Exception {
+        SSLContext trustAll = SSLContext.getInstance("TLS");
+        trustAll.init(null, new TrustManager[] {new X509TrustManager() {
+            @Override
+            public void checkClientTrusted(X509Certificate[] chain, String authType) {
+            }
+
+            @Override
+            public void checkServerTrusted(X509Certificate[] chain, String authType) {
+            }
+
+            @Override
+            public X509Certificate[] getAcceptedIssuers() {
+                return new X509Certificate[0];
+            }
+        }}, null);
+        try (SmtpDialog d = ehloed()) {
+            assertThat(d.send("STARTTLS")).containsExactly("220 2.0.0 Ready to start TLS");
+            return (X509Certificate) d.startTls(trustAll.getSocketFactory()).getSession().getPeerCertificates()[0];
+        }
+    }
+
+    @Test
     void aCommandFaultAndADelay() throws IOException {
         faults.onCommand("ehlo").next(1).reply("421 4.7.0 mail.isp.example Error: too many connections");
         faults.onCommand("NOOP").delay(Duration.ofMillis(50));
@@ -242,10 +317,10 @@ class SmtpdFaultsTest {
         assertThatThrownBy(() -> faults.onAuth().handshakeFailure())
                 .hasMessage("fault on auth: handshakeFailure is for the STARTTLS command only");
         assertThatThrownBy(() -> faults.add(new FaultSpec("rcpt", null, null, null, null, null, "450 4.2.0 Busy",
-                false, null, false, null, 0.5, null)))
+                false, null, false, false, null, null, 0.5, null)))
                 .hasMessage("fault on rcpt: a probability needs a seed, so that a failing run can be repeated");
         assertThatThrownBy(() -> faults.add(new FaultSpec("helo", null, null, null, null, null, null, true, null,
-                false, null, null, null)))
+                false, false, null, null, null, null)))
                 .hasMessageStartingWith("fault: unknown stage \"helo\"");
         assertThat(faults.list()).isEmpty();
     }

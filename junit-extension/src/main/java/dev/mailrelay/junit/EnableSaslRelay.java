@@ -116,6 +116,7 @@ public @interface EnableSaslRelay {
      * Whether every instance's queue is deleted and its captured mail cleared after each test of a
      * per-class or shared ({@link Lifecycle#PER_JVM}) harness. A shared harness is also reset before
      * each class that uses it, whatever this says: each class starts as with a harness of its own.
+     * Injected faults ({@link RelayInstance#faults()}) are removed after each test whatever this says.
      */
     boolean resetBetweenTests() default true;
 

@@ -135,9 +135,16 @@ public final class SaslRelayExtension implements TestInstancePreConstructCallbac
         RunningHarness running = find(context);
         // Concurrent methods share the class's capture: clearing it under another test's feet would
         // be wrong, so only tests that run one after the other are separated by a reset.
-        if (def.lifecycle() != Lifecycle.PER_METHOD && def.resetBetweenTests() && running != null
-                && context.getExecutionMode() == ExecutionMode.SAME_THREAD) {
+        if (def.lifecycle() == Lifecycle.PER_METHOD || running == null
+                || context.getExecutionMode() != ExecutionMode.SAME_THREAD) {
+            return;
+        }
+        if (def.resetBetweenTests()) {
             running.relay().reset();
+        } else {
+            // Faults are a test's own set-up, like a mock server's stubs: a test that keeps the mail of
+            // the one before still never inherits its failing ISP.
+            running.relay().instances().forEach(i -> i.faults().clear());
         }
     }
 
@@ -471,7 +478,10 @@ public final class SaslRelayExtension implements TestInstancePreConstructCallbac
             return this;
         }
 
-        /** Whether captured mail and queued mail are deleted after each test of a per-class harness (default {@code true}). */
+        /**
+         * Whether captured mail and queued mail are deleted after each test of a per-class harness
+         * (default {@code true}); injected faults are removed either way.
+         */
         public Builder resetBetweenTests(boolean reset) {
             this.resetBetweenTests = reset;
             return this;

@@ -1,6 +1,8 @@
 package dev.mailrelay.maven;
 
 import dev.mailrelay.config.ConfigException;
+import dev.mailrelay.faults.FaultSpec;
+import dev.mailrelay.faults.Faults;
 import dev.mailrelay.master.InstanceConfig;
 import dev.mailrelay.master.InstanceDirectory;
 import java.io.File;
@@ -26,8 +28,8 @@ import org.apache.maven.plugin.MojoFailureException;
  */
 final class Configurations {
 
-    /** One configured instance and the SASL users its POM declares (login → password). */
-    record Configured(InstanceConfig config, Map<String, String> users) {
+    /** One configured instance, the SASL users its POM declares (login → password) and its faults. */
+    record Configured(InstanceConfig config, Map<String, String> users, List<FaultSpec> faults) {
     }
 
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*");
@@ -82,7 +84,8 @@ final class Configurations {
             for (Map.Entry<String, Path> e : directories.entrySet()) {
                 InstanceSpec spec = byName.get(e.getKey());
                 InstanceDirectory instance = spec == null ? InstanceDirectory.named(e.getKey()) : describe(spec);
-                out.add(new Configured(instance.write(e.getValue()), instance.users()));
+                out.add(new Configured(instance.write(e.getValue()), instance.users(),
+                        spec == null ? List.of() : faults(spec)));
             }
         } catch (ConfigException | UncheckedIOException e) {
             throw new MojoFailureException("mailrelay: " + e.getMessage(), e);
@@ -91,6 +94,24 @@ final class Configurations {
         }
         if (out.isEmpty()) {
             throw new MojoFailureException("mailrelay: nothing to run: configure <instances> or <configDirectory>");
+        }
+        return out;
+    }
+
+    /** The instance's {@code <faults>}, each checked now as {@code Faults.add} will check it at start. */
+    private static List<FaultSpec> faults(InstanceSpec spec) throws MojoFailureException {
+        List<FaultSpec> out = new ArrayList<>();
+        Faults check = new Faults(spec.getName());
+        List<Fault> faults = spec.getFaults() == null ? List.of() : spec.getFaults();
+        for (int i = 0; i < faults.size(); i++) {
+            try {
+                FaultSpec f = faults.get(i).spec();
+                check.add(f);
+                out.add(f);
+            } catch (IllegalArgumentException e) {
+                throw new MojoFailureException("mailrelay: instance " + spec.getName() + ": <faults>, fault " + (i + 1)
+                        + ": " + e.getMessage(), e);
+            }
         }
         return out;
     }

@@ -60,6 +60,7 @@ public class InstanceSpec {
     private String masterCf;
     private List<String> services = new ArrayList<>();
     private List<Table> tables = new ArrayList<>();
+    private List<Fault> faults = new ArrayList<>();
 
     /**
      * The instance name.
@@ -301,6 +302,25 @@ public class InstanceSpec {
      */
     public void setTables(List<Table> tables) {
         this.tables = tables;
+    }
+
+    /**
+     * The instance's injected faults.
+     *
+     * @return the faults installed once the instance answers
+     */
+    public List<Fault> getFaults() {
+        return faults;
+    }
+
+    /**
+     * Faults installed once the instance answers, as {@code isp.faults()} or the HTTP API installs them
+     * (in JUnit a test installs them on the instance it is given).
+     *
+     * @param faults the faults
+     */
+    public void setFaults(List<Fault> faults) {
+        this.faults = faults;
     }
 
     @Override

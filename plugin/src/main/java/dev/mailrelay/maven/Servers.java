@@ -84,6 +84,8 @@ final class Servers {
                 instance.capture().reset();
             }
             probeApi(api);
+            // Once the probes are through: a fault at connect would have failed them.
+            configured.forEach(c -> c.faults().forEach(harness.instance(c.config().name()).faults()::add));
         } catch (IOException | RuntimeException e) {
             running.close();
             throw new MojoExecutionException("mailrelay: " + e.getMessage(), e);

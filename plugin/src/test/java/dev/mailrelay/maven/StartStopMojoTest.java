@@ -176,6 +176,50 @@ public class StartStopMojoTest extends AbstractMojoTestCase {
         }
     }
 
+    public void testThePomsFaultsAreInstalledOnceTheInstancesAnswer() throws Exception {
+        StartMojo start = mojo("start", "faults", work.resolve("faults").toFile());
+        start.execute();
+        MavenProject project = (MavenProject) getVariableValueFromObject(start, "project");
+        MailRelayClient client = MailRelayClient.connect(project.getProperties().getProperty("mailrelay.api.url"));
+        assertEquals(List.of("#1 AUTH reply \"454 4.7.0 Temporary authentication failure\" next 1",
+                        "#2 RCPT to=bob@.* reply \"450 4.2.0 Mailbox busy\" probability 0.3 seed 42",
+                        "#3 CONNECT delay 0.1s"),
+                client.faults("isp").stream().map(ApiModel.FaultInfo::fault).toList());
+        // The start-up probe went through before them: nothing struck yet.
+        assertEquals(List.of(), client.injectedFaults("isp"));
+        int port = Integer.parseInt(project.getProperties().getProperty("mailrelay.isp.submission.port"));
+        try {
+            send(port, "alice", "pom-Secret-1", "first try");
+            fail("sent");
+        } catch (jakarta.mail.AuthenticationFailedException e) {
+            assertTrue(e.getMessage(), e.getMessage().contains("454 4.7.0 Temporary authentication failure"));
+        }
+    }
+
+    public void testABadFaultIsNamedAtStart() throws Exception {
+        StartMojo start = mojo("start", "faults", work.resolve("bad-fault").toFile());
+        InstanceSpec spec = ((List<InstanceSpec>) getVariableValueFromObject(start, "instances")).get(0);
+        spec.getFaults().get(2).setDelay("2s");
+        try {
+            start.execute();
+            fail("started");
+        } catch (MojoFailureException e) {
+            assertEquals("mailrelay: instance isp: <faults>, fault 3: <delay> \"2s\" is not an ISO-8601 duration (PT2S)",
+                    e.getMessage());
+        }
+        spec.getFaults().get(2).setDelay(null);
+        spec.getFaults().get(2).setRefuse(true);
+        spec.getFaults().get(2).setNext(3);
+        try {
+            start.execute();
+            fail("started");
+        } catch (MojoFailureException e) {
+            assertEquals("mailrelay: instance isp: <faults>, fault 3: fault on connect: refuse is for the connect stage "
+                    + "only, and lasts until removed (no next, no probability)", e.getMessage());
+        }
+        assertTrue(Registry.running(session).isEmpty());
+    }
+
     public void testWhatStartedIsStoppedWhenTheApiCannotBind() throws Exception {
         int smtpPort;
         try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {

@@ -97,7 +97,10 @@ class VocabularyTest {
             all("tables", "table"),
             new Concept("parameters", null, null, "parameters", "annotations hold no maps; `mainCf` lines do the same"),
             new Concept("configDirectory", null, null, "configDirectory",
-                    "in JUnit an instance of the same name adds to the top-level `configDirectory`'s"));
+                    "in JUnit an instance of the same name adds to the top-level `configDirectory`'s"),
+            new Concept("faults", null, null, "faults",
+                    "in JUnit a test installs faults on the instance it is given (`RelayInstance.faults()`), "
+                            + "removed after each test"));
 
     /** A former name, kept for one release as a {@code @Deprecated} alias (the plugin warns). */
     record Alias(String former, String now) {

@@ -10,6 +10,7 @@ import dev.mailrelay.junit.EnableSaslRelay;
 import dev.mailrelay.junit.InstanceName;
 import dev.mailrelay.junit.RelayInstance;
 import dev.mailrelay.junit.SaslRelay;
+import dev.mailrelay.tls.CertificateFlaw;
 import jakarta.mail.MessagingException;
 import jakarta.mail.Session;
 import jakarta.mail.Transport;
@@ -61,7 +62,9 @@ class FaultInjectionExampleTest {
         Faults faults = isp.faults();                                    // dev.mailrelay.faults.Faults
         faults.onConnect().next(1).reply("421 4.3.2 Service not available");   // the next session only
         faults.onConnect().delay(Duration.ofSeconds(2));                  // before every greeting
+        faults.onConnect().refuse();                                      // listeners closed until removed
         faults.onStarttls().handshakeFailure();                           // 220, then the connection closes
+        faults.onStarttls().certificate(CertificateFlaw.WRONG_NAME);      // or EXPIRED, from the harness CA
         faults.onAuth().mechanism("PLAIN").reply("454 4.7.0 Temporary authentication failure");
         faults.onAuth().login("relay-user").reply("535 5.7.8 Error: authentication failed: account disabled");
         faults.onMail().from(".*@example\\.com").reply("451 4.3.0 Temporary lookup failure");
@@ -70,7 +73,7 @@ class FaultInjectionExampleTest {
         Fault duplicate = faults.onData().next(1).disconnect();           // queued, then no reply
         faults.onCommand("EHLO").reply("421 4.7.0 Too many connections"); // any command, before it runs
         duplicate.remove();                                               // one fault
-        faults.clear();                                                   // all (also done between tests)
+        faults.clear();                                                   // all (also done after each test)
         // end::api[]
         assertThat(duplicate.active()).isFalse();
         assertThat(faults.list()).isEmpty();

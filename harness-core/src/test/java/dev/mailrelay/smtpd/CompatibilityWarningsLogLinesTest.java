@@ -1,15 +1,14 @@
 package dev.mailrelay.smtpd;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.mailrelay.LogLines;
 import dev.mailrelay.config.MainCf;
 import dev.mailrelay.config.Parameters;
 import dev.mailrelay.master.Harness;
 import dev.mailrelay.master.Instance;
 import dev.mailrelay.master.InstanceConfig;
 import dev.mailrelay.xsasl.SaslServerImpls;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -25,7 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
  * authenticate is a warning at start.
  */
 @Timeout(60)
-class CompatibilityWarningsTest {
+class CompatibilityWarningsLogLinesTest {
 
     static final String MAIN_CF = """
             myhostname = mail.example.com
@@ -37,6 +36,7 @@ class CompatibilityWarningsTest {
 
     @Test
     void levelZeroUsesTheOldDefaults(@TempDir Path dir) throws Exception {
+        LogLines log = LogLines.mark();
         Files.writeString(dir.resolve("main.cf"), MAIN_CF);
         Files.writeString(dir.resolve("master.cf"), "smtp inet n - n - - smtpd\n");
         try (Harness h = Harness.start(List.of(InstanceConfig.fromDirectory("compat", dir)), true);
@@ -55,7 +55,7 @@ class CompatibilityWarningsTest {
                     .containsExactly("b@remote.example.org", "c@somehost.example.com", "m\u00fcller@remote.example.org");
         }
         // Postfix's info lines, word for word (smtpd.c, smtpd_check.c, trivial-rewrite's rewrite.c).
-        assertThat(logLines("compat/")).anySatisfy(l -> assertThat(l).matches(".*compat/smtpd\\[\\d+\\]: using "
+        assertThat(logLines(log, "compat/")).anySatisfy(l -> assertThat(l).matches(".*compat/smtpd\\[\\d+\\]: using "
                         + "backwards-compatible default setting smtputf8_enable=no to accept non-ASCII sender address "
                         + "\"j\u00f6rg@example.com\" from unknown\\[127\\.0\\.0\\.2\\]"))
                 .anySatisfy(l -> assertThat(l).matches(".*compat/smtpd\\[\\d+\\]: using "
@@ -69,6 +69,7 @@ class CompatibilityWarningsTest {
 
     @Test
     void smtputf8SetOrStrict(@TempDir Path dir) throws Exception {
+        LogLines log = LogLines.mark();
         Files.writeString(dir.resolve("main.cf"), MAIN_CF + "smtputf8_enable = no\n");
         Files.writeString(dir.resolve("master.cf"), """
                 smtp inet n - n - - smtpd
@@ -90,19 +91,12 @@ class CompatibilityWarningsTest {
             }
         }
         // smtputf8_enable is set: no backwards-compatible default to log.
-        assertThat(logLines("utf8set/")).noneMatch(l -> l.contains("smtputf8_enable"));
+        assertThat(logLines(log, "utf8set/")).noneMatch(l -> l.contains("smtputf8_enable"));
     }
 
-    /**
-     * The lines logged so far that name {@code prefix} (an instance), read from the file slf4j-simple
-     * writes in this class's surefire execution (harness-core's pom: {@code log-lines}, level INFO);
-     * run otherwise (e.g. by {@code -Dtest=} in the default execution) the test is skipped.
-     */
-    private static List<String> logLines(String prefix) throws Exception {
-        String file = System.getProperty("org.slf4j.simpleLogger.logFile");
-        assumeTrue(file != null && !file.startsWith("System."), "INFO lines are logged to a file by the log-lines execution");
-        return Files.readAllLines(Path.of(file), StandardCharsets.UTF_8).stream().filter(l -> l.contains(prefix))
-                .toList();
+    /** The lines logged since the mark that name {@code prefix} (an instance). */
+    private static List<String> logLines(LogLines log, String prefix) {
+        return log.messages().stream().filter(l -> l.contains(prefix)).toList();
     }
 
     @Test
