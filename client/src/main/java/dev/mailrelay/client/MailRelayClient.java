@@ -209,7 +209,7 @@ public final class MailRelayClient {
      * <!-- snippet: harness-core/src/test/java/dev/mailrelay/api/ApiExamplesTest.java#add-fault -->
      * <pre>{@code
      * mailrelay.addFault("isp", new ApiModel.FaultDefinition("auth", null, null, null, null, null,
-     *         "454 4.7.0 Temporary authentication failure", false, null, false, 2, null, null));
+     *         "454 4.7.0 Temporary authentication failure", false, null, false, false, null, 2, null, null));
      * }</pre>
      *
      * @throws MailRelayApiException 400 naming what is wrong with the fault

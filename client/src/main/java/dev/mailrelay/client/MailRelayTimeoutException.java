@@ -8,7 +8,7 @@ package dev.mailrelay.client;
  * <!-- snippet: harness-core/src/test/java/dev/mailrelay/api/ApiExamplesTest.java#timeout -->
  * <pre>{@code
  * assertThrows(MailRelayTimeoutException.class,
- *         () -> client.awaitMessages("isp", 1, Duration.ofMillis(200)));
+ *         () -> client.awaitMessages("isp", 2, Duration.ofMillis(200)));
  * }</pre>
  */
 public class MailRelayTimeoutException extends MailRelayApiException {
