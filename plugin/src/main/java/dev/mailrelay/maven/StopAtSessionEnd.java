@@ -16,7 +16,7 @@ import org.slf4j.LoggerFactory;
  * <pre>{@code
  * <groupId>dev.mailrelay</groupId>
  * <artifactId>mailrelay-maven-plugin</artifactId>
- * <version>0.1.0-SNAPSHOT</version>
+ * <version>0.2.0-SNAPSHOT</version>
  * <!-- Also a build extension: stops the servers when the build fails before mailrelay:stop. -->
  * <extensions>true</extensions>
  * }</pre>
