@@ -341,6 +341,15 @@ public final class Instance implements AutoCloseable {
     }
 
     /**
+     * Whether smtpd service {@code service} (its master.cf name) offers TLS — STARTTLS or wrapper
+     * mode — with a certificate the harness CA issued, so that a client trusting
+     * {@link dev.mailrelay.tls.HarnessCa} verifies it; false for a service that is not smtpd's.
+     */
+    public boolean harnessCertificate(String service) {
+        return servers.stream().anyMatch(s -> s.service().equals(service) && s.harnessCertificate());
+    }
+
+    /**
      * The bound port of a service, by its master.cf name ({@code submission}, {@code 127.0.0.1:2525})
      * or by its service part ({@code submission}, {@code 2525}).
      */

@@ -1,6 +1,12 @@
 package dev.mailrelay.master;
 
+import dev.mailrelay.tls.HarnessCa;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -22,7 +28,13 @@ import java.util.Optional;
  *   <li>{@code mailrelay.<instance>.password.<login>} for every declared SASL user, generated
  *       passwords included ({@link InstanceDirectory#user(String)});</li>
  *   <li>with an entry instance, {@code spring.mail.host}, {@code spring.mail.port},
- *       {@code spring.mail.username} and {@code spring.mail.password} for it;</li>
+ *       {@code spring.mail.username} and {@code spring.mail.password} for it; when its first listener
+ *       offers TLS with the harness CA's certificate, also a Spring Boot SSL bundle that trusts that
+ *       CA and the mail sender's use of it: {@code spring.ssl.bundle.pem.mailrelay.truststore.certificate}
+ *       (a {@code file:} URL of {@value #CA_FILE} in the entry's directory, written then) and
+ *       {@code spring.mail.ssl.bundle=mailrelay}. Spring Boot 3.5 and 4.0 hand the bundle to Jakarta
+ *       Mail as {@code mail.smtp.ssl.socketFactory}, which STARTTLS uses; SMTPS stays off unless the
+ *       application sets {@code spring.mail.ssl.enabled};</li>
  *   <li>with the HTTP API, {@code mailrelay.api.url} and {@code mailrelay.api.port}.</li>
  * </ul>
  *
@@ -40,6 +52,12 @@ public final class PublishedProperties {
 
     /** The entry instance when none is named and there is one of this name. */
     public static final String DEFAULT_ENTRY = "relay";
+
+    /** The name of the Spring Boot SSL bundle that trusts the harness CA. */
+    public static final String SSL_BUNDLE = "mailrelay";
+
+    /** The harness CA certificate in PEM, written into the entry instance's directory when published. */
+    public static final String CA_FILE = "mailrelay-harness-ca.pem";
 
     private final Harness harness;
     private final Map<String, Map<String, String>> users = new HashMap<>();
@@ -104,6 +122,11 @@ public final class PublishedProperties {
                 out.put("spring.mail.username", u.getKey());
                 out.put("spring.mail.password", u.getValue());
             });
+            if (!listeners.isEmpty() && e.harnessCertificate(listeners.get(0).service())) {
+                out.put("spring.ssl.bundle.pem." + SSL_BUNDLE + ".truststore.certificate",
+                        caFile(e.directory()).toUri().toString());
+                out.put("spring.mail.ssl.bundle", SSL_BUNDLE);
+            }
         }
         for (Instance i : harness.instances()) {
             String prefix = "mailrelay." + i.name() + ".";
@@ -127,6 +150,23 @@ public final class PublishedProperties {
             out.put("mailrelay.api.port", String.valueOf(api.getPort()));
         }
         return out;
+    }
+
+    /**
+     * {@value #CA_FILE} in {@code directory}, written once (the CA is the JVM's), by a rename so that
+     * a reader never sees half of it.
+     */
+    private static Path caFile(Path directory) {
+        Path file = directory.resolve(CA_FILE);
+        if (!Files.exists(file)) {
+            try {
+                Path tmp = HarnessCa.writePem(Files.createTempFile(directory, CA_FILE, ".tmp"));
+                Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (IOException x) {
+                throw new UncheckedIOException("cannot write " + file + ": " + x.getMessage(), x);
+            }
+        }
+        return file;
     }
 
     private Optional<Map.Entry<String, String>> firstUser(String instance) {

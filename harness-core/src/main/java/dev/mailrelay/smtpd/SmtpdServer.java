@@ -185,6 +185,11 @@ public final class SmtpdServer implements Closeable {
         return settings.newSaslServer(tls, address, address).mechanisms();
     }
 
+    /** Whether this listener offers TLS with a certificate of the harness CA ({@link dev.mailrelay.tls.SmtpdTls#harnessCertificate()}). */
+    public boolean harnessCertificate() {
+        return settings.tls.harnessCertificate();
+    }
+
     /** The bound address. */
     public InetAddress address() {
         return bound.getAddress();

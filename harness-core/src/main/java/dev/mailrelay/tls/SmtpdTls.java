@@ -49,6 +49,7 @@ public final class SmtpdTls {
     private final boolean wrapperMode;
     private final boolean receivedHeader;
     private final boolean askClientCertificate;
+    private final boolean harnessCertificate;
     private final Duration handshakeTimeout;
     private final SSLContext context;
     private final String[] protocols;
@@ -95,6 +96,9 @@ public final class SmtpdTls {
         TlsParameters.allowedProtocols(params, "smtpd_tls_protocols");
         TlsParameters.allowedProtocols(params, "smtpd_tls_mandatory_protocols");
         this.myhostname = params.get("myhostname");
+        // The harness CA issues the served certificate unless files name one (as context() decides).
+        this.harnessCertificate = offered && params.list("smtpd_tls_chain_files").isEmpty()
+                && params.get("smtpd_tls_cert_file").isBlank();
         if (!offered) {
             this.context = null;
             this.protocols = null;
@@ -128,6 +132,15 @@ public final class SmtpdTls {
     /** Whether AUTH is offered and accepted only over TLS ({@code smtpd_tls_auth_only}, implied by enforcement). */
     public boolean authOnly() {
         return authOnly;
+    }
+
+    /**
+     * Whether TLS is offered with a certificate the harness CA issued ({@link HarnessCa}): no
+     * {@code smtpd_tls_cert_file} or {@code smtpd_tls_chain_files}, so a client trusting that CA
+     * verifies this server.
+     */
+    public boolean harnessCertificate() {
+        return harnessCertificate;
     }
 
     /** Whether TLS starts at connect, before the greeting ({@code smtpd_tls_wrappermode}). */

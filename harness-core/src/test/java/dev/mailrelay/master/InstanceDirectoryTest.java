@@ -4,11 +4,21 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.mailrelay.config.ConfigException;
+import dev.mailrelay.tls.HarnessCa;
+import jakarta.mail.Session;
+import jakarta.mail.Transport;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
+import java.security.KeyStore;
+import java.security.cert.CertificateFactory;
 import java.util.Map;
+import java.util.Properties;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocketFactory;
+import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -185,6 +195,54 @@ class InstanceDirectoryTest {
                     .containsEntry("mailrelay.api.port", "8025");
             assertThat(PublishedProperties.of(h).toMap()).doesNotContainKeys("spring.mail.host", "mailrelay.isp.password");
         }
+    }
+
+    @Test
+    void anEntryOfferingTlsWithTheHarnessCertificatePublishesASpringSslBundleTrustingTheCa(@TempDir Path dir)
+            throws Exception {
+        InstanceConfig relay = InstanceDirectory.named("relay").parameter("smtpd_tls_security_level", "may")
+                .write(dir.resolve("relay"));
+        InstanceConfig plain = InstanceDirectory.named("plain").write(dir.resolve("plain"));
+        try (Harness h = Harness.start(List.of(relay, plain), true)) {
+            Map<String, String> p = PublishedProperties.of(h).entry("relay").toMap();
+            assertThat(p).containsEntry("spring.mail.ssl.bundle", "mailrelay");
+            Path ca = Path.of(URI.create(p.get("spring.ssl.bundle.pem.mailrelay.truststore.certificate")));
+            assertThat(ca).isEqualTo(dir.resolve("relay").resolve(PublishedProperties.CA_FILE));
+            assertThat(Files.readString(ca)).isEqualTo(HarnessCa.certificatePem());
+            assertThat(PublishedProperties.of(h).entry("relay").toMap()).isEqualTo(p);
+
+            // What Spring Boot makes of the bundle: Jakarta Mail's STARTTLS (required) with a socket
+            // factory trusting that file alone, checking the server's identity.
+            Properties props = new Properties();
+            props.put("mail.smtp.host", p.get("spring.mail.host"));
+            props.put("mail.smtp.port", p.get("spring.mail.port"));
+            props.put("mail.smtp.starttls.enable", "true");
+            props.put("mail.smtp.starttls.required", "true");
+            props.put("mail.smtp.ssl.checkserveridentity", "true");
+            props.put("mail.smtp.ssl.socketFactory", trusting(ca));
+            Transport t = Session.getInstance(props).getTransport("smtp");
+            t.connect();
+            t.close();
+            assertThat(h.instance("relay").capture().awaitEndedSessions(1, java.time.Duration.ofSeconds(10)).get(0).tls()).isNotNull();
+
+            // No TLS offered: nothing to trust, nothing published.
+            assertThat(PublishedProperties.of(h).entry("plain").toMap())
+                    .doesNotContainKeys("spring.mail.ssl.bundle", "spring.ssl.bundle.pem.mailrelay.truststore.certificate");
+            assertThat(dir.resolve("plain").resolve(PublishedProperties.CA_FILE)).doesNotExist();
+        }
+    }
+
+    private static SSLSocketFactory trusting(Path pem) throws Exception {
+        KeyStore trust = KeyStore.getInstance("PKCS12");
+        trust.load(null, null);
+        try (var in = Files.newInputStream(pem)) {
+            trust.setCertificateEntry("ca", CertificateFactory.getInstance("X.509").generateCertificate(in));
+        }
+        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init(trust);
+        SSLContext ctx = SSLContext.getInstance("TLS");
+        ctx.init(null, tmf.getTrustManagers(), null);
+        return ctx.getSocketFactory();
     }
 
     private static String mode(Path file) throws Exception {

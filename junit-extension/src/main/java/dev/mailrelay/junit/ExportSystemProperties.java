@@ -12,7 +12,10 @@ import org.junit.jupiter.api.parallel.Resources;
 /**
  * Exports the running harness as system properties while it runs, and restores the previous values
  * when it stops: {@code spring.mail.host}, {@code spring.mail.port}, {@code spring.mail.username},
- * {@code spring.mail.password} for the entry instance, and for every instance {@code mailrelay.<name>.host},
+ * {@code spring.mail.password} for the entry instance (when it offers TLS with the harness CA's
+ * certificate, as the default topology's {@code relay} does, also a Spring Boot SSL bundle trusting
+ * that CA: {@code spring.ssl.bundle.pem.mailrelay.truststore.certificate} and
+ * {@code spring.mail.ssl.bundle=mailrelay}), and for every instance {@code mailrelay.<name>.host},
  * {@code mailrelay.<name>.port}, {@code mailrelay.<name>.<service>.port}, {@code mailrelay.<name>.username},
  * {@code mailrelay.<name>.password} and {@code mailrelay.<name>.password.<login>} (every user, generated
  * passwords included).

@@ -123,7 +123,9 @@ public final class SaslRelay {
 
     /**
      * The properties {@link ExportSystemProperties} sets: {@code spring.mail.host/port/username/password}
-     * for the entry instance and {@code mailrelay.<instance>.host/port/<service>.port/username/password},
+     * for the entry instance (with the SSL bundle {@code spring.mail.ssl.bundle} and
+     * {@code spring.ssl.bundle.pem.mailrelay.truststore.certificate} when it offers TLS with the
+     * harness CA's certificate) and {@code mailrelay.<instance>.host/port/<service>.port/username/password},
      * the names the Maven plugin publishes too ({@link PublishedProperties}).
      */
     public Map<String, String> properties() {

@@ -32,6 +32,11 @@ class SystemPropertiesTest {
                     .isEqualTo(String.valueOf(mail.instance("isp").port("submission")));
             assertThat(System.getProperty("mailrelay.isp.username")).isEqualTo("relay-user");
             assertThat(System.getProperty("mailrelay.relay.port")).isEqualTo(String.valueOf(mail.port()));
+            // The relay offers STARTTLS with the harness CA's certificate: an SSL bundle trusting it.
+            assertThat(System.getProperty("spring.mail.ssl.bundle")).isEqualTo("mailrelay");
+            assertThat(java.nio.file.Path.of(java.net.URI.create(
+                    System.getProperty("spring.ssl.bundle.pem.mailrelay.truststore.certificate"))))
+                    .hasContent(mail.entry().caCertificatePem());
         }
     }
 

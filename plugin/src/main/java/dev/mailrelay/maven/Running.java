@@ -86,7 +86,8 @@ final class Running implements AutoCloseable {
      * (the first listener), {@code mailrelay.<instance>.username} and {@code .password} (the first
      * user of {@code <users>}), {@code mailrelay.<instance>.password.<login>} (every user, generated
      * passwords included), {@code spring.mail.host}, {@code .port}, {@code .username} and
-     * {@code .password} for the entry instance, {@code mailrelay.api.url} and {@code mailrelay.api.port}.
+     * {@code .password} for the entry instance (and its SSL bundle when it offers TLS with the harness
+     * CA's certificate), {@code mailrelay.api.url} and {@code mailrelay.api.port}.
      */
     Map<String, String> properties() {
         PublishedProperties p = PublishedProperties.of(harness).api(api.url()).entry(entry);
