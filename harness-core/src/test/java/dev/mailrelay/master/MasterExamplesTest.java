@@ -109,9 +109,9 @@ class MasterExamplesTest {
             // end::faults[]
             assertTrue(isp.faults().list().isEmpty());
             // tag::sasl-mechanisms[]
-            List<String> offered = isp.saslMechanisms("submission", true);   // [PLAIN, LOGIN]
+            List<String> offered = isp.saslMechanisms("submission", true);   // what EHLO offers after STARTTLS
             // end::sasl-mechanisms[]
-            assertEquals(List.of("PLAIN", "LOGIN"), offered);
+            assertTrue(offered.containsAll(List.of("PLAIN", "LOGIN")));
         }
     }
 
