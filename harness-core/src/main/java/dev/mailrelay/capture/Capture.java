@@ -190,7 +190,7 @@ public final class Capture {
      *
      * <!-- snippet: harness-core/src/test/java/dev/mailrelay/capture/CaptureExamplesTest.java#changed-after -->
      * <pre>{@code
-     * capture.changedAfter(capture.changes()).thenAcceptAsync(now -> refresh(), executor);
+     * capture.changedAfter(capture.changes()).thenAcceptAsync(now -> refresh.run(), executor);
      * }</pre>
      */
     public CompletableFuture<Long> changedAfter(long seen) {

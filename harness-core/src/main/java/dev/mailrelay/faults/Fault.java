@@ -15,7 +15,7 @@ import java.util.regex.PatternSyntaxException;
  * <!-- snippet: harness-core/src/test/java/dev/mailrelay/faults/FaultsExamplesTest.java#fault -->
  * <pre>{@code
  * Fault busy = isp.faults().onRcpt().to("bob@.*").next(2).reply("450 4.2.0 Mailbox busy");
- * // ... run the application
+ * sendWithRetry();                    // the application: busy, busy, then accepted
  * assertThat(busy.injected()).isEqualTo(2);
  * busy.remove();
  * }</pre>

@@ -330,7 +330,7 @@ public final class Instance implements AutoCloseable {
      *
      * <!-- snippet: harness-core/src/test/java/dev/mailrelay/master/MasterExamplesTest.java#sasl-mechanisms -->
      * <pre>{@code
-     * List<String> offered = isp.saslMechanisms("submission", true);   // [PLAIN, LOGIN]
+     * List<String> offered = isp.saslMechanisms("submission", true);   // what EHLO offers after STARTTLS
      * }</pre>
      */
     public List<String> saslMechanisms(String service, boolean tls) {
