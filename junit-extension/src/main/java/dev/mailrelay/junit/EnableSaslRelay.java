@@ -52,6 +52,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * unless they carry their own {@code @EnableSaslRelay}. The annotation is inherited and works as a
  * meta-annotation, so it can sit on an abstract base class:
  *
+ * <!-- snippet: it/src/it/spring-boot-4/src/test/java/example/AbstractMailTest.java#base -->
  * <pre>{@code
  * @SpringBootTest
  * @EnableSaslRelay(lifecycle = Lifecycle.PER_JVM)

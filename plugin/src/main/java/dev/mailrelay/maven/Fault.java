@@ -9,6 +9,7 @@ import java.time.format.DateTimeParseException;
  * JSON ({@link FaultSpec}), as elements. The faults are installed once the instances answer (after the
  * plugin's start-up probes) and stay until a test removes them ({@code MailRelayClient.clearFaults}).
  *
+ * <!-- snippet: plugin/src/test/resources/unit/faults/pom.xml#fault-elements -->
  * <pre>{@code
  * <faults>
  *   <fault>
