@@ -16,6 +16,7 @@ import org.slf4j.Logger;
  * The API's JSON documents ({@link ApiModel}, in the artifact {@code mailrelay-client}) made from what
  * the harness captured: the server writes them, the Maven plugin's {@code messages.json} too.
  *
+ * <!-- snippet: harness-core/src/test/java/dev/mailrelay/api/ApiExamplesTest.java#api-documents -->
  * <pre>{@code
  * ApiModel.MessageInfo info = ApiDocuments.messageInfo(instance.capture().messages().get(0));
  * }</pre>

@@ -10,9 +10,13 @@ import java.util.List;
  * {@link ApiModel}. Like those, none carries a password: transcripts hold the marker smtpd records
  * in place of SASL responses.
  *
+ * <!-- snippet: harness-core/src/test/java/dev/mailrelay/api/ApiExamplesTest.java#web-model -->
  * <pre>{@code
- * GET /api/messages?instance=isp&login=relay-user&offset=0&limit=50   -> MessagePage
- * GET /api/instances/isp/messages/{id}/view                           -> MessageView
+ * // GET /api/messages?instance=isp&login=alice&offset=0&limit=50   -> MessagePage
+ * // GET /api/instances/isp/messages/{id}/view                      -> MessageView
+ * HttpResponse<String> r = http.send(HttpRequest.newBuilder(api.url().resolve(
+ *         "api/messages?instance=isp&login=alice&offset=0&limit=50")).build(), BodyHandlers.ofString());
+ * WebModel.MessagePage page = Json.mapper().readValue(r.body(), WebModel.MessagePage.class);
  * }</pre>
  */
 public final class WebModel {

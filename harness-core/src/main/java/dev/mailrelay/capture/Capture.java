@@ -188,8 +188,9 @@ public final class Capture {
      * UI's event stream) learns of new mail, delivery attempts and resets without a thread waiting.
      * It completes on the recording thread, as {@link #messagesArrived(int)} does.
      *
+     * <!-- snippet: harness-core/src/test/java/dev/mailrelay/capture/CaptureExamplesTest.java#changed-after -->
      * <pre>{@code
-     * capture.changedAfter(capture.changes()).thenAcceptAsync(now -> refresh(), executor);
+     * capture.changedAfter(capture.changes()).thenAcceptAsync(now -> refresh.run(), executor);
      * }</pre>
      */
     public CompletableFuture<Long> changedAfter(long seen) {

@@ -17,6 +17,7 @@ import org.slf4j.spi.SLF4JServiceProvider;
  * Without the fallback, SLF4J 2 prints "No SLF4J providers were found" on the first log line of a
  * plain JUnit project and then drops every line, warnings included.
  *
+ * <!-- snippet: harness-core/src/test/java/dev/mailrelay/capture/CaptureExamplesTest.java#maillog -->
  * <pre>{@code
  * private static final Logger log = Maillog.logger("dev.mailrelay.smtpd");
  * }</pre>

@@ -6,6 +6,7 @@ package dev.mailrelay.capture;
  * (smtpd_check.c's HOLD, DISCARD and FILTER actions; cleanup's CLEANUP_FLAG_HOLD,
  * CLEANUP_FLAG_DISCARD and REC_TYPE_FILT).
  *
+ * <!-- snippet: harness-core/src/test/java/dev/mailrelay/master/MasterExamplesTest.java#queue-flags -->
  * <pre>{@code
  * CapturedMessage m = instance.capture().awaitMessages(1, Duration.ofSeconds(5)).get(0);
  * assertTrue(m.flags().hold());          // an access table said HOLD: queued, not delivered

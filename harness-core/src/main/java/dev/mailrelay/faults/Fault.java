@@ -12,9 +12,10 @@ import java.util.regex.PatternSyntaxException;
  * {@link Faults}' builders or {@link Faults#add(FaultSpec)}; the handle tells how often it struck and
  * removes it.
  *
+ * <!-- snippet: harness-core/src/test/java/dev/mailrelay/faults/FaultsExamplesTest.java#fault -->
  * <pre>{@code
  * Fault busy = isp.faults().onRcpt().to("bob@.*").next(2).reply("450 4.2.0 Mailbox busy");
- * // ... run the application
+ * sendWithRetry();                    // the application: busy, busy, then accepted
  * assertThat(busy.injected()).isEqualTo(2);
  * busy.remove();
  * }</pre>
@@ -265,6 +266,7 @@ public final class Fault {
      * {@link #disconnect()}, {@link #delay(Duration)}, {@link #handshakeFailure()}) installs it. Filters
      * and timing come before the action, so a fault never strikes half configured.
      *
+     * <!-- snippet: harness-core/src/test/java/dev/mailrelay/faults/FaultsExamplesTest.java#builder -->
      * <pre>{@code
      * isp.faults().onAuth().mechanism("PLAIN").next(2).reply("454 4.7.0 Temporary authentication failure");
      * isp.faults().onMail().from(".*@spammer\\.example").reply("550 5.7.1 Sender rejected");

@@ -9,6 +9,7 @@ import java.time.Duration;
  * {@code disconnect}, {@code delay}, {@code handshakeFailure}, {@code refuse}, {@code certificate}; when: always until cleared, or the
  * {@code next} N times it matches, each time with {@code probability} (drawn from {@code seed}).
  *
+ * <!-- snippet: harness-core/src/test/java/dev/mailrelay/faults/FaultsExamplesTest.java#fault-spec -->
  * <pre>{@code
  * // {"stage":"rcpt","to":".*@isp\\.example","reply":"450 4.2.0 Mailbox busy","next":2}
  * faults.add(new FaultSpec("rcpt", null, null, null, null, ".*@isp\\.example",

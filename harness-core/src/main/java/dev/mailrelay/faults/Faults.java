@@ -20,6 +20,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * that strikes wins. An injected fault shows in the session transcript, the log (with
  * {@code (fault injected: #1 ...)}) and {@code Capture.injectedFaults()}.
  *
+ * <!-- snippet: harness-core/src/test/java/dev/mailrelay/faults/FaultsExamplesTest.java#faults -->
  * <pre>{@code
  * Faults faults = isp.faults();
  * faults.onAuth().next(2).reply("454 4.7.0 Temporary authentication failure");

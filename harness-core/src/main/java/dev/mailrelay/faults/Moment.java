@@ -6,6 +6,7 @@ import java.util.List;
  * What smtpd knows at the point where it asks {@link Faults#strike(Moment)} for a fault: the stage and
  * the values a fault may be filtered on. Values not known at a stage are {@code null}.
  *
+ * <!-- snippet: harness-core/src/test/java/dev/mailrelay/faults/FaultsExamplesTest.java#moment -->
  * <pre>{@code
  * Optional<Fault> f = faults.strike(Moment.rcpt("me@box.local", "bob@isp.example"));
  * }</pre>

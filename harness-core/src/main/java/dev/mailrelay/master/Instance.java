@@ -301,6 +301,7 @@ public final class Instance implements AutoCloseable {
      * The instance's injected faults, for every smtpd service of it: what makes it fail the way real
      * ISPs and relays fail, switched on and off while it runs.
      *
+     * <!-- snippet: harness-core/src/test/java/dev/mailrelay/master/MasterExamplesTest.java#faults -->
      * <pre>{@code
      * isp.faults().onAuth().next(2).reply("454 4.7.0 Temporary authentication failure");
      * isp.faults().clear();
@@ -327,8 +328,9 @@ public final class Instance implements AutoCloseable {
      * The SASL mechanisms smtpd service {@code service} (its master.cf name) offers in EHLO before
      * STARTTLS ({@code tls} false) or with TLS; see {@link SmtpdServer#saslMechanisms(boolean)}.
      *
+     * <!-- snippet: harness-core/src/test/java/dev/mailrelay/master/MasterExamplesTest.java#sasl-mechanisms -->
      * <pre>{@code
-     * List<String> offered = isp.saslMechanisms("submission", true);   // [PLAIN, LOGIN]
+     * List<String> offered = isp.saslMechanisms("submission", true);   // what EHLO offers after STARTTLS
      * }</pre>
      */
     public List<String> saslMechanisms(String service, boolean tls) {
@@ -383,6 +385,7 @@ public final class Instance implements AutoCloseable {
      * Releases all mail an access table's HOLD action put on hold, as {@code postsuper -H ALL} does,
      * and delivers it now; returns at once (wait on {@link Capture#awaitDeliveries} for the outcome).
      *
+     * <!-- snippet: harness-core/src/test/java/dev/mailrelay/master/MasterExamplesTest.java#release-held-mail -->
      * <pre>{@code
      * instance.releaseHeldMail();
      * instance.capture().awaitDeliveries(1, Duration.ofSeconds(10));

@@ -10,8 +10,13 @@ import dev.mailrelay.client.MailRelayClient;
 import dev.mailrelay.client.MailRelayTimeoutException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.mailrelay.master.Harness;
+import dev.mailrelay.master.Instance;
 import dev.mailrelay.master.InstanceConfig;
 import dev.mailrelay.master.TheApplication;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpResponse.BodyHandlers;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -75,5 +80,27 @@ class ApiExamplesTest {
         byte[] body = json.writeValueAsBytes(new ApiModel.FlushResult("relay", true));
         // end::json[]
         assertEquals("relay", json.readValue(body, ApiModel.FlushResult.class).instance());
+    }
+
+    @Test
+    void documentsAndWebModel() throws Exception {
+        try (Harness harness = Harness.start(ISP, true); ApiServer api = ApiServer.start(harness, 0)) {
+            Instance instance = harness.instance("isp");
+            TheApplication.send(instance.port("smtp"), "alice", "secret", "Hello");
+            instance.capture().awaitMessages(1, Duration.ofSeconds(10));
+            // tag::api-documents[]
+            ApiModel.MessageInfo info = ApiDocuments.messageInfo(instance.capture().messages().get(0));
+            // end::api-documents[]
+            assertEquals("alice", info.saslUsername());
+            HttpClient http = HttpClient.newHttpClient();
+            // tag::web-model[]
+            // GET /api/messages?instance=isp&login=alice&offset=0&limit=50   -> MessagePage
+            // GET /api/instances/isp/messages/{id}/view                      -> MessageView
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(api.url().resolve(
+                    "api/messages?instance=isp&login=alice&offset=0&limit=50")).build(), BodyHandlers.ofString());
+            WebModel.MessagePage page = Json.mapper().readValue(r.body(), WebModel.MessagePage.class);
+            // end::web-model[]
+            assertEquals(1, page.total());
+        }
     }
 }

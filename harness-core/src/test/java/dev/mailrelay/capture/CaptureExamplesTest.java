@@ -21,9 +21,14 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.Logger;
 
 /** The examples in the Javadoc of {@code dev.mailrelay.capture}, as they are printed there. */
 class CaptureExamplesTest {
+
+    // tag::maillog[]
+    private static final Logger log = Maillog.logger("dev.mailrelay.smtpd");
+    // end::maillog[]
 
     private Harness harness;
 
@@ -137,5 +142,27 @@ class CaptureExamplesTest {
         // end::transcript[]
         t.add(exchange);
         assertEquals(1, now.size());
+    }
+
+    @Test
+    void maillog() {
+        assertEquals("dev.mailrelay.smtpd", log.getName());
+    }
+
+    @Test
+    void changedAfter() throws Exception {
+        Capture capture = harness.instance("isp").capture();
+        CompletableFuture<Void> refreshed = new CompletableFuture<>();
+        Runnable refresh = () -> refreshed.complete(null);
+        ExecutorService executor = Executors.newSingleThreadExecutor();
+        try {
+            // tag::changed-after[]
+            capture.changedAfter(capture.changes()).thenAcceptAsync(now -> refresh.run(), executor);
+            // end::changed-after[]
+            TheApplication.send(harness.instance("isp").port("smtp"), "alice@isp.example", "secret", "one");
+            refreshed.get(10, TimeUnit.SECONDS);
+        } finally {
+            executor.shutdown();
+        }
     }
 }

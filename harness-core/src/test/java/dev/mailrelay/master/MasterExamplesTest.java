@@ -96,4 +96,45 @@ class MasterExamplesTest {
             assertEquals("s3cret", p.get("mailrelay.relay.password.app"));
         }
     }
+
+    @Test
+    void instanceFaultsAndMechanisms() {
+        try (Harness harness = Harness.start(List.of(InstanceConfig.named("isp")
+                .mainCf("smtpd_sasl_auth_enable = yes\nmailrelay_sasl_users = inline:{ alice=secret }")
+                .masterCf("submission inet n - n - - smtpd")), true)) {
+            Instance isp = harness.instance("isp");
+            // tag::faults[]
+            isp.faults().onAuth().next(2).reply("454 4.7.0 Temporary authentication failure");
+            isp.faults().clear();
+            // end::faults[]
+            assertTrue(isp.faults().list().isEmpty());
+            // tag::sasl-mechanisms[]
+            List<String> offered = isp.saslMechanisms("submission", true);   // what EHLO offers after STARTTLS
+            // end::sasl-mechanisms[]
+            assertTrue(offered.containsAll(List.of("PLAIN", "LOGIN")));
+        }
+    }
+
+    @Test
+    void heldMail() throws Exception {
+        try (Harness harness = Harness.start(List.of(InstanceConfig.named("isp").mainCf("""
+                smtpd_sasl_auth_enable = yes
+                mailrelay_sasl_users = inline:{ alice=secret }
+                smtpd_recipient_restrictions = check_recipient_access inline:{ bob@example.org=HOLD }, permit
+                default_transport = discard
+                """)), true)) {
+            Instance instance = harness.instance("isp");
+            TheApplication.send(instance.port("smtp"), "alice", "secret", "Hello");
+            // tag::queue-flags[]
+            CapturedMessage m = instance.capture().awaitMessages(1, Duration.ofSeconds(5)).get(0);
+            assertTrue(m.flags().hold());          // an access table said HOLD: queued, not delivered
+            // end::queue-flags[]
+            assertEquals(1, instance.heldMailCount());
+            // tag::release-held-mail[]
+            instance.releaseHeldMail();
+            instance.capture().awaitDeliveries(1, Duration.ofSeconds(10));
+            // end::release-held-mail[]
+            assertEquals(0, instance.heldMailCount());
+        }
+    }
 }

@@ -67,6 +67,9 @@ class ReadmeContractTest {
     private static final Pattern JAVADOC_MARKER =
             Pattern.compile("^\\s*\\*\\s*<!--\\s*(snippet|not run)\\s*:\\s*(.*?)\\s*-->\\s*$");
     private static final int MAX_JAVADOC_NOT_RUN = 3;
+    /** The declaration of a file's top-level type (at column 0; nested types are indented). */
+    private static final Pattern TOP_LEVEL_TYPE =
+            Pattern.compile("^(?:(?:public|final|abstract|sealed|non-sealed|strictfp)\\s+)*(?:class|interface|record|enum|@interface)\\s.*");
 
     /** One fenced block: its position, language, marker (null when unmarked) and text. */
     record Block(int line, String language, String kind, String argument, String text, int firstTextLine,
@@ -150,10 +153,24 @@ class ReadmeContractTest {
             try (Stream<Path> walk = Files.walk(main)) {
                 walk.filter(p -> p.toString().endsWith(".java"))
                         .filter(p -> !INTERNAL_PACKAGES.containsKey(main.relativize(p.getParent()).toString().replace('/', '.')))
+                        .filter(ReadmeContractTest::declaresPublicType)
                         .sorted().forEach(out::add);
             }
         }
         return out;
+    }
+
+    /**
+     * Whether a source's top-level type is public: the Javadoc of a package-private type is not
+     * published, so users never see (nor copy) its examples.
+     */
+    private static boolean declaresPublicType(Path source) {
+        try (Stream<String> lines = Files.lines(source, StandardCharsets.UTF_8)) {
+            return lines.filter(l -> TOP_LEVEL_TYPE.matcher(l).matches()).findFirst()
+                    .map(l -> l.startsWith("public ")).orElse(true);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     static List<JavadocExample> javadocExamples(Path file, List<String> lines) {

@@ -281,6 +281,7 @@ public final class RelayInstance {
      * The instance's injected faults: what makes it fail the way real ISPs and relays fail, for this
      * test (the reset between tests removes them).
      *
+     * <!-- snippet: junit-extension/src/test/java/dev/mailrelay/junit/examples/FaultInjectionExampleTest.java#relay-instance-faults -->
      * <pre>{@code
      * isp.faults().onAuth().next(1).reply("454 4.7.0 Temporary authentication failure");
      * }</pre>

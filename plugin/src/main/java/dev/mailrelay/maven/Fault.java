@@ -9,12 +9,13 @@ import java.time.format.DateTimeParseException;
  * JSON ({@link FaultSpec}), as elements. The faults are installed once the instances answer (after the
  * plugin's start-up probes) and stay until a test removes them ({@code MailRelayClient.clearFaults}).
  *
+ * <!-- snippet: plugin/src/test/resources/unit/faults/pom.xml#fault-elements -->
  * <pre>{@code
  * <faults>
  *   <fault>
  *     <stage>auth</stage>
+ *     <next>1</next>
  *     <reply>454 4.7.0 Temporary authentication failure</reply>
- *     <next>2</next>
  *   </fault>
  *   <fault>
  *     <stage>rcpt</stage>
@@ -22,6 +23,10 @@ import java.time.format.DateTimeParseException;
  *     <probability>0.3</probability>
  *     <seed>42</seed>
  *     <reply>450 4.2.0 Mailbox busy</reply>
+ *   </fault>
+ *   <fault>
+ *     <stage>connect</stage>
+ *     <delay>PT0.1S</delay>
  *   </fault>
  * </faults>
  * }</pre>

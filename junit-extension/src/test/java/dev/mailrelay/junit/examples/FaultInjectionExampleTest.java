@@ -79,6 +79,14 @@ class FaultInjectionExampleTest {
         assertThat(faults.list()).isEmpty();
     }
 
+    @Test
+    void oneFaultForThisTest(@InstanceName("isp") RelayInstance isp) {
+        // tag::relay-instance-faults[]
+        isp.faults().onAuth().next(1).reply("454 4.7.0 Temporary authentication failure");
+        // end::relay-instance-faults[]
+        assertThat(isp.faults().list()).hasSize(1);
+    }
+
     // tag::retry[]
     @Test
     void theApplicationRetriesATemporaryFailure(SaslRelay mail, @InstanceName("relay") RelayInstance relay) throws Exception {
