@@ -223,6 +223,9 @@ class HostileClientTest {
             assertThat(c.sendLast(body + ".")).isEqualTo("552 5.3.4 Message size exceeds fixed limit");
             assertThat(c.sendLast("MAIL FROM:<a@example.org> SIZE=999999"))
                     .isEqualTo("552 5.3.4 Message size exceeds fixed limit");
+            // smtpd.c keeps the declared SIZE until mail_reset(): Postfix refuses the next MAIL too.
+            assertThat(c.sendLast("MAIL FROM:<a@example.org>")).isEqualTo("552 5.3.4 Message size exceeds fixed limit");
+            assertThat(c.sendLast("RSET")).startsWith("250 ");
             assertThat(c.sendLast("MAIL FROM:<a@example.org>")).startsWith("250 ");
         }
     }
