@@ -56,23 +56,10 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * <pre>{@code
  * @SpringBootTest
  * @EnableSaslRelay(lifecycle = Lifecycle.PER_JVM)   // one harness for every subclass: Spring caches the context
+ * @ExportSystemProperties                            // spring.mail.*, and an SSL bundle trusting the harness CA
  * abstract class AbstractMailTest {
  *
- *     @InstanceName static SaslRelay mail;            // filled before Spring loads the context
- *
- *     @DynamicPropertySource
- *     static void mailProperties(DynamicPropertyRegistry registry) {
- *         registry.add("spring.mail.host", mail::host);
- *         registry.add("spring.mail.port", mail::port);
- *         registry.add("spring.mail.username", mail::username);
- *         registry.add("spring.mail.password", mail::password);
- *         // STARTTLS required, as in production, trusting the harness CA through an SSL bundle
- *         registry.add("spring.mail.properties.mail.smtp.auth", () -> "true");
- *         registry.add("spring.mail.properties.mail.smtp.starttls.enable", () -> "true");
- *         registry.add("spring.mail.properties.mail.smtp.starttls.required", () -> "true");
- *         registry.add("spring.mail.ssl.bundle", () -> "mailrelay");
- *         registry.add("spring.ssl.bundle.pem.mailrelay.truststore.certificate", mail.entry()::caCertificatePem);
- *     }
+ *     @InstanceName static SaslRelay mail;
  * }
  * }</pre>
  *
