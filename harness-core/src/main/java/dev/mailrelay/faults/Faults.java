@@ -32,6 +32,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class Faults {
 
+    /** Installed faults per instance: each session consults them all, and the HTTP API adds them. */
+    public static final int MAX_FAULTS = 1000;
+
     private final String instance;
     private final AtomicInteger ids = new AtomicInteger();
     private final List<Fault> faults = new CopyOnWriteArrayList<>();
@@ -85,7 +88,13 @@ public final class Faults {
      */
     public Fault add(FaultSpec spec) {
         Fault f = new Fault(this, ids.incrementAndGet(), spec);
-        faults.add(f);
+        synchronized (faults) {
+            if (faults.size() >= MAX_FAULTS) {
+                throw new IllegalArgumentException("fault: instance " + instance + " has " + MAX_FAULTS
+                        + " faults installed, the most it takes; remove or clear some first");
+            }
+            faults.add(f);
+        }
         changed();
         return f;
     }

@@ -325,6 +325,17 @@ class SmtpdFaultsTest {
         assertThat(faults.list()).isEmpty();
     }
 
+    @Test
+    void theInstalledFaultsAreBounded() {
+        for (int i = 0; i < Faults.MAX_FAULTS; i++) {
+            faults.onRcpt().to("nobody" + i + "@.*").reply("450 4.2.0 Busy");
+        }
+        assertThatThrownBy(() -> faults.onRcpt().reply("450 4.2.0 Busy"))
+                .hasMessageContaining("has 1000 faults installed, the most it takes");
+        faults.clear();
+        assertThat(faults.list()).isEmpty();
+    }
+
     private static List<String> send(SmtpDialog d, String subject) throws IOException {
         d.send("MAIL FROM:<me@client.example>");
         d.send("RCPT TO:<alice@isp.example>");
