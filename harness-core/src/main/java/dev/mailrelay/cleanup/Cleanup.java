@@ -8,9 +8,9 @@ import dev.mailrelay.capture.MessageContent;
 import dev.mailrelay.capture.QueueFlags;
 import dev.mailrelay.config.Parameters;
 import dev.mailrelay.global.AddressHeaders;
+import dev.mailrelay.global.ResolveLocal;
 import dev.mailrelay.qmgr.QueueManager;
 import dev.mailrelay.tables.AddressLookup;
-import dev.mailrelay.tables.DomainList;
 import dev.mailrelay.tables.LookupTable;
 import dev.mailrelay.tables.Tables;
 import java.io.IOException;
@@ -63,7 +63,7 @@ public final class Cleanup {
     private final List<LookupTable> virtualAlias;
     private final Set<String> canonicalClasses;
     private final String recipientDelimiter;
-    private final DomainList localDomains;
+    private final ResolveLocal local;
     private final ContentStore contents;
     private final Capture capture;
     private final QueueManager queue;
@@ -87,8 +87,7 @@ public final class Cleanup {
         this.canonicalClasses = new LinkedHashSet<>();
         params.list("canonical_classes").forEach(c -> canonicalClasses.add(c.toLowerCase(Locale.ROOT)));
         this.recipientDelimiter = params.get("recipient_delimiter");
-        this.localDomains = params.parsed("mydestination",
-                v -> DomainList.parse(Parameters.split(myorigin + " " + v), baseDirectory, false));
+        this.local = new ResolveLocal(params, baseDirectory);
         this.contents = contents;
         this.capture = capture;
         this.queue = queue;
@@ -227,7 +226,7 @@ public final class Cleanup {
         if (maps.isEmpty()) {
             return Optional.empty();
         }
-        return AddressLookup.find(maps, address, recipientDelimiter, localDomains::matches)
+        return AddressLookup.find(maps, address, recipientDelimiter, local::findsLocalPart)
                 .flatMap(v -> Parameters.split(v).stream().findFirst());
     }
 
@@ -242,7 +241,7 @@ public final class Cleanup {
     }
 
     private void expand(String address, int depth, List<String> out, String queueId) {
-        Optional<String> v = AddressLookup.find(virtualAlias, address, recipientDelimiter, localDomains::matches);
+        Optional<String> v = AddressLookup.find(virtualAlias, address, recipientDelimiter, local::findsLocalPart);
         if (v.isEmpty() || depth >= RECURSION_LIMIT) {
             if (depth >= RECURSION_LIMIT) {
                 log.warn("{}/cleanup: {}: unreasonable virtual_alias_maps nesting for {}", instance, queueId, address);

@@ -1,6 +1,7 @@
 package dev.mailrelay.qmgr;
 
 import dev.mailrelay.config.Parameters;
+import dev.mailrelay.global.ResolveLocal;
 import dev.mailrelay.tables.AddressLookup;
 import dev.mailrelay.tables.DomainList;
 import dev.mailrelay.tables.LookupTable;
@@ -34,7 +35,7 @@ public final class Resolver {
 
     private final List<LookupTable> transportMaps;
     private final List<LookupTable> senderRelayhostMaps;
-    private final DomainList mydestination;
+    private final ResolveLocal local;
     private final DomainList relayDomains;
     private final String myhostname;
     private final String relayhost;
@@ -48,8 +49,7 @@ public final class Resolver {
         this.transportMaps = params.parsed("transport_maps", v -> Tables.openList(v, baseDirectory));
         this.senderRelayhostMaps = params.parsed("sender_dependent_relayhost_maps",
                 v -> Tables.openList(v, baseDirectory));
-        this.mydestination = params.parsed("mydestination",
-                v -> DomainList.parse(Parameters.split(v), baseDirectory, false));
+        this.local = new ResolveLocal(params, baseDirectory);
         this.relayDomains = params.parsed("relay_domains",
                 v -> DomainList.parse(Parameters.split(v), baseDirectory, true));
         this.myhostname = params.get("myhostname");
@@ -67,9 +67,9 @@ public final class Resolver {
                 "default_transport", defaultTransport.transport());
     }
 
-    /** Whether a domain is local (mydestination). */
+    /** Whether a domain is local: resolve_local(), as trivial-rewrite's resolve_addr() asks it. */
     public boolean isLocal(String domain) {
-        return domain == null || mydestination.matches(domain);
+        return domain == null || local.matches(domain);
     }
 
     /** The route of one recipient of a message from {@code sender}. */

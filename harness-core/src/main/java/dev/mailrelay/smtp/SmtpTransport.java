@@ -8,19 +8,19 @@ import dev.mailrelay.config.Parameters;
 import dev.mailrelay.dns.Endpoint;
 import dev.mailrelay.dns.VirtualNetwork;
 import dev.mailrelay.global.DeliveryRequest;
-import dev.mailrelay.global.DeliveryResult;
 import dev.mailrelay.global.DeliveryResult.RecipientStatus;
+import dev.mailrelay.global.DeliveryResult;
+import dev.mailrelay.global.ResolveLocal;
 import dev.mailrelay.global.Transport;
-import dev.mailrelay.tables.DomainList;
 import dev.mailrelay.tls.SmtpTlsClient;
 import dev.mailrelay.tls.SmtpTlsException;
-import org.slf4j.Logger;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
 
 /**
  * The SMTP client, Postfix's smtp(8): the delivery agent that ties its parts together, as
@@ -61,14 +61,13 @@ public final class SmtpTransport implements Transport, AutoCloseable {
         this.connectTimeout = params.time("smtp_connect_timeout");
         this.readTimeout = params.time("smtp_helo_timeout");
         String recipientDelimiter = params.get("recipient_delimiter");
-        DomainList localDomains = params.parsed("mydestination", v -> DomainList.parse(
-                Parameters.split(params.myorigin() + " " + v), baseDirectory, false));
-        this.sasl = new SmtpSasl(params, baseDirectory, recipientDelimiter, localDomains::matches);
+        ResolveLocal local = new ResolveLocal(params, baseDirectory);
+        this.sasl = new SmtpSasl(params, baseDirectory, recipientDelimiter, local::findsLocalPart);
         // The resolver hands relayhost on per message as text; this agent is the one that parses it.
         params.parsed("relayhost", NextHop::parseList);
         this.tls = SmtpTlsClient.from(params, baseDirectory);
         this.skip5xxGreeting = params.bool("smtp_skip_5xx_greeting");
-        this.generic = new GenericMaps(params, baseDirectory, recipientDelimiter, localDomains::matches);
+        this.generic = new GenericMaps(params, baseDirectory, recipientDelimiter, local::findsLocalPart);
         this.cache = new ConnectionCache(params.bool("smtp_connection_cache_on_demand") && !sasl.senderDependent()
                 ? params.time("smtp_connection_cache_time_limit") : Duration.ZERO);
     }

@@ -411,7 +411,7 @@ final class Restrictions {
         }
         SmtpdSettings cfg = s.settings();
         Optional<String> owners = AddressLookup.find(cfg.senderLoginMaps, sender, cfg.recipientDelimiter,
-                cfg.resolveLocal::matches);
+                cfg.resolveLocal::findsLocalPart);
         String login = s.saslUsername();
         boolean checkAuthenticated = !name.equals("reject_unauthenticated_sender_login_mismatch");
         boolean checkUnauthenticated = name.equals("reject_sender_login_mismatch")

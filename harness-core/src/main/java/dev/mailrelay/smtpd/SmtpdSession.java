@@ -845,7 +845,7 @@ final class SmtpdSession implements Runnable, Restrictions.State {
             return Optional.empty();
         }
         if (AddressLookup.find(settings.localRecipientMaps, rcpt, settings.recipientDelimiter,
-                settings.resolveLocal::matches).isPresent()) {
+                settings.resolveLocal::findsLocalPart).isPresent()) {
             return Optional.empty();
         }
         String qualified = domain == null ? rcpt + "@" + settings.myhostname : rcpt;

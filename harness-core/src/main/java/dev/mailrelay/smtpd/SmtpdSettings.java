@@ -5,6 +5,7 @@ import dev.mailrelay.cleanup.Cleanup;
 import dev.mailrelay.config.Parameter;
 import dev.mailrelay.config.Parameters;
 import dev.mailrelay.faults.Faults;
+import dev.mailrelay.global.ResolveLocal;
 import dev.mailrelay.tables.DomainList;
 import dev.mailrelay.tables.LookupTable;
 import dev.mailrelay.tables.NetworkList;
@@ -143,8 +144,7 @@ final class SmtpdSettings {
                 "mynetworks", baseDirectory)
                 : null;
         this.saslExceptionsNetworks = networks(params, "smtpd_sasl_exceptions_networks", baseDirectory);
-        this.resolveLocal = new ResolveLocal(params.parsed("mydestination",
-                v -> DomainList.parse(Parameters.split(v), baseDirectory, false)), params);
+        this.resolveLocal = new ResolveLocal(params, baseDirectory);
         this.relayDomains = params.parsed("relay_domains",
                 v -> DomainList.parse(Parameters.split(v), baseDirectory, true));
         this.recipientDelimiter = params.get("recipient_delimiter");

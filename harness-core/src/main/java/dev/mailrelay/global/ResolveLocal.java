@@ -1,4 +1,4 @@
-package dev.mailrelay.smtpd;
+package dev.mailrelay.global;
 
 import dev.mailrelay.config.Parameters;
 import dev.mailrelay.tables.DomainList;
@@ -8,6 +8,7 @@ import java.net.InetAddress;
 import java.net.NetworkInterface;
 import java.net.SocketException;
 import java.net.UnknownHostException;
+import java.nio.file.Path;
 import java.util.Collections;
 import java.util.HashSet;
 import java.util.Locale;
@@ -19,16 +20,35 @@ import java.util.regex.Pattern;
  * {@code mydestination} entry or an address literal naming one of the addresses the instance receives
  * mail on ({@code inet_interfaces}, {@code own_inet_addr()}) or is reached through
  * ({@code proxy_interfaces}, {@code proxy_inet_addr()}). Addresses are found when the instance starts.
+ * Every daemon asks the same question the same way: smtpd (relay and local recipient checks),
+ * cleanup (canonical and virtual lookups), trivial-rewrite (the local transport) and smtp (generic
+ * maps, per-sender credentials).
+ *
+ * <p>Example:
+ * <pre>{@code
+ * ResolveLocal local = new ResolveLocal(params, instanceDirectory);
+ * local.matches("[127.0.0.1]");          // true when inet_interfaces includes 127.0.0.1
+ * local.findsLocalPart("example.com");   // true when example.com is $myorigin or local
+ * }</pre>
  */
-final class ResolveLocal {
+public final class ResolveLocal {
     private static final Pattern IPV4 = Pattern.compile("(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})");
     private static final Pattern IPV6 = Pattern.compile("[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*");
 
+    private final String myorigin;
     private final DomainList mydestination;
     private final Set<InetAddress> own;
 
-    ResolveLocal(DomainList mydestination, Parameters params) {
-        this.mydestination = mydestination;
+    /**
+     * Parses {@code mydestination} (tables relative to {@code baseDirectory}) and resolves the
+     * addresses of {@code inet_interfaces} and {@code proxy_interfaces}.
+     *
+     * @throws dev.mailrelay.config.ConfigException naming the parameter when a value is wrong
+     */
+    public ResolveLocal(Parameters params, Path baseDirectory) {
+        this.myorigin = params.myorigin();
+        this.mydestination = params.parsed("mydestination",
+                v -> DomainList.parse(Parameters.split(v), baseDirectory, false));
         String protocols = params.get("inet_protocols").toLowerCase(Locale.ROOT);
         boolean ipv4 = protocols.contains("ipv4") || protocols.contains("all");
         boolean ipv6 = protocols.contains("ipv6") || protocols.contains("all");
@@ -70,8 +90,17 @@ final class ResolveLocal {
         }
     }
 
+    /**
+     * {@code mail_addr_find()}'s test before it looks up the bare user part of {@code user@domain}
+     * in canonical, virtual, generic, sender login and similar tables: the domain is
+     * {@code $myorigin} or {@link #matches local}.
+     */
+    public boolean findsLocalPart(String domain) {
+        return domain.equalsIgnoreCase(myorigin) || matches(domain.toLowerCase(Locale.ROOT));
+    }
+
     /** Whether the domain (lower case, as smtpd passes it) is local. */
-    boolean matches(String domain) {
+    public boolean matches(String domain) {
         String d = domain;
         // Strip one trailing dot but not dot-dot.
         if (d.endsWith(".")) {
