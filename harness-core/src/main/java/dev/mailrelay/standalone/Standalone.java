@@ -223,17 +223,9 @@ public final class Standalone implements Callable<Integer> {
             description = {"Prints the parameters of the instance directory DIR (default /etc/postfix) as "
                     + "Postfix's postconf does, with its flags, warnings and exit statuses: -n those set, "
                     + "-d defaults, -x expanded, -h values only."})
-    static final class PostconfCommand implements Callable<Integer> {
-
-        @CommandLine.ParentCommand
-        Standalone standalone;
-
-        @Unmatched
-        List<String> args = new ArrayList<>();
-
-        @Override
-        public Integer call() {
-            return PostfixTools.postconf(args, standalone.out, standalone.err);
+    static final class PostconfCommand extends PostfixTool {
+        PostconfCommand() {
+            super(PostfixTools::postconf);
         }
     }
 
@@ -242,7 +234,23 @@ public final class Standalone implements Callable<Integer> {
             customSynopsis = "java -jar mailrelay-standalone.jar postmap [-c DIR] -q KEY [TYPE:]NAME ...",
             description = {"Looks KEY up in the tables in order, as Postfix's postmap -q does: prints the first "
                     + "value and exits 0, or prints nothing and exits 1. A name without a type is hash:."})
-    static final class PostmapCommand implements Callable<Integer> {
+    static final class PostmapCommand extends PostfixTool {
+        PostmapCommand() {
+            super(PostfixTools::postmap);
+        }
+    }
+
+    /**
+     * A Postfix tool that parses its own flags, as Postfix's does (getopt order, its usage texts and
+     * exit statuses): picocli only routes the arguments to it.
+     */
+    abstract static class PostfixTool implements Callable<Integer> {
+        /** The tool itself: arguments, standard output, standard error; returns the exit status. */
+        interface Main {
+            int run(List<String> args, PrintStream out, PrintStream err);
+        }
+
+        private final Main main;
 
         @CommandLine.ParentCommand
         Standalone standalone;
@@ -250,9 +258,13 @@ public final class Standalone implements Callable<Integer> {
         @Unmatched
         List<String> args = new ArrayList<>();
 
+        PostfixTool(Main main) {
+            this.main = main;
+        }
+
         @Override
         public Integer call() {
-            return PostfixTools.postmap(args, standalone.out, standalone.err);
+            return main.run(args, standalone.out, standalone.err);
         }
     }
 
