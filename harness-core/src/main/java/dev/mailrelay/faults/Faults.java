@@ -132,9 +132,17 @@ public final class Faults {
         return faults.stream().filter(f -> f.action() == Fault.Action.REFUSE).findFirst();
     }
 
-    /** For the listeners (smtpd): {@code listener} runs after every change of the faults, on the changing thread. */
+    /**
+     * For the listeners (smtpd) and the web UI's event stream: {@code listener} runs after every change
+     * of the faults, on the changing thread.
+     */
     public void onChange(Runnable listener) {
         changeListeners.add(listener);
+    }
+
+    /** Stops telling {@code listener} of changes (a closed HTTP API's event stream). */
+    public void removeOnChange(Runnable listener) {
+        changeListeners.remove(listener);
     }
 
     private void changed() {
