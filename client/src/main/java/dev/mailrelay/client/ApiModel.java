@@ -148,9 +148,11 @@ public final class ApiModel {
      * @param reply            the reply to send instead, {@code 4xx} or {@code 5xx} with its text
      * @param disconnect       close the connection instead of replying
      * @param delay            wait this long, then go on
-     * @param handshakeFailure STARTTLS: answer {@code 220}, then close instead of the handshake
+     * @param handshakeFailure STARTTLS: answer {@code 220}, then close instead of the handshake (a
+     *                         wrapper-mode service: close right after connect)
      * @param refuse           connect: close the instance's listeners until the fault is removed
      * @param certificate      STARTTLS: serve a certificate with this flaw, {@code wrong-name} or {@code expired}
+     *                         (also at a wrapper-mode service's handshake right after connect)
      * @param next             strike only the next N times; {@code null}: until cleared
      * @param probability      strike each time with this probability; {@code null}: always
      * @param seed             the seed of the probability's random sequence

@@ -16,13 +16,15 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 
 /**
  * {@code GET /api/events}: server-sent events telling the web UI that an instance captured a message,
- * recorded a delivery attempt or was reset ({@code event: change}, {@code data: {"instance": ...,
+ * recorded a delivery attempt or an injected fault, had its faults changed or was reset
+ * ({@code event: change}, {@code data: {"instance": ...,
  * "messages": N, "deliveries": N}}); the page then reloads what it shows.
  *
  * <p>No thread waits per client: each instance's capture completes a future on its next change
@@ -58,6 +60,8 @@ final class EventStream implements AutoCloseable {
     private final Executor executor;
     private final Set<Client> clients = ConcurrentHashMap.newKeySet();
     private final Set<CompletableFuture<?>> watching = ConcurrentHashMap.newKeySet();
+    /** What each instance's faults tell of their changes, removed again at close. */
+    private final Map<Instance, Runnable> faultListeners = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
     /**
@@ -121,6 +125,16 @@ final class EventStream implements AutoCloseable {
         });
         for (Instance i : harness.instances()) {
             watch(i, i.capture().changes());
+            // A fault installed or removed (by the page, a test, MailRelayClient) is a change too.
+            Runnable faultsChanged = () -> {
+                try {
+                    executor.execute(() -> changed(i));
+                } catch (RejectedExecutionException e) {
+                    // the API is closing: no page to tell
+                }
+            };
+            i.faults().onChange(faultsChanged);
+            faultListeners.put(i, faultsChanged);
         }
         // On a thread of its own: a stalled write may hold the pool's threads.
         long check = Math.max(1, writeTimeout.toMillis() / 2);
@@ -170,11 +184,18 @@ final class EventStream implements AutoCloseable {
             if (failure != null) {
                 return;     // cancelled by close()
             }
-            broadcast("change", Map.of("instance", instance.name(),
-                    "messages", instance.capture().messages().size(),
-                    "deliveries", instance.capture().deliveries().size()));
+            changed(instance);
             watch(instance, now);
         }, executor);
+    }
+
+    private void changed(Instance instance) {
+        if (closed) {
+            return;
+        }
+        broadcast("change", Map.of("instance", instance.name(),
+                "messages", instance.capture().messages().size(),
+                "deliveries", instance.capture().deliveries().size()));
     }
 
     private void broadcast(String event, Object data) {
@@ -210,6 +231,7 @@ final class EventStream implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
+        faultListeners.forEach((i, l) -> i.faults().removeOnChange(l));
         timer.shutdownNow();
         watching.forEach(f -> f.cancel(false));
         clients.forEach(this::drop);

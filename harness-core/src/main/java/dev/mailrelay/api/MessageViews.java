@@ -79,7 +79,8 @@ final class MessageViews {
             out.add(new WebModel.Instance(i.name(), p.get("myhostname"), p.list("mailrelay_hostnames"), listeners,
                     p.get("relayhost"), p.get("smtp_tls_security_level"), p.bool("smtp_sasl_auth_enable"),
                     i.capture().messages().size(), i.capture().deliveries().size(),
-                    (int) i.queue().stream().filter(q -> !q.active()).count()));
+                    (int) i.queue().stream().filter(q -> !q.active()).count(),
+                    i.faults().list().stream().map(ApiDocuments::faultInfo).toList()));
         }
         return out;
     }

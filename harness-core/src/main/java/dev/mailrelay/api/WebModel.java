@@ -52,11 +52,13 @@ public final class WebModel {
      * @param messages     messages captured
      * @param deliveries   delivery attempts recorded
      * @param deferred     messages waiting in the queue for a retry
+     * @param faults       the injected faults installed, in order, with how often each struck (the
+     *                     fault toggle; {@code GET /api/instances/{name}/faults} gives the same)
      */
     @JsonIgnoreProperties(ignoreUnknown = true)
     public record Instance(String name, String myhostname, List<String> hostnames, List<Listener> listeners,
                            String relayhost, String smtpTlsLevel, boolean smtpSasl, int messages, int deliveries,
-                           int deferred) {
+                           int deferred, List<ApiModel.FaultInfo> faults) {
     }
 
     /**

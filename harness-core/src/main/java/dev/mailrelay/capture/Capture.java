@@ -120,6 +120,7 @@ public final class Capture {
                 injectedFaults.removeFirst();
             }
             injectedFaults.addLast(fault);
+            changes++;      // the web UI shows how often each fault struck
             changed.signalAll();
         } finally {
             lock.unlock();
@@ -171,8 +172,8 @@ public final class Capture {
     }
 
     /**
-     * How many changes there were so far: each message or delivery attempt recorded, each
-     * {@link #reset()}. A version number for {@link #changedAfter(long)}.
+     * How many changes there were so far: each message, delivery attempt or injected fault recorded,
+     * each {@link #reset()}. A version number for {@link #changedAfter(long)}.
      */
     public long changes() {
         lock.lock();

@@ -30,11 +30,17 @@ public final class Fault {
         DISCONNECT,
         /** Waits {@link #delay()}, then smtpd goes on as usual. */
         DELAY,
-        /** STARTTLS: {@code 220 2.0.0 Ready to start TLS}, then the connection closes instead of the handshake. */
+        /**
+         * The connection closes instead of the TLS handshake: after STARTTLS's {@code 220 2.0.0 Ready to
+         * start TLS}, or right after connect on a wrapper-mode service (smtps, submissions).
+         */
         HANDSHAKE_FAILURE,
         /** The instance's listeners are closed while the fault is installed: connections are refused. */
         REFUSE,
-        /** STARTTLS: the handshake serves a certificate with {@link #certificate()}'s flaw. */
+        /**
+         * The TLS handshake serves a certificate with {@link #certificate()}'s flaw: STARTTLS's, and on a
+         * wrapper-mode service (smtps, submissions) the one right after connect.
+         */
         CERTIFICATE
     }
 
@@ -156,7 +162,11 @@ public final class Fault {
 
     /** Whether the fault strikes at this moment; a strike is counted (and consumes one of {@code next}). */
     synchronized boolean strikes(Moment m) {
-        if (action == Action.REFUSE || m.stage() != stage || remaining == 0 || !matches(m)) {
+        // Certificate and handshake faults strike at the handshake (STARTTLS's or wrapper mode's), the
+        // other STARTTLS faults at the command.
+        boolean handshake = action == Action.CERTIFICATE || action == Action.HANDSHAKE_FAILURE;
+        if (action == Action.REFUSE || m.stage() != stage || handshake != m.handshake() || remaining == 0
+                || !matches(m)) {
             return false;
         }
         // Drawn only for moments that match, so the same dialog gives the same faults for the same seed.
@@ -347,7 +357,10 @@ public final class Fault {
             return install(null, false, delay, false, false, null);
         }
 
-        /** Installs the fault: STARTTLS gets its {@code 220}, then the connection closes instead of the handshake. */
+        /**
+         * Installs the fault (STARTTLS only): STARTTLS gets its {@code 220}, then the connection closes
+         * instead of the handshake; on a wrapper-mode service it closes right after connect.
+         */
         public Fault handshakeFailure() {
             return install(null, false, null, true, false, null);
         }
@@ -363,7 +376,8 @@ public final class Fault {
 
         /**
          * Installs the fault (STARTTLS only): the handshake serves a certificate with this flaw, issued by
-         * the harness CA, instead of the service's own.
+         * the harness CA, instead of the service's own; on a wrapper-mode service (smtps, submissions)
+         * the handshake right after connect.
          */
         public Fault certificate(CertificateFlaw flaw) {
             return install(null, false, null, false, false, flaw.id());

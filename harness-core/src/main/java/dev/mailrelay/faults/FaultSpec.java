@@ -26,9 +26,11 @@ import java.time.Duration;
  * @param disconnect       close the connection instead of replying (at data: after queueing the message)
  * @param delay            wait this long, then go on as if no fault were there
  * @param handshakeFailure STARTTLS: answer {@code 220}, then close the connection instead of the handshake
+ *                         (a wrapper-mode service: close right after connect)
  * @param refuse           connect: close the instance's listeners until the fault is removed, so that
  *                         connections are refused (not counted: they never reach smtpd)
  * @param certificate      STARTTLS: serve a certificate with this flaw, {@code wrong-name} or {@code expired}
+ *                         (also at a wrapper-mode service's handshake right after connect)
  *                         (see {@link dev.mailrelay.tls.CertificateFlaw})
  * @param next             strike only the next N times the fault matches; {@code null}: until cleared
  * @param probability      strike each time with this probability (0 to 1); {@code null}: always

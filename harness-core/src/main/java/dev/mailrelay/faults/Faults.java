@@ -56,7 +56,12 @@ public final class Faults {
         return new Fault.Builder(this, Stage.COMMAND, verb.toUpperCase(Locale.ROOT));
     }
 
-    /** At STARTTLS: {@link Fault.Builder#handshakeFailure()}, or a reply such as {@code 454 4.7.0 TLS not available}. */
+    /**
+     * At STARTTLS: a reply such as {@code 454 4.7.0 TLS not available} instead of the {@code 220}; or at
+     * the TLS handshake, {@link Fault.Builder#handshakeFailure()} or {@link Fault.Builder#certificate},
+     * which strike equally at the handshake a wrapper-mode service (smtps, submissions,
+     * {@code smtpd_tls_wrappermode = yes}) runs right after connect.
+     */
     public Fault.Builder onStarttls() {
         return onCommand("STARTTLS");
     }
@@ -127,9 +132,17 @@ public final class Faults {
         return faults.stream().filter(f -> f.action() == Fault.Action.REFUSE).findFirst();
     }
 
-    /** For the listeners (smtpd): {@code listener} runs after every change of the faults, on the changing thread. */
+    /**
+     * For the listeners (smtpd) and the web UI's event stream: {@code listener} runs after every change
+     * of the faults, on the changing thread.
+     */
     public void onChange(Runnable listener) {
         changeListeners.add(listener);
+    }
+
+    /** Stops telling {@code listener} of changes (a closed HTTP API's event stream). */
+    public void removeOnChange(Runnable listener) {
+        changeListeners.remove(listener);
     }
 
     private void changed() {

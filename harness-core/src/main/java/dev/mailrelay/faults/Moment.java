@@ -17,12 +17,20 @@ import java.util.List;
  * @param login      the login the client authenticated as, or tried to (AUTH; may be {@code null})
  * @param sender     the envelope sender (MAIL, RCPT, DATA)
  * @param recipients the accepted recipients so far, or the one being given at RCPT
+ * @param handshake  the TLS handshake itself (after STARTTLS's {@code 220}, or at connect on a
+ *                   wrapper-mode service), where certificate and handshake-failure faults strike
  */
 public record Moment(Stage stage, String command, String mechanism, String login, String sender,
-                     List<String> recipients) {
+                     List<String> recipients, boolean handshake) {
 
     public Moment {
         recipients = recipients == null ? List.of() : List.copyOf(recipients);
+    }
+
+    /** A moment other than the TLS handshake. */
+    public Moment(Stage stage, String command, String mechanism, String login, String sender,
+                  List<String> recipients) {
+        this(stage, command, mechanism, login, sender, recipients, false);
     }
 
     public static Moment connect() {
@@ -31,6 +39,15 @@ public record Moment(Stage stage, String command, String mechanism, String login
 
     public static Moment command(String verb) {
         return new Moment(Stage.COMMAND, verb, null, null, null, null);
+    }
+
+    /**
+     * The TLS handshake, the same for STARTTLS (after its {@code 220}) and for a wrapper-mode service
+     * ({@code smtpd_tls_wrappermode = yes}, right after connect): the STARTTLS faults that concern the
+     * handshake ({@code certificate}, {@code handshakeFailure}) strike here, the others at the command.
+     */
+    public static Moment tlsHandshake() {
+        return new Moment(Stage.COMMAND, "STARTTLS", null, null, null, null, true);
     }
 
     public static Moment auth(String mechanism, String login) {

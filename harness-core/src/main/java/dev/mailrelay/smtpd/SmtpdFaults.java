@@ -14,7 +14,7 @@ import org.slf4j.Logger;
 /**
  * The one place where a session consults its instance's {@code dev.mailrelay.faults.Faults} and carries
  * out what strikes: the reply sent instead of smtpd's, the connection closed, the wait, the failed
- * STARTTLS. Each strike is logged with {@code (fault injected: ...)}, marked in the transcript and
+ * or flawed TLS handshake (STARTTLS's and a wrapper-mode service's alike). Each strike is logged with {@code (fault injected: ...)}, marked in the transcript and
  * recorded in the capture. What Postfix itself does after such a reply still holds: a {@code 421} or
  * {@code 521} ends the session (smtpd_chat.c's SMTPD_FLAG_HANGUP), and a rejected greeting makes every
  * later command but QUIT answer {@code 503 5.7.0 Error: access denied for ...} (smtpd.c's
@@ -89,6 +89,16 @@ final class SmtpdFaults {
                 recipients.size() == 1 ? recipients.get(0) : null);
     }
 
+    /**
+     * The TLS handshake, STARTTLS's (after its {@code 220}) or a wrapper-mode service's (right after
+     * connect): HANG_UP closes the connection instead of the handshake; PROCEED runs it, serving
+     * {@link #certificateFlaw()} if a certificate fault struck.
+     */
+    Verdict handshake(boolean wrapperMode) throws IOException {
+        certificateFlaw = null;
+        return at(wrapperMode ? "CONNECT" : "STARTTLS", Moment.tlsHandshake(), null, null);
+    }
+
     /** The certificate flaw a fault asked the coming handshake for, or {@code null}. */
     CertificateFlaw certificateFlaw() {
         return certificateFlaw;
@@ -122,13 +132,13 @@ final class SmtpdFaults {
                 session.hangUp();
                 return Verdict.HANG_UP;
             case CERTIFICATE:
-                // The STARTTLS goes on; its handshake serves the flawed certificate.
-                log.info("{}/smtpd[{}]: {} certificate for STARTTLS from {}{}", session.settings.instance,
-                        session.id(), f.certificate().id(), session.clientNameAddress(), note);
+                // The handshake goes on and serves the flawed certificate.
+                log.info("{}/smtpd[{}]: {} certificate for {} from {}{}", session.settings.instance,
+                        session.id(), f.certificate().id(), stage.equals("CONNECT") ? "TLS wrappermode" : "STARTTLS",
+                        session.clientNameAddress(), note);
                 certificateFlaw = f.certificate();
                 return Verdict.PROCEED;
             case HANDSHAKE_FAILURE:
-                session.reply("220 2.0.0 Ready to start TLS");
                 log.info("{}/smtpd[{}]: SSL_accept error from {}: handshake failure{}", session.settings.instance,
                         session.id(), session.clientNameAddress(), note);
                 session.hangUp();

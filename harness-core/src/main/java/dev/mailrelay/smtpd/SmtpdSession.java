@@ -147,8 +147,9 @@ final class SmtpdSession implements Runnable, Restrictions.State {
             // A multi-line reply (EHLO) is flushed line by line; without TCP_NODELAY Nagle holds the
             // later lines until the client's delayed ACK, about 40 ms on every new connection.
             socket.setTcpNoDelay(true);
-            if (settings.tls.wrapperMode()) {
-                startTls();
+            if (settings.tls.wrapperMode() && !startTls()) {
+                endExchange(null);
+                return;
             }
             if (limitedByAnvil()) {
                 int count = settings.anvil.connect(clientAddress.getHostAddress());
@@ -1223,21 +1224,28 @@ final class SmtpdSession implements Runnable, Restrictions.State {
         helo = null;
         esmtp = false;
         resetTransaction();
-        startTls();
-        return true;
+        return startTls();
     }
 
     /**
-     * The server handshake (STARTTLS or wrapper mode); a failure ends the session, as the conversation
-     * is then in an unknown state. A new stream over the TLS socket drops buffered plaintext.
+     * The server handshake (STARTTLS or wrapper mode), unless an injected fault closes the connection
+     * instead ({@code false}); a failure ends the session, as the conversation is then in an unknown
+     * state. A new stream over the TLS socket drops buffered plaintext.
      */
-    private void startTls() throws IOException {
+    private boolean startTls() throws IOException {
+        if (faults.handshake(settings.tls.wrapperMode()) == SmtpdFaults.Verdict.HANG_UP) {
+            return false;
+        }
         SSLSocket ssl;
         try {
             ssl = settings.tls.handshake(socket, faults.certificateFlaw());
         } catch (IOException e) {
             log.info("{}/smtpd[{}]: SSL_accept error from {}: {}", settings.instance, id, clientNameAddress(),
                     e.getMessage());
+            if (faults.certificateFlaw() != null) {
+                // The exchange that ends here keeps the injected fault in the transcript.
+                endExchange(exchangeLabel);
+            }
             throw e;
         }
         socket = ssl;
@@ -1249,6 +1257,7 @@ final class SmtpdSession implements Runnable, Restrictions.State {
         log.info("{}/smtpd[{}]: {} TLS connection established from {}: {}", settings.instance, id, trust,
                 clientNameAddress(), tls.summary());
         sasl.tlsStarted();
+        return true;
     }
 
     private boolean quit(String arg) throws IOException {

@@ -34,9 +34,11 @@ async function api(path, options) {
   return r.status === 204 ? null : r.json();
 }
 
-/** A state change: the API checks Origin and the page's token. */
-function post(path, method) {
-  return api(path, { method: method || 'POST', headers: { 'X-Mailrelay-Token': TOKEN } });
+/** A state change: the API checks Origin and the page's token; {@code body} goes as JSON. */
+function post(path, method, body) {
+  const headers = { 'X-Mailrelay-Token': TOKEN };
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  return api(path, { method: method || 'POST', headers, body: body === undefined ? undefined : JSON.stringify(body) });
 }
 
 // ---- instances -------------------------------------------------------------------------------
@@ -50,12 +52,21 @@ async function loadInstances() {
       ...instances.map(i => el('option', { value: i.name }, i.name)));
     select.value = chosen;
   }
-  $('#instances').replaceChildren(...instances.map(card));
+  const cards = $('#instances');
+  const same = cards.children.length === instances.length
+    && instances.every((i, k) => cards.children[k].dataset.instance === i.name);
+  if (same) {
+    // Updated in place: a fault form being filled in keeps what was typed and its focus.
+    instances.forEach((i, k) => cards.children[k].querySelector('.card-body').replaceChildren(...cardBody(i)));
+  } else {
+    cards.replaceChildren(...instances.map(i => el('article', { class: 'card', 'data-instance': i.name },
+      el('div', { class: 'card-body' }, cardBody(i)), faultForm(i.name))));
+  }
 }
 
-function card(i) {
+function cardBody(i) {
   const names = [i.myhostname, ...(i.hostnames || [])].join(', ');
-  return el('article', { class: 'card', 'data-instance': i.name },
+  return [
     el('h2', {}, i.name, ' ', el('span', { class: 'muted' }, names)),
     el('ul', {}, i.listeners.map(l => el('li', { class: 'listener' },
       `${l.service} ${l.host}:${l.port}`,
@@ -67,7 +78,97 @@ function card(i) {
       + ` · ${i.deferred} deferred`),
     el('div', {},
       el('button', { type: 'button', 'data-flush': i.name, title: 'postqueue -f' }, 'Flush queue'),
-      el('button', { type: 'button', 'data-delete': i.name }, 'Delete captured mail')));
+      el('button', { type: 'button', 'data-delete': i.name }, 'Delete captured mail')),
+    faultList(i)].filter(c => c);
+}
+
+// ---- fault toggle ----------------------------------------------------------------------------
+
+/** The installed faults: what, when (always, or how many of next N are left), how often it struck. */
+function faultList(i) {
+  const faults = i.faults || [];
+  return el('div', { class: 'faults' },
+    el('h3', {}, 'Faults'),
+    faults.length === 0 ? el('p', { class: 'muted' }, 'none installed')
+      : el('ul', {}, faults.map(f => el('li', { class: `fault${f.active ? '' : ' spent'}`, 'data-fault': f.id },
+        el('span', { class: 'what' }, f.fault), ' · ',
+        el('span', { class: 'when' }, f.spec.next ? `next ${f.spec.next}, ${f.spec.next - f.injected} left`
+          : f.spec.probability ? `probability ${f.spec.probability}` : 'always'), ' · ',
+        el('span', { class: 'hits' }, plural(f.injected, 'hit')), ' ',
+        el('button', { type: 'button', 'data-remove-fault': f.id, 'data-instance': i.name }, 'Remove')))),
+    faults.length ? el('button', { type: 'button', 'data-clear-faults': i.name }, 'Clear all faults') : null);
+}
+
+/**
+ * The common faults, as {@code POST .../faults} takes them: where (stage), what, and which of the
+ * form's fields it uses ({@code reply}: editable reply; {@code from}/{@code to}: address pattern;
+ * {@code delay}: seconds).
+ */
+const PRESETS = {
+  'greeting-421': { label: '421 greeting', spec: { stage: 'connect' }, reply: '421 4.3.2 Service not available' },
+  'greeting-close': { label: 'close without greeting', spec: { stage: 'connect', disconnect: true } },
+  'refuse': { label: 'refuse connections', spec: { stage: 'connect', refuse: true }, always: true },
+  'auth-454': { label: '454 on AUTH', spec: { stage: 'auth' }, reply: '454 4.7.0 Temporary authentication failure' },
+  'auth-535': { label: '535 on AUTH', spec: { stage: 'auth' },
+    reply: '535 5.7.8 Error: authentication failed: authentication failure' },
+  'mail-4xx': { label: '4xx on MAIL FROM', spec: { stage: 'mail' }, reply: '451 4.3.0 Temporary lookup failure',
+    pattern: 'from' },
+  'mail-5xx': { label: '5xx on MAIL FROM', spec: { stage: 'mail' }, reply: '553 5.7.1 Sender address rejected',
+    pattern: 'from' },
+  'rcpt-4xx': { label: '4xx on RCPT TO', spec: { stage: 'rcpt' }, reply: '450 4.2.0 Mailbox busy', pattern: 'to' },
+  'rcpt-5xx': { label: '5xx on RCPT TO', spec: { stage: 'rcpt' },
+    reply: '550 5.1.1 Recipient address rejected: User unknown', pattern: 'to' },
+  'data-4xx': { label: '4xx at end of DATA', spec: { stage: 'data' }, reply: '451 4.3.0 Error: queue file write error' },
+  'data-5xx': { label: '5xx at end of DATA', spec: { stage: 'data' }, reply: '554 5.7.1 Message rejected' },
+  'data-disconnect': { label: 'disconnect after the final dot', spec: { stage: 'data', disconnect: true } },
+  'delay': { label: 'delay before the greeting', spec: { stage: 'connect' }, delay: true },
+  'tls-failure': { label: 'TLS handshake failure', spec: { stage: 'command', command: 'STARTTLS', handshakeFailure: true } },
+  'tls-wrong-name': { label: 'certificate for the wrong name',
+    spec: { stage: 'command', command: 'STARTTLS', certificate: 'wrong-name' } },
+  'tls-expired': { label: 'expired certificate', spec: { stage: 'command', command: 'STARTTLS', certificate: 'expired' } },
+};
+
+/** The form that installs one of the presets, made once per card (live updates leave it alone). */
+function faultForm(instance) {
+  const form = el('form', { class: 'fault-form', 'data-instance': instance },
+    el('label', {}, 'Fault ', el('select', { name: 'preset' },
+      Object.entries(PRESETS).map(([k, p]) => el('option', { value: k }, p.label)))),
+    el('label', { class: 'reply' }, 'Reply ', el('input', { name: 'reply', size: 40, autocomplete: 'off' })),
+    el('label', { class: 'pattern' }, 'Address pattern ',
+      el('input', { name: 'pattern', placeholder: 'any (regular expression)', autocomplete: 'off' })),
+    el('label', { class: 'delay' }, 'Seconds ', el('input', { name: 'delay', type: 'number', min: 1, value: 5 })),
+    el('label', { class: 'next' }, 'Next ', el('input', { name: 'next', type: 'number', min: 1,
+      placeholder: 'always', autocomplete: 'off' }), ' times'),
+    el('button', { type: 'submit' }, 'Add fault'),
+    el('span', { class: 'error', role: 'status' }));
+  const choose = () => {
+    const p = PRESETS[form.elements.preset.value];
+    form.elements.reply.value = p.reply || '';
+    form.querySelector('.reply').hidden = !p.reply;
+    form.querySelector('.pattern').hidden = !p.pattern;
+    form.querySelector('.delay').hidden = !p.delay;
+    form.querySelector('.next').hidden = !!p.always;
+  };
+  form.elements.preset.addEventListener('change', choose);
+  choose();
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const p = PRESETS[form.elements.preset.value];
+    const spec = { ...p.spec };
+    if (p.reply) spec.reply = form.elements.reply.value.trim();
+    if (p.pattern && form.elements.pattern.value.trim()) spec[p.pattern] = form.elements.pattern.value.trim();
+    if (p.delay) spec.delay = `PT${Number(form.elements.delay.value)}S`;
+    if (!p.always && form.elements.next.value) spec.next = Number(form.elements.next.value);
+    const error = form.querySelector('.error');
+    try {
+      await post(`/api/instances/${enc(instance)}/faults`, 'POST', spec);
+      error.textContent = '';
+      refresh();
+    } catch (err) {
+      error.textContent = err.message;
+    }
+  });
+  return form;
 }
 
 const plural = (n, word) => `${n} ${word}${n === 1 ? '' : 's'}`;
@@ -90,6 +191,12 @@ $('#instances').addEventListener('click', async (e) => {
       await post(`/api/instances/${enc(b.dataset.flush)}/flush`);
     } else if (b.dataset.delete && confirm(`Delete the mail captured at ${b.dataset.delete}?`)) {
       await post(`/api/instances/${enc(b.dataset.delete)}/messages`, 'DELETE');
+    } else if (b.dataset.removeFault) {
+      await post(`/api/instances/${enc(b.dataset.instance)}/faults/${enc(b.dataset.removeFault)}`, 'DELETE');
+      refresh();
+    } else if (b.dataset.clearFaults) {
+      await post(`/api/instances/${enc(b.dataset.clearFaults)}/faults`, 'DELETE');
+      refresh();
     }
   } catch (err) {
     alert(err.message);

@@ -281,6 +281,78 @@ class WebUiApiTest {
     }
 
     @Test
+    void theFaultToggleInstallsListsAndRemovesFaultsWithThePagesTokenAndEveryChangeIsAnEvent() throws Exception {
+        URI faults = api.url().resolve("api/instances/isp/faults");
+        String origin = "http://127.0.0.1:" + api.port();
+        String spec = "{\"stage\":\"connect\",\"reply\":\"421 4.3.2 Service not available\",\"next\":2}";
+        assertThat(MessageViews.overview(harness).get(0).faults()).isEmpty();
+        HttpResponse<Stream<String>> events = http.send(HttpRequest.newBuilder(api.url().resolve("api/events")).build(),
+                HttpResponse.BodyHandlers.ofLines());
+        try {
+            java.util.Iterator<String> lines = events.body().iterator();
+            CompletableFuture<String> heard = CompletableFuture.supplyAsync(() -> {
+                while (lines.hasNext()) {
+                    String l = lines.next();
+                    if (l.startsWith("data: ") && l.contains("\"instance\":\"isp\"")) {
+                        return l;
+                    }
+                }
+                throw new IllegalStateException("stream ended");
+            });
+            // From a browser without the page's token: refused, nothing installed.
+            HttpResponse<String> refused = http.send(HttpRequest.newBuilder(faults).POST(HttpRequest.BodyPublishers
+                    .ofString(spec)).header("Origin", origin).header("Content-Type", "application/json").build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(refused.statusCode()).isEqualTo(403);
+            assertThat(harness.instance("isp").faults().list()).isEmpty();
+
+            HttpResponse<String> added = http.send(HttpRequest.newBuilder(faults).POST(HttpRequest.BodyPublishers
+                    .ofString(spec)).header("Origin", origin).header("Content-Type", "application/json")
+                    .header(ApiServer.TOKEN_HEADER, api.token()).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(added.statusCode()).as(added.body()).isEqualTo(201);
+            // The page hears of it on its event stream (installed by anyone: the page, a test, the client).
+            assertThat(heard.get(20, TimeUnit.SECONDS)).contains("\"instance\":\"isp\"");
+            int id = Json.mapper().readValue(added.body(), ApiModel.FaultInfo.class).id();
+
+            // An SMTP client gets it; the card shows the strike and what is left of next 2.
+            try (Socket s = new Socket("127.0.0.1", harness.instance("isp").port("submission"))) {
+                s.setSoTimeout(20_000);
+                assertThat(new java.io.BufferedReader(new java.io.InputStreamReader(s.getInputStream(),
+                        StandardCharsets.US_ASCII)).readLine()).isEqualTo("421 4.3.2 Service not available");
+            }
+            HttpResponse<String> overview = get("api/overview");
+            WebModel.Instance isp = List.of(Json.mapper().readValue(overview.body(), WebModel.Instance[].class))
+                    .stream().filter(i -> i.name().equals("isp")).findFirst().orElseThrow();
+            assertThat(isp.faults()).singleElement().satisfies(f -> {
+                assertThat(f.id()).isEqualTo(id);
+                assertThat(f.fault()).isEqualTo("#" + id + " CONNECT reply \"421 4.3.2 Service not available\" next 2");
+                assertThat(f.spec().next()).isEqualTo(2);
+                assertThat(f.injected()).isEqualTo(1);
+                assertThat(f.active()).isTrue();
+            });
+
+            // Remove one, clear all: with the token, as the page's buttons do.
+            HttpResponse<String> removed = http.send(HttpRequest.newBuilder(URI.create(faults + "/" + id)).DELETE()
+                    .header("Origin", origin).header(ApiServer.TOKEN_HEADER, api.token()).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(removed.statusCode()).isEqualTo(204);
+            harness.instance("isp").faults().onData().disconnect();
+            assertThat(MessageViews.overview(harness).get(0).faults()).hasSize(1);
+            assertThat(http.send(HttpRequest.newBuilder(faults).DELETE().header("Origin", origin).build(),
+                    HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(403);
+            HttpResponse<String> cleared = http.send(HttpRequest.newBuilder(faults).DELETE().header("Origin", origin)
+                    .header(ApiServer.TOKEN_HEADER, api.token()).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(cleared.statusCode()).isEqualTo(204);
+            assertThat(MessageViews.overview(harness).get(0).faults()).isEmpty();
+        } finally {
+            events.body().close();
+        }
+        // The page has the toggle, with no inline script (the policy allows only this server's files).
+        assertThat(get("ui/app.js").body()).contains("/faults", "'X-Mailrelay-Token'", "handshakeFailure");
+        assertThat(get("").body()).doesNotContain("onclick", "<script>");
+    }
+
+    @Test
     void aPageThatStopsReadingIsDroppedAndHoldsNoThread() throws Exception {
         ExecutorService pool = Executors.newFixedThreadPool(1);
         HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);

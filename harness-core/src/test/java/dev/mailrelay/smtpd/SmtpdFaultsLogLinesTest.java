@@ -1,6 +1,7 @@
 package dev.mailrelay.smtpd;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.mailrelay.LogLines;
 import dev.mailrelay.faults.Fault;
@@ -8,7 +9,11 @@ import dev.mailrelay.master.Harness;
 import dev.mailrelay.master.Instance;
 import dev.mailrelay.master.InstanceConfig;
 import dev.mailrelay.tls.CertificateFlaw;
+import dev.mailrelay.tls.HarnessCa;
 import java.io.IOException;
+import java.net.Socket;
+import java.time.Duration;
+import javax.net.ssl.SSLSocket;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -37,7 +42,11 @@ class SmtpdFaultsLogLinesTest {
                 smtpd_error_sleep_time = 0
                 smtpd_tls_security_level = may
                 mailrelay_sasl_users = inline:{ alice=secret }
-                """).masterCf("smtp inet n - n - - smtpd")), true);
+                """).masterCf("""
+                smtp inet n - n - - smtpd
+                submissions inet n - n - - smtpd
+                  -o smtpd_tls_wrappermode=yes
+                """)), true);
         isp = harness.instance("isp");
     }
 
@@ -137,5 +146,26 @@ class SmtpdFaultsLogLinesTest {
         }
         assertThat(log.messages()).contains("isp/smtpd[" + session(f) + "]: expired certificate for STARTTLS from "
                 + "localhost[127.0.0.1] (fault injected: #" + f.id() + " STARTTLS certificate expired)");
+    }
+
+    @Test
+    void certificateAndHandshakeFaultsAreLoggedAtAWrapperModeHandshake() throws Exception {
+        LogLines log = LogLines.mark();
+        Fault expired = isp.faults().onStarttls().next(1).certificate(CertificateFlaw.EXPIRED);
+        Fault failure = isp.faults().onStarttls().next(1).handshakeFailure();
+        for (int i = 0; i < 2; i++) {
+            try (Socket plain = new Socket("127.0.0.1", isp.port("submissions"));
+                 SSLSocket ssl = (SSLSocket) HarnessCa.socketFactory().createSocket(plain, "localhost",
+                         plain.getPort(), true)) {
+                assertThatThrownBy(ssl::startHandshake).isInstanceOf(IOException.class);
+            }
+        }
+        isp.capture().awaitEndedSessions(2, Duration.ofSeconds(10));
+        assertThat(log.messages()).contains(
+                "isp/smtpd[" + session(expired) + "]: expired certificate for TLS wrappermode from "
+                        + "localhost[127.0.0.1] (fault injected: #" + expired.id() + " STARTTLS certificate expired "
+                        + "next 1)",
+                "isp/smtpd[" + session(failure) + "]: SSL_accept error from localhost[127.0.0.1]: handshake "
+                        + "failure (fault injected: #" + failure.id() + " STARTTLS handshake failure next 1)");
     }
 }

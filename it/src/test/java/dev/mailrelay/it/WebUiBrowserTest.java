@@ -1,6 +1,7 @@
 package dev.mailrelay.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.sun.net.httpserver.HttpServer;
 import dev.mailrelay.api.ApiServer;
@@ -11,6 +12,7 @@ import dev.mailrelay.junit.InstanceName;
 import dev.mailrelay.junit.RelayInstance;
 import dev.mailrelay.junit.SaslInstance;
 import dev.mailrelay.junit.SaslRelay;
+import jakarta.mail.AuthenticationFailedException;
 import jakarta.mail.Message;
 import jakarta.mail.Session;
 import jakarta.mail.Transport;
@@ -151,6 +153,34 @@ class WebUiBrowserTest {
         // The page hears of the delivery by itself.
         page.awaitText("#path li.hop[data-instance=later]", "later");
         assertThat(page.awaitText("#path li.hop[data-instance=relay] .deliveries", "sent")).contains("deferred");
+    }
+
+    @Test
+    void aFaultInstalledFromThePageStrikesTheClientUntilItIsClearedFromThePage(SaslRelay mail) throws Exception {
+        RelayInstance relay = mail.instance("relay");
+        browser.get(api.url().toString());
+        page.awaitText("#live.on", "live");
+        String card = "article.card[data-instance=relay]";
+        String form = card + " form.fault-form";
+        page.click(form + " option[value=auth-454]");
+        assertThat(browser.findElement(By.cssSelector(form + " input[name=reply]")).getAttribute("value"))
+                .isEqualTo("454 4.7.0 Temporary authentication failure");
+        page.click(form + " button[type=submit]");
+        assertThat(page.awaitText(card + " li.fault", "AUTH")).contains("AUTH reply \"454 4.7.0 Temporary "
+                + "authentication failure\"", "always", "0 hits");
+        assertThat(relay.faults().list()).hasSize(1);
+
+        // The application's AUTH gets the injected 454; the page counts the hit by itself.
+        assertThatThrownBy(() -> send(mail, "bob@example.org", "Refused", null))
+                .isInstanceOf(AuthenticationFailedException.class).hasMessageContaining("454 4.7.0");
+        page.awaitText(card + " li.fault .hits", "1 hit");
+        page.screenshot("faults");
+
+        page.click("button[data-clear-faults=relay]");
+        page.awaitText(card + " .faults", "none installed");
+        assertThat(relay.faults().list()).isEmpty();
+        send(mail, "bob@example.org", "Accepted again", null);
+        assertThat(relay.capture().awaitMessage(m -> "Accepted again".equals(m.subject()), WAIT)).isNotNull();
     }
 
     @Test

@@ -152,7 +152,8 @@ public class Fault {
     }
 
     /**
-     * STARTTLS: answer 220, then close instead of the handshake.
+     * STARTTLS: answer 220, then close instead of the handshake (a wrapper-mode service: close
+     * right after connect).
      *
      * @param handshakeFailure whether to
      */
@@ -170,7 +171,8 @@ public class Fault {
     }
 
     /**
-     * STARTTLS: serve a certificate with this flaw.
+     * STARTTLS: serve a certificate with this flaw (also at a wrapper-mode service's handshake
+     * right after connect).
      *
      * @param certificate {@code wrong-name} or {@code expired}
      */
