@@ -564,6 +564,22 @@ class PostfixFidelityTest {
                     s.bdat("BDAT 0000000000000000000001", "a");
                     s.send("BDAT 1 LAST x");
                 }),
+                new Dialog("a refused BDAT LAST ends the transaction but not its recipient count", "small", s -> {
+                    s.send("EHLO c");
+                    s.send("MAIL FROM:<a@example.com>");
+                    s.send("RCPT TO:<alice@example.com>");
+                    s.bdat("BDAT 1001 LAST", "w".repeat(1001));
+                    s.send("RCPT TO:<alice@example.com>");
+                    s.send("DATA");
+                    s.send("MAIL FROM:<a@example.com>");
+                    s.bdat("BDAT 1 LAST", "a");
+                }),
+                new Dialog("DATA over message_size_limit", "small", s -> {
+                    s.send("EHLO c");
+                    s.send("MAIL FROM:<a@example.com>");
+                    s.send("RCPT TO:<alice@example.com>");
+                    s.data("x".repeat(1200) + "\r\n.");
+                }),
                 new Dialog("BDAT when CHUNKING is discarded", "nochunking", s -> {
                     s.send("EHLO c");
                     s.send("MAIL FROM:<a@example.com>");
