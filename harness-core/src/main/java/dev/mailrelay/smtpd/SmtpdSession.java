@@ -103,6 +103,11 @@ final class SmtpdSession implements Runnable, Restrictions.State {
     private String queueId;
     private String sender;
     private final List<String> recipients = new ArrayList<>();
+    /**
+     * smtpd.c's rcpt_count: the recipients accepted since RSET, HELO/EHLO, STARTTLS or the last
+     * message (rcpt_reset()). A refused BDAT LAST resets the transaction but not this count.
+     */
+    private int rcptCount;
     private boolean smtputf8Requested;
     /**
      * The last SIZE= value, as smtpd.c's state->msg_size: it outlives a MAIL command that failed and
@@ -664,7 +669,7 @@ final class SmtpdSession implements Runnable, Restrictions.State {
                     Restrictions.Stage.HELO, Restrictions.Stage.SENDER);
             if (reject.isPresent()) {
                 logReject(reject.get(), null);
-                resetTransaction();   // smtpd.c: mail_reset()
+                mailReset();          // smtpd.c: mail_reset(), not rcpt_reset()
                 reply(reject.get());
                 return false;
             }
@@ -677,7 +682,7 @@ final class SmtpdSession implements Runnable, Restrictions.State {
         Optional<String> storage = checkQueue();
         if (storage.isPresent()) {
             logReject(storage.get(), null);
-            resetTransaction();   // smtpd.c: mail_reset()
+            mailReset();          // smtpd.c: mail_reset(), not rcpt_reset()
             reply(storage.get());
             return false;
         }
@@ -778,7 +783,7 @@ final class SmtpdSession implements Runnable, Restrictions.State {
             }
         }
         // smtpd.c judges the recipient limit after the parameters.
-        if (recipients.size() >= settings.recipientLimit) {
+        if (rcptCount >= settings.recipientLimit) {
             reply("452 4.5.3 Error: too many recipients");
             return false;
         }
@@ -806,6 +811,7 @@ final class SmtpdSession implements Runnable, Restrictions.State {
                     sasl.logSuffix());
         }
         recipients.add(rcpt);
+        rcptCount++;
         reply("250 2.1.5 Ok");
         return true;
     }
@@ -882,12 +888,17 @@ final class SmtpdSession implements Runnable, Restrictions.State {
             reply("503 5.5.1 Error: DATA after BDAT");
             return false;
         }
-        if (!readyForContent()) {
+        // With PIPELINING a client may send DATA before all its recipients are refused: no protocol error.
+        if (rcptCount == 0) {
+            reply(sender == null ? "503 5.5.1 Error: need RCPT command" : "554 5.5.1 Error: no valid recipients");
             return false;
         }
         if (arg != null) {
             reply("501 5.5.4 Syntax: DATA");
             return false;
+        }
+        if (recipients.isEmpty()) {
+            return lostQueueFile();
         }
         reply("354 End data with <CR><LF>.<CR><LF>");
         stream.flush();
@@ -918,7 +929,7 @@ final class SmtpdSession implements Runnable, Restrictions.State {
                 lineStart = p.lineEnds();
             }
             if (tooBig(size)) {
-                return rejectTooBig("552 5.3.4 Message size exceeds fixed limit");
+                return rejectTooBig("552 5.3.4 Error: message file too big");   // CLEANUP_STAT_SIZE
             }
             return queue(content, "");
         }
@@ -961,7 +972,7 @@ final class SmtpdSession implements Runnable, Restrictions.State {
         }
         // The first chunk of a transaction is judged as DATA is; a client may pipeline BDAT before it
         // knows whether any RCPT was accepted, so no recipient is no protocol error.
-        if (bdatState == BdatState.NONE && recipients.isEmpty()) {
+        if (bdatState == BdatState.NONE && rcptCount == 0) {
             return skipBdat(count, last, sender == null ? "503 5.5.1 Error: need RCPT command"
                     : "554 5.5.1 Error: no valid recipients");
         }
@@ -969,6 +980,9 @@ final class SmtpdSession implements Runnable, Restrictions.State {
             log.warn("{}/smtpd[{}]: warning: {}: BDAT request from {} exceeds message size limit", settings.instance,
                     id, queueId == null ? "NOQUEUE" : queueId, clientNameAddress());
             return skipBdat(count, last, "552 5.3.4 Chunk exceeds message size limit");
+        }
+        if (bdatState == BdatState.NONE && recipients.isEmpty()) {
+            return lostQueueFile();
         }
         if (bdatState == BdatState.NONE) {
             if (bdatRecords == null) {
@@ -1034,7 +1048,7 @@ final class SmtpdSession implements Runnable, Restrictions.State {
         stream.skip(count);
         reply(reply);
         if (last) {
-            resetTransaction();
+            mailReset();            // not rcpt_reset(): see lostQueueFile()
         } else {
             dropBdatContent();
             bdatState = BdatState.ERROR;
@@ -1068,18 +1082,18 @@ final class SmtpdSession implements Runnable, Restrictions.State {
         return n;
     }
 
-    /** Content is accepted only in a transaction with at least one recipient (DATA and BDAT alike). */
-    private boolean readyForContent() throws IOException {
-        if (sender == null) {
-            reply("503 5.5.1 Error: need RCPT command");
-            return false;
-        }
-        if (recipients.isEmpty()) {
-            // Postfix: a transaction whose recipients were all rejected (or never sent) ends here.
-            reply("554 5.5.1 Error: no valid recipients");
-            return false;
-        }
-        return true;
+    /**
+     * Postfix 3.7's smtpd dies here: skip_bdat() ends the transaction after a refused BDAT LAST with
+     * mail_reset() alone, so rcpt_count stays; DATA, or a first BDAT, without a new accepted RCPT then
+     * writes to a queue file that is not open (common_pre_message_handling()), and the client sees the
+     * connection close without a reply. The harness ends the session the same way.
+     */
+    private boolean lostQueueFile() {
+        log.warn("{}/smtpd[{}]: warning: {} after a refused BDAT LAST without a new recipient from {}: Postfix 3.7's "
+                + "smtpd has no queue file here and dies; disconnecting", settings.instance, id, lastCommand(),
+                clientNameAddress());
+        hangUp();
+        return false;
     }
 
     private boolean tooBig(long size) {
@@ -1300,7 +1314,14 @@ final class SmtpdSession implements Runnable, Restrictions.State {
         return true;
     }
 
+    /** mail_reset() and rcpt_reset(): RSET, HELO/EHLO, STARTTLS, the end of a message. */
     void resetTransaction() {
+        mailReset();
+        rcptCount = 0;
+    }
+
+    /** smtpd.c's mail_reset(): the transaction, its queue file (with its recipients) and BDAT state. */
+    private void mailReset() {
         sender = null;
         dropBdatContent();          // the chunks so far are dropped, with their spool file
         bdatState = BdatState.NONE;

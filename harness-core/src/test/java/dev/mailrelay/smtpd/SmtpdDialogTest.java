@@ -607,7 +607,7 @@ class SmtpdDialogTest {
         assertThat(d.send("RCPT TO:<alice@example.com>")).containsExactly("250 2.1.5 Ok");
         assertThat(d.send("DATA")).containsExactly("354 End data with <CR><LF>.<CR><LF>");
         d.write("Subject: big\r\n\r\n" + ("x".repeat(98) + "\r\n").repeat(20));
-        assertThat(d.send(".")).containsExactly("552 5.3.4 Message size exceeds fixed limit");
+        assertThat(d.send(".")).containsExactly("552 5.3.4 Error: message file too big");
         assertThat(d.send("RCPT TO:<alice@example.com>")).containsExactly("503 5.5.1 Error: need MAIL command");
         quit(d);
     }
