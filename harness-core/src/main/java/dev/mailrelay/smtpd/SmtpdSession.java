@@ -11,7 +11,6 @@ import dev.mailrelay.global.QueueIds;
 import dev.mailrelay.tables.AddressLookup;
 import dev.mailrelay.tls.TlsDetails;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
@@ -104,16 +103,37 @@ final class SmtpdSession implements Runnable, Restrictions.State {
     private String queueId;
     private String sender;
     private final List<String> recipients = new ArrayList<>();
+    /**
+     * smtpd.c's rcpt_count: the recipients accepted since RSET, HELO/EHLO, STARTTLS or the last
+     * message (rcpt_reset()). A refused BDAT LAST resets the transaction but not this count.
+     */
+    private int rcptCount;
     private boolean smtputf8Requested;
     /**
      * The last SIZE= value, as smtpd.c's state->msg_size: it outlives a MAIL command that failed and
      * counts for the next one until the transaction is reset (RSET, HELO/EHLO, a delivered message).
      */
     private long declaredSize;
-    /** The content of a BDAT transaction so far, or {@code null} when no BDAT was given. */
-    private RecordLines bdatContent;
-    /** The bytes of the BDAT chunks so far, as the client sent them. */
-    private long bdatSize;
+    /**
+     * smtpd.c's bdat_state: not processing BDAT; accepting chunks; or, after a refused chunk, reading
+     * and discarding every chunk until BDAT LAST, RSET, HELO/EHLO or STARTTLS (mail_reset()).
+     */
+    private enum BdatState { NONE, OK, ERROR }
+
+    private BdatState bdatState = BdatState.NONE;
+    /** The content of the BDAT transaction so far, as cleanup's records; {@code null} outside BdatState.OK. */
+    private ContentStore.Writer bdatContent;
+    /** bdat_cmd()'s line buffer, carried from chunk to chunk; made at the first BDAT of the session. */
+    private BdatRecords bdatRecords;
+    /** A piece of a BDAT chunk as it is read (VSTREAM_BUFSIZE bytes); made with {@link #bdatRecords}. */
+    private byte[] bdatPiece;
+    /**
+     * smtpd.c's act_size: the bytes of the message content as stored, each record's length + 2, which
+     * message_size_limit bounds and "250 2.0.0 Ok: N bytes queued as" reports.
+     */
+    private long actSize;
+    /** smtpd.c's CLEANUP_STAT_SIZE: a record did not fit message_size_limit; the rest is read and dropped. */
+    private boolean sizeExceeded;
     /** The access-table actions of this transaction. */
     private final SavedActions saved = new SavedActions();
 
@@ -393,7 +413,7 @@ final class SmtpdSession implements Runnable, Restrictions.State {
 
     private void close() {
         if (bdatContent != null) {
-            bdatContent.close();    // a BDAT transaction cut off: its spool file goes
+            bdatContent.discard();  // a BDAT transaction cut off: its spool file goes
         }
         try {
             stream.flush();
@@ -566,6 +586,10 @@ final class SmtpdSession implements Runnable, Restrictions.State {
             reply("503 5.5.1 Error: nested MAIL command");
             return false;
         }
+        if (bdatState != BdatState.NONE) {
+            reply("503 5.5.1 Error: MAIL after BDAT");     // a refused BDAT before MAIL: chunks are skipped
+            return false;
+        }
         SmtpdAddress.Parsed parsed;
         try {
             parsed = SmtpdAddress.parse(arg, "FROM:", settings.strictRfc821Envelopes);
@@ -646,7 +670,7 @@ final class SmtpdSession implements Runnable, Restrictions.State {
                     Restrictions.Stage.HELO, Restrictions.Stage.SENDER);
             if (reject.isPresent()) {
                 logReject(reject.get(), null);
-                resetTransaction();   // smtpd.c: mail_reset()
+                mailReset();          // smtpd.c: mail_reset(), not rcpt_reset()
                 reply(reject.get());
                 return false;
             }
@@ -659,7 +683,7 @@ final class SmtpdSession implements Runnable, Restrictions.State {
         Optional<String> storage = checkQueue();
         if (storage.isPresent()) {
             logReject(storage.get(), null);
-            resetTransaction();   // smtpd.c: mail_reset()
+            mailReset();          // smtpd.c: mail_reset(), not rcpt_reset()
             reply(storage.get());
             return false;
         }
@@ -720,7 +744,7 @@ final class SmtpdSession implements Runnable, Restrictions.State {
             reply("503 5.5.1 Error: need MAIL command");
             return false;
         }
-        if (bdatContent != null) {
+        if (bdatState != BdatState.NONE) {
             reply("503 5.5.1 Error: RCPT after BDAT");
             return false;
         }
@@ -760,7 +784,7 @@ final class SmtpdSession implements Runnable, Restrictions.State {
             }
         }
         // smtpd.c judges the recipient limit after the parameters.
-        if (recipients.size() >= settings.recipientLimit) {
+        if (rcptCount >= settings.recipientLimit) {
             reply("452 4.5.3 Error: too many recipients");
             return false;
         }
@@ -788,6 +812,7 @@ final class SmtpdSession implements Runnable, Restrictions.State {
                     sasl.logSuffix());
         }
         recipients.add(rcpt);
+        rcptCount++;
         reply("250 2.1.5 Ok");
         return true;
     }
@@ -860,16 +885,21 @@ final class SmtpdSession implements Runnable, Restrictions.State {
 
     private boolean data(String arg) throws IOException {
         // smtpd.c's order: BDAT first, then the transaction's state, then the syntax.
-        if (bdatContent != null) {
+        if (bdatState != BdatState.NONE) {
             reply("503 5.5.1 Error: DATA after BDAT");
             return false;
         }
-        if (!readyForContent()) {
+        // With PIPELINING a client may send DATA before all its recipients are refused: no protocol error.
+        if (rcptCount == 0) {
+            reply(sender == null ? "503 5.5.1 Error: need RCPT command" : "554 5.5.1 Error: no valid recipients");
             return false;
         }
         if (arg != null) {
             reply("501 5.5.4 Syntax: DATA");
             return false;
+        }
+        if (recipients.isEmpty()) {
+            return lostQueueFile();
         }
         reply("354 End data with <CR><LF>.<CR><LF>");
         stream.flush();
@@ -900,7 +930,7 @@ final class SmtpdSession implements Runnable, Restrictions.State {
                 lineStart = p.lineEnds();
             }
             if (tooBig(size)) {
-                return rejectTooBig("552 5.3.4 Message size exceeds fixed limit");
+                return rejectTooBig("552 5.3.4 Error: message file too big");   // CLEANUP_STAT_SIZE
             }
             return queue(content, "");
         }
@@ -909,59 +939,162 @@ final class SmtpdSession implements Runnable, Restrictions.State {
     private static final byte[] CRLF = {'\r', '\n'};
 
     /**
-     * BDAT (RFC 3030 CHUNKING) as Postfix 3.7 answers it: the chunk is always read, then judged;
-     * content is taken as is, without dot-stuffing; a syntax error ends the session.
+     * BDAT (RFC 3030 CHUNKING) as smtpd.c's bdat_cmd() answers it. A malformed command ends the session
+     * (the chunk would be read as commands). A refused chunk is read and discarded (skip_bdat()); a
+     * refused BDAT LAST ends the transaction, any other refused chunk makes smtpd discard the chunks
+     * that follow until BDAT LAST or RSET ("551 5.0.0 Discarded N bytes after earlier error"), so that
+     * a client that pipelines its chunks is answered once. Content is taken as is, without
+     * dot-stuffing, and stored as records ({@link BdatRecords}); a chunk is answered with its own size,
+     * the message with the bytes stored.
      */
     private boolean bdat(String arg) throws IOException {
-        String[] words = arg == null ? new String[0] : arg.split(" +");
-        boolean last = words.length == 2 && words[1].equalsIgnoreCase("LAST");
-        long count = words.length >= 1 && words[0].matches("\\d{1,18}") ? Long.parseLong(words[0]) : -1;
-        if (count < 0 || words.length > 2 || (words.length == 2 && !last)) {
+        if (settings.discardEhloKeywords.contains("chunking")) {
+            reply("521 5.5.1 Error: command not implemented");     // smtpd.c hangs up, for the same reason
+            return false;
+        }
+        String[] words = arg == null ? new String[0] : arg.split("\\s+");
+        long count = words.length == 1 || words.length == 2 ? chunkSize(words[0]) : -1;
+        boolean last = words.length == 2;
+        if (count < 0 || last && !words[1].equalsIgnoreCase("LAST")) {
+            log.warn("{}/smtpd[{}]: warning: {}: malformed BDAT command syntax from {}: {}", settings.instance, id,
+                    queueId == null ? "NOQUEUE" : queueId, clientNameAddress(), printable("BDAT " + (arg == null ? "" : arg)));
             reply("521 5.5.4 Syntax: BDAT count [LAST]");
-            quit = true;
             return false;
         }
         stream.startContent(settings.minDataRate);
-        // The verdicts below, known before the chunk is read, decide whether it is kept or skipped.
-        boolean keep = sender != null && !recipients.isEmpty() && !(count == 0 && !last) && !tooBig(bdatSize + count);
-        if (keep && bdatContent == null) {
-            bdatContent = new RecordLines(settings.cleanup.openContent());
-        }
-        stream.readChunk(count, keep ? bdatContent : OutputStream.nullOutputStream(), keep ? count : 0);
-        if (!readyForContent()) {
-            return false;
-        }
+        // smtpd.c blocks empty chunks rather than count them as junk commands.
         if (count == 0 && !last) {
-            reply("551 5.7.1 Null BDAT request");
+            log.warn("{}/smtpd[{}]: warning: {}: null BDAT request from {}", settings.instance, id,
+                    queueId == null ? "NOQUEUE" : queueId, clientNameAddress());
+            return skipBdat(0, false, "551 5.7.1 Null BDAT request");
+        }
+        if (bdatState == BdatState.ERROR) {
+            return skipBdat(count, last, "551 5.0.0 Discarded " + count + " bytes after earlier error");
+        }
+        // The first chunk of a transaction is judged as DATA is; a client may pipeline BDAT before it
+        // knows whether any RCPT was accepted, so no recipient is no protocol error.
+        if (bdatState == BdatState.NONE && rcptCount == 0) {
+            return skipBdat(count, last, sender == null ? "503 5.5.1 Error: need RCPT command"
+                    : "554 5.5.1 Error: no valid recipients");
+        }
+        if (settings.messageSizeLimit > 0 && actSize > settings.messageSizeLimit - count) {
+            log.warn("{}/smtpd[{}]: warning: {}: BDAT request from {} exceeds message size limit", settings.instance,
+                    id, queueId == null ? "NOQUEUE" : queueId, clientNameAddress());
+            return skipBdat(count, last, "552 5.3.4 Chunk exceeds message size limit");
+        }
+        if (bdatState == BdatState.NONE && recipients.isEmpty()) {
+            return lostQueueFile();
+        }
+        if (bdatState == BdatState.NONE) {
+            if (bdatRecords == null) {
+                bdatRecords = new BdatRecords(settings.lineLengthLimit);
+                bdatPiece = new byte[BdatRecords.PIECE];
+            }
+            bdatRecords.reset();
+            bdatContent = settings.cleanup.openContent();
+            bdatState = BdatState.OK;
+        }
+        long done = 0;
+        do {
+            int len = (int) Math.min(BdatRecords.PIECE, count - done);
+            stream.readFully(bdatPiece, len);
+            bdatRecords.piece(bdatPiece, len, last && len == count - done, this::storeRecord);
+            done += len;
+        } while (done < count);
+        if (sizeExceeded) {
+            // common_post_message_handling() ends the transaction; after a chunk that is not the last,
+            // smtpd discards the chunks the client may have pipelined behind it.
+            log.warn("{}/smtpd[{}]: warning: {}: queue file size limit exceeded", settings.instance, id,
+                    queueId == null ? "NOQUEUE" : queueId);
+            reply("552 5.3.4 Error: message file too big");
+            resetTransaction();
+            if (!last) {
+                bdatState = BdatState.ERROR;
+            }
             return false;
         }
-        if (tooBig(bdatSize + count)) {
-            return rejectTooBig("552 5.3.4 Chunk exceeds message size limit");
-        }
-        bdatSize += count;
         if (!last) {
-            reply("250 2.0.0 Ok: " + bdatSize + " bytes");
+            reply("250 2.0.0 Ok: " + count + " bytes");
             return true;
         }
-        ContentStore.Writer content = bdatContent.finish();
+        ContentStore.Writer content = bdatContent;
         bdatContent = null;
         try (content) {
-            return queue(content, bdatSize + " bytes ");
+            return queue(content, actSize + " bytes ");
         }
     }
 
-    /** Content is accepted only in a transaction with at least one recipient (DATA and BDAT alike). */
-    private boolean readyForContent() throws IOException {
-        if (sender == null) {
-            reply("503 5.5.1 Error: need RCPT command");
-            return false;
+    /** One record of BDAT content to cleanup, within message_size_limit as bdat_cmd() counts it. */
+    private void storeRecord(byte[] bytes, int len, boolean normal) {
+        if (sizeExceeded) {
+            return;
         }
-        if (recipients.isEmpty()) {
-            // Postfix: a transaction whose recipients were all rejected (or never sent) ends here.
-            reply("554 5.5.1 Error: no valid recipients");
-            return false;
+        if (settings.messageSizeLimit > 0 && settings.messageSizeLimit - actSize < len + 2) {
+            sizeExceeded = true;
+            bdatContent.discard();
+            return;
         }
-        return true;
+        actSize += len + 2;
+        bdatContent.write(bytes, 0, len);
+        if (normal) {
+            bdatContent.write(CRLF, 0, 2);
+        }
+    }
+
+    /**
+     * skip_bdat(): reads and discards the chunk, answers, and ends the transaction after BDAT LAST, else
+     * discards the chunks that follow.
+     */
+    private boolean skipBdat(long count, boolean last, String reply) throws IOException {
+        stream.skip(count);
+        reply(reply);
+        if (last) {
+            mailReset();            // not rcpt_reset(): see lostQueueFile()
+        } else {
+            dropBdatContent();
+            bdatState = BdatState.ERROR;
+        }
+        return false;
+    }
+
+    private void dropBdatContent() {
+        if (bdatContent != null) {
+            bdatContent.discard();
+            bdatContent = null;
+        }
+    }
+
+    /** off_cvt_string() of digits only (alldig()): the count, or -1 for other text or an overflow. */
+    static long chunkSize(String word) {
+        if (word.isEmpty()) {
+            return -1;
+        }
+        long n = 0;
+        for (int i = 0; i < word.length(); i++) {
+            char c = word.charAt(i);
+            if (c < '0' || c > '9') {
+                return -1;
+            }
+            if (n > (Long.MAX_VALUE - (c - '0')) / 10) {
+                return -1;
+            }
+            n = n * 10 + (c - '0');
+        }
+        return n;
+    }
+
+    /**
+     * Postfix 3.7's smtpd dies here: skip_bdat() ends the transaction after a refused BDAT LAST with
+     * mail_reset() alone, so rcpt_count stays; DATA, or a first BDAT, without a new accepted RCPT then
+     * writes to a queue file that is not open (common_pre_message_handling()), and the client sees the
+     * connection close without a reply. The harness ends the session the same way.
+     */
+    private boolean lostQueueFile() {
+        log.warn("{}/smtpd[{}]: warning: {} after a refused BDAT LAST without a new recipient from {}: Postfix 3.7's "
+                + "smtpd has no queue file here and dies; disconnecting", settings.instance, id, lastCommand(),
+                clientNameAddress());
+        hangUp();
+        return false;
     }
 
     private boolean tooBig(long size) {
@@ -973,82 +1106,6 @@ final class SmtpdSession implements Runnable, Restrictions.State {
         reply(reply);
         resetTransaction();
         return false;
-    }
-
-    /**
-     * Queue file lines end in CRLF whatever the client sent, as Postfix stores records, not bytes: BDAT
-     * content passes through here on its way to the store. A CR is held until the next byte shows
-     * whether it ends a line; a last line without LF gets its CRLF from {@link #finish()}.
-     */
-    static final class RecordLines extends OutputStream {
-        private final ContentStore.Writer out;
-        private final byte[] buf = new byte[8192];
-        private int n;
-        private boolean pendingCr;
-        /** Whether the current line has content (a held CR not counted). */
-        private boolean lineHasBytes;
-
-        RecordLines(ContentStore.Writer out) {
-            this.out = out;
-        }
-
-        @Override
-        public void write(int b) {
-            if (pendingCr) {
-                pendingCr = false;
-                if (b == '\n') {
-                    put('\r');
-                    put('\n');
-                    lineHasBytes = false;
-                    return;
-                }
-                put('\r');
-                lineHasBytes = true;
-            }
-            if (b == '\r') {
-                pendingCr = true;
-            } else if (b == '\n') {
-                put('\r');
-                put('\n');
-                lineHasBytes = false;
-            } else {
-                put(b);
-                lineHasBytes = true;
-            }
-        }
-
-        @Override
-        public void write(byte[] b, int off, int len) {
-            for (int i = off; i < off + len; i++) {
-                write(b[i]);
-            }
-        }
-
-        private void put(int b) {
-            if (n == buf.length) {
-                out.write(buf, 0, n);
-                n = 0;
-            }
-            buf[n++] = (byte) b;
-        }
-
-        /** Ends the last line and hands back the writer. */
-        ContentStore.Writer finish() {
-            if (lineHasBytes) {
-                put('\r');
-                put('\n');
-            }
-            pendingCr = false;
-            out.write(buf, 0, n);
-            n = 0;
-            return out;
-        }
-
-        /** Drops what was written. */
-        @Override
-        public void close() {
-            out.discard();
-        }
     }
 
     /**
@@ -1266,13 +1323,19 @@ final class SmtpdSession implements Runnable, Restrictions.State {
         return true;
     }
 
+    /** mail_reset() and rcpt_reset(): RSET, HELO/EHLO, STARTTLS, the end of a message. */
     void resetTransaction() {
+        mailReset();
+        rcptCount = 0;
+    }
+
+    /** smtpd.c's mail_reset(): the transaction, its queue file (with its recipients) and BDAT state. */
+    private void mailReset() {
         sender = null;
-        if (bdatContent != null) {
-            bdatContent.close();    // the chunks so far are dropped, with their spool file
-        }
-        bdatContent = null;
-        bdatSize = 0;
+        dropBdatContent();          // the chunks so far are dropped, with their spool file
+        bdatState = BdatState.NONE;
+        actSize = 0;
+        sizeExceeded = false;
         queueId = null;
         recipients.clear();
         saved.reset();

@@ -182,23 +182,28 @@ final class SmtpdStream {
         }
     }
 
-    /**
-     * Reads exactly {@code count} bytes (a BDAT chunk), keeping at most {@code keep} of them in
-     * {@code sink}; the rest is read and discarded.
-     */
-    void readChunk(long count, OutputStream sink, long keep) throws IOException {
+    /** Reads exactly {@code len} bytes of a BDAT chunk into {@code dst}. */
+    void readFully(byte[] dst, int len) throws IOException {
+        int n = 0;
+        while (n < len) {
+            if (pos == limit && !fill()) {
+                throw new IOException("lost connection in BDAT");
+            }
+            int k = Math.min(limit - pos, len - n);
+            System.arraycopy(buf, pos, dst, n, k);
+            pos += k;
+            n += k;
+        }
+    }
+
+    /** Reads and discards {@code count} bytes, a refused BDAT chunk, a buffer at a time. */
+    void skip(long count) throws IOException {
         long left = count;
-        long room = keep;
         while (left > 0) {
             if (pos == limit && !fill()) {
                 throw new IOException("lost connection in BDAT");
             }
             int n = (int) Math.min(limit - pos, left);
-            if (room > 0) {
-                int k = (int) Math.min(n, room);
-                sink.write(buf, pos, k);
-                room -= k;
-            }
             pos += n;
             left -= n;
         }

@@ -220,7 +220,7 @@ class HostileClientTest {
             for (int i = 0; i < 2000; i++) {
                 body.append("x".repeat(78)).append("\r\n");
             }
-            assertThat(c.sendLast(body + ".")).isEqualTo("552 5.3.4 Message size exceeds fixed limit");
+            assertThat(c.sendLast(body + ".")).isEqualTo("552 5.3.4 Error: message file too big");
             assertThat(c.sendLast("MAIL FROM:<a@example.org> SIZE=999999"))
                     .isEqualTo("552 5.3.4 Message size exceeds fixed limit");
             // smtpd.c keeps the declared SIZE until mail_reset(): Postfix refuses the next MAIL too.

@@ -607,7 +607,7 @@ class SmtpdDialogTest {
         assertThat(d.send("RCPT TO:<alice@example.com>")).containsExactly("250 2.1.5 Ok");
         assertThat(d.send("DATA")).containsExactly("354 End data with <CR><LF>.<CR><LF>");
         d.write("Subject: big\r\n\r\n" + ("x".repeat(98) + "\r\n").repeat(20));
-        assertThat(d.send(".")).containsExactly("552 5.3.4 Message size exceeds fixed limit");
+        assertThat(d.send(".")).containsExactly("552 5.3.4 Error: message file too big");
         assertThat(d.send("RCPT TO:<alice@example.com>")).containsExactly("503 5.5.1 Error: need MAIL command");
         quit(d);
     }
@@ -676,11 +676,11 @@ class SmtpdDialogTest {
         d.write("BDAT 12\r\nSubject: x\r\n");
         assertThat(d.reply()).containsExactly("250 2.0.0 Ok: 12 bytes");
         d.write("BDAT 5\r\n\r\n.a\n");
-        assertThat(d.reply()).containsExactly("250 2.0.0 Ok: 17 bytes");
+        assertThat(d.reply()).containsExactly("250 2.0.0 Ok: 5 bytes");      // each chunk its own size
         assertThat(d.send("DATA")).containsExactly("503 5.5.1 Error: DATA after BDAT");
         d.write("BDAT 3 LAST\r\n.\r\n");
         List<String> queued = d.reply();
-        assertThat(queued).singleElement().asString().matches("250 2\\.0\\.0 Ok: 20 bytes queued as [0-9A-F]+");
+        assertThat(queued).singleElement().asString().matches("250 2\\.0\\.0 Ok: 21 bytes queued as [0-9A-F]+");   // record bytes: the bare LF line + 1
         String id = queued.get(0).substring(queued.get(0).lastIndexOf(' ') + 1);
         CapturedMessage m = ref.capture().awaitMessage(x -> x.queueId().equals(id), Duration.ofSeconds(10));
         // No dot-unstuffing in BDAT; a bare LF line is stored as a CRLF line like every other.
@@ -693,11 +693,22 @@ class SmtpdDialogTest {
         SmtpDialog d = ehloed("10025");
         d.write("BDAT 5\r\nabcde");
         assertThat(d.reply()).containsExactly("503 5.5.1 Error: need RCPT command");
+        // The refused chunk puts smtpd in bdat_state's error state: MAIL waits for RSET (or BDAT LAST).
+        assertThat(d.send("MAIL FROM:<alice@example.com>")).containsExactly("503 5.5.1 Error: MAIL after BDAT");
+        assertThat(d.send("RSET")).containsExactly("250 2.0.0 Ok");
         assertThat(d.send("MAIL FROM:<alice@example.com>")).containsExactly("250 2.1.0 Ok");
         d.write("BDAT 3\r\nabc");
         assertThat(d.reply()).containsExactly("554 5.5.1 Error: no valid recipients");
+        assertThat(d.send("RCPT TO:<alice@example.com>")).containsExactly("503 5.5.1 Error: RCPT after BDAT");
+        assertThat(d.send("RSET")).containsExactly("250 2.0.0 Ok");
+        assertThat(d.send("MAIL FROM:<alice@example.com>")).containsExactly("250 2.1.0 Ok");
         assertThat(d.send("RCPT TO:<alice@example.com>")).containsExactly("250 2.1.5 Ok");
         assertThat(d.send("BDAT 0")).containsExactly("551 5.7.1 Null BDAT request");
+        // After a refused chunk the following ones are discarded, up to BDAT LAST, which ends the transaction.
+        assertThat(d.send("BDAT 0 LAST")).containsExactly("551 5.0.0 Discarded 0 bytes after earlier error");
+        assertThat(d.send("RCPT TO:<alice@example.com>")).containsExactly("503 5.5.1 Error: need MAIL command");
+        assertThat(d.send("MAIL FROM:<alice@example.com>")).containsExactly("250 2.1.0 Ok");
+        assertThat(d.send("RCPT TO:<alice@example.com>")).containsExactly("250 2.1.5 Ok");
         assertThat(d.send("BDAT 0 LAST")).singleElement().asString().startsWith("250 2.0.0 Ok: 0 bytes queued as ");
     }
 

@@ -79,6 +79,17 @@ final class DialogScript {
         return record(command + " +" + chunk.length() + " bytes", d.reply());
     }
 
+    /**
+     * Writes {@code raw} (ISO-8859-1, BDAT chunks and command lines as they come) in one go, then reads
+     * one reply for each of {@code labels}, the commands it holds: BDAT pipelined with other commands.
+     */
+    void pipelinedRaw(String raw, String... labels) {
+        d.writeRaw(raw);
+        for (String label : labels) {
+            record(label + " (pipelined)", d.reply());
+        }
+    }
+
     /** Sends STARTTLS and, after a 220 reply, does the TLS handshake. */
     List<String> starttls() {
         List<String> reply = send("STARTTLS");

@@ -53,6 +53,8 @@ class PostfixFidelityTest {
         SERVICES.put("anon", "-o smtpd_sasl_security_options=");
         SERVICES.put("junk", "-o smtpd_junk_command_limit=3 -o smtpd_hard_error_limit=4 -o smtpd_error_sleep_time=0");
         SERVICES.put("strictutf8", "-o strict_smtputf8=yes -o smtputf8_enable=yes");
+        SERVICES.put("small", "-o message_size_limit=1000");
+        SERVICES.put("nochunking", "-o smtpd_discard_ehlo_keywords=chunking");
     }
 
     private static final String USER = "alice@example.com";
@@ -418,6 +420,171 @@ class PostfixFidelityTest {
                     s.send("EHLO c");
                     s.send("MAIL FROM:<a@example.com> SIZE=99999999999999999999999");
                     s.send("MAIL FROM:<a@example.com>");
+                }),
+                new Dialog("BDAT without MAIL: the chunk is refused, later ones discarded until BDAT LAST", "main", s -> {
+                    s.send("EHLO c");
+                    s.bdat("BDAT 5", "abcde");
+                    s.bdat("BDAT 3", "abc");
+                    s.send("MAIL FROM:<a@example.com>");
+                    s.send("RCPT TO:<alice@example.com>");
+                    s.send("DATA");
+                    s.send("ETRN example.com");
+                    s.bdat("BDAT 2 LAST", "ab");
+                    s.send("MAIL FROM:<a@example.com>");
+                    s.bdat("BDAT 2 last", "ab");
+                    s.send("MAIL FROM:<a@example.com>");
+                }),
+                new Dialog("null BDAT request, BDAT 0 LAST", "main", s -> {
+                    s.send("EHLO c");
+                    s.send("BDAT 0");
+                    s.send("MAIL FROM:<a@example.com>");
+                    s.send("BDAT 0 LAST");
+                    s.send("MAIL FROM:<a@example.com>");
+                    s.send("RCPT TO:<alice@example.com>");
+                    s.send("BDAT 0");
+                    s.send("BDAT 0 LAST");
+                    s.send("RSET");
+                    s.send("MAIL FROM:<a@example.com>");
+                    s.send("RCPT TO:<alice@example.com>");
+                    s.send("BDAT 0 LAST");
+                    s.send("BDAT 0 LAST");
+                }),
+                new Dialog("BDAT without valid recipients; LAST resets the transaction, RSET and HELO the error state", "outside", s -> {
+                    s.send("EHLO c");
+                    s.send("MAIL FROM:<a@example.com>");
+                    s.send("RCPT TO:<x@remote.example.org>");
+                    s.bdat("BDAT 3 LAST", "abc");
+                    s.send("RCPT TO:<x@remote.example.org>");
+                    s.send("MAIL FROM:<a@example.com>");
+                    s.bdat("BDAT 3", "abc");
+                    s.send("RCPT TO:<alice@example.com>");
+                    s.send("MAIL FROM:<a@example.com>");
+                    s.bdat("BDAT 3", "abc");
+                    s.send("RSET");
+                    s.send("BDAT 0");
+                    s.send("EHLO c");
+                    s.send("MAIL FROM:<a@example.com>");
+                }),
+                new Dialog("BDAT replies count the chunk, then the stored record bytes", "main", s -> {
+                    s.send("EHLO c");
+                    s.send("MAIL FROM:<a@example.com>");
+                    s.send("RCPT TO:<alice@example.com>");
+                    s.bdat("BDAT 12", "Subject: x\r\n");
+                    s.bdat("BDAT 5", "\r\n.a\n");
+                    s.send("DATA");
+                    s.send("RCPT TO:<alice@example.com>");
+                    s.send("MAIL FROM:<a@example.com>");
+                    s.bdat("BDAT 100 LAST", "x".repeat(100));
+                    s.send("MAIL FROM:<a@example.com>");
+                    s.send("RCPT TO:<alice@example.com>");
+                    s.bdat("BDAT 3", "ab\r");
+                    s.bdat("BDAT 3", "\ncd");
+                    s.bdat("BDAT 1 LAST", "\r");
+                    s.send("MAIL FROM:<a@example.com>");
+                    s.send("RCPT TO:<alice@example.com>");
+                    s.bdat("BDAT 4", "ab\r\r");
+                    s.bdat("BDAT 5000 LAST", "\n" + "y".repeat(4999));
+                    s.send("MAIL FROM:<a@example.com>");
+                    s.send("RCPT TO:<alice@example.com>");
+                    // A CR as the 2048th byte of a line at the end of a 4096-byte read, then CR LF.
+                    s.bdat("BDAT 4098 LAST", "a".repeat(2048) + "b".repeat(2047) + "\r\r\n");
+                    s.send("MAIL FROM:<a@example.com>");
+                    s.send("RCPT TO:<alice@example.com>");
+                    s.bdat("BDAT 4097 LAST", "a".repeat(2048) + "b".repeat(2047) + "\r\r");
+                    s.send("MAIL FROM:<a@example.com>");
+                    s.send("RCPT TO:<alice@example.com>");
+                    s.bdat("BDAT 2050", "c".repeat(2047) + "\r\rd");
+                    s.bdat("BDAT 2 LAST", "\n\n");
+                }),
+                new Dialog("BDAT and message_size_limit: chunk too big, then message file too big", "small", s -> {
+                    s.send("EHLO c");
+                    s.send("MAIL FROM:<a@example.com>");
+                    s.send("RCPT TO:<alice@example.com>");
+                    s.bdat("BDAT 600", "x".repeat(598) + "\r\n");
+                    s.bdat("BDAT 500", "y".repeat(500));
+                    s.bdat("BDAT 10", "z".repeat(10));
+                    s.send("RCPT TO:<alice@example.com>");
+                    s.send("MAIL FROM:<a@example.com>");
+                    s.bdat("BDAT 5 LAST", "zzzzz");
+                    s.send("MAIL FROM:<a@example.com>");
+                    s.send("RCPT TO:<alice@example.com>");
+                    s.bdat("BDAT 1000 LAST", "\n".repeat(1000));
+                    s.send("MAIL FROM:<a@example.com>");
+                    s.send("RCPT TO:<alice@example.com>");
+                    s.bdat("BDAT 1000", "\n".repeat(1000));
+                    s.bdat("BDAT 1", "a");
+                    s.send("MAIL FROM:<a@example.com>");
+                    s.send("RSET");
+                    s.send("MAIL FROM:<a@example.com>");
+                    s.send("RCPT TO:<alice@example.com>");
+                    s.bdat("BDAT 1001 LAST", "w".repeat(1001));
+                    s.send("MAIL FROM:<a@example.com>");
+                    s.send("RCPT TO:<alice@example.com>");
+                    s.bdat("BDAT 1000 LAST", "v".repeat(998) + "\r\n");
+                    s.send("MAIL FROM:<a@example.com>");
+                    s.send("RCPT TO:<alice@example.com>");
+                    s.bdat("BDAT 999", "v".repeat(999));
+                    s.bdat("BDAT 0 LAST", "");
+                    s.send("MAIL FROM:<a@example.com>");
+                    s.send("RCPT TO:<alice@example.com>");
+                    s.data("v".repeat(998) + "\r\n.");
+                }),
+                new Dialog("refused BDAT commands count toward smtpd_hard_error_limit", "limits", s -> {
+                    s.send("EHLO c");
+                    s.bdat("BDAT 1", "a");
+                    s.bdat("BDAT 1", "a");
+                    s.send("BDAT 0 LAST");
+                    s.send("MAIL FROM:<a@example.com>");
+                    s.send("RCPT TO:<alice@example.com>");
+                    s.send("BDAT 0 LAST");
+                    s.bdat("BDAT 1", "a");
+                    s.send("BDAT 0");
+                    s.bdat("BDAT 1", "a");
+                    s.bdat("BDAT 1", "a");
+                    s.send("NOOP");
+                }),
+                new Dialog("BDAT pipelined with MAIL, RCPT and NOOP", "outside", s -> {
+                    s.send("EHLO c");
+                    s.pipelinedRaw("MAIL FROM:<a@example.com>\r\nRCPT TO:<x@remote.example.org>\r\nBDAT 5\r\nabcde"
+                            + "BDAT 3 LAST\r\nxyzNOOP\r\nMAIL FROM:<a@example.com>\r\nRCPT TO:<alice@example.com>\r\n"
+                            + "BDAT 4\r\nab\r\nBDAT 2 LAST\r\ncdNOOP\r\n",
+                            "MAIL", "RCPT", "BDAT 5", "BDAT 3 LAST", "NOOP", "MAIL", "RCPT", "BDAT 4", "BDAT 2 LAST", "NOOP");
+                }),
+                new Dialog("BDAT without a count ends the session", "main", s -> {
+                    s.send("EHLO c");
+                    s.send("BDAT");
+                }),
+                new Dialog("BDAT with an overflowing count ends the session", "main", s -> {
+                    s.send("EHLO c");
+                    s.send("MAIL FROM:<a@example.com>");
+                    s.send("BDAT 99999999999999999999 LAST");
+                }),
+                new Dialog("BDAT with a count of 22 digits, then one with four words", "main", s -> {
+                    s.send("EHLO c");
+                    s.bdat("BDAT 0000000000000000000001", "a");
+                    s.send("BDAT 1 LAST x");
+                }),
+                new Dialog("a refused BDAT LAST ends the transaction but not its recipient count", "small", s -> {
+                    s.send("EHLO c");
+                    s.send("MAIL FROM:<a@example.com>");
+                    s.send("RCPT TO:<alice@example.com>");
+                    s.bdat("BDAT 1001 LAST", "w".repeat(1001));
+                    s.send("RCPT TO:<alice@example.com>");
+                    s.send("DATA");
+                    s.send("MAIL FROM:<a@example.com>");
+                    s.bdat("BDAT 1 LAST", "a");
+                }),
+                new Dialog("DATA over message_size_limit", "small", s -> {
+                    s.send("EHLO c");
+                    s.send("MAIL FROM:<a@example.com>");
+                    s.send("RCPT TO:<alice@example.com>");
+                    s.data("x".repeat(1200) + "\r\n.");
+                }),
+                new Dialog("BDAT when CHUNKING is discarded", "nochunking", s -> {
+                    s.send("EHLO c");
+                    s.send("MAIL FROM:<a@example.com>");
+                    s.send("RCPT TO:<alice@example.com>");
+                    s.send("BDAT 0 LAST");
                 }),
                 new Dialog("empty line, unknown command, STARTTLS without TLS", "main", s -> {
                     s.send("");

@@ -20,7 +20,9 @@ import java.util.stream.Collectors;
  * mechanism of the configuration (initial response or not, right, wrong and unknown credentials,
  * {@code *} cancel, bad base64, {@code =}, unknown and lower-case mechanisms, extra arguments); RSET,
  * NOOP, VRFY, ETRN, HELP, unknown commands, empty lines, non-SMTP commands; pipelined groups; BDAT
- * chunks (LAST, empty, malformed counts, after DATA and before MAIL); DATA with dot-stuffing, bare
+ * chunks (LAST, empty, {@code BDAT 0}, zero-padded and malformed counts, bare LF and CR, long lines,
+ * beyond message_size_limit, after DATA, before MAIL, after a refused chunk) and BDAT transactions,
+ * pipelined or not; DATA with dot-stuffing, bare
  * LF, a lone {@code .}, and arguments; STARTTLS in every state (with an argument, twice, before
  * EHLO, in a transaction); QUIT in the middle.
  *
@@ -239,19 +241,80 @@ final class SmtpSessionGrammar {
         return new Step("s.data(" + DialogScript.javaLiteral(c) + ");", s -> s.data(c));
     }
 
+    /**
+     * BDAT: one chunk (empty, a line, bare LF and CR lines, a CR at the end, long lines, chunks beyond a
+     * 1,000-byte message_size_limit) with a well-formed, zero-padded, lower-case or malformed command;
+     * or a whole transaction of chunks, pipelined or not, so that BDAT's error states are reached.
+     */
     private Step bdat(Random r) {
-        String chunk = pick(r, "", "Subject: c\r\n\r\nbody\r\n", "x", "line\n", ".\r\n", "a".repeat(100));
-        String command = switch (r.nextInt(10)) {
+        int kind = r.nextInt(10);
+        if (kind == 0) {
+            return bdatTransaction(r);
+        }
+        if (kind == 1) {
+            return send(pick(r, "BDAT 0", "BDAT 0 LAST", "bdat 0 last", "BDAT", "BDAT 1 LAST x", "BDAT 99999999999999999999",
+                    "BDAT 0x1", "BDAT +1 LAST", "BDAT 1 LASTX"));
+        }
+        String chunk = chunk(r);
+        String command = switch (r.nextInt(12)) {
             case 0 -> "BDAT " + chunk.length() + " FOO";
             case 1 -> "BDAT x";
             case 2 -> "BDAT -1";
             case 3 -> "bdat " + chunk.length() + " last";
-            case 4, 5 -> "BDAT " + chunk.length();
+            case 4 -> "BDAT 000" + chunk.length();
+            case 5, 6, 7 -> "BDAT " + chunk.length();
             default -> "BDAT " + chunk.length() + " LAST";
         };
         String body = command.startsWith("BDAT x") || command.startsWith("BDAT -") ? "" : chunk;
         return new Step("s.bdat(" + DialogScript.javaLiteral(command) + ", " + DialogScript.javaLiteral(body) + ");",
                 s -> s.bdat(command, body));
+    }
+
+    private static String chunk(Random r) {
+        return pick(r, "", "Subject: c\r\n\r\nbody\r\n", "x", "line\n", ".\r\n", "a".repeat(100), "ab\r", "\r\n",
+                "\n".repeat(600), "y".repeat(1100), "z".repeat(998) + "\r\n", "w".repeat(2047) + "\r\rv", "c\r\r\nd\r");
+    }
+
+    /** MAIL, RCPT and two to four chunks (the last one LAST or not), sent one by one or in one write. */
+    private Step bdatTransaction(Random r) {
+        String rcpt = r.nextInt(4) == 0 ? "RCPT TO:<x@remote.example.org>" : "RCPT TO:<alice@example.com>";
+        List<String> commands = new ArrayList<>();
+        List<String> chunks = new ArrayList<>();
+        int n = 2 + r.nextInt(3);
+        for (int i = 0; i < n; i++) {
+            String chunk = r.nextInt(6) == 0 ? "" : chunk(r);
+            boolean last = i == n - 1 && r.nextInt(4) > 0;
+            commands.add("BDAT " + chunk.length() + (last ? " LAST" : ""));
+            chunks.add(chunk);
+        }
+        if (r.nextBoolean()) {
+            StringBuilder raw = new StringBuilder("MAIL FROM:<alice@example.com>\r\n" + rcpt + "\r\n");
+            List<String> labels = new ArrayList<>(List.of("MAIL", "RCPT"));
+            for (int i = 0; i < n; i++) {
+                raw.append(commands.get(i)).append("\r\n").append(chunks.get(i));
+                labels.add(commands.get(i));
+            }
+            raw.append("NOOP\r\n");
+            labels.add("NOOP");
+            String text = raw.toString();
+            String[] l = labels.toArray(String[]::new);
+            return new Step("s.pipelinedRaw(" + DialogScript.javaLiteral(text) + ", "
+                    + labels.stream().map(DialogScript::javaLiteral).collect(Collectors.joining(", ")) + ");",
+                    s -> s.pipelinedRaw(text, l));
+        }
+        StringBuilder java = new StringBuilder("s.send(\"MAIL FROM:<alice@example.com>\"); s.send("
+                + DialogScript.javaLiteral(rcpt) + ");");
+        for (int i = 0; i < n; i++) {
+            java.append(" s.bdat(").append(DialogScript.javaLiteral(commands.get(i))).append(", ")
+                    .append(DialogScript.javaLiteral(chunks.get(i))).append(");");
+        }
+        return new Step(java.toString(), s -> {
+            s.send("MAIL FROM:<alice@example.com>");
+            s.send(rcpt);
+            for (int i = 0; i < commands.size(); i++) {
+                s.bdat(commands.get(i), chunks.get(i));
+            }
+        });
     }
 
     private Step pipelined(Random r) {
