@@ -9,10 +9,10 @@ import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
 
 /**
  * The parameters mailrelay implements, with Postfix 3.7's defaults as {@code postconf -d} prints
@@ -258,17 +258,24 @@ final class Defaults {
         kinds.put(name, kind);
     }
 
+    /**
+     * Reads the 831 defaults with a plain loop into a hash map: every start reads them (expanding a
+     * default such as {@code ${stress?...}} looks names up here), so no stream pipeline and no sorted
+     * map (postconf sorts what it prints itself).
+     */
     private static Map<String, String> loadPostfixDefaults() {
-        Map<String, String> out = new TreeMap<>();
+        Map<String, String> out = new HashMap<>(2048);
         try (InputStream in = Defaults.class.getResourceAsStream("postfix-defaults.txt")) {
             if (in == null) {
                 throw new IllegalStateException("postfix-defaults.txt missing from the classpath");
             }
-            new BufferedReader(new InputStreamReader(in, StandardCharsets.US_ASCII)).lines()
-                    .filter(l -> !l.isBlank() && !l.startsWith("#")).forEach(l -> {
-                        int eq = l.indexOf(" =");
-                        out.put(l.substring(0, eq), l.substring(eq + 2).strip());
-                    });
+            BufferedReader lines = new BufferedReader(new InputStreamReader(in, StandardCharsets.US_ASCII));
+            for (String l = lines.readLine(); l != null; l = lines.readLine()) {
+                if (!l.isBlank() && !l.startsWith("#")) {
+                    int eq = l.indexOf(" =");
+                    out.put(l.substring(0, eq), l.substring(eq + 2).strip());
+                }
+            }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

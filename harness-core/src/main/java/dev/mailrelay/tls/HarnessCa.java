@@ -28,12 +28,14 @@ import javax.net.ssl.TrustManagerFactory;
 import javax.security.auth.x500.X500Principal;
 
 /**
- * The harness's own certificate authority: an EC (P-256) CA, created once per JVM, that signs the
- * server certificate every smtpd serves unless {@code smtpd_tls_cert_file} or
- * {@code smtpd_tls_chain_files} name another. The server certificate of a {@code myhostname} names
- * that host, {@code localhost}, {@code 127.0.0.1} and {@code ::1}, and is also made once per JVM; so
- * an application under test that trusts this CA verifies every harness server, and the harness's own
- * SMTP client trusts it (and nothing else, unless {@code smtp_tls_CAfile} adds more).
+ * The harness's own certificate authority: an EC (P-256) CA, one per user (made once and kept in
+ * the user's cache directory, 0600, see {@code CaCache}; {@code -Dmailrelay.tls.caCache=none} for a
+ * new one in every JVM), that signs the server certificate every smtpd serves unless
+ * {@code smtpd_tls_cert_file} or {@code smtpd_tls_chain_files} name another. The server certificate
+ * of a {@code myhostname} names that host, {@code localhost}, {@code 127.0.0.1} and {@code ::1}, and
+ * is made once per JVM; so an application under test that trusts this CA verifies every harness
+ * server, and the harness's own SMTP client trusts it (and nothing else, unless
+ * {@code smtp_tls_CAfile} adds more).
  *
  * <pre>{@code
  * // Jakarta Mail, trusting only the harness:
@@ -69,16 +71,25 @@ public final class HarnessCa {
     private final ConcurrentMap<String, X509Certificate> serverCertificates = new ConcurrentHashMap<>();
 
     private HarnessCa() {
+        CaCache.Material m = CaCache.loadOrCreate(CaCache.defaultFile(), HarnessCa::generate);
+        caKeys = m.caKeys();
+        caCertificate = m.caCertificate();
+        serverKeys = m.serverKeys();
+    }
+
+    /** A new CA (key pair and self-signed certificate) and a new server key pair. */
+    static CaCache.Material generate() {
         try {
-            caKeys = newKeyPair();
-            serverKeys = newKeyPair();
+            KeyPair caKeys = newKeyPair();
+            KeyPair serverKeys = newKeyPair();
             Instant now = Instant.now();
-            // The creation time in the name tells two JVMs' CAs apart in a trust store or a log.
-            caCertificate = new CertificateBuilder(new X500Principal("CN=mailrelay harness CA "
+            // The creation time in the name tells two users' (or caches') CAs apart in a trust store or a log.
+            X509Certificate caCertificate = new CertificateBuilder(new X500Principal("CN=mailrelay harness CA "
                     + now.getEpochSecond() + ", O=mailrelay"), caKeys.getPublic())
                     .validity(now.minus(BACKDATE), now.plus(VALIDITY))
                     .ca()
                     .sign(caKeys.getPrivate());
+            return new CaCache.Material(caKeys, caCertificate, serverKeys);
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("cannot create the harness CA: " + e, e);
         }

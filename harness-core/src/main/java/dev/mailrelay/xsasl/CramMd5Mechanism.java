@@ -40,7 +40,7 @@ public final class CramMd5Mechanism implements ServerMechanism, ClientMechanism 
                     if (in != null && in.length > 0) {
                         throw CyrusStatus.BADPROT.failure();   // server-first mechanism
                     }
-                    long random = SaslBytes.RANDOM.nextInt() & 0xffffffffL;
+                    long random = SaslBytes.randomUnsigned32();
                     challenge = SaslBytes.utf8("<" + random + "." + System.currentTimeMillis() / 1000
                             + "@" + context.serverFqdn() + ">");
                     return Step.more(challenge.clone());

@@ -11,7 +11,15 @@ import java.util.HexFormat;
 
 /** Base64 as Cyrus does it, UTF-8 and secret-handling helpers shared by all mechanisms. */
 final class SaslBytes {
-    static final SecureRandom RANDOM = new SecureRandom();
+    /**
+     * Made when a mechanism first needs a random challenge or nonce, not when the mechanisms load: a
+     * SecureRandom brings the JDK's provider framework (~100 classes), which a start offering PLAIN
+     * and LOGIN only never needs.
+     */
+    private static final class Random {
+        static final SecureRandom INSTANCE = new SecureRandom();
+    }
+
     private static final Base64.Encoder ENCODER = Base64.getEncoder();
 
     private SaslBytes() {
@@ -113,9 +121,14 @@ final class SaslBytes {
         return HexFormat.of().formatHex(b);
     }
 
+    /** A uniformly random 32-bit value, as an unsigned number. */
+    static long randomUnsigned32() {
+        return Random.INSTANCE.nextInt() & 0xffffffffL;
+    }
+
     static byte[] random(int length) {
         byte[] b = new byte[length];
-        RANDOM.nextBytes(b);
+        Random.INSTANCE.nextBytes(b);
         return b;
     }
 }

@@ -164,12 +164,14 @@ public final class Bench {
         int coldSamples = Integer.getInteger("bench.coldSamples", 5);
         double[][] cold = new double[3][coldSamples];
         double[][] coldCpu = new double[3][coldSamples];
+        double[][] coldClasses = new double[3][coldSamples];
         String[] kinds = {"server", "relay", "greenmail"};
         for (int i = 0; i < coldSamples; i++) {
             for (int k = 0; k < kinds.length; k++) {
                 long[] wallAndCpu = coldStart(kinds[k]);
                 cold[k][i] = ms(wallAndCpu[0]);
                 coldCpu[k][i] = ms(wallAndCpu[1]);
+                coldClasses[k][i] = wallAndCpu[2];
             }
         }
         int warmSamples = 30;
@@ -204,6 +206,11 @@ public final class Bench {
                 fmt(gmCpu) + " (GreenMail SMTP)", median(coldCpu[0]) / gmCpu, "", null);
         row("cold start, relay + upstream: process CPU time when ready (ms, median)", fmt(median(coldCpu[1])),
                 fmt(gmCpu) + " (GreenMail SMTP)", median(coldCpu[1]) / gmCpu, "", null);
+        double gmClasses = median(coldClasses[2]);
+        row("cold start, SASL server: classes loaded when ready (median)", fmt(median(coldClasses[0])),
+                fmt(gmClasses) + " (GreenMail SMTP)", median(coldClasses[0]) / gmClasses, "", null);
+        row("cold start, relay + upstream: classes loaded when ready (median)", fmt(median(coldClasses[1])),
+                fmt(gmClasses) + " (GreenMail SMTP)", median(coldClasses[1]) / gmClasses, "", null);
         row("warm start, SASL server (ms, median / p90 of " + warmSamples + ")",
                 fmt(median(warm[0])) + " / " + fmt(percentile(warm[0], 90)),
                 fmt(gmWarm) + " / " + fmt(percentile(warm[2], 90)) + " (GreenMail SMTP)", median(warm[0]) / gmWarm, "", null);
@@ -215,11 +222,12 @@ public final class Bench {
                 + "(warm) until Harness.start/GreenMail.start returned and a client has read every listener's 220 "
                 + "greeting. Cold samples run in fresh JVMs (same classpath, interleaved harness/GreenMail), warm ones "
                 + "after 5 unmeasured starts in the benchmark JVM. The CPU rows are the cold JVM's whole CPU time "
-                + "(JVM start, JIT and GC threads included) when ready: other load on the machine moves them much "
-                + "less than the wall times.");
+                + "(JVM start, JIT and GC threads included) when ready, and the classes rows the classes loaded by "
+                + "then (ClassLoadingMXBean; the JVM's own and the measurement's included): other load on the "
+                + "machine moves them much less than the wall times.");
     }
 
-    /** Wall and CPU nanoseconds of one cold start (ColdStart's COLD line). */
+    /** Wall and CPU nanoseconds and classes loaded of one cold start (ColdStart's COLD line). */
     private static long[] coldStart(String kind) throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         Process p = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
@@ -230,7 +238,7 @@ public final class Bench {
             while ((line = r.readLine()) != null) {
                 if (line.startsWith("COLD ")) {
                     String[] f = line.substring(5).strip().split(" ");
-                    long[] nanos = {Long.parseLong(f[0]), Long.parseLong(f[1])};
+                    long[] nanos = {Long.parseLong(f[0]), Long.parseLong(f[1]), Long.parseLong(f[2])};
                     if (!p.waitFor(30, TimeUnit.SECONDS)) {
                         p.destroyForcibly();
                     }
@@ -260,31 +268,41 @@ public final class Bench {
         SuiteBench bench = new SuiteBench(Path.of(System.getProperty("bench.suiteDir", "target/suite-bench")),
                 System.getProperty("maven.home"), itRepository, System.getProperty("mailrelay.userRepository"));
         Path itParent = Path.of(System.getProperty("bench.itParent", "src/it/it-parent/pom.xml"));
-        Path mailrelay = bench.generate("mailrelay", classes, System.getProperty("mailrelay.version"),
-                System.getProperty("greenmail.version", "2.1.2"), itParent);
-        Path greenmail = bench.generate("greenmail", classes, System.getProperty("mailrelay.version"),
-                System.getProperty("greenmail.version", "2.1.2"), itParent);
+        String mailrelayVersion = System.getProperty("mailrelay.version");
+        String greenmailVersion = System.getProperty("greenmail.version", "2.1.2");
+        Path mailrelay = bench.generate("mailrelay", classes, mailrelayVersion, greenmailVersion, itParent);
+        Path perClass = bench.generate("mailrelay-per-class", classes, mailrelayVersion, greenmailVersion, itParent);
+        Path greenmail = bench.generate("greenmail", classes, mailrelayVersion, greenmailVersion, itParent);
         bench.prepare(mailrelay);
+        bench.prepare(perClass);
         bench.prepare(greenmail);
         SuiteBench.Run g = bench.run(greenmail);
         SuiteBench.Run h = bench.run(mailrelay);
-        if (h.tests() != classes || g.tests() != classes) {
-            throw new IllegalStateException("expected " + classes + " tests on each side, ran " + h.tests() + " and "
-                    + g.tests());
+        SuiteBench.Run c = bench.run(perClass);
+        if (h.tests() != classes || c.tests() != classes || g.tests() != classes) {
+            throw new IllegalStateException("expected " + classes + " tests on each side, ran " + h.tests() + ", "
+                    + c.tests() + " and " + g.tests());
         }
-        row(figure + ": sum of the test class times (s)", fmt(h.classSeconds()),
-                fmt(g.classSeconds()) + " (GreenMail JUnit 5 extension)", h.classSeconds() / g.classSeconds(),
+        String peer = " (GreenMail JUnit 5 extension)";
+        row(figure + ", `@EnableSaslRelay(lifecycle = PER_JVM)`: sum of the test class times (s)", fmt(h.classSeconds()),
+                fmt(g.classSeconds()) + peer, h.classSeconds() / g.classSeconds(),
                 "<= 1.2x GreenMail", h.classSeconds() <= 1.2 * g.classSeconds());
-        row(figure + ": `mvn test` wall time (s)", fmt(h.mavenSeconds()),
-                fmt(g.mavenSeconds()) + " (GreenMail JUnit 5 extension)", h.mavenSeconds() / g.mavenSeconds(), "", null);
-        NOTES.add("Test suites: two generated Maven projects of " + classes + " test classes, one test each, run with "
+        row(figure + ", `@EnableSaslRelay(lifecycle = PER_JVM)`: `mvn test` wall time (s)", fmt(h.mavenSeconds()),
+                fmt(g.mavenSeconds()) + peer, h.mavenSeconds() / g.mavenSeconds(), "", null);
+        row(figure + ", `@EnableSaslRelay` per class: sum of the test class times (s)", fmt(c.classSeconds()),
+                fmt(g.classSeconds()) + peer, c.classSeconds() / g.classSeconds(), "", null);
+        row(figure + ", `@EnableSaslRelay` per class: `mvn test` wall time (s)", fmt(c.mavenSeconds()),
+                fmt(g.mavenSeconds()) + peer, c.mavenSeconds() / g.mavenSeconds(), "", null);
+        NOTES.add("Test suites: generated Maven projects of " + classes + " test classes, one test each, run with "
                 + "`mvn test` (surefire, one forked JVM) after an unmeasured `mvn test-compile`: `@EnableSaslRelay` "
                 + "classes (default topology; Jakarta Mail submits with STARTTLS and AUTH to the relay, the test "
-                + "waits with flush() until the ISP captured the message, relayed with STARTTLS and AUTH) against "
-                + "classes with GreenMail's JUnit 5 extension (Jakarta Mail submits to its SMTP server in plaintext; "
-                + "the test waits with waitForIncomingEmail). Class times are surefire's (its reports' testsuite "
-                + "times: from the class's first callback to its last, including the first class's class loading); "
-                + "the wall time adds Maven's own start and the forked JVM's.");
+                + "waits with flush() until the ISP captured the message, relayed with STARTTLS and AUTH), once with "
+                + "lifecycle = PER_JVM (what a suite of many classes uses: one harness for the run, its mail deleted "
+                + "before each class) and once per class (the default: two instances started and stopped per class), "
+                + "against classes with GreenMail's JUnit 5 extension (Jakarta Mail submits to its SMTP server in "
+                + "plaintext; the test waits with waitForIncomingEmail). Class times are surefire's (its reports' "
+                + "testsuite times: from the class's first callback to its last, including the first class's class "
+                + "loading); the wall time adds Maven's own start and the forked JVM's.");
     }
 
     // ---- ingest ---------------------------------------------------------------------------

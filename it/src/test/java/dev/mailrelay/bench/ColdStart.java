@@ -4,9 +4,10 @@ import java.lang.management.ManagementFactory;
 
 /**
  * One cold start in a fresh JVM: {@code server}, {@code relay} or {@code greenmail}. Prints
- * {@code COLD <nanoseconds> <cpu nanoseconds>}: the wall time from the first line of main to the
- * greeting read, and the CPU time the whole process had used by then (JVM boot, JIT and GC threads
- * included), a figure that other load on the machine moves much less than the wall time.
+ * {@code COLD <nanoseconds> <cpu nanoseconds> <classes>}: the wall time from the first line of main
+ * to the greeting read, the CPU time the whole process had used by then (JVM boot, JIT and GC threads
+ * included), and the classes loaded by then (the JVM's own and this measurement's included): two
+ * figures that other load on the machine moves much less than the wall time.
  */
 public final class ColdStart {
 
@@ -27,7 +28,8 @@ public final class ColdStart {
         long t1 = System.nanoTime();
         long cpu = ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
                 .getProcessCpuTime();
-        System.out.println("COLD " + (t1 - t0) + " " + cpu);
+        long classes = ManagementFactory.getClassLoadingMXBean().getTotalLoadedClassCount();
+        System.out.println("COLD " + (t1 - t0) + " " + cpu + " " + classes);
         System.out.flush();
         started.close();
         System.exit(0);

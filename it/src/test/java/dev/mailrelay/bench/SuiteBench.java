@@ -11,12 +11,15 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
- * Issue 17's second target: a user's test suite. Generates two Maven projects of {@code n} test
+ * Issue 17's second target: a user's test suite. Generates Maven projects of {@code n} test
  * classes each, one message per class, and runs each with {@code mvn test} (surefire, one forked
- * JVM, as a user runs it): one with {@code @EnableSaslRelay} (the default topology: Jakarta Mail
- * submits with STARTTLS and AUTH to the relay, which relays with STARTTLS and AUTH to the ISP; the
- * test waits until the ISP captured it), one with GreenMail's JUnit 5 extension (Jakarta Mail
- * submits to GreenMail's SMTP server; the test waits until GreenMail received it).
+ * JVM, as a user runs it): {@code mailrelay} with {@code @EnableSaslRelay(lifecycle = Lifecycle.PER_JVM)},
+ * what a user writes for many classes (one harness for the run, reset before each class), and
+ * {@code mailrelay-per-class} with the default {@code @EnableSaslRelay} (a harness started and stopped
+ * per class); both the default topology: Jakarta Mail submits with STARTTLS and AUTH to the relay,
+ * which relays with STARTTLS and AUTH to the ISP; the test waits until the ISP captured it. And
+ * {@code greenmail} with GreenMail's JUnit 5 extension (Jakarta Mail submits to GreenMail's SMTP
+ * server; the test waits until GreenMail received it).
  */
 final class SuiteBench {
 
@@ -54,13 +57,18 @@ final class SuiteBench {
                 """.formatted(Path.of(userRepository).toUri()));
     }
 
-    /** Generates the project of one side ({@code mailrelay} or {@code greenmail}) with {@code n} classes. */
+    /**
+     * Generates the project of one side ({@code mailrelay}, {@code mailrelay-per-class} or
+     * {@code greenmail}) with {@code n} classes.
+     */
     Path generate(String side, int n, String mailrelayVersion, String greenmailVersion, Path itParent)
             throws IOException {
         Path project = root.resolve(side);
         Path tests = project.resolve("src/test/java/bench");
         Files.createDirectories(tests);
-        String dependency = side.equals("mailrelay") ? """
+        boolean harness = side.startsWith("mailrelay");
+        String annotation = side.equals("mailrelay") ? "@EnableSaslRelay(lifecycle = Lifecycle.PER_JVM)" : "@EnableSaslRelay";
+        String dependency = harness ? """
                     <dependency>
                       <groupId>dev.mailrelay</groupId>
                       <artifactId>mailrelay-junit-extension</artifactId>
@@ -155,19 +163,20 @@ final class SuiteBench {
                 }
                 """);
         for (int i = 1; i <= n; i++) {
-            String name = String.format("%s%03dTest", side.equals("mailrelay") ? "Relay" : "GreenMail", i);
-            String source = side.equals("mailrelay") ? """
+            String name = String.format("%s%03dTest", harness ? "Relay" : "GreenMail", i);
+            String source = harness ? """
                     package bench;
 
                     import static dev.mailrelay.junit.assertj.MailAssertions.assertThat;
 
                     import dev.mailrelay.junit.EnableSaslRelay;
+                    import dev.mailrelay.junit.EnableSaslRelay.Lifecycle;
                     import dev.mailrelay.junit.InstanceName;
                     import dev.mailrelay.junit.RelayInstance;
                     import dev.mailrelay.junit.SaslRelay;
                     import org.junit.jupiter.api.Test;
 
-                    @EnableSaslRelay
+                    %2$s
                     class %1$s {
                         @Test
                         void oneMessageThroughTheRelay(SaslRelay mail, @InstanceName("isp") RelayInstance isp) throws Exception {
@@ -177,7 +186,7 @@ final class SuiteBench {
                             assertThat(isp).receivedMessage().hasSubject("%1$s").wasEncrypted();
                         }
                     }
-                    """.formatted(name) : """
+                    """.formatted(name, annotation) : """
                     package bench;
 
                     import static org.assertj.core.api.Assertions.assertThat;
