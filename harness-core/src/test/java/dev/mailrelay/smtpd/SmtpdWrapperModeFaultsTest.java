@@ -157,6 +157,9 @@ class SmtpdWrapperModeFaultsTest {
         m.setSubject(subject);
         m.setText("hello\n");
         Transport.send(m);
+        // The client has read 221 to QUIT; the server ends the session just after. Wait for that, or
+        // the next test's reset could run first and that test would see this session end.
+        isp.capture().awaitEndedSessions(isp.capture().sessions().size(), WAIT);
     }
 
 }
