@@ -132,6 +132,7 @@ final class Defaults {
         def("strict_smtputf8", "no", BOOL);
         def("recipient_delimiter", "", TEXT);
         def("enable_long_queue_ids", "no", BOOL);
+        def("header_from_format", "standard", oneOf("standard", "obsolete"));
         // Deliberately not Postfix's passwd/aliases lookup: a harness has no local users, so every
         // local recipient exists unless a table is named.
         def("local_recipient_maps", "", TABLE_LIST);
