@@ -47,6 +47,14 @@ class RelayFaultsFidelityTest {
             "plain", "",
             "hardauth", "smtp_sasl_auth_soft_bounce = no",
             "shortwait", "smtp_helo_timeout = 2s",
+            // smtp_proto.c's other per-state timeouts, each short, with STARTTLS offered.
+            "stagewait", """
+                    smtp_tls_security_level = may
+                    smtp_starttls_timeout = 2s
+                    smtp_mail_timeout = 2s
+                    smtp_rcpt_timeout = 2s
+                    smtp_data_init_timeout = 2s
+                    smtp_data_done_timeout = 2s""",
             "may", "smtp_tls_security_level = may",
             "encrypt", "smtp_tls_security_level = encrypt",
             "verify", "smtp_tls_security_level = verify",
@@ -116,9 +124,7 @@ class RelayFaultsFidelityTest {
                     """.formatted(nexthop, setting)).masterCf("smtp inet n - n - - smtpd"));
             transports.append(client).append(".example ").append(client).append(':').append(nexthop).append('\n');
             master.append(client).append(" unix - - n - - smtp");
-            if (!setting.isEmpty()) {
-                master.append(" -o ").append(setting.replace(" ", ""));
-            }
+            setting.lines().forEach(p -> master.append(" -o ").append(p.replace(" ", "")));
             master.append('\n');
         });
         Files.writeString(maps.resolve("transport"), transports.toString());
@@ -329,6 +335,41 @@ class RelayFaultsFidelityTest {
     @Test
     void replyLaterThanTheTimeoutDefers() {
         compare("shortwait", f -> f.onCommand("EHLO").delay(Duration.ofSeconds(3)));
+    }
+
+    @Test
+    void starttlsReplyLaterThanTheTimeoutDefers() {
+        compare("stagewait", f -> f.onStarttls().delay(Duration.ofSeconds(3)));
+    }
+
+    @Test
+    void disconnectInsteadOfTheStarttlsReplyDefers() {
+        compare("stagewait", f -> f.onStarttls().disconnect());
+    }
+
+    @Test
+    void mailReplyLaterThanTheTimeoutDefers() {
+        compare("stagewait", f -> f.onMail().delay(Duration.ofSeconds(3)));
+    }
+
+    @Test
+    void rcptReplyLaterThanTheTimeoutDefers() {
+        compare("stagewait", f -> f.onRcpt().delay(Duration.ofSeconds(3)));
+    }
+
+    @Test
+    void dataReplyLaterThanTheTimeoutDefers() {
+        compare("stagewait", f -> f.onCommand("DATA").delay(Duration.ofSeconds(3)));
+    }
+
+    @Test
+    void endOfDataReplyLaterThanTheTimeoutDefers() {
+        compare("stagewait", f -> f.onData().delay(Duration.ofSeconds(3)));
+    }
+
+    @Test
+    void disconnectInsteadOfTheRcptReplyDefers() {
+        compare("plain", f -> f.onRcpt().disconnect());
     }
 
     @Test
