@@ -29,6 +29,8 @@ final class Bounce {
     /** bounce_notify_util.c's bounce_print_wrap(): LENGTH and INDENT. */
     private static final int WRAP_LENGTH = 79;
     private static final int WRAP_INDENT = 4;
+    /** More than cleanup's header_size_limit (102400) lets through. */
+    private static final int HEADER_BLOCK_MAX = 110_000;
 
     /**
      * The parameters the notification depends on.
@@ -37,12 +39,13 @@ final class Bounce {
      *                 (the harness does not keep the original's BODY=, so without it the bounce is the
      *                 one for a message that declared none)
      */
-    record Settings(String myhostname, String myorigin, String mailName, boolean standardFrom, boolean eightBit) {
+    record Settings(String myhostname, String myorigin, String mailName, boolean standardFrom, boolean eightBit,
+                    long sizeLimit) {
 
         static Settings of(Parameters params) {
             return new Settings(params.get("myhostname"), params.myorigin(), params.get("mail_name"),
                     !"obsolete".equalsIgnoreCase(params.get("header_from_format").strip()),
-                    params.bool("smtputf8_enable"));
+                    params.bool("smtputf8_enable"), params.longValue("bounce_size_limit"));
         }
     }
 
@@ -117,20 +120,36 @@ final class Bounce {
                 wrap(b, "Diagnostic-Code: X-Postfix; " + f.reason());
             }
         }
+        // bounce_original(): beyond bounce_size_limit only the headers go back, not to damage the MIME structure.
+        boolean headersOnly = settings.sizeLimit() > 0 && original.size() > settings.sizeLimit();
         b.append("\r\n--").append(boundary).append("\r\n");
-        b.append("Content-Description: Undelivered Message\r\n");
-        b.append("Content-Type: message/rfc822\r\n");
+        b.append(headersOnly ? "Content-Description: Undelivered Message Headers\r\n"
+                + "Content-Type: text/rfc822-headers\r\n"
+                : "Content-Description: Undelivered Message\r\nContent-Type: message/rfc822\r\n");
         if (settings.eightBit()) {
             b.append("Content-Transfer-Encoding: 8bit\r\n");
         }
         b.append("\r\n");
+        // bounce_original() prepends the envelope sender (cleanup removed any Return-Path: on arrival).
+        b.append("Return-Path: <").append(original.sender()).append(">\r\n");
         byte[] head = b.toString().getBytes(StandardCharsets.UTF_8);
         byte[] tail = ("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8);
         // The returned message shares the original's content (its spool file), never a copy.
-        MessageContent content = MessageContent.concat(MessageContent.of(head), original.messageContent(),
-                MessageContent.of(tail));
+        MessageContent returned = headersOnly ? headers(original.messageContent()) : original.messageContent();
+        MessageContent content = MessageContent.concat(MessageContent.of(head), returned, MessageContent.of(tail));
         return new CapturedMessage(queueId, instance, "", List.of(original.sender()), "localhost", "127.0.0.1",
                 null, "local", null, null, null, null, "", now, content);
+    }
+
+    /** The header block, up to and with the CRLF that ends its last line (cleanup bounds it by header_size_limit). */
+    private static MessageContent headers(MessageContent message) {
+        byte[] head = message.head(HEADER_BLOCK_MAX);
+        for (int i = 0; i + 3 < head.length; i++) {
+            if (head[i] == '\r' && head[i + 1] == '\n' && head[i + 2] == '\r' && head[i + 3] == '\n') {
+                return message.slice(0, i + 2);
+            }
+        }
+        return MessageContent.of(head);
     }
 
     /**

@@ -173,16 +173,21 @@ class RelayFaultsFidelityTest {
 
     /** The same fault, suffered by Postfix and then by the harness relay {@code client}. */
     private static Compared compare(String client, Consumer<Faults> fault) {
+        return compare(client, fault, 0);
+    }
+
+    /** As {@link #compare(String, Consumer)}, with a body of {@code bodyLines} more lines of 78 characters. */
+    private static Compared compare(String client, Consumer<Faults> fault, int bodyLines) {
         String rcpt = "friend@" + client + ".example";
         String tag = client + " " + UUID.randomUUID();
         isp.faults().clear();
         fault.accept(isp.faults());
-        String pfQueueId = submit(postfix.port("in"), rcpt, "postfix " + tag);
+        String pfQueueId = submit(postfix.port("in"), rcpt, "postfix " + tag, bodyLines);
         Outcome pf = postfixOutcome(pfQueueId, rcpt);
         isp.faults().clear();
         fault.accept(isp.faults());
         Instance relay = relays.instance(client);
-        String queueId = submit(relay.port("smtp"), rcpt, "harness " + tag);
+        String queueId = submit(relay.port("smtp"), rcpt, "harness " + tag, bodyLines);
         DeliveryAttempt a = relay.capture().awaitDelivery(d -> d.queueId().equals(queueId), WAIT);
         Outcome harness = new Outcome(a.status().word(), a.dsn(), masked(a.reply()));
         assertThat(harness).as("the harness relay under the fault, against Postfix 3.7").isEqualTo(pf);
@@ -194,12 +199,20 @@ class RelayFaultsFidelityTest {
      * {@code client}: the headers a user reads, the notification text and the delivery-status fields.
      */
     private static void compareBounces(Compared c) {
-        CapturedMessage pf = sink.capture().awaitMessage(m -> m.sender().isEmpty()
-                && m.contentAsString().contains("Subject: postfix " + c.tag() + "\r\n"), WAIT);
-        CapturedMessage harness = relays.instance(c.client()).capture().awaitMessage(m -> m.sender().isEmpty()
-                && m.contentAsString().contains("Subject: harness " + c.tag() + "\r\n"), WAIT);
+        CapturedMessage pf = postfixBounce(c);
+        CapturedMessage harness = harnessBounce(c);
         assertThat(bounceParts(harness)).as("the harness's bounce against Postfix 3.7's")
                 .isEqualTo(bounceParts(pf));
+    }
+
+    private static CapturedMessage postfixBounce(Compared c) {
+        return sink.capture().awaitMessage(m -> m.sender().isEmpty()
+                && m.contentAsString().contains("Subject: postfix " + c.tag() + "\r\n"), WAIT);
+    }
+
+    private static CapturedMessage harnessBounce(Compared c) {
+        return relays.instance(c.client()).capture().awaitMessage(m -> m.sender().isEmpty()
+                && m.contentAsString().contains("Subject: harness " + c.tag() + "\r\n"), WAIT);
     }
 
     /**
@@ -212,7 +225,9 @@ class RelayFaultsFidelityTest {
         Matcher original = Pattern.compile("X-Postfix-Queue-ID: (\\w+)").matcher(fromBounce);
         assertThat(original.find()).as(fromBounce).isTrue();
         // The bounced message's queue ID is in the boundary, with the time.
-        return fromBounce.substring(0, fromBounce.indexOf("Content-Type: message/rfc822"))
+        // Up to the returned message's first line, bounce(8)'s Return-Path:; the rest is the relays' own.
+        int returned = fromBounce.indexOf("\r\n\r\n", fromBounce.indexOf("Undelivered Message")) + 4;
+        return fromBounce.substring(0, fromBounce.indexOf("\r\n", returned) + 2)
                 .replace(original.group(1), "ORIGINAL")
                 .replaceAll("ORIGINAL\\.\\d+/", "ORIGINAL.T/")
                 .replaceAll("\tid \\w+; [^\r\n]+", "\tid Q; D")
@@ -236,7 +251,7 @@ class RelayFaultsFidelityTest {
     }
 
     /** Submits one message to a relay's smtpd, returns the relay's queue ID. */
-    private static String submit(int port, String rcpt, String subject) {
+    private static String submit(int port, String rcpt, String subject, int bodyLines) {
         try (SmtpDialog d = SmtpDialog.open("127.0.0.1", port, null)) {
             assertThat(d.greeting().get(0)).startsWith("220 ");
             assertThat(d.send("EHLO client.example.net").get(0)).startsWith("250");
@@ -244,7 +259,8 @@ class RelayFaultsFidelityTest {
             assertThat(d.send("RCPT TO:<" + rcpt + ">")).containsExactly("250 2.1.5 Ok");
             assertThat(d.send("DATA").get(0)).startsWith("354 ");
             List<String> queued = d.send("From: " + SENDER + "\r\nTo: " + rcpt + "\r\nSubject: " + subject
-                    + "\r\nMessage-ID: <" + UUID.randomUUID() + "@box.example.com>\r\n\r\nfault fidelity\r\n.");
+                    + "\r\nMessage-ID: <" + UUID.randomUUID() + "@box.example.com>\r\n\r\nfault fidelity\r\n"
+                    + ("x".repeat(78) + "\r\n").repeat(bodyLines) + ".");
             assertThat(queued.get(0)).startsWith("250 2.0.0 Ok: queued as ");
             d.send("QUIT");
             return queued.get(0).substring("250 2.0.0 Ok: queued as ".length());
@@ -282,6 +298,19 @@ class RelayFaultsFidelityTest {
                 + "rejected: User unknown in relay recipient table"));
         assertThat(o.postfix().status()).isEqualTo("bounced");
         compareBounces(o);
+    }
+
+    /** Beyond bounce_size_limit (50000 bytes) bounce(8) returns the headers only. */
+    @Test
+    void aLargeMessageBouncesWithItsHeadersOnly() {
+        Compared o = compare("plain", f -> f.onRcpt().reply("550 5.1.1 User unknown"), 1000);
+        assertThat(o.postfix().status()).isEqualTo("bounced");
+        compareBounces(o);
+        for (CapturedMessage bounce : List.of(postfixBounce(o), harnessBounce(o))) {
+            String c = bounce.contentAsString();
+            assertThat(c).doesNotContain("fault fidelity").containsPattern("\r\nSubject: \\w+ " + o.tag()
+                    + "\r\n(\\S[^\r\n]*\r\n)*\r\n--[^\r\n]+--\r\n$");
+        }
     }
 
     @Test
