@@ -58,7 +58,9 @@ class RelayFaultsFidelityTest {
             "may", "smtp_tls_security_level = may",
             "encrypt", "smtp_tls_security_level = encrypt",
             "verify", "smtp_tls_security_level = verify",
-            "secure", "smtp_tls_security_level = secure");
+            "secure", "smtp_tls_security_level = secure",
+            // relayhost = [isp], [backup]
+            "failover", "");
 
     @TempDir
     static Path temp;
@@ -66,24 +68,12 @@ class RelayFaultsFidelityTest {
     private static Harness relays;
     private static PrivatePostfix postfix;
     private static Instance isp;
+    private static Instance backup;
     private static Instance sink;
 
     @BeforeAll
     static void start() throws IOException {
-        Path ispDir = temp.resolve("isp");
-        Files.createDirectories(ispDir.resolve("sasl"));
-        Files.writeString(ispDir.resolve("sasl/smtpd.conf"), "pwcheck_method: auxprop\nauxprop_plugin: sasldb\n"
-                + "mech_list: PLAIN LOGIN\n");
-        upstream = Harness.start(List.of(
-                InstanceConfig.named("isp").directory(ispDir).mainCf("""
-                        myhostname = mail.isp.example
-                        mydomain = isp.example
-                        mynetworks =
-                        smtpd_sasl_auth_enable = yes
-                        smtpd_tls_security_level = may
-                        default_transport = discard
-                        mailrelay_sasl_users = inline:{ relay@isp.example=relaypw }
-                        """).masterCf("submission inet n - n - - smtpd"),
+        upstream = Harness.start(List.of(isp("isp", "mail.isp.example"), isp("backup", "backup.isp.example"),
                 // Where Postfix's bounces go: the sender's domain, captured.
                 InstanceConfig.named("sink").mainCf("""
                         myhostname = sink.example
@@ -91,11 +81,14 @@ class RelayFaultsFidelityTest {
                         mynetworks = 127.0.0.0/8
                         """).masterCf("smtp inet n - n - - smtpd")), true);
         isp = upstream.instance("isp");
+        backup = upstream.instance("backup");
         sink = upstream.instance("sink");
         String nexthop = "[127.0.0.1]:" + isp.port("submission");
+        String backupHop = "[127.0.0.1]:" + backup.port("submission");
         Path maps = temp.resolve("maps");
         Files.createDirectories(maps);
-        Files.writeString(maps.resolve("sasl_passwd"), nexthop + " relay@isp.example:relaypw\n");
+        Files.writeString(maps.resolve("sasl_passwd"), nexthop + " relay@isp.example:relaypw\n"
+                + backupHop + " relay@isp.example:relaypw\n");
         // Postfix's SASL_README: the password table readable by root only (the harness warns otherwise).
         Files.setPosixFilePermissions(maps.resolve("sasl_passwd"), java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
         Path caFile = HarnessCa.writePem(maps.resolve("harness-ca.pem"));
@@ -115,14 +108,15 @@ class RelayFaultsFidelityTest {
         StringBuilder transports = new StringBuilder("box.example.com smtp:[127.0.0.1]:" + sink.port("smtp") + "\n");
         StringBuilder master = new StringBuilder();
         CLIENTS.forEach((client, setting) -> {
+            String destination = client.equals("failover") ? nexthop + ", " + backupHop : nexthop;
             relayConfigs.add(InstanceConfig.named(client).mainCf(common + """
                     mydestination = box.example.com
                     relayhost = %s
                     minimal_backoff_time = 1h
                     maximal_backoff_time = 2h
                     %s
-                    """.formatted(nexthop, setting)).masterCf("smtp inet n - n - - smtpd"));
-            transports.append(client).append(".example ").append(client).append(':').append(nexthop).append('\n');
+                    """.formatted(destination, setting)).masterCf("smtp inet n - n - - smtpd"));
+            transports.append(client).append(".example ").append(client).append(':').append(destination).append('\n');
             master.append(client).append(" unix - - n - - smtp");
             setting.lines().forEach(p -> master.append(" -o ").append(p.replace(" ", "")));
             master.append('\n');
@@ -140,6 +134,22 @@ class RelayFaultsFidelityTest {
                 minimal_backoff_time = 1h
                 maximal_backoff_time = 2h
                 """.formatted(maps), Map.of("in", ""), Map.of(), "PLAIN", master.toString());
+    }
+
+    private static InstanceConfig isp(String name, String hostname) throws IOException {
+        Path dir = temp.resolve(name);
+        Files.createDirectories(dir.resolve("sasl"));
+        Files.writeString(dir.resolve("sasl/smtpd.conf"), "pwcheck_method: auxprop\nauxprop_plugin: sasldb\n"
+                + "mech_list: PLAIN LOGIN\n");
+        return InstanceConfig.named(name).directory(dir).mainCf("""
+                myhostname = %s
+                mydomain = isp.example
+                mynetworks =
+                smtpd_sasl_auth_enable = yes
+                smtpd_tls_security_level = may
+                default_transport = discard
+                mailrelay_sasl_users = inline:{ relay@isp.example=relaypw }
+                """.formatted(hostname)).masterCf("submission inet n - n - - smtpd");
     }
 
     @AfterAll
@@ -163,8 +173,8 @@ class RelayFaultsFidelityTest {
         CLIENTS.keySet().forEach(c -> relays.instance(c).deleteQueuedMail());
     }
 
-    /** What one relay client did with one message: its first delivery attempt's outcome. */
-    record Outcome(String status, String dsn, String reason) {
+    /** What one relay client did with one message: its first delivery attempt's outcome and the host it reached. */
+    record Outcome(String status, String dsn, String reason, String relay) {
     }
 
     /** Both outcomes of one case; {@code tag} is in both messages' subjects. */
@@ -189,7 +199,7 @@ class RelayFaultsFidelityTest {
         Instance relay = relays.instance(client);
         String queueId = submit(relay.port("smtp"), rcpt, "harness " + tag, bodyLines);
         DeliveryAttempt a = relay.capture().awaitDelivery(d -> d.queueId().equals(queueId), WAIT);
-        Outcome harness = new Outcome(a.status().word(), a.dsn(), masked(a.reply()));
+        Outcome harness = new Outcome(a.status().word(), a.dsn(), masked(a.reply()), a.relay());
         assertThat(harness).as("the harness relay under the fault, against Postfix 3.7").isEqualTo(pf);
         return new Compared(client, tag, pf, harness);
     }
@@ -235,14 +245,14 @@ class RelayFaultsFidelityTest {
                 .replaceAll("Message-Id: <\\d{14}\\.\\w+@", "Message-Id: <T.Q@");
     }
 
-    private static final Pattern STATUS = Pattern.compile(", dsn=([0-9.]+), status=(\\w+) \\((.*)\\)$");
+    private static final Pattern STATUS = Pattern.compile(", relay=([^,]+), .*, dsn=([0-9.]+), status=(\\w+) \\((.*)\\)$");
 
     private static Outcome postfixOutcome(String queueId, String rcpt) {
         String line = postfix.awaitMaillog(l -> l.contains(" " + queueId + ": to=<" + rcpt + ">")
                 && l.contains(", status="), WAIT);
         Matcher m = STATUS.matcher(line);
         assertThat(m.find()).as(line).isTrue();
-        return new Outcome(m.group(2), m.group(1), masked(m.group(3)));
+        return new Outcome(m.group(3), m.group(2), masked(m.group(4)), m.group(1));
     }
 
     /** The upstream's queue ID in a {@code 250} reason differs from message to message. */
@@ -338,6 +348,14 @@ class RelayFaultsFidelityTest {
     @Test
     void greeting421Defers() {
         compare("plain", f -> f.onConnect().reply("421 4.3.2 Service not available"));
+    }
+
+    /** smtp_connect.c: a 4xx greeting is a soft error for this host only; the next one is tried at once. */
+    @Test
+    void greeting421MovesOnToTheNextRelayhost() {
+        Compared o = compare("failover", f -> f.onConnect().reply("421 4.3.2 Service not available"));
+        assertThat(o.postfix().status()).isEqualTo("sent");
+        assertThat(o.postfix().relay()).isEqualTo("127.0.0.1[127.0.0.1]:" + backup.port("submission"));
     }
 
     @Test
