@@ -33,10 +33,11 @@ import org.junit.jupiter.api.io.TempDir;
  * Postfix 3.7 ({@code smtp(8)} with {@code smtp_sasl_auth_enable}, one master.cf transport per client
  * setting) and the harness's relay configured alike. Both relay to the same ISP at
  * {@code [127.0.0.1]:port} under the same {@code myhostname}, so what a user sees can be compared as
- * is: the delivery status, the enhanced status code and the reason ({@code status=... (reason)} in
- * Postfix's maillog, {@link DeliveryAttempt} in the harness), and for a bounce the notification's
- * text and its delivery-status fields (Postfix's bounce is delivered to a capturing sink instance).
- * Only queue IDs, dates and MIME boundaries differ legitimately and are left out of the comparison.
+ * is: the delivery status, the enhanced status code, the reason and the host reached
+ * ({@code relay=..., dsn=..., status=... (reason)} in Postfix's maillog, {@link DeliveryAttempt} in the
+ * harness), and for a bounce the notification as the sender gets it (Postfix's bounce is delivered to
+ * a capturing sink instance). Only queue IDs and dates differ legitimately and are masked. One
+ * private Postfix serves every case; each case clears the faults and both queues after itself.
  */
 class RelayFaultsFidelityTest {
 
