@@ -132,6 +132,8 @@ final class Defaults {
         def("strict_smtputf8", "no", BOOL);
         def("recipient_delimiter", "", TEXT);
         def("enable_long_queue_ids", "no", BOOL);
+        def("header_from_format", "standard", oneOf("standard", "obsolete"));
+        def("bounce_size_limit", "50000", INT);
         // Deliberately not Postfix's passwd/aliases lookup: a harness has no local users, so every
         // local recipient exists unless a table is named.
         def("local_recipient_maps", "", TABLE_LIST);
@@ -188,6 +190,12 @@ final class Defaults {
         def("smtp_helo_name", "$myhostname", TEXT);
         def("smtp_connect_timeout", "30s", TIME);
         def("smtp_helo_timeout", "300s", TIME);
+        def("smtp_mail_timeout", "300s", TIME);
+        def("smtp_rcpt_timeout", "300s", TIME);
+        def("smtp_data_init_timeout", "120s", TIME);
+        def("smtp_data_done_timeout", "600s", TIME);
+        def("smtp_rset_timeout", "20s", TIME);
+        def("smtp_quit_timeout", "300s", TIME);
         def("smtp_connection_cache_on_demand", "yes", BOOL);
         def("smtp_connection_cache_time_limit", "2s", TIME);
         def("smtp_skip_5xx_greeting", "yes", BOOL);

@@ -55,7 +55,7 @@ public final class QueueManager implements AutoCloseable {
     private static final AtomicLong AGENT_IDS = new AtomicLong();
 
     private final String instance;
-    private final String myhostname;
+    private final Bounce.Settings bounceSettings;
     private final Resolver resolver;
     private final Map<String, Transport> transports;
     private final Capture capture;
@@ -110,7 +110,7 @@ public final class QueueManager implements AutoCloseable {
     public QueueManager(Parameters params, Resolver resolver, Map<String, Transport> transports, Capture capture,
                         Consumer<CapturedMessage> bounceSink) {
         this.instance = params.instanceName();
-        this.myhostname = params.get("myhostname");
+        this.bounceSettings = Bounce.Settings.of(params);
         this.resolver = resolver;
         this.transports = Map.copyOf(transports);
         this.capture = capture;
@@ -551,7 +551,7 @@ public final class QueueManager implements AutoCloseable {
                     original.queueId(), failed.stream().map(RecipientStatus::recipient).toList());
             return true;
         }
-        CapturedMessage bounce = Bounce.of(original, failed, myhostname, instance);
+        CapturedMessage bounce = Bounce.of(original, failed, bounceSettings, instance);
         try {
             bounceSink.accept(bounce);
         } catch (RuntimeException | OutOfMemoryError ex) {

@@ -48,7 +48,7 @@ final class ConnectionCache implements AutoCloseable {
         while ((cached = takeIdle(destination)) != null) {
             if (cached.expires > System.currentTimeMillis() && cached.session.isOpen()) {
                 try {
-                    if (cached.session.command("RSET", "sending RSET").positive()) {
+                    if (cached.session.command("RSET", "sending RSET probe").positive()) {
                         return cached.session;
                     }
                 } catch (SmtpClientSession.SmtpClientException ignored) {

@@ -1,6 +1,7 @@
 package dev.mailrelay.smtp;
 
 import dev.mailrelay.capture.TlsInfo;
+import dev.mailrelay.config.Parameters;
 import dev.mailrelay.dns.Endpoint;
 import dev.mailrelay.capture.MessageContent;
 import java.io.BufferedInputStream;
@@ -44,7 +45,40 @@ final class SmtpClientSession implements Closeable {
         }
     }
 
+    /**
+     * How long the client waits for each reply, smtp_proto.c's per-state timeouts: the greeting,
+     * EHLO/HELO and AUTH {@code smtp_helo_timeout}, the STARTTLS reply {@code smtp_starttls_timeout},
+     * then {@code smtp_mail_timeout}, {@code smtp_rcpt_timeout}, {@code smtp_data_init_timeout} (DATA),
+     * {@code smtp_data_done_timeout} (after the final dot), {@code smtp_rset_timeout} and
+     * {@code smtp_quit_timeout}.
+     */
+    record Timeouts(Duration helo, Duration starttls, Duration mail, Duration rcpt, Duration dataInit,
+                    Duration dataDone, Duration rset, Duration quit) {
+
+        static Timeouts of(Parameters params) {
+            return new Timeouts(params.time("smtp_helo_timeout"), params.time("smtp_starttls_timeout"),
+                    params.time("smtp_mail_timeout"), params.time("smtp_rcpt_timeout"),
+                    params.time("smtp_data_init_timeout"), params.time("smtp_data_done_timeout"),
+                    params.time("smtp_rset_timeout"), params.time("smtp_quit_timeout"));
+        }
+
+        /** The timeout for the reply to {@code line}; AUTH and its responses count as the EHLO handshake. */
+        Duration forCommand(String line) {
+            String verb = line.split(" ", 2)[0].toUpperCase(Locale.ROOT);
+            return switch (verb) {
+                case "STARTTLS" -> starttls;
+                case "MAIL" -> mail;
+                case "RCPT" -> rcpt;
+                case "DATA" -> dataInit;
+                case "RSET" -> rset;
+                case "QUIT" -> quit;
+                default -> helo;
+            };
+        }
+    }
+
     final Endpoint endpoint;
+    private final Timeouts timeouts;
     private Socket socket;
     private InputStream in;
     private OutputStream out;
@@ -55,15 +89,16 @@ final class SmtpClientSession implements Closeable {
     String saslUsername;
     TlsInfo tls;
 
-    private SmtpClientSession(Endpoint endpoint, Socket socket) throws IOException {
+    private SmtpClientSession(Endpoint endpoint, Timeouts timeouts, Socket socket) throws IOException {
         this.endpoint = endpoint;
+        this.timeouts = timeouts;
         this.socket = socket;
         this.in = new BufferedInputStream(socket.getInputStream());
         this.out = new BufferedOutputStream(socket.getOutputStream());
     }
 
     /** Connects; a refused or timed-out connection is reported as Postfix words it. */
-    static SmtpClientSession connect(Endpoint endpoint, Duration connectTimeout, Duration readTimeout)
+    static SmtpClientSession connect(Endpoint endpoint, Duration connectTimeout, Timeouts timeouts)
             throws SmtpClientException {
         if (endpoint.port() == Endpoint.NOT_LISTENING) {
             throw new SmtpClientException("4.4.1", "connect to " + endpoint + ": Connection refused");
@@ -72,8 +107,8 @@ final class SmtpClientSession implements Closeable {
         try {
             socket.connect(new InetSocketAddress(endpoint.address(), endpoint.port()),
                     (int) Math.min(Integer.MAX_VALUE, connectTimeout.toMillis()));
-            socket.setSoTimeout((int) Math.min(Integer.MAX_VALUE, readTimeout.toMillis()));
-            return new SmtpClientSession(endpoint, socket);
+            socket.setSoTimeout(millis(timeouts.helo()));
+            return new SmtpClientSession(endpoint, timeouts, socket);
         } catch (SocketTimeoutException e) {
             closeQuietly(socket);
             throw new SmtpClientException("4.4.1", "connect to " + endpoint + ": Connection timed out");
@@ -161,6 +196,7 @@ final class SmtpClientSession implements Closeable {
 
     private SmtpReply command(String line) throws SmtpClientException {
         try {
+            socket.setSoTimeout(millis(timeouts.forCommand(line)));
             out.write(line.getBytes(StandardCharsets.UTF_8));
             out.write('\r');
             out.write('\n');
@@ -233,6 +269,11 @@ final class SmtpClientSession implements Closeable {
             throw lost();
         }
         stage = "sending end of data -- message may be sent more than once";
+        try {
+            socket.setSoTimeout(millis(timeouts.dataDone()));
+        } catch (IOException e) {
+            throw lost();
+        }
         return readReply();
     }
 
@@ -278,6 +319,10 @@ final class SmtpClientSession implements Closeable {
 
     private SmtpClientException lost() {
         return new SmtpClientException("lost connection with " + namaddr() + " while " + stage);
+    }
+
+    private static int millis(Duration d) {
+        return (int) Math.min(Integer.MAX_VALUE, d.toMillis());
     }
 
     /** Whether the connection still looks usable for another message. */

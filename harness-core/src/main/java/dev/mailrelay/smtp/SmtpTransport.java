@@ -45,7 +45,7 @@ public final class SmtpTransport implements Transport, AutoCloseable {
     private final VirtualNetwork network;
     private final String heloName;
     private final Duration connectTimeout;
-    private final Duration readTimeout;
+    private final SmtpClientSession.Timeouts timeouts;
     private final SmtpSasl sasl;
     private final SmtpTlsClient tls;
     private final boolean skip5xxGreeting;
@@ -59,7 +59,7 @@ public final class SmtpTransport implements Transport, AutoCloseable {
         this.network = network;
         this.heloName = params.get("smtp_helo_name");
         this.connectTimeout = params.time("smtp_connect_timeout");
-        this.readTimeout = params.time("smtp_helo_timeout");
+        this.timeouts = SmtpClientSession.Timeouts.of(params);
         String recipientDelimiter = params.get("recipient_delimiter");
         ResolveLocal local = new ResolveLocal(params, baseDirectory);
         this.sasl = new SmtpSasl(params, baseDirectory, recipientDelimiter, local::findsLocalPart);
@@ -96,7 +96,7 @@ public final class SmtpTransport implements Transport, AutoCloseable {
                 try {
                     session = cache.take(hop.destination());
                     if (session == null) {
-                        session = SmtpClientSession.connect(endpoint, connectTimeout, readTimeout);
+                        session = SmtpClientSession.connect(endpoint, connectTimeout, timeouts);
                         handshake(session, hop, endpoint);
                     }
                     delivering.put(m.queueId(), session);
@@ -161,7 +161,7 @@ public final class SmtpTransport implements Transport, AutoCloseable {
             }
             ehlo(session);
             if (!tls.wrapperMode() && tls.startTlsAfterEhlo(session.featureKeywords(), peer)) {
-                SmtpReply reply = session.command("STARTTLS", "sending STARTTLS");
+                SmtpReply reply = session.command("STARTTLS", "receiving the STARTTLS response");
                 if (reply.positive()) {
                     startTls(session, peer);
                     ehlo(session);
@@ -233,7 +233,7 @@ public final class SmtpTransport implements Transport, AutoCloseable {
             resetQuietly(s);
             return result(statuses, s, sender);
         }
-        SmtpReply data = s.command("DATA", "sending DATA");
+        SmtpReply data = s.command("DATA", "sending DATA command");
         SmtpReply end = data.intermediate() ? s.data(content) : data;
         String stage = data.intermediate() ? "end of DATA" : "DATA";
         for (int i : accepted) {
@@ -253,7 +253,7 @@ public final class SmtpTransport implements Transport, AutoCloseable {
      */
     private static void resetQuietly(SmtpClientSession s) {
         try {
-            s.command("RSET", "sending RSET");
+            s.command("RSET", "sending final RSET");
         } catch (SmtpClientSession.SmtpClientException e) {
             s.close();
         }

@@ -1,13 +1,10 @@
 package dev.mailrelay.smtpd;
 
+import dev.mailrelay.global.MailDate;
 import dev.mailrelay.tls.TlsDetails;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZonedDateTime;
-import java.time.format.DateTimeFormatter;
-import java.util.Locale;
 
 /**
  * The {@code Received:} header smtpd writes as the first line of every message, exactly in
@@ -15,9 +12,6 @@ import java.util.Locale;
  * {@code by ... with ... id ...}, and {@code for <rcpt>} only when there is one recipient.
  */
 final class ReceivedHeader {
-
-    private static final DateTimeFormatter MAIL_DATE =
-            DateTimeFormatter.ofPattern("EEE, d MMM yyyy HH:mm:ss Z", Locale.ROOT);
 
     private ReceivedHeader() {
     }
@@ -42,7 +36,7 @@ final class ReceivedHeader {
         if (authenticatedSender != null) {
             h.append("\t(Authenticated sender: ").append(authenticatedSender).append(")\r\n");
         }
-        String date = mailDate(arrival);
+        String date = MailDate.format(arrival);
         if (singleRecipient != null) {
             h.append("\tby ").append(s.myhostname).append(" (").append(s.mailName).append(") with ").append(protocol)
                     .append(" id ").append(queueId).append("\r\n");
@@ -83,12 +77,5 @@ final class ReceivedHeader {
     /** Postfix's comment_sanitize(), simplified: no parentheses or control characters in a comment. */
     private static String commentSafe(String s) {
         return s.replaceAll("[()\\p{Cntrl}\\\\]", "?");
-    }
-
-    /** Postfix's mail_date(): {@code Mon, 23 Nov 2026 15:04:00 +0000 (UTC)}. */
-    static String mailDate(Instant when) {
-        ZonedDateTime t = when.atZone(ZoneId.systemDefault());
-        String zone = t.getZone().getDisplayName(java.time.format.TextStyle.SHORT, Locale.ROOT);
-        return MAIL_DATE.format(t) + " (" + zone + ")";
     }
 }

@@ -128,8 +128,10 @@ class RelayUnderFaultsTest {
             assertThat(dsn.recipients()).containsExactly("me@box.local");
             assertThat(dsn.subject()).isEqualTo("Undelivered Mail Returned to Sender");
             assertThat(dsn.contentAsString()).contains("Status: 5.7.8",
-                    "SASL authentication failed; server mail.isp.example[127.0.0.1] said: 535 5.7.8 Error: "
-                            + "authentication failed: account disabled",
+                    // bounce_notify_util.c wraps the reason at 79 columns, continued with four blanks
+                    "<friend@elsewhere.example>: SASL authentication failed; server\r\n"
+                            + "    mail.isp.example[127.0.0.1] said: 535 5.7.8 Error: authentication failed:\r\n"
+                            + "    account disabled\r\n",
                     // smtp_sasl_glue.c: the server and its reply, as smtp(8)'s DSN fields
                     "Status: 5.7.8\r\nRemote-MTA: dns; mail.isp.example\r\n"
                             + "Diagnostic-Code: smtp; 535 5.7.8 Error: authentication failed: account disabled\r\n",
@@ -149,15 +151,15 @@ class RelayUnderFaultsTest {
             CapturedMessage dsn = relay.capture().awaitMessage(m -> m.sender().isEmpty(), WAIT);
             // bounce_notify_util.c: Remote-MTA and an smtp Diagnostic-Code for a remote reply, not X-Postfix.
             assertThat(dsn.contentAsString()).contains("<friend@elsewhere.example>: host mail.isp.example[127.0.0.1] "
-                    + "said: 550 5.1.1 <friend@elsewhere.example>: Recipient address rejected: User unknown in relay "
-                    + "recipient table (in reply to RCPT TO command)",
+                    + "said: 550 5.1.1\r\n    <friend@elsewhere.example>: Recipient address rejected: User unknown in\r\n"
+                    + "    relay recipient table (in reply to RCPT TO command)\r\n",
                     "Final-Recipient: rfc822; friend@elsewhere.example\r\n"
                             + "Original-Recipient: rfc822;friend@elsewhere.example\r\n"
                             + "Action: failed\r\n"
                             + "Status: 5.1.1\r\n"
                             + "Remote-MTA: dns; mail.isp.example\r\n"
-                            + "Diagnostic-Code: smtp; 550 5.1.1 <friend@elsewhere.example>: Recipient address "
-                            + "rejected: User unknown in relay recipient table\r\n")
+                            + "Diagnostic-Code: smtp; 550 5.1.1 <friend@elsewhere.example>: Recipient address\r\n"
+                            + "    rejected: User unknown in relay recipient table\r\n")
                     .doesNotContain("X-Postfix;");
         }
     }

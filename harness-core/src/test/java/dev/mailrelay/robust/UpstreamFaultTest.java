@@ -62,6 +62,12 @@ class UpstreamFaultTest {
                 smtp_sasl_security_options = noanonymous
                 smtp_connect_timeout = 2s
                 smtp_helo_timeout = 2s
+                smtp_mail_timeout = 2s
+                smtp_rcpt_timeout = 2s
+                smtp_data_init_timeout = 2s
+                smtp_data_done_timeout = 2s
+                smtp_rset_timeout = 2s
+                smtp_quit_timeout = 2s
                 minimal_backoff_time = 1h
                 maximal_backoff_time = 2h
                 %s

@@ -614,7 +614,7 @@ class SmtpdDialogTest {
 
     // ---- H. DATA and the Received header ------------------------------------------------------
 
-    static final String DATE = "[A-Z][a-z]{2}, \\d{1,2} [A-Z][a-z]{2} \\d{4} \\d{2}:\\d{2}:\\d{2} [+-]\\d{4} \\(.+\\)";
+    static final String DATE = "[A-Z][a-z]{2},  ?\\d{1,2} [A-Z][a-z]{2} \\d{4} \\d{2}:\\d{2}:\\d{2} [+-]\\d{4} \\(.+\\)";
 
     /** Sends one message and returns the Received header lines mailrelay captured for it. */
     static List<String> deliver(SmtpDialog d, String... rcpts) throws IOException {
