@@ -488,11 +488,13 @@ class PostfixFidelityTest {
                     s.send("MAIL FROM:a@example.com SIZE=10");
                     s.send("RSET");
                     s.send("MAIL FROM:<a@example.com> ENVID=\"a b\"");
+                    s.send("RSET");
                     s.send("MAIL FROM:<a@example.com> SIZE=\"1 2\"");
                     s.send("MAIL FROM:<a@example.com>SIZE=1");
                     s.send("MAIL FROM:<@>");
                     s.send("MAIL FROM:<a!b>");
                     s.send("RSET");
+                    s.send("MAIL FROM:<a!>");
                     s.send("MAIL FROM:<user@>");
                     s.send("MAIL FROM:<a%>");
                 }),

@@ -15,7 +15,8 @@ import java.util.stream.Collectors;
  * <p>Coverage: HELO/EHLO (with and without a name, address literals, odd case); MAIL FROM and RCPT TO
  * with every ESMTP parameter Postfix knows (SIZE, BODY, AUTH, RET, ENVID, SMTPUTF8; NOTIFY, ORCPT),
  * valid, repeated, unknown, empty and malformed, on address forms (quoted local parts, source
- * routes, {@code <>}, no brackets, address literals, unbalanced brackets and quotes, overlong,
+ * routes, {@code <>}, no brackets, address literals, unbalanced brackets and quotes, RFC 822 comments,
+ * phrases, groups and nested brackets, routing operators, overlong,
  * UTF-8, the percent hack, local, remote and unqualified); malformed FROM:/TO: keywords; AUTH with each
  * mechanism of the configuration (initial response or not, right, wrong and unknown credentials,
  * {@code *} cancel, bad base64, {@code =}, unknown and lower-case mechanisms, extra arguments); RSET,
@@ -85,6 +86,10 @@ final class SmtpSessionGrammar {
         } else if (w < 72) {
             return send(helo(r));
         } else if (w < 82) {
+            if (r.nextInt(4) == 0) {
+                // VRFY reads its address as extract_addr() does, with an optional SMTPUTF8.
+                return send("VRFY " + address(r, false) + (r.nextInt(6) == 0 ? " SMTPUTF8" : ""));
+            }
             return send(pick(r, "RSET", "RSET x", "NOOP", "NOOP anything", "noop", "VRFY alice", "VRFY <alice@example.com>",
                     "VRFY", "VRFY nosuch@remote.example.org", "ETRN example.com", "ETRN", "ETRN @example.com",
                     "HELP", "HELP MAIL"));
@@ -158,7 +163,7 @@ final class SmtpSessionGrammar {
     };
 
     private static String address(Random r, boolean sender) {
-        int w = r.nextInt(40);
+        int w = r.nextInt(48);
         if (w < 20) {
             return "<" + LOCAL[r.nextInt(LOCAL.length)] + ">";
         }
@@ -180,6 +185,17 @@ final class SmtpSessionGrammar {
             case 36 -> "<\u00c3\u00bcser@example.com>";                        // UTF-8 bytes of "üser"
             case 37 -> "<alice@example.com> x";
             case 38 -> sender ? "<MAILER-DAEMON>" : "<Postmaster>";
+            // RFC 822 forms tok822_parse() reads: comments, phrases, groups, open literals, routing operators.
+            case 39 -> pick(r, "<alice(comment)@example.com>", "<alice@example.com (Alice)>", "<(only a comment)>",
+                    "<alice@example.com>(trailing)", "<a(b@example.com>");
+            case 40 -> pick(r, "<Alice <alice@example.com>>", "Alice <alice@example.com>", "<\"Alice\" <a@example.com>>",
+                    "<group: a@example.com;>", "<a,b@example.com>", "<a;b@example.com>");
+            case 41 -> pick(r, "<a@[127.0.0.1>", "<a@@example.com>", "<@>", "<@:>", "<@a:>", "<:a@example.com>",
+                    "alice@example.com>", "<\\>");
+            case 42 -> pick(r, "<a!b@example.com>", "<a%b>", "<a!>", "<a%>", "<\"a@b\"@example.com>", "<a\\@b@example.com>",
+                    "<user@example.com..>", "<.a@example.com>");
+            case 43 -> pick(r, "<\"\">", "<\"\"@example.com>", "<<>>", "<@b.example:>", "\"<a@example.com> x\"",
+                    "<alice@example.com> <b@example.com>", "<alice @ example . com>");
             default -> "";
         };
     }
