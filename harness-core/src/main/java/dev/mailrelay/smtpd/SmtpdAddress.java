@@ -2,6 +2,7 @@ package dev.mailrelay.smtpd;
 
 import dev.mailrelay.global.Tok822;
 import java.util.List;
+import java.util.function.Predicate;
 
 /**
  * Postfix's extract_addr() for MAIL FROM, RCPT TO and VRFY: the command's tokens as smtpd_token()
@@ -93,18 +94,41 @@ final class SmtpdAddress {
 
     /**
      * smtpd_check_addr(): whether trivial-rewrite's resolve_addr() resolves the internal address
-     * without error. Its preliminary resolver strips local domains ({@code local}) from the right,
-     * one trailing dot, and applies the percent hack and bang paths to what remains; an empty local
-     * part becomes MAILER-DAEMON. The domain it ends with must be a valid host name or address
+     * without error: the domain it ends with ({@link #resolve}) must be a valid host name or address
      * literal, and without SMTPUTF8 it must be ASCII. An empty address is not judged.
      */
-    static boolean resolvable(String address, boolean smtputf8, java.util.function.Predicate<String> local) {
+    static boolean resolvable(String address, boolean smtputf8, Predicate<String> local) {
         if (address.isEmpty()) {
             return true;
         }
+        String rcpt = resolve(address, true, local);
+        if (rcpt == null || rcpt.indexOf('@') < 0) {
+            return true;   // a resolver failure, or $myhostname: not an address error
+        }
+        String domain = rcpt.substring(rcpt.lastIndexOf('@') + 1);
+        if (domain.startsWith("[")) {
+            return validHostLiteral(domain);
+        }
+        if (!isAscii(domain)) {
+            // valid_utf8_hostname(): a UTF-8 name stands for its IDNA A-label form (approximated here).
+            return smtputf8 && validHostname(domain.replaceAll("[^\\x00-\\x7f]", "a"));
+        }
+        return validHostname(domain);
+    }
+
+    /**
+     * resolve_addr()'s preliminary resolver on a non-empty internal address: local domains
+     * ({@code local}) are stripped from the right with one trailing dot, and what remains is read for
+     * routing operators again ({@code @}, also from a quoted local part; with swap_bangpath (always
+     * yes here) {@code site!user} is {@code user@site}; with {@code percentHack} the last {@code %} is
+     * an {@code @}); an empty local part is MAILER-DAEMON.
+     *
+     * @return the address with the domain it resolves to; without {@code @} for $myhostname; {@code null}
+     *         when the resolver gives up
+     */
+    static String resolve(String address, boolean percentHack, Predicate<String> local) {
         String addr = address;
         String saved = null;
-        boolean remote = false;
         for (int loop = 0; loop <= address.length() + 100; loop++) {
             // Strip a trailing dot at the end of the domain, but not dot-dot or at-dot.
             int n = addr.length();
@@ -116,8 +140,7 @@ final class SmtpdAddress {
             if (at >= 0) {
                 String domain = addr.substring(at + 1);
                 if (!domain.isEmpty() && !local.test(domain)) {
-                    remote = true;
-                    break;
+                    return addr;   // a remote domain
                 }
                 saved = addr.substring(at);
                 addr = addr.substring(0, at);
@@ -127,34 +150,19 @@ final class SmtpdAddress {
             if (addr.indexOf('@') >= 0) {
                 continue;
             } else if (bang >= 0) {
-                addr = addr.substring(bang + 1) + "@" + addr.substring(0, bang);   // swap_bangpath
+                addr = addr.substring(bang + 1) + "@" + addr.substring(0, bang);
                 continue;
-            } else if (percent >= 0) {
-                addr = addr.substring(0, percent) + "@" + addr.substring(percent + 1);   // allow_percent_hack
+            } else if (percentHack && percent >= 0) {
+                addr = addr.substring(0, percent) + "@" + addr.substring(percent + 1);
                 continue;
             }
             if (addr.isEmpty()) {
                 addr = "MAILER-DAEMON";   // empty_address_recipient
                 continue;
             }
-            if (saved == null) {
-                return true;   // @$myhostname is appended: a valid local domain
-            }
-            break;
+            return saved == null ? addr : addr + saved;
         }
-        if (!remote && saved == null) {
-            return true;   // "giving up": a resolver failure, not an address error
-        }
-        String rcpt = remote ? addr : addr + saved;
-        String domain = rcpt.substring(rcpt.lastIndexOf('@') + 1);
-        if (domain.startsWith("[")) {
-            return validHostLiteral(domain);
-        }
-        if (!isAscii(domain)) {
-            // valid_utf8_hostname(): a UTF-8 name stands for its IDNA A-label form (approximated here).
-            return smtputf8 && validHostname(domain.replaceAll("[^\\x00-\\x7f]", "a"));
-        }
-        return validHostname(domain);
+        return null;   // "giving up after N iterations"
     }
 
     /**

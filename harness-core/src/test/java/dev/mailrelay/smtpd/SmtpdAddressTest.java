@@ -87,7 +87,13 @@ class SmtpdAddressTest {
         assertThat(SmtpdAddress.resolvable("@", false, local)).isFalse();
         assertThat(SmtpdAddress.resolvable("a@@example.com", false, local)).isFalse();
         assertThat(SmtpdAddress.resolvable("postmaster", false, local)).isTrue();
-        assertThat(SmtpdAddress.resolvable("<a@example.com> x", false, local)).isFalse();   // "<a@example.com> x"
+        assertThat(SmtpdAddress.resolvable("<a@example.com> x", false, local)).isFalse();
+        // the domain the relay check sees (found by SmtpdDifferentialFuzzTest)
+        assertThat(SmtpdAddress.resolve("a@b@example.com", true, local)).isEqualTo("a@b");
+        assertThat(SmtpdAddress.resolve("a!", true, local)).isEqualTo("@a");
+        assertThat(SmtpdAddress.resolve("u%remote.example@example.com", true, local)).isEqualTo("u@remote.example");
+        assertThat(SmtpdAddress.resolve("u%remote.example@example.com", false, local)).isEqualTo("u%remote.example@example.com");
+        assertThat(SmtpdAddress.resolve("postmaster", true, local)).isEqualTo("postmaster");   // "<a@example.com> x"
     }
 
     @Test

@@ -530,6 +530,16 @@ class PostfixFidelityTest {
                     s.send("VRFY <>");
                     s.send("VRFY (c)");
                 }),
+                new Dialog("routing operators in the local part resolve elsewhere: relay denied", "outside", s -> {
+                    s.send("VRFY <\"a@b\"@example.com>");
+                    s.send("EHLO c");
+                    s.send("MAIL FROM:<a@example.com>");
+                    s.send("RCPT TO:<a!>");
+                    s.send("RCPT TO:<remote.example.org!user@example.com>");
+                    s.send("RCPT TO:<\"user@remote.example.org\"@example.com>");
+                    s.send("RCPT TO:<user%remote.example.org%example.com@example.com>");
+                    s.send("RCPT TO:<alice@example.com>");
+                }),
                 new Dialog("MAIL SIZE overflow leaves msg_size -1 for the next MAIL", "main", s -> {
                     s.send("EHLO c");
                     s.send("MAIL FROM:<a@example.com> SIZE=99999999999999999999999");
