@@ -540,6 +540,29 @@ class PostfixFidelityTest {
                     s.send("RCPT TO:<user%remote.example.org%example.com@example.com>");
                     s.send("RCPT TO:<alice@example.com>");
                 }),
+                new Dialog("Cyrus DIGEST-MD5 repeated and bad directives, SCRAM empty client nonce", "main", s -> {
+                    s.send("EHLO c");
+                    s.send("AUTH DIGEST-MD5");
+                    s.send(SmtpDialog.b64("realm=\"a\",realm=\"b\",junk"));
+                    s.send("AUTH DIGEST-MD5");
+                    s.send(SmtpDialog.b64("qop=auth,qop=auth"));
+                    s.send("AUTH DIGEST-MD5");
+                    s.send(SmtpDialog.b64("digest-uri=\"smtp/x\",digest-uri=\"smtp/x\""));
+                    s.send("AUTH DIGEST-MD5");
+                    s.send(SmtpDialog.b64("maxbuf=100,maxbuf=100"));
+                    s.send("AUTH DIGEST-MD5");
+                    s.send(SmtpDialog.b64("username=\"a\",username=\"b\""));
+                    s.send("AUTH DIGEST-MD5");
+                    s.send(SmtpDialog.b64("charset=latin1"));
+                    s.send("AUTH DIGEST-MD5");
+                    s.send(SmtpDialog.b64("nc=zz"));
+                    s.send("AUTH DIGEST-MD5");
+                    s.send(SmtpDialog.b64("maxbuf=5"));
+                    s.send("AUTH DIGEST-MD5");
+                    s.send(SmtpDialog.b64("digest-uri=\"imap/x\""));
+                    s.send("AUTH SCRAM-SHA-1 " + SmtpDialog.b64("n,,n=alice@example.com,r="));
+                    s.send("*");
+                }),
                 new Dialog("MAIL SIZE overflow leaves msg_size -1 for the next MAIL", "main", s -> {
                     s.send("EHLO c");
                     s.send("MAIL FROM:<a@example.com> SIZE=99999999999999999999999");
