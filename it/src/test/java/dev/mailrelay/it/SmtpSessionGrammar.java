@@ -19,7 +19,8 @@ import java.util.stream.Collectors;
  * phrases, groups and nested brackets, routing operators, overlong,
  * UTF-8, the percent hack, local, remote and unqualified); malformed FROM:/TO: keywords; AUTH with each
  * mechanism of the configuration (initial response or not, right, wrong and unknown credentials,
- * {@code *} cancel, bad base64, {@code =}, unknown and lower-case mechanisms, extra arguments); RSET,
+ * {@code *} cancel, bad base64, {@code =}, unknown and lower-case mechanisms, extra arguments, DIGEST-MD5 responses with
+ * repeated and bad directives, SCRAM with an empty client nonce); RSET,
  * NOOP, VRFY, ETRN, HELP, unknown commands, empty lines, non-SMTP commands; pipelined groups; BDAT
  * chunks (LAST, empty, malformed counts, after DATA and before MAIL); DATA with dot-stuffing, bare
  * LF, a lone {@code .}, and arguments; STARTTLS in every state (with an argument, twice, before
@@ -206,7 +207,7 @@ final class SmtpSessionGrammar {
         String mech = r.nextInt(8) == 0 ? pick(r, "FOO", "ANONYMOUS", "NTLM", "GSSAPI", "EXTERNAL")
                 : mechanisms.get(r.nextInt(mechanisms.size()));
         boolean known = mechanisms.contains(mech);
-        int w = r.nextInt(12);
+        int w = r.nextInt(14);
         if (known && w < 5) {
             String user = w < 3 ? USER : pick(r, "nobody@example.com", "alice");
             // "alice" without a realm: the right password, the wrong login form.
@@ -225,6 +226,15 @@ final class SmtpSessionGrammar {
             case 8 -> sends("AUTH " + mech, "");
             case 9 -> send(pick(r, "auth plain " + plain, "AUTH plain " + plain, "AUTH", "AUTH  PLAIN " + plain));
             case 10 -> sends("AUTH LOGIN", SmtpDialog.b64(USER), pick(r, "*", SmtpDialog.b64(PASSWORD), "!!"));
+            // Cyrus' DIGEST-MD5 step 2 reads directive by directive: repeats and bad values.
+            case 12 -> sends("AUTH DIGEST-MD5", SmtpDialog.b64(pick(r, "realm=\"a\",realm=\"b\"", "qop=auth,qop=auth",
+                    "digest-uri=\"smtp/x\",digest-uri=\"smtp/x\"", "maxbuf=100,maxbuf=100", "username=\"a\",username=\"b\"",
+                    "charset=latin1", "charset=utf-8", "nc=zz", "nc=00000000", "maxbuf=5", "maxbuf=99999999999",
+                    "digest-uri=\"imap/x\"", "=x", "realm=\"a\",realm=\"b\",junk", "junk,realm=\"a\",realm=\"b\"")));
+            // SCRAM with an empty client nonce (Cyrus goes on), then cancelled or answered with garbage.
+            case 13 -> sends("AUTH " + pick(r, "SCRAM-SHA-1", "SCRAM-SHA-256") + " "
+                    + SmtpDialog.b64(pick(r, "n,,n=" + USER + ",r=", "n,,n=" + USER + ",r=,x=y", "n,,n=,r=abc")),
+                    pick(r, "*", SmtpDialog.b64("c=biws,r=,p=AAAA"), ""));
             default -> send("AUTH PLAIN " + plain);
         };
     }
