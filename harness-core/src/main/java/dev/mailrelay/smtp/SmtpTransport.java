@@ -10,6 +10,7 @@ import dev.mailrelay.dns.VirtualNetwork;
 import dev.mailrelay.global.DeliveryRequest;
 import dev.mailrelay.global.DeliveryResult.RecipientStatus;
 import dev.mailrelay.global.DeliveryResult;
+import dev.mailrelay.global.Quote822Local;
 import dev.mailrelay.global.ResolveLocal;
 import dev.mailrelay.global.Transport;
 import dev.mailrelay.tls.SmtpTlsClient;
@@ -210,7 +211,7 @@ public final class SmtpTransport implements Transport, AutoCloseable {
                     + content.size() + " exceeds size limit " + limit + " of server " + s.namaddr(), s, null);
         }
         String size = s.hasFeature("SIZE") ? " SIZE=" + content.size() : "";
-        SmtpReply mail = s.command("MAIL FROM:<" + sender + ">" + size, "sending MAIL FROM");
+        SmtpReply mail = s.command("MAIL FROM:<" + Quote822Local.quote(sender) + ">" + size, "sending MAIL FROM");
         if (!mail.positive()) {
             resetQuietly(s);
             return all(request, s.endpoint.toString(), sender, failure(mail),
@@ -220,7 +221,7 @@ public final class SmtpTransport implements Transport, AutoCloseable {
         List<Integer> accepted = new ArrayList<>();
         for (String rcpt : request.recipients()) {
             String sentAs = generic.address(rcpt);
-            SmtpReply r = s.command("RCPT TO:<" + sentAs + ">", "sending RCPT TO");
+            SmtpReply r = s.command("RCPT TO:<" + Quote822Local.quote(sentAs) + ">", "sending RCPT TO");
             if (r.positive()) {
                 accepted.add(statuses.size());
                 statuses.add(null);

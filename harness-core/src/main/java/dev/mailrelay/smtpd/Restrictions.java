@@ -375,19 +375,13 @@ final class Restrictions {
 
     /**
      * Local (resolve_local(): mydestination, own address literals) or relay_domains recipients, and
-     * recipients without a domain. The domain is the one trivial-rewrite resolves the address to: with
-     * {@code allow_percent_hack}, a local {@code user%elsewhere@local} is {@code user@elsewhere}, so it is
-     * not a local recipient.
+     * recipients without a domain. The domain is the one trivial-rewrite resolves the address to
+     * ({@link SmtpdAddress#resolve}): a local {@code user%elsewhere@local} (with {@code allow_percent_hack}),
+     * {@code "user@elsewhere"@local} or {@code elsewhere!user} is a recipient at {@code elsewhere}.
      */
     private boolean isAuthorizedDestination(SmtpdSettings cfg, String rcpt) {
-        String domain = SmtpdAddress.domain(rcpt);
-        if (domain != null && percentHack) {
-            String local = rcpt.substring(0, rcpt.lastIndexOf('@'));
-            while (cfg.resolveLocal.matches(domain) && local.indexOf('%') >= 0) {
-                domain = local.substring(local.lastIndexOf('%') + 1).toLowerCase(Locale.ROOT);
-                local = local.substring(0, local.lastIndexOf('%'));
-            }
-        }
+        String resolved = rcpt.isEmpty() ? null : SmtpdAddress.resolve(rcpt, percentHack, cfg.resolveLocal::matches);
+        String domain = resolved == null ? null : SmtpdAddress.domain(resolved);
         if (domain == null || cfg.resolveLocal.matches(domain)) {
             return true;
         }

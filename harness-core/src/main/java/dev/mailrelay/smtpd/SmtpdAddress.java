@@ -1,15 +1,17 @@
 package dev.mailrelay.smtpd;
 
-import java.util.ArrayList;
+import dev.mailrelay.global.Tok822;
 import java.util.List;
+import java.util.function.Predicate;
 
 /**
- * Postfix's extract_addr() for MAIL FROM and RCPT TO: the address in angle brackets (or bare, as
- * Postfix accepts unless {@code strict_rfc821_envelopes}), then ESMTP parameters.
+ * Postfix's extract_addr() for MAIL FROM, RCPT TO and VRFY: the command's tokens as smtpd_token()
+ * splits them ({@link SmtpdToken}), the address token read by tok822_parse() ({@link Tok822}) and
+ * given on in internal (unquoted) form, then the ESMTP parameters.
  */
 final class SmtpdAddress {
 
-    /** A parsed {@code FROM:<...> params} / {@code TO:<...> params} argument. */
+    /** A parsed {@code FROM:<...> params} / {@code TO:<...> params} argument: the internal address. */
     record Parsed(String address, List<String> parameters) {
     }
 
@@ -27,53 +29,56 @@ final class SmtpdAddress {
     }
 
     /**
-     * Parses {@code arg} (the text after the verb) that must start with {@code keyword}
-     * ({@code FROM:} or {@code TO:}, case-insensitive).
+     * mail_cmd()/rcpt_cmd(): {@code arg} (the text after the verb) must hold {@code keyword}
+     * ({@code FROM:} or {@code TO:}, case-insensitive) as a token of its own and an address token.
+     * The address may be empty; the caller judges that, and whether it resolves (smtpd_check_addr()).
      */
     static Parsed parse(String arg, String keyword, boolean strict) throws BadAddress {
-        if (arg == null || arg.length() < keyword.length()
-                || !arg.regionMatches(true, 0, keyword, 0, keyword.length())) {
+        List<SmtpdToken.Token> tokens = SmtpdToken.tokenize(arg == null ? "" : arg);
+        if (tokens.size() < 2 || !tokens.get(0).value().equalsIgnoreCase(keyword)) {
             throw new BadAddress(true);
         }
-        String rest = arg.substring(keyword.length());
-        if (!rest.isEmpty() && rest.charAt(0) == ' ' && strict) {
+        SmtpdToken.Token address = tokens.get(1);
+        if (address.error()) {
             throw new BadAddress(false);
         }
-        rest = rest.stripLeading();
-        if (rest.isEmpty()) {
-            throw new BadAddress(true);
+        return new Parsed(extract(address.value(), strict),
+                tokens.subList(2, tokens.size()).stream().map(SmtpdToken.Token::value).toList());
+    }
+
+    /**
+     * extract_addr() up to smtpd_check_addr(): the one address of an address token in internal form
+     * ({@code ""} for none). Postfix accepts RFC 822 forms here (comments, phrases, nested brackets,
+     * blanks inside the brackets) and drops a leading source route; strict_rfc821_envelopes wants the
+     * token in {@code <>} with nothing but the address, and no address that starts with {@code @}.
+     */
+    static String extract(String token, boolean strict) throws BadAddress {
+        String text = token.length() >= 2 && token.charAt(0) == '<' && token.charAt(token.length() - 1) == '>'
+                ? token.substring(1, token.length() - 1) : token;
+        // Truncate the deprecated route address form.
+        int colon = text.indexOf(':');
+        if (text.startsWith("@") && colon >= 0) {
+            text = text.substring(colon + 1);
         }
-        String address;
-        String tail;
-        if (rest.charAt(0) == '<') {
-            int close = closingBracket(rest);
-            if (close < 0) {
-                throw new BadAddress(false);
+        int naddr = 0;
+        int nonAddr = 0;
+        Tok822 addr = null;
+        for (Tok822 tp = Tok822.parse(text); tp != null; tp = tp.next()) {
+            if (tp.type() == Tok822.ADDR) {
+                addr = tp;
+                naddr++;
+            } else if (tp.type() != '<' && tp.type() != '>') {
+                nonAddr++;
             }
-            address = rest.substring(1, close);
-            tail = rest.substring(close + 1);
-            if (!tail.isEmpty() && tail.charAt(0) != ' ') {
-                throw new BadAddress(false);
-            }
-        } else {
-            if (strict) {
-                throw new BadAddress(false);
-            }
-            int sp = rest.indexOf(' ');
-            address = sp < 0 ? rest : rest.substring(0, sp);
-            tail = sp < 0 ? "" : rest.substring(sp);
         }
-        address = stripSourceRoute(address);
-        if (!wellFormed(address)) {
+        if (naddr > 1 || strict && (nonAddr > 0 || !token.startsWith("<"))) {
             throw new BadAddress(false);
         }
-        List<String> params = new ArrayList<>();
-        for (String p : tail.strip().split(" +")) {
-            if (!p.isEmpty()) {
-                params.add(p);
-            }
+        String internal = addr == null ? "" : addr.head().internalize();
+        if (strict && internal.startsWith("@")) {
+            throw new BadAddress(false);
         }
-        return new Parsed(address, params);
+        return internal;
     }
 
     /** The domain part (lower case), or {@code null} for an address without {@code @}. */
@@ -88,19 +93,19 @@ final class SmtpdAddress {
     }
 
     /**
-     * Whether trivial-rewrite resolves the address without error, as smtpd_check_addr() asks: the
-     * domain (trailing dots dropped) must be a valid host name or address literal, and without
-     * SMTPUTF8 it must be ASCII.
+     * smtpd_check_addr(): whether trivial-rewrite's resolve_addr() resolves the internal address
+     * without error: the domain it ends with ({@link #resolve}) must be a valid host name or address
+     * literal, and without SMTPUTF8 it must be ASCII. An empty address is not judged.
      */
-    static boolean resolvable(String address, boolean smtputf8) {
-        String domain = domain(address);
-        if (domain == null) {
+    static boolean resolvable(String address, boolean smtputf8, Predicate<String> local) {
+        if (address.isEmpty()) {
             return true;
         }
-        domain = domain.replaceAll("\\.+$", "");
-        if (domain.isEmpty()) {
-            return true;
+        String rcpt = resolve(address, true, local);
+        if (rcpt == null || rcpt.indexOf('@') < 0) {
+            return true;   // a resolver failure, or $myhostname: not an address error
         }
+        String domain = rcpt.substring(rcpt.lastIndexOf('@') + 1);
         if (domain.startsWith("[")) {
             return validHostLiteral(domain);
         }
@@ -109,6 +114,55 @@ final class SmtpdAddress {
             return smtputf8 && validHostname(domain.replaceAll("[^\\x00-\\x7f]", "a"));
         }
         return validHostname(domain);
+    }
+
+    /**
+     * resolve_addr()'s preliminary resolver on a non-empty internal address: local domains
+     * ({@code local}) are stripped from the right with one trailing dot, and what remains is read for
+     * routing operators again ({@code @}, also from a quoted local part; with swap_bangpath (always
+     * yes here) {@code site!user} is {@code user@site}; with {@code percentHack} the last {@code %} is
+     * an {@code @}); an empty local part is MAILER-DAEMON.
+     *
+     * @return the address with the domain it resolves to; without {@code @} for $myhostname; {@code null}
+     *         when the resolver gives up
+     */
+    static String resolve(String address, boolean percentHack, Predicate<String> local) {
+        String addr = address;
+        String saved = null;
+        for (int loop = 0; loop <= address.length() + 100; loop++) {
+            // Strip a trailing dot at the end of the domain, but not dot-dot or at-dot.
+            int n = addr.length();
+            if (n >= 2 && addr.charAt(n - 1) == '.' && addr.indexOf('@') >= 0 && addr.charAt(n - 2) != '.'
+                    && addr.charAt(n - 2) != '@') {
+                addr = addr.substring(0, n - 1);
+            }
+            int at = addr.lastIndexOf('@');
+            if (at >= 0) {
+                String domain = addr.substring(at + 1);
+                if (!domain.isEmpty() && !local.test(domain)) {
+                    return addr;   // a remote domain
+                }
+                saved = addr.substring(at);
+                addr = addr.substring(0, at);
+            }
+            int bang = addr.indexOf('!');
+            int percent = addr.lastIndexOf('%');
+            if (addr.indexOf('@') >= 0) {
+                continue;
+            } else if (bang >= 0) {
+                addr = addr.substring(bang + 1) + "@" + addr.substring(0, bang);
+                continue;
+            } else if (percentHack && percent >= 0) {
+                addr = addr.substring(0, percent) + "@" + addr.substring(percent + 1);
+                continue;
+            }
+            if (addr.isEmpty()) {
+                addr = "MAILER-DAEMON";   // empty_address_recipient
+                continue;
+            }
+            return saved == null ? addr : addr + saved;
+        }
+        return null;   // "giving up after N iterations"
     }
 
     /**
@@ -159,51 +213,5 @@ final class SmtpdAddress {
         String[] octets = a.split("\\.", -1);
         return octets.length == 4 && java.util.Arrays.stream(octets).allMatch(o -> o.matches("\\d{1,3}")
                 && Integer.parseInt(o) <= 255);
-    }
-
-    private static int closingBracket(String s) {
-        boolean quoted = false;
-        for (int i = 1; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (c == '\\' && quoted) {
-                i++;
-            } else if (c == '"') {
-                quoted = !quoted;
-            } else if (c == '>' && !quoted) {
-                return i;
-            }
-        }
-        return -1;
-    }
-
-    // RFC 5321 source routes (@a,@b:user@domain) are accepted and dropped, as Postfix does.
-    private static String stripSourceRoute(String address) {
-        if (address.startsWith("@")) {
-            int colon = address.indexOf(':');
-            if (colon > 0) {
-                return address.substring(colon + 1);
-            }
-        }
-        return address;
-    }
-
-    /** No unquoted blanks, brackets or separators, balanced quotes, at most one unquoted '@' inside. */
-    private static boolean wellFormed(String address) {
-        boolean quoted = false;
-        int ats = 0;
-        for (int i = 0; i < address.length(); i++) {
-            char c = address.charAt(i);
-            if (c == '\\' && quoted) {
-                i++;
-            } else if (c == '"') {
-                quoted = !quoted;
-            } else if (!quoted && c == '@') {
-                ats++;
-            } else if (!quoted && (c <= ' ' || c == '<' || c == '>' || c == '(' || c == ')' || c == ','
-                    || c == ';' || c == '\u007f')) {
-                return false;
-            }
-        }
-        return !quoted && ats <= 1 && !address.startsWith("@") && !address.endsWith("@");
     }
 }

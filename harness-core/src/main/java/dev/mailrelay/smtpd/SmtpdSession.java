@@ -599,7 +599,7 @@ final class SmtpdSession implements Runnable, Restrictions.State {
         }
         // smtpd.c looks for SMTPUTF8 before the address is judged: it decides what address syntax is permitted.
         boolean utf8 = settings.smtputf8 && parsed.parameters().stream().anyMatch(p -> p.equalsIgnoreCase("SMTPUTF8"));
-        if (!SmtpdAddress.resolvable(parsed.address(), utf8)) {
+        if (!SmtpdAddress.resolvable(parsed.address(), utf8, settings.resolveLocal::matches)) {
             reply("501 5.1.7 Bad sender address syntax");
             return false;
         }
@@ -756,7 +756,7 @@ final class SmtpdSession implements Runnable, Restrictions.State {
             return false;
         }
         String rcpt = parsed.address();
-        if (rcpt.isEmpty() || !SmtpdAddress.resolvable(rcpt, smtputf8Requested)) {
+        if (rcpt.isEmpty() || !SmtpdAddress.resolvable(rcpt, smtputf8Requested, settings.resolveLocal::matches)) {
             reply("501 5.1.3 Bad recipient address syntax");
             return false;
         }
@@ -1197,11 +1197,34 @@ final class SmtpdSession implements Runnable, Restrictions.State {
             reply("502 5.5.1 VRFY command is disabled");
             return false;
         }
-        if (arg == null) {
-            reply("501 5.5.4 Syntax: VRFY address [SMTPUTF8]");
+        // vrfy_cmd(): a last SMTPUTF8 token is the option; the other tokens, joined by one blank
+        // (collapse_args()), are the address as extract_addr() reads it, never strictly.
+        List<SmtpdToken.Token> tokens = new ArrayList<>(SmtpdToken.tokenize(arg == null ? "" : arg));
+        boolean utf8 = settings.smtputf8 && !tokens.isEmpty()
+                && tokens.get(tokens.size() - 1).value().equalsIgnoreCase("SMTPUTF8");
+        if (utf8) {
+            tokens.remove(tokens.size() - 1);
+        }
+        if (tokens.isEmpty()) {
+            reply("501 5.5.4 Syntax: VRFY address" + (settings.smtputf8 ? " [SMTPUTF8]" : ""));
             return false;
         }
-        String addr = arg.startsWith("<") && arg.endsWith(">") ? arg.substring(1, arg.length() - 1) : arg;
+        String given = tokens.stream().map(SmtpdToken.Token::value).collect(java.util.stream.Collectors.joining(" "));
+        String addr;
+        try {
+            addr = SmtpdAddress.extract(given, false);
+        } catch (SmtpdAddress.BadAddress e) {
+            addr = null;
+        }
+        if (addr == null || addr.isEmpty() || !SmtpdAddress.resolvable(addr, utf8, settings.resolveLocal::matches)) {
+            reply("501 5.1.3 Bad recipient address syntax");
+            return false;
+        }
+        if (!utf8 && settings.strictSmtputf8 && !SmtpdAddress.isAscii(addr)) {
+            resetTransaction();   // smtpd.c: mail_reset()
+            reply("553 5.6.7 Must declare SMTPUTF8 to send unicode address");
+            return false;
+        }
         // smtpd.c's vrfy_cmd() asks smtpd_check_rcpt(): the restrictions RCPT TO would meet.
         Optional<String> reject = settings.restrictions.check(this, addr, rcptStages());
         if (reject.isPresent()) {
@@ -1214,7 +1237,7 @@ final class SmtpdSession implements Runnable, Restrictions.State {
             reply(unknown.get().replaceFirst("<[^>]*>", "<" + addr + ">"));
             return false;
         }
-        reply("252 2.0.0 " + arg);
+        reply("252 2.0.0 " + given);
         return true;
     }
 

@@ -2,8 +2,10 @@ package dev.mailrelay.xsasl;
 
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
+import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -31,9 +33,18 @@ public final class DigestMd5Mechanism implements ServerMechanism, ClientMechanis
         return FLAGS;
     }
 
-    /** Parses {@code key=value} / {@code key="quoted"} directives; BADPROT when malformed or repeated. */
-    static Map<String, String> parse(String text) throws SaslFailure {
-        Map<String, String> out = new LinkedHashMap<>();
+    /** Cyrus' MAX_SASL_BUFSIZE: the largest maxbuf a client may announce. */
+    private static final long MAX_SASL_BUFSIZE = 0xFFFFFF;
+
+    /**
+     * The directives of a DIGEST-MD5 message in order ({@code key=value} / {@code key="quoted"}, keys in
+     * lower case), as far as they are well formed; {@code malformed} tells whether a bad one followed.
+     */
+    record Directives(List<Map.Entry<String, String>> pairs, boolean malformed) {
+    }
+
+    static Directives directives(String text) {
+        List<Map.Entry<String, String>> out = new ArrayList<>();
         int i = 0, n = text.length();
         while (i < n) {
             while (i < n && (text.charAt(i) == ',' || Character.isWhitespace(text.charAt(i)))) {
@@ -44,7 +55,7 @@ public final class DigestMd5Mechanism implements ServerMechanism, ClientMechanis
             }
             int eq = text.indexOf('=', i);
             if (eq < 0) {
-                throw CyrusStatus.BADPROT.failure();
+                return new Directives(out, true);
             }
             String key = text.substring(i, eq).trim().toLowerCase();
             StringBuilder value = new StringBuilder();
@@ -52,7 +63,7 @@ public final class DigestMd5Mechanism implements ServerMechanism, ClientMechanis
             if (i < n && text.charAt(i) == '"') {
                 for (i++; ; i++) {
                     if (i >= n) {
-                        throw CyrusStatus.BADPROT.failure();
+                        return new Directives(out, true);
                     }
                     char c = text.charAt(i);
                     if (c == '"') {
@@ -69,11 +80,77 @@ public final class DigestMd5Mechanism implements ServerMechanism, ClientMechanis
                     value.append(text.charAt(i++));
                 }
             }
-            if (out.put(key, value.toString().trim()) != null && !key.equals("realm")) {
+            out.add(Map.entry(key, value.toString().trim()));
+        }
+        return new Directives(out, false);
+    }
+
+    /** A challenge's directives as a map; BADPROT when malformed or repeated (realm may repeat). */
+    static Map<String, String> parse(String text) throws SaslFailure {
+        Directives d = directives(text);
+        if (d.malformed()) {
+            throw CyrusStatus.BADPROT.failure();
+        }
+        Map<String, String> out = new LinkedHashMap<>();
+        for (Map.Entry<String, String> e : d.pairs()) {
+            if (out.put(e.getKey(), e.getValue()) != null && !e.getKey().equals("realm")) {
                 throw CyrusStatus.BADPROT.failure();
             }
         }
         return out;
+    }
+
+    /**
+     * Cyrus 2.1.28's digestmd5_server_mech_step2() reading a response, directive by directive: a
+     * repeated realm, qop or digest-uri, or a charset other than utf-8, is SASL_FAIL ("duplicate
+     * realm: authentication aborted"); a repeated or bad maxbuf, a bad nc, a digest-uri of another
+     * service or a malformed directive is SASL_BADAUTH; other directives may repeat, the last counts.
+     */
+    private static Map<String, String> response(String text, String service) throws SaslFailure {
+        Directives directives = directives(text);
+        Map<String, String> d = new LinkedHashMap<>();
+        for (Map.Entry<String, String> e : directives.pairs()) {
+            String key = e.getKey();
+            String value = e.getValue();
+            if (key.isEmpty()) {
+                break;
+            }
+            switch (key) {
+                case "realm", "qop", "digest-uri" -> {
+                    if (d.containsKey(key)) {
+                        throw CyrusStatus.FAIL.failure();
+                    }
+                    // Cyrus checks only the service part ("xxx we don't verify the hostname component"):
+                    // clients that dial 127.0.0.1 send smtp/127.0.0.1.
+                    if (key.equals("digest-uri") && !value.regionMatches(true, 0, service + "/", 0, service.length() + 1)) {
+                        throw CyrusStatus.BADAUTH.failure();
+                    }
+                }
+                case "maxbuf" -> {
+                    if (d.containsKey(key) || !value.matches("[0-9]{1,10}") || Long.parseLong(value) <= 16
+                            || Long.parseLong(value) > MAX_SASL_BUFSIZE) {
+                        throw CyrusStatus.BADAUTH.failure();
+                    }
+                }
+                case "nc" -> {
+                    if (!value.matches("[0-9a-fA-F]*")) {
+                        throw CyrusStatus.BADAUTH.failure();   // "error converting hex to int"
+                    }
+                }
+                case "charset" -> {
+                    if (!value.equalsIgnoreCase("utf-8")) {
+                        throw CyrusStatus.FAIL.failure();   // "client doesn't support UTF-8"
+                    }
+                }
+                default -> {
+                }
+            }
+            d.put(key, value);
+        }
+        if (directives.malformed()) {
+            throw CyrusStatus.BADAUTH.failure();   // "Parse error"
+        }
+        return d;
     }
 
     private static byte[] md5(byte[]... parts) {
@@ -132,21 +209,13 @@ public final class DigestMd5Mechanism implements ServerMechanism, ClientMechanis
                 if (in.length == 0) {
                     throw CyrusStatus.BADAUTH.failure();   // step 2: "input expected in DIGEST-MD5, step 2"
                 }
-                Map<String, String> d;
-                try {
-                    d = parse(SaslBytes.utf8(in, 0, in.length));
-                } catch (SaslFailure e) {
-                    throw CyrusStatus.BADAUTH.failure();   // Cyrus step 2: "Parse error"
-                }
+                Map<String, String> d = response(SaslBytes.utf8(in, 0, in.length), context.service());
                 String login = d.get("username"), cnonce = d.get("cnonce"), nc = d.get("nc"),
                         uri = d.get("digest-uri"), response = d.get("response");
                 String qop = d.getOrDefault("qop", "auth");
-                if (login == null || cnonce == null || nc == null || uri == null || response == null
-                        || !nonce.equals(d.get("nonce")) || !qop.equals("auth")
-                        || !uri.regionMatches(true, 0, context.service() + "/", 0, context.service().length() + 1)) {
-                    // Cyrus checks only the service part of digest-uri ("xxx we don't verify the
-                    // hostname component"): clients that dial 127.0.0.1 send smtp/127.0.0.1. Cyrus answers
-                    // missing parameters and a wrong nonce, qop or service with SASL_BADAUTH.
+                if (login == null || cnonce == null || nc == null || nc.matches("0*") || uri == null
+                        || response == null || !nonce.equals(d.get("nonce")) || !qop.equals("auth")) {
+                    // Cyrus answers missing parameters (nc 0 is missing) and a wrong nonce or qop with SASL_BADAUTH.
                     throw CyrusStatus.BADAUTH.failure();
                 }
                 String realm = d.getOrDefault("realm", "");

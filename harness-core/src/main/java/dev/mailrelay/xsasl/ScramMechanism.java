@@ -194,7 +194,8 @@ public final class ScramMechanism implements ServerMechanism, ClientMechanism {
                 clientFirstBare = message.substring(gs2Header.length());
                 user = context.canonical(unescapeName(attribute(parts[2], 'n')));
                 String clientNonce = attribute(parts[3], 'r');
-                if (clientNonce.isEmpty() || user.isEmpty()) {
+                // Cyrus 2.1.28 takes an empty client nonce ("r="): the server nonce alone follows.
+                if (user.isEmpty()) {
                     throw CyrusStatus.BADPROT.failure();
                 }
                 byte[] salt = salts.get();

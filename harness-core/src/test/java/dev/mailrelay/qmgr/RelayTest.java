@@ -92,6 +92,20 @@ class RelayTest {
     }
 
     @Test
+    void aQuotedLocalPartIsKeptInternalAndQuotedAgainOnTheWayOut() throws Exception {
+        try (Harness h = Harness.start(List.of(
+                isp("inline:{ alice@isp.example=wonderland }", ""),
+                relay(viaIsp("wonderland", ""))), true)) {
+            send(h.instance("relay"), "me@box.local", "\"friend x\"@elsewhere.example", "quoted");
+            // smtpd keeps the internal form (extract_addr()); smtp quotes it again (quote_822_local()).
+            CapturedMessage got = h.instance("isp").capture().awaitMessage(m -> "quoted".equals(m.subject()), WAIT);
+            assertThat(got.recipients()).containsExactly("friend x@elsewhere.example");
+            DeliveryAttempt d = h.instance("relay").capture().awaitDelivery(a -> a.status() == Status.SENT, WAIT);
+            assertThat(d.reply()).endsWith(got.queueId());
+        }
+    }
+
+    @Test
     void theNoplaintextTrapDefersAndNoanonymousFixesIt(@TempDir Path sasl) throws Exception {
         String creds = "smtp_sasl_password_maps = inline:{ [mail.isp.example]:submission=alice@isp.example:wonderland }";
         // An ISP that offers only plaintext mechanisms, the trap SASL_README warns about.

@@ -55,6 +55,7 @@ class PostfixFidelityTest {
         SERVICES.put("strictutf8", "-o strict_smtputf8=yes -o smtputf8_enable=yes");
         SERVICES.put("small", "-o message_size_limit=1000");
         SERVICES.put("nochunking", "-o smtpd_discard_ehlo_keywords=chunking");
+        SERVICES.put("strict", "-o strict_rfc821_envelopes=yes");
     }
 
     private static final String USER = "alice@example.com";
@@ -415,6 +416,154 @@ class PostfixFidelityTest {
                     s.send(SmtpDialog.b64("username=\"alice\""));   // required parameters missing
                     s.send("AUTH DIGEST-MD5");
                     s.send(SmtpDialog.b64("username=\"bob"));   // unterminated quote
+                }),
+                // extract_addr(): smtpd_token() and tok822_parse() read envelope addresses.
+                new Dialog("envelope addresses tok822_parse() accepts", "main", s -> {
+                    s.send("EHLO c");
+                    s.send("MAIL FROM:<@example.com>");
+                    s.send("RSET");
+                    s.send("MAIL FROM:< alice@example.com >");
+                    s.send("RCPT TO:<<a@example.com>>");
+                    s.send("RCPT TO:<@a.example,@b.example:user@example.com>");
+                    s.send("RCPT TO:<\"quoted user\"@example.com>");
+                    s.send("RCPT TO:<\"q\\\"x\"@example.com>");
+                    s.send("RCPT TO:<alice(comment)@example.com>");
+                    s.send("RCPT TO:<alice@example.com (Alice)>");
+                    s.send("RCPT TO:<Alice <alice@example.com>>");
+                    s.send("RCPT TO:<alice @ example . com>");
+                    s.send("RCPT TO:<a@b@example.com>");
+                    s.send("RCPT TO:<user@example.com.>");
+                    s.send("RCPT TO:<group: a@example.com;>");
+                    s.send("RCPT TO:<alice@example.com>(trailing)");
+                    s.send("RCPT TO:alice@example.com");
+                    s.send("RCPT TO:postmaster");
+                    s.send("RCPT TO:<a@[127.0.0.1]>");
+                    s.send("RCPT TO:<a@[127.0.0.1>");
+                    s.send("RCPT TO:alice@example.com>");
+                    s.send("RCPT TO:<a\\@b@example.com>");
+                    s.send("RCPT TO: <alice@example.com>");
+                    s.send("RCPT TO:  <alice@example.com>  NOTIFY=NEVER");
+                    s.send("RCPT TO:<:a@example.com>");
+                    s.send("RCPT TO:<a%b@example.com>");
+                    s.send("RCPT TO:<.a@example.com>");
+                    s.send("RCPT TO:<a!b@example.com>");
+                    s.send("RCPT TO:<\"a@b\"@example.com>");
+                }),
+                new Dialog("envelope addresses extract_addr() refuses", "main", s -> {
+                    s.send("EHLO c");
+                    s.send("MAIL FROM:<a@example.com>");
+                    s.send("RCPT TO:Alice <alice@example.com>");
+                    s.send("RCPT TO:<a b@example.com>");
+                    s.send("RCPT TO:<user@>");
+                    s.send("RCPT TO:<user@example.com..>");
+                    s.send("RCPT TO:<a,b@example.com>");
+                    s.send("RCPT TO:<a;b@example.com>");
+                    s.send("RCPT TO:<(only a comment)>");
+                    s.send("RCPT TO:<alice@example.com>x");
+                    s.send("RCPT TO:<>");
+                }),
+                new Dialog("envelope addresses smtpd_token() or resolve_addr() refuse", "main", s -> {
+                    s.send("EHLO c");
+                    s.send("MAIL FROM:<a@example.com>");
+                    s.send("RCPT TO:<\"unterminated@example.com>");
+                    s.send("RCPT TO:<alice@example.com");
+                    s.send("RCPT TO:<alice@example.com> <b@example.com>");
+                    s.send("RCPT TO:\"<a@example.com> x\"");
+                    s.send("RCPT TO:<\\>");
+                    s.send("RCPT TO:<@>");
+                    s.send("RCPT TO:<@:>");
+                    s.send("RCPT TO:<@a:>");
+                    s.send("RCPT TO:<a@@example.com>");
+                }),
+                new Dialog("MAIL FROM address forms", "main", s -> {
+                    s.send("EHLO c");
+                    s.send("MAIL FROM:<\"\">");
+                    s.send("RSET");
+                    s.send("MAIL FROM:<\"\"@example.com>");
+                    s.send("RSET");
+                    s.send("MAIL FROM:<(c)>");
+                    s.send("RSET");
+                    s.send("MAIL FROM:<<>>");
+                    s.send("RSET");
+                    s.send("MAIL FROM:<@b.example:>");
+                    s.send("RSET");
+                    s.send("MAIL FROM:a@example.com SIZE=10");
+                    s.send("RSET");
+                    s.send("MAIL FROM:<a@example.com> ENVID=\"a b\"");
+                    s.send("RSET");
+                    s.send("MAIL FROM:<a@example.com> SIZE=\"1 2\"");
+                    s.send("MAIL FROM:<a@example.com>SIZE=1");
+                    s.send("MAIL FROM:<@>");
+                    s.send("MAIL FROM:<a!b>");
+                    s.send("RSET");
+                    s.send("MAIL FROM:<a!>");
+                    s.send("MAIL FROM:<user@>");
+                    s.send("MAIL FROM:<a%>");
+                }),
+                new Dialog("envelope addresses with strict_rfc821_envelopes = yes", "strict", s -> {
+                    s.send("EHLO c");
+                    s.send("MAIL FROM:<@example.com>");
+                    s.send("MAIL FROM:< alice@example.com >");
+                    s.send("MAIL FROM:alice@example.com");
+                    s.send("MAIL FROM: <alice@example.com>");
+                    s.send("RCPT TO:<alice@example.com>");
+                    s.send("RCPT TO:<@a.example,@b.example:user@example.com>");
+                    s.send("RCPT TO:<alice(comment)@example.com>");
+                    s.send("RCPT TO:<alice@example.com (Alice)>");
+                    s.send("RCPT TO:<<a@example.com>>");
+                    s.send("RCPT TO:<\"quoted user\"@example.com>");
+                    s.send("RCPT TO:<>");
+                    s.send("RCPT TO:<@a:>");
+                    s.send("RCPT TO:postmaster");
+                    s.send("RCPT TO:<postmaster>");
+                }),
+                new Dialog("VRFY addresses as extract_addr() reads them", "main", s -> {
+                    s.send("VRFY alice@example.com");
+                    s.send("VRFY <alice@example.com>");
+                    s.send("VRFY  Alice   <alice@example.com>");
+                    s.send("VRFY a b");
+                    s.send("VRFY <a@example.com> SMTPUTF8");
+                    s.send("VRFY SMTPUTF8");
+                    s.send("VRFY <<a@example.com>>");
+                    s.send("VRFY <a@example.com");
+                    s.send("VRFY \"a b\"@example.com");
+                    s.send("VRFY <@route.example:user@example.com>");
+                    s.send("VRFY user@");
+                    s.send("VRFY <>");
+                    s.send("VRFY (c)");
+                }),
+                new Dialog("routing operators in the local part resolve elsewhere: relay denied", "outside", s -> {
+                    s.send("VRFY <\"a@b\"@example.com>");
+                    s.send("EHLO c");
+                    s.send("MAIL FROM:<a@example.com>");
+                    s.send("RCPT TO:<a!>");
+                    s.send("RCPT TO:<remote.example.org!user@example.com>");
+                    s.send("RCPT TO:<\"user@remote.example.org\"@example.com>");
+                    s.send("RCPT TO:<user%remote.example.org%example.com@example.com>");
+                    s.send("RCPT TO:<alice@example.com>");
+                }),
+                new Dialog("Cyrus DIGEST-MD5 repeated and bad directives, SCRAM empty client nonce", "main", s -> {
+                    s.send("EHLO c");
+                    s.send("AUTH DIGEST-MD5");
+                    s.send(SmtpDialog.b64("realm=\"a\",realm=\"b\",junk"));
+                    s.send("AUTH DIGEST-MD5");
+                    s.send(SmtpDialog.b64("qop=auth,qop=auth"));
+                    s.send("AUTH DIGEST-MD5");
+                    s.send(SmtpDialog.b64("digest-uri=\"smtp/x\",digest-uri=\"smtp/x\""));
+                    s.send("AUTH DIGEST-MD5");
+                    s.send(SmtpDialog.b64("maxbuf=100,maxbuf=100"));
+                    s.send("AUTH DIGEST-MD5");
+                    s.send(SmtpDialog.b64("username=\"a\",username=\"b\""));
+                    s.send("AUTH DIGEST-MD5");
+                    s.send(SmtpDialog.b64("charset=latin1"));
+                    s.send("AUTH DIGEST-MD5");
+                    s.send(SmtpDialog.b64("nc=zz"));
+                    s.send("AUTH DIGEST-MD5");
+                    s.send(SmtpDialog.b64("maxbuf=5"));
+                    s.send("AUTH DIGEST-MD5");
+                    s.send(SmtpDialog.b64("digest-uri=\"imap/x\""));
+                    s.send("AUTH SCRAM-SHA-1 " + SmtpDialog.b64("n,,n=alice@example.com,r="));
+                    s.send("*");
                 }),
                 new Dialog("MAIL SIZE overflow leaves msg_size -1 for the next MAIL", "main", s -> {
                     s.send("EHLO c");

@@ -15,10 +15,12 @@ import java.util.stream.Collectors;
  * <p>Coverage: HELO/EHLO (with and without a name, address literals, odd case); MAIL FROM and RCPT TO
  * with every ESMTP parameter Postfix knows (SIZE, BODY, AUTH, RET, ENVID, SMTPUTF8; NOTIFY, ORCPT),
  * valid, repeated, unknown, empty and malformed, on address forms (quoted local parts, source
- * routes, {@code <>}, no brackets, address literals, unbalanced brackets and quotes, overlong,
+ * routes, {@code <>}, no brackets, address literals, unbalanced brackets and quotes, RFC 822 comments,
+ * phrases, groups and nested brackets, routing operators, overlong,
  * UTF-8, the percent hack, local, remote and unqualified); malformed FROM:/TO: keywords; AUTH with each
  * mechanism of the configuration (initial response or not, right, wrong and unknown credentials,
- * {@code *} cancel, bad base64, {@code =}, unknown and lower-case mechanisms, extra arguments); RSET,
+ * {@code *} cancel, bad base64, {@code =}, unknown and lower-case mechanisms, extra arguments, DIGEST-MD5 responses with
+ * repeated and bad directives, SCRAM with an empty client nonce); RSET,
  * NOOP, VRFY, ETRN, HELP, unknown commands, empty lines, non-SMTP commands; pipelined groups; BDAT
  * chunks (LAST, empty, {@code BDAT 0}, zero-padded and malformed counts, bare LF and CR, long lines,
  * beyond message_size_limit, after DATA, before MAIL, after a refused chunk) and BDAT transactions,
@@ -87,6 +89,10 @@ final class SmtpSessionGrammar {
         } else if (w < 72) {
             return send(helo(r));
         } else if (w < 82) {
+            if (r.nextInt(4) == 0) {
+                // VRFY reads its address as extract_addr() does, with an optional SMTPUTF8.
+                return send("VRFY " + address(r, false) + (r.nextInt(6) == 0 ? " SMTPUTF8" : ""));
+            }
             return send(pick(r, "RSET", "RSET x", "NOOP", "NOOP anything", "noop", "VRFY alice", "VRFY <alice@example.com>",
                     "VRFY", "VRFY nosuch@remote.example.org", "ETRN example.com", "ETRN", "ETRN @example.com",
                     "HELP", "HELP MAIL"));
@@ -160,7 +166,7 @@ final class SmtpSessionGrammar {
     };
 
     private static String address(Random r, boolean sender) {
-        int w = r.nextInt(40);
+        int w = r.nextInt(48);
         if (w < 20) {
             return "<" + LOCAL[r.nextInt(LOCAL.length)] + ">";
         }
@@ -182,6 +188,17 @@ final class SmtpSessionGrammar {
             case 36 -> "<\u00c3\u00bcser@example.com>";                        // UTF-8 bytes of "üser"
             case 37 -> "<alice@example.com> x";
             case 38 -> sender ? "<MAILER-DAEMON>" : "<Postmaster>";
+            // RFC 822 forms tok822_parse() reads: comments, phrases, groups, open literals, routing operators.
+            case 39 -> pick(r, "<alice(comment)@example.com>", "<alice@example.com (Alice)>", "<(only a comment)>",
+                    "<alice@example.com>(trailing)", "<a(b@example.com>");
+            case 40 -> pick(r, "<Alice <alice@example.com>>", "Alice <alice@example.com>", "<\"Alice\" <a@example.com>>",
+                    "<group: a@example.com;>", "<a,b@example.com>", "<a;b@example.com>");
+            case 41 -> pick(r, "<a@[127.0.0.1>", "<a@@example.com>", "<@>", "<@:>", "<@a:>", "<:a@example.com>",
+                    "alice@example.com>", "<\\>");
+            case 42 -> pick(r, "<a!b@example.com>", "<a%b>", "<a!>", "<a%>", "<\"a@b\"@example.com>", "<a\\@b@example.com>",
+                    "<user@example.com..>", "<.a@example.com>");
+            case 43 -> pick(r, "<\"\">", "<\"\"@example.com>", "<<>>", "<@b.example:>", "\"<a@example.com> x\"",
+                    "<alice@example.com> <b@example.com>", "<alice @ example . com>");
             default -> "";
         };
     }
@@ -192,7 +209,7 @@ final class SmtpSessionGrammar {
         String mech = r.nextInt(8) == 0 ? pick(r, "FOO", "ANONYMOUS", "NTLM", "GSSAPI", "EXTERNAL")
                 : mechanisms.get(r.nextInt(mechanisms.size()));
         boolean known = mechanisms.contains(mech);
-        int w = r.nextInt(12);
+        int w = r.nextInt(14);
         if (known && w < 5) {
             String user = w < 3 ? USER : pick(r, "nobody@example.com", "alice");
             // "alice" without a realm: the right password, the wrong login form.
@@ -211,6 +228,15 @@ final class SmtpSessionGrammar {
             case 8 -> sends("AUTH " + mech, "");
             case 9 -> send(pick(r, "auth plain " + plain, "AUTH plain " + plain, "AUTH", "AUTH  PLAIN " + plain));
             case 10 -> sends("AUTH LOGIN", SmtpDialog.b64(USER), pick(r, "*", SmtpDialog.b64(PASSWORD), "!!"));
+            // Cyrus' DIGEST-MD5 step 2 reads directive by directive: repeats and bad values.
+            case 12 -> sends("AUTH DIGEST-MD5", SmtpDialog.b64(pick(r, "realm=\"a\",realm=\"b\"", "qop=auth,qop=auth",
+                    "digest-uri=\"smtp/x\",digest-uri=\"smtp/x\"", "maxbuf=100,maxbuf=100", "username=\"a\",username=\"b\"",
+                    "charset=latin1", "charset=utf-8", "nc=zz", "nc=00000000", "maxbuf=5", "maxbuf=99999999999",
+                    "digest-uri=\"imap/x\"", "=x", "realm=\"a\",realm=\"b\",junk", "junk,realm=\"a\",realm=\"b\"")));
+            // SCRAM with an empty client nonce (Cyrus goes on), then cancelled or answered with garbage.
+            case 13 -> sends("AUTH " + pick(r, "SCRAM-SHA-1", "SCRAM-SHA-256") + " "
+                    + SmtpDialog.b64(pick(r, "n,,n=" + USER + ",r=", "n,,n=" + USER + ",r=,x=y", "n,,n=,r=abc")),
+                    pick(r, "*", SmtpDialog.b64("c=biws,r=,p=AAAA"), ""));
             default -> send("AUTH PLAIN " + plain);
         };
     }
