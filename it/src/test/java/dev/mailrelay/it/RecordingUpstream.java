@@ -61,8 +61,9 @@ final class RecordingUpstream implements AutoCloseable {
      */
     record Offer(List<String> mechanisms, String authLines, String tls, String verdict) {
         String describe() {
-            return "EHLO offers AUTH " + (mechanisms.isEmpty() ? "(none)" : String.join(" ", mechanisms))
-                    + " as " + authLines + " line(s), STARTTLS " + tls + ", AUTH answered " + verdict;
+            return "EHLO offers " + (mechanisms.isEmpty() ? authLines.equals("AUTH") ? "a bare AUTH line" : "no AUTH"
+                    : "AUTH " + String.join(" ", mechanisms) + " as " + authLines + " line(s)")
+                    + ", STARTTLS " + tls + ", AUTH answered " + verdict;
         }
     }
 
@@ -221,9 +222,10 @@ final class RecordingUpstream implements AutoCloseable {
                 lines.add("STARTTLS");
             }
             boolean authHere = tls || !offer.tls().equals("authonly");
-            if (authHere && !offer.mechanisms().isEmpty()) {
+            // no mechanisms: a bare "AUTH" line when offered as AUTH alone, else no AUTH line
+            if (authHere && (!offer.mechanisms().isEmpty() || offer.authLines().equals("AUTH"))) {
                 for (String kind : offer.authLines().split(" ")) {
-                    lines.add(kind + (kind.endsWith("=") ? "" : " ") + String.join(" ", offer.mechanisms()));
+                    lines.add((kind + (kind.endsWith("=") ? "" : " ") + String.join(" ", offer.mechanisms())).strip());
                 }
             }
             lines.add("ENHANCEDSTATUSCODES");
