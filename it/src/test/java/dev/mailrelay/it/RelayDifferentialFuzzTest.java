@@ -216,13 +216,21 @@ class RelayDifferentialFuzzTest {
         for (int i = 0; i < CASES; i++) {
             cases.add(Case.draw(master.nextLong()));
         }
-        List<Outcome> differing = new ArrayList<>();
+        Path out = Path.of("target", "relay-fuzz-report.txt");
+        Files.deleteIfExists(out);
+        List<Outcome> all = new ArrayList<>();
         // Batches of at most 250 cases: one private Postfix each.
         for (int from = 0; from < cases.size(); from += 250) {
-            run(cases.subList(from, Math.min(cases.size(), from + 250))).stream().filter(Outcome::differs)
-                    .forEach(differing::add);
+            all.addAll(run(cases.subList(from, Math.min(cases.size(), from + 250))));
         }
-        System.out.printf("RelayDifferentialFuzzTest: %d of %d cases differ unlisted%n", differing.size(), CASES);
+        List<Outcome> differing = all.stream().filter(Outcome::differs).toList();
+        // What Postfix did, so that a run shows what it covered.
+        System.out.printf("RelayDifferentialFuzzTest: %d of %d cases differ unlisted; Postfix's mechanisms %s, statuses %s%n",
+                differing.size(), CASES,
+                new java.util.TreeMap<>(all.stream().collect(Collectors.groupingBy(o -> o.postfix().auth().split(" ")[0],
+                        Collectors.counting()))),
+                new java.util.TreeMap<>(all.stream().collect(Collectors.groupingBy(o -> o.postfix().status().split(" ")[0],
+                        Collectors.counting()))));
         if (differing.isEmpty()) {
             return;
         }
@@ -242,7 +250,6 @@ class RelayDifferentialFuzzTest {
                         .append("\n  harness: ").append(o.harness().summary()).append('\n');
             }
         }
-        Path out = Path.of("target", "relay-fuzz-report.txt");
         Files.createDirectories(out.getParent());
         Files.writeString(out, report);
         fail(report.toString());
