@@ -226,6 +226,16 @@ class SaslTest {
         assertThat(client.toString()).doesNotContain("secret");
     }
 
+    /** Cyrus' ANONYMOUS client as Postfix runs it (no SASL_CB_USER): "anonymous@" and the host name, not the login. */
+    @Test
+    void anonymousClientTracesAnonymousAtTheHostName() throws Exception {
+        ClientCredentials creds = ClientCredentials.password("bob@isp.example", "secret".toCharArray());
+        SaslClient.Start start = new SaslClient(creds, NONE, "smtp", FQDN).first("ANONYMOUS");
+        assertThat(start.mechanism()).isEqualTo("ANONYMOUS");
+        assertThat(new String(unb64(start.initialResponse()), java.nio.charset.StandardCharsets.UTF_8))
+                .isEqualTo("anonymous@" + java.net.InetAddress.getLocalHost().getHostName());
+    }
+
     @Test
     void parsesCyrusConfig(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
         java.nio.file.Path f = dir.resolve("smtpd.conf");
