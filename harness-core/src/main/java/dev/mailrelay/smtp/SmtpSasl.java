@@ -91,7 +91,7 @@ final class SmtpSasl {
                 try {
                     response = client.next(reply.lines().get(0));
                 } catch (SaslClient.SaslClientException e) {
-                    session.command("*", "sending AUTH");
+                    // smtp_sasl_authenticate(): no "*" to cancel; the session just fails (and QUITs).
                     throw new Refusal("SASL authentication failed; cannot authenticate to server "
                             + session.namaddr() + ": " + e.getMessage(), Status.DEFERRED, "4.7.0", false);
                 }

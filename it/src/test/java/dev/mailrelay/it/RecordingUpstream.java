@@ -273,6 +273,19 @@ final class RecordingUpstream implements AutoCloseable {
                 default -> "";
             };
             tlsAtAuth = tls;
+            if (offer.verdict().startsWith("334 ")) {
+                // one challenge more than the mechanism has (valid base64 or not): what does the client answer?
+                reply(offer.verdict());
+                String next = in.readLine();
+                if (next == null) {
+                    return;
+                }
+                authRecord += next.equals("*") ? " then *" : " then a response";
+                record();
+                reply(next.equals("*") ? "501 5.7.0 Authentication aborted"
+                        : "535 5.7.8 Error: authentication failed: authentication failure");
+                return;
+            }
             record();
             reply(offer.verdict());
         }

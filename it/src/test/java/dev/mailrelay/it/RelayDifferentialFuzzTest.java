@@ -66,7 +66,9 @@ class RelayDifferentialFuzzTest {
             "mutual_auth");
     static final List<String> VERDICTS = List.of("235 2.7.0 Authentication successful",
             "535 5.7.8 Error: authentication failed: authentication failure",
-            "454 4.7.0 Temporary authentication failure: generic failure");
+            "454 4.7.0 Temporary authentication failure: generic failure",
+            "504 5.5.4 Unsupported authentication mechanism", "530 5.7.0 Must issue a STARTTLS command first",
+            "334 bm90IGRvbmU=", "334 %%%");
 
     @TempDir
     static Path temp;
@@ -150,7 +152,7 @@ class RelayDifferentialFuzzTest {
             String lines = List.of("AUTH", "AUTH", "AUTH=", "AUTH AUTH=", "AUTH= AUTH").get(r.nextInt(5));
             String tls = List.of("none", "none", "may", "authonly").get(r.nextInt(4));
             return new Case(seed, p, passwords, sender, new RecordingUpstream.Offer(mechs, lines, tls,
-                    VERDICTS.get(r.nextInt(VERDICTS.size()))));
+                    VERDICTS.get(r.nextBoolean() ? r.nextInt(3) : r.nextInt(VERDICTS.size()))));
         }
 
         private static String security(Random r) {
