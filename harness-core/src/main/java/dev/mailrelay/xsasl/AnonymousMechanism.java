@@ -79,6 +79,12 @@ public final class AnonymousMechanism implements ServerMechanism, ClientMechanis
             public byte[] evaluate(byte[] challenge) {
                 return initialResponse();
             }
+
+            /** Done with the trace sent as initial response. */
+            @Override
+            public boolean complete() {
+                return true;
+            }
         };
     }
 }

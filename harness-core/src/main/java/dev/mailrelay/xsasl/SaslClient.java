@@ -61,6 +61,10 @@ public final class SaslClient {
         if (exchange == null) {
             throw new SaslClientException(CyrusStatus.BADPROT.text());
         }
+        if (exchange.complete()) {
+            // sasl_client_step(): "attempting client step after doneflag"
+            throw new SaslClientException(CyrusStatus.FAIL.text());
+        }
         try {
             return SaslBytes.encode(exchange.evaluate(SaslBytes.decode(challenge)));
         } catch (SaslFailure e) {
