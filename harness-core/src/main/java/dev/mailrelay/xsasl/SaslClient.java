@@ -61,12 +61,14 @@ public final class SaslClient {
         if (exchange == null) {
             throw new SaslClientException(CyrusStatus.BADPROT.text());
         }
-        if (exchange.complete()) {
-            // sasl_client_step(): "attempting client step after doneflag"
-            throw new SaslClientException(CyrusStatus.FAIL.text());
-        }
         try {
-            return SaslBytes.encode(exchange.evaluate(SaslBytes.decode(challenge)));
+            // xsasl_cyrus_client_next() decodes first; sasl_client_step() then refuses a step after
+            // the plugin's doneflag ("attempting client step after doneflag").
+            byte[] decoded = SaslBytes.decode(challenge);
+            if (exchange.complete()) {
+                throw new SaslClientException(CyrusStatus.FAIL.text());
+            }
+            return SaslBytes.encode(exchange.evaluate(decoded));
         } catch (SaslFailure e) {
             throw new SaslClientException(e.status().text());
         }

@@ -247,6 +247,8 @@ class SaslTest {
         SaslClient plain = new SaslClient(creds, NONE, "smtp", FQDN);
         plain.first("PLAIN");
         assertThatThrownBy(() -> plain.next("")).hasMessage("generic failure");
+        // bad base64 fails in the decoding before the step
+        assertThatThrownBy(() -> plain.next("%%%")).hasMessage(CyrusStatus.CONTINUE.text());
         SaslClient login = new SaslClient(creds, NONE, "smtp", FQDN);
         login.first("LOGIN");
         assertThat(unb64(login.next(b64("Password:")))).isEqualTo("bob".getBytes(java.nio.charset.StandardCharsets.UTF_8));
