@@ -54,8 +54,8 @@ final class SmtpSasl {
      */
     void login(SmtpClientSession session, String sender, NextHop hop)
             throws SmtpClientSession.SmtpClientException, Refusal {
-        String offered = session.authMechanisms();
-        if (!enabled || offered.isBlank()) {
+        // smtp_sasl_helo_auth(): an AUTH keyword counts even when its list is empty or filtered empty.
+        if (!enabled || !session.hasFeature("AUTH")) {
             return;
         }
         Optional<SaslPasswords.Credentials> creds = passwords.lookup(sender, session.endpoint.name(),
@@ -63,8 +63,15 @@ final class SmtpSasl {
         if (creds.isEmpty()) {
             return;
         }
-        String filtered = Arrays.stream(offered.strip().split("\\s+")).filter(mechanismFilter::allows)
-                .collect(Collectors.joining(" "));
+        String filtered = Arrays.stream(session.authMechanisms().strip().split("\\s+"))
+                .filter(m -> !m.isEmpty() && mechanismFilter.allows(m)).collect(Collectors.joining(" "));
+        if (filtered.isEmpty()) {
+            // smtp_sasl_helo_login(): credentials but no mechanism left to start the client with.
+            Arrays.fill(creds.get().password(), '\0');
+            throw new Refusal("SASL authentication failed: server " + session.namaddr()
+                    + " offered no compatible authentication mechanisms for this type of connection security",
+                    Status.DEFERRED, "4.7.0", false);
+        }
         ClientCredentials credentials = ClientCredentials.password(creds.get().username(), creds.get().password());
         try {
             // Once TLS is up, smtp_sasl_tls_security_options replace smtp_sasl_security_options.
@@ -84,7 +91,7 @@ final class SmtpSasl {
                 try {
                     response = client.next(reply.lines().get(0));
                 } catch (SaslClient.SaslClientException e) {
-                    session.command("*", "sending AUTH");
+                    // smtp_sasl_authenticate(): no "*" to cancel; the session just fails (and QUITs).
                     throw new Refusal("SASL authentication failed; cannot authenticate to server "
                             + session.namaddr() + ": " + e.getMessage(), Status.DEFERRED, "4.7.0", false);
                 }

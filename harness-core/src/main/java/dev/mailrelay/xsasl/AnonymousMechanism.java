@@ -45,6 +45,20 @@ public final class AnonymousMechanism implements ServerMechanism, ClientMechanis
         };
     }
 
+    /** gethostname(), as Cyrus' plugin asks it, looked up once. */
+    private static final class LocalHost {
+        static final String NAME = name();
+
+        private static String name() {
+            try {
+                // getLocalHost() names the address with gethostname()'s answer.
+                return java.net.InetAddress.getLocalHost().getHostName();
+            } catch (java.net.UnknownHostException e) {
+                return "localhost";
+            }
+        }
+    }
+
     @Override
     public boolean usableWith(ClientCredentials credentials) {
         return true;
@@ -55,12 +69,21 @@ public final class AnonymousMechanism implements ServerMechanism, ClientMechanis
         return new ClientMechanism.Exchange() {
             @Override
             public byte[] initialResponse() {
-                return SaslBytes.utf8(credentials.username());   // trace token
+                // Cyrus' anonymous plugin: the trace is the SASL_CB_USER id, which Postfix provides only
+                // with smtp_cyrus_sasl_authzid (not implemented, default no), so "anonymous", then
+                // "@" and gethostname(); never the login.
+                return SaslBytes.utf8("anonymous@" + LocalHost.NAME);
             }
 
             @Override
             public byte[] evaluate(byte[] challenge) {
                 return initialResponse();
+            }
+
+            /** Done with the trace sent as initial response. */
+            @Override
+            public boolean complete() {
+                return true;
             }
         };
     }

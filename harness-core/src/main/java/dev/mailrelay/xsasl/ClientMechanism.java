@@ -33,5 +33,13 @@ public interface ClientMechanism {
          * @throws SaslFailure when the challenge is malformed or the server failed mutual authentication
          */
         byte[] evaluate(byte[] challenge) throws SaslFailure;
+
+        /**
+         * Whether the client has sent its last message (Cyrus' {@code oparams.doneflag}): a further
+         * challenge is then answered with SASL_FAIL by {@link SaslClient}, as {@code sasl_client_step()} does.
+         */
+        default boolean complete() {
+            return false;
+        }
     }
 }

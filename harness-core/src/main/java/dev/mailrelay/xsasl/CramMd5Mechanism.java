@@ -102,13 +102,21 @@ public final class CramMd5Mechanism implements ServerMechanism, ClientMechanism 
     @Override
     public ClientMechanism.Exchange newExchange(ClientCredentials credentials, String service, String serverFqdn) {
         return new ClientMechanism.Exchange() {
+            private boolean answered;
+
             @Override
             public byte[] initialResponse() {
                 return null;
             }
 
             @Override
+            public boolean complete() {
+                return answered;
+            }
+
+            @Override
             public byte[] evaluate(byte[] challenge) {
+                answered = true;
                 char[] password = credentials.passwordCopy();
                 try {
                     return SaslBytes.utf8(credentials.username() + " " + SaslBytes.hex(hmacMd5(password, challenge)));

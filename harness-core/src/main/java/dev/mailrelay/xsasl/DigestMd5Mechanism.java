@@ -253,6 +253,12 @@ public final class DigestMd5Mechanism implements ServerMechanism, ClientMechanis
     public ClientMechanism.Exchange newExchange(ClientCredentials credentials, String service, String serverFqdn) {
         return new ClientMechanism.Exchange() {
             private String expectedRspauth;
+            private boolean verified;
+
+            @Override
+            public boolean complete() {
+                return verified;
+            }
 
             @Override
             public byte[] initialResponse() {
@@ -261,14 +267,21 @@ public final class DigestMd5Mechanism implements ServerMechanism, ClientMechanis
 
             @Override
             public byte[] evaluate(byte[] challenge) throws SaslFailure {
-                Map<String, String> d = parse(SaslBytes.utf8(challenge, 0, challenge.length));
                 if (expectedRspauth != null) {
+                    Map<String, String> d;
+                    try {
+                        d = parse(SaslBytes.utf8(challenge, 0, challenge.length));
+                    } catch (SaslFailure e) {
+                        throw CyrusStatus.BADAUTH.failure();   // Cyrus' step 3: "DIGEST-MD5 Received Garbage"
+                    }
                     if (!MessageDigest.isEqual(SaslBytes.utf8(expectedRspauth),
                             SaslBytes.utf8(d.getOrDefault("rspauth", "")))) {
                         throw CyrusStatus.BADAUTH.failure();   // server failed mutual authentication
                     }
+                    verified = true;
                     return new byte[0];
                 }
+                Map<String, String> d = parse(SaslBytes.utf8(challenge, 0, challenge.length));
                 String nonce = d.get("nonce");
                 if (nonce == null || !"md5-sess".equals(d.get("algorithm"))
                         || !d.getOrDefault("qop", "auth").matches("(.*,)?\\s*auth\\s*(,.*)?")) {

@@ -65,14 +65,22 @@ public final class LoginMechanism implements ServerMechanism, ClientMechanism {
     @Override
     public ClientMechanism.Exchange newExchange(ClientCredentials credentials, String service, String serverFqdn) {
         return new ClientMechanism.Exchange() {
+            private int answered;
+
             @Override
             public byte[] initialResponse() {
                 return null;   // Cyrus' LOGIN client is server-first
             }
 
+            /** Cyrus' LOGIN client answers the first challenge with the user, the second with the password, whatever they say. */
+            @Override
+            public boolean complete() {
+                return answered == 2;
+            }
+
             @Override
             public byte[] evaluate(byte[] challenge) {
-                if (SaslBytes.utf8(challenge, 0, challenge.length).startsWith("User")) {
+                if (answered++ == 0) {
                     return SaslBytes.utf8(credentials.username());
                 }
                 char[] password = credentials.passwordCopy();

@@ -82,7 +82,13 @@ public final class PlainMechanism implements ServerMechanism, ClientMechanism {
 
             @Override
             public byte[] evaluate(byte[] challenge) {
-                return initialResponse();   // a server that ignored the initial response asks again
+                return initialResponse();
+            }
+
+            /** Cyrus' PLAIN client is done with its initial response: a server asking again gets SASL_FAIL. */
+            @Override
+            public boolean complete() {
+                return true;
             }
         };
     }

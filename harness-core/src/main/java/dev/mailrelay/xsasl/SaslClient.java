@@ -62,7 +62,13 @@ public final class SaslClient {
             throw new SaslClientException(CyrusStatus.BADPROT.text());
         }
         try {
-            return SaslBytes.encode(exchange.evaluate(SaslBytes.decode(challenge)));
+            // xsasl_cyrus_client_next() decodes first; sasl_client_step() then refuses a step after
+            // the plugin's doneflag ("attempting client step after doneflag").
+            byte[] decoded = SaslBytes.decode(challenge);
+            if (exchange.complete()) {
+                throw new SaslClientException(CyrusStatus.FAIL.text());
+            }
+            return SaslBytes.encode(exchange.evaluate(decoded));
         } catch (SaslFailure e) {
             throw new SaslClientException(e.status().text());
         }

@@ -266,6 +266,11 @@ public final class ScramMechanism implements ServerMechanism, ClientMechanism {
             }
 
             @Override
+            public boolean complete() {
+                return verified;
+            }
+
+            @Override
             public byte[] evaluate(byte[] challenge) throws SaslFailure {
                 String message = SaslBytes.utf8(challenge, 0, challenge.length);
                 if (expectedVerifier == null && !verified) {

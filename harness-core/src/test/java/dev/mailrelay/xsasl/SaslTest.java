@@ -226,6 +226,36 @@ class SaslTest {
         assertThat(client.toString()).doesNotContain("secret");
     }
 
+    /** Cyrus' ANONYMOUS client as Postfix runs it (no SASL_CB_USER): "anonymous@" and the host name, not the login. */
+    @Test
+    void anonymousClientTracesAnonymousAtTheHostName() throws Exception {
+        ClientCredentials creds = ClientCredentials.password("bob@isp.example", "secret".toCharArray());
+        SaslClient.Start start = new SaslClient(creds, NONE, "smtp", FQDN).first("ANONYMOUS");
+        assertThat(start.mechanism()).isEqualTo("ANONYMOUS");
+        assertThat(new String(unb64(start.initialResponse()), java.nio.charset.StandardCharsets.UTF_8))
+                .isEqualTo("anonymous@" + java.net.InetAddress.getLocalHost().getHostName());
+    }
+
+    /** sasl_client_step() after the plugin's doneflag: SASL_FAIL, whatever the challenge. */
+    @Test
+    void aChallengeAfterTheLastClientMessageIsGenericFailure() throws Exception {
+        ClientCredentials creds = ClientCredentials.password("bob", "secret".toCharArray());
+        SaslClient cram = new SaslClient(creds, NONE, "smtp", FQDN);
+        cram.first("CRAM-MD5");
+        cram.next(Base64.getEncoder().encodeToString("<1.2@host>".getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
+        assertThatThrownBy(() -> cram.next("bm90IGRvbmU=")).hasMessage("generic failure");
+        SaslClient plain = new SaslClient(creds, NONE, "smtp", FQDN);
+        plain.first("PLAIN");
+        assertThatThrownBy(() -> plain.next("")).hasMessage("generic failure");
+        // bad base64 fails in the decoding before the step
+        assertThatThrownBy(() -> plain.next("%%%")).hasMessage(CyrusStatus.CONTINUE.text());
+        SaslClient login = new SaslClient(creds, NONE, "smtp", FQDN);
+        login.first("LOGIN");
+        assertThat(unb64(login.next(b64("Password:")))).isEqualTo("bob".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        assertThat(unb64(login.next(b64("Username:")))).isEqualTo("secret".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        assertThatThrownBy(() -> login.next(b64("Password:"))).hasMessage("generic failure");
+    }
+
     @Test
     void parsesCyrusConfig(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
         java.nio.file.Path f = dir.resolve("smtpd.conf");

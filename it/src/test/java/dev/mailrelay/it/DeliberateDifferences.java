@@ -29,6 +29,7 @@ import java.util.regex.Pattern;
  */
 final class DeliberateDifferences {
     private static final Pattern ENTRY = Pattern.compile("^<!-- deliberate-difference (.*) -->\\s*$");
+    private static final Pattern RELAY_ENTRY = Pattern.compile("^<!-- relay-difference (.*) -->\\s*$");
     private static final Pattern FIELD = Pattern.compile("(\\w+)=\"((?:[^\"\\\\]|\\\\.)*)\"");
 
     /** One entry: the three patterns and the README line it came from. */
@@ -48,6 +49,53 @@ final class DeliberateDifferences {
 
     /** The entries of the checkout's README.md (found upwards from the working directory). */
     static DeliberateDifferences fromReadme() {
+        return parse(readme());
+    }
+
+    /**
+     * The relay side's entries ({@link RelayDifferentialFuzzTest}): a line
+     * {@code <!-- relay-difference case="REGEX" postfix="REGEX" harness="REGEX" -->} and the reason. A
+     * case differs deliberately when {@code case} is found in its description (the paste-ready
+     * parameters and offer) and both outcome summaries ({@code auth=... | status dsn reason}) match in full.
+     */
+    static List<RelayEntry> relayEntries() {
+        List<String> readme = readme();
+        List<RelayEntry> entries = new ArrayList<>();
+        for (int i = 0; i < readme.size(); i++) {
+            Matcher m = RELAY_ENTRY.matcher(readme.get(i));
+            if (!m.matches()) {
+                continue;
+            }
+            Map<String, String> fields = fields(m.group(1));
+            if (!fields.keySet().equals(java.util.Set.of("case", "postfix", "harness"))) {
+                throw new IllegalStateException("README.md line " + (i + 1) + ": a relay-difference needs "
+                        + "case=\"...\" postfix=\"...\" harness=\"...\"");
+            }
+            entries.add(new RelayEntry(Pattern.compile(fields.get("case"), Pattern.DOTALL),
+                    Pattern.compile(fields.get("postfix"), Pattern.DOTALL),
+                    Pattern.compile(fields.get("harness"), Pattern.DOTALL), i + 1));
+        }
+        return entries;
+    }
+
+    /** One relay-side entry and the README line it came from. */
+    record RelayEntry(Pattern relayCase, Pattern postfix, Pattern harness, int line) {
+        boolean matches(String caseDescription, String postfixOutcome, String harnessOutcome) {
+            return relayCase.matcher(caseDescription).find() && postfix.matcher(postfixOutcome).matches()
+                    && harness.matcher(harnessOutcome).matches();
+        }
+    }
+
+    private static Map<String, String> fields(String text) {
+        Map<String, String> fields = new HashMap<>();
+        Matcher f = FIELD.matcher(text);
+        while (f.find()) {
+            fields.put(f.group(1), f.group(2).replace("\\\"", "\""));
+        }
+        return fields;
+    }
+
+    private static List<String> readme() {
         Path dir = Path.of("").toAbsolutePath();
         while (dir != null && !(Files.exists(dir.resolve("README.md")) && Files.isDirectory(dir.resolve("it")))) {
             dir = dir.getParent();
@@ -56,7 +104,7 @@ final class DeliberateDifferences {
             throw new IllegalStateException("no README.md above " + Path.of("").toAbsolutePath());
         }
         try {
-            return parse(Files.readAllLines(dir.resolve("README.md")));
+            return Files.readAllLines(dir.resolve("README.md"));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -69,11 +117,7 @@ final class DeliberateDifferences {
             if (!m.matches()) {
                 continue;
             }
-            Map<String, String> fields = new HashMap<>();
-            Matcher f = FIELD.matcher(m.group(1));
-            while (f.find()) {
-                fields.put(f.group(1), f.group(2).replace("\\\"", "\""));
-            }
+            Map<String, String> fields = fields(m.group(1));
             String after = fields.remove("after");
             if (!fields.keySet().equals(java.util.Set.of("command", "postfix", "harness"))) {
                 throw new IllegalStateException("README.md line " + (i + 1) + ": a deliberate-difference needs "
