@@ -144,6 +144,8 @@ class SmtpdFaultsLogLinesTest {
         try (SmtpDialog d = ehloed()) {
             assertThat(d.send("STARTTLS")).containsExactly("220 2.0.0 Ready to start TLS");
         }
+        // The fault strikes at the handshake, after the 220: wait for the session to end.
+        isp.capture().awaitEndedSessions(1, Duration.ofSeconds(10));
         assertThat(log.messages()).contains("isp/smtpd[" + session(f) + "]: expired certificate for STARTTLS from "
                 + "localhost[127.0.0.1] (fault injected: #" + f.id() + " STARTTLS certificate expired)");
     }
