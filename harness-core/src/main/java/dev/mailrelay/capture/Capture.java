@@ -1,6 +1,7 @@
 package dev.mailrelay.capture;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -42,6 +43,8 @@ public final class Capture {
     /** The ended sessions still kept, by id: the oldest connection first. */
     private final TreeSet<Long> ended = new TreeSet<>();
     private long droppedSessions;
+    /** When {@link #reset()} last ran: a session that started before it belongs to what was forgotten. */
+    private Instant resetAt = Instant.MIN;
     private final List<DeliveryAttempt> deliveries = new ArrayList<>();
     /** The latest injected faults, at most {@link #INJECTED_FAULTS_KEPT}. */
     private final java.util.ArrayDeque<InjectedFault> injectedFaults = new java.util.ArrayDeque<>();
@@ -91,10 +94,17 @@ public final class Capture {
         wakeWaiters();
     }
 
-    /** Records (or replaces) the latest state of a session. */
+    /**
+     * Records (or replaces) the latest state of a session. A session that was open when the capture
+     * was {@link #reset()} stays forgotten: its later states (its end, after the client read 221 to
+     * QUIT) do not show up in the next test's capture.
+     */
     public void record(CapturedSession session) {
         lock.lock();
         try {
+            if (session.start().isBefore(resetAt)) {
+                return;
+            }
             CapturedSession previous = sessions.put(session.id(), session);
             if (session.end() != null && (previous == null || previous.end() == null)) {
                 ended.add(session.id());
@@ -334,12 +344,14 @@ public final class Capture {
     }
 
     /**
-     * Forgets all messages, sessions, delivery attempts and injected faults; the content of a
-     * forgotten message is deleted once delivered.
+     * Forgets all messages, sessions (also those still open, whose later states are not recorded),
+     * delivery attempts and injected faults; the content of a forgotten message is deleted once
+     * delivered.
      */
     public void reset() {
         lock.lock();
         try {
+            resetAt = Instant.now();
             messages.forEach(m -> m.messageContent().release());
             messages.clear();
             sessions.clear();

@@ -66,6 +66,26 @@ class CaptureTest {
     }
 
     @Test
+    void aSessionOpenAtTheResetStaysForgottenWhenItEnds() {
+        Capture capture = new Capture("isp");
+        Instant before = Instant.now();
+        capture.record(session(1, before, null));
+        capture.reset();
+        // The client of an earlier test read 221 to QUIT; the server ends the session just after.
+        capture.record(session(1, before, Instant.now()));
+        Instant after = Instant.now().plusNanos(1000);
+        capture.record(session(2, after, null));
+        capture.record(session(2, after, after));
+        assertThat(capture.sessions()).extracting(CapturedSession::id).containsExactly(2L);
+        assertThat(capture.awaitEndedSessions(1, Duration.ofSeconds(1))).hasSize(1);
+    }
+
+    private static CapturedSession session(long id, Instant start, Instant end) {
+        return new CapturedSession(id, "isp", "smtp", "127.0.0.1", 4000, "client", null, null, null,
+                List.of(new CapturedSession.Exchange("QUIT", List.of("221 2.0.0 Bye"))), start, end);
+    }
+
+    @Test
     void parsesMimeAndResets() {
         Capture capture = new Capture("isp");
         capture.record(message("C1"));
