@@ -211,7 +211,7 @@ public final class SmtpTransport implements Transport, AutoCloseable {
                     + content.size() + " exceeds size limit " + limit + " of server " + s.namaddr(), s, null);
         }
         String size = s.hasFeature("SIZE") ? " SIZE=" + content.size() : "";
-        SmtpReply mail = s.command("MAIL FROM:<" + Quote822Local.quote(sender) + ">" + size, "sending MAIL FROM");
+        SmtpReply mail = s.command("MAIL FROM:<" + quoteAddress(sender) + ">" + size, "sending MAIL FROM");
         if (!mail.positive()) {
             resetQuietly(s);
             return all(request, s.endpoint.toString(), sender, failure(mail),
@@ -221,7 +221,7 @@ public final class SmtpTransport implements Transport, AutoCloseable {
         List<Integer> accepted = new ArrayList<>();
         for (String rcpt : request.recipients()) {
             String sentAs = generic.address(rcpt);
-            SmtpReply r = s.command("RCPT TO:<" + Quote822Local.quote(sentAs) + ">", "sending RCPT TO");
+            SmtpReply r = s.command("RCPT TO:<" + quoteAddress(sentAs) + ">", "sending RCPT TO");
             if (r.positive()) {
                 accepted.add(statuses.size());
                 statuses.add(null);
@@ -309,5 +309,10 @@ public final class SmtpTransport implements Transport, AutoCloseable {
     @Override
     public String toString() {
         return "SmtpTransport[" + instance + "]";
+    }
+
+    /** smtp_proto.c's QUOTE_ADDRESS(): the null sender stays {@code <>}, any other address is quoted. */
+    private static String quoteAddress(String address) {
+        return address.isEmpty() ? address : Quote822Local.quote(address);
     }
 }
