@@ -257,13 +257,14 @@ final class SmtpdSession implements Runnable, Restrictions.State {
                         clientNameAddress());
                 return;
             }
-            String trimmed = line.strip();
-            int sp = trimmed.indexOf(' ');
-            String verb = (sp < 0 ? trimmed : trimmed.substring(0, sp)).toUpperCase(Locale.ROOT);
-            String arg = sp < 0 ? null : trimmed.substring(sp + 1).strip();
+            String trimmed = SmtpdToken.strip(line);
+            // smtpd_token(): "MAIL<TAB>FROM:<a>" is MAIL, "  RCPT   TO:<b>" is RCPT.
+            String[] split = SmtpdToken.verbAndArgument(line);
+            String verb = split == null ? "" : split[0].toUpperCase(Locale.ROOT);
+            String arg = split == null ? null : split[1];
             lastCommandVerb = verb;
             exchangeLabel = trimmed;
-            if (trimmed.isEmpty()) {
+            if (split == null) {
                 reply("500 5.5.2 Error: bad syntax");
                 errorCount++;
             } else if (FORBIDDEN.contains(verb) || !Character.isLetter(trimmed.charAt(0))) {
@@ -524,7 +525,7 @@ final class SmtpdSession implements Runnable, Restrictions.State {
             return false;
         }
         resetTransaction();
-        helo = arg;
+        helo = String.join(" ", SmtpdToken.words(arg));    // collapse_args()
         esmtp = false;
         reply("250 " + settings.myhostname);
         return true;
@@ -536,7 +537,7 @@ final class SmtpdSession implements Runnable, Restrictions.State {
             return false;
         }
         resetTransaction();
-        helo = arg;
+        helo = String.join(" ", SmtpdToken.words(arg));    // collapse_args()
         esmtp = true;
         List<String> lines = new ArrayList<>();
         lines.add("250 " + settings.myhostname);
@@ -1251,11 +1252,13 @@ final class SmtpdSession implements Runnable, Restrictions.State {
             reply("503 Error: MAIL transaction in progress");
             return false;
         }
-        if (arg == null || arg.contains(" ")) {
+        List<String> words = SmtpdToken.words(arg);
+        if (words.size() != 1) {
             reply("500 Syntax: ETRN domain");
             return false;
         }
-        String site = arg.startsWith("@") || arg.startsWith("#") ? arg.substring(1) : arg;
+        String domain = words.get(0);
+        String site = domain.startsWith("@") || domain.startsWith("#") ? domain.substring(1) : domain;
         if (!SmtpdAddress.validHostname(site) && !SmtpdAddress.validHostLiteral(site)) {
             reply("501 Error: invalid parameter syntax");
             return false;
