@@ -193,6 +193,7 @@ final class Defaults {
         def("smtp_mail_timeout", "300s", TIME);
         def("smtp_rcpt_timeout", "300s", TIME);
         def("smtp_data_init_timeout", "120s", TIME);
+        def("smtp_data_xfer_timeout", "180s", TIME);
         def("smtp_data_done_timeout", "600s", TIME);
         def("smtp_rset_timeout", "20s", TIME);
         def("smtp_quit_timeout", "300s", TIME);

@@ -8,6 +8,7 @@ import dev.mailrelay.capture.ContentStore;
 import dev.mailrelay.capture.MessageContent;
 import dev.mailrelay.faults.Fault;
 import dev.mailrelay.global.QueueIds;
+import dev.mailrelay.global.SmtpStreamDeadline;
 import dev.mailrelay.tables.AddressLookup;
 import dev.mailrelay.tls.TlsDetails;
 import java.io.IOException;
@@ -79,7 +80,7 @@ final class SmtpdSession implements Runnable, Restrictions.State {
     private final String clientName;
     SmtpdStream stream;
     /** smtpd_timeout on every read and write, per request with smtpd_per_request_deadline. */
-    private final SmtpdDeadline deadline;
+    private final SmtpStreamDeadline deadline;
     /** The TLS session, or {@code null} before STARTTLS (or the wrapper-mode handshake). */
     private TlsDetails tls;
     /** Whether the client's certificate is trusted by smtpd_tls_CAfile (for the Received header). */
@@ -152,7 +153,7 @@ final class SmtpdSession implements Runnable, Restrictions.State {
         // /etc/hosts, every other address is "unknown", as Postfix shows an unresolvable client.
         this.clientName = clientAddress.isLoopbackAddress() && (clientAddress.getHostAddress().equals("127.0.0.1")
                 || clientAddress.getHostAddress().equals("0:0:0:0:0:0:0:1")) ? "localhost" : "unknown";
-        this.deadline = new SmtpdDeadline(socket, settings.timeout, settings.perRequestDeadline);
+        this.deadline = new SmtpStreamDeadline(socket, settings.timeout, settings.perRequestDeadline);
         this.stream = new SmtpdStream(socket.getInputStream(), socket.getOutputStream(), deadline);
         this.sasl = new SmtpdSasl(this);
         this.faults = new SmtpdFaults(this);
