@@ -492,8 +492,9 @@ final class SmtpdSession implements Runnable, Restrictions.State {
     /** smtpd_check.c's log_whatsup(): what is unknown at the stage (sender, recipient, HELO) is left out. */
     void logWhatsup(String queue, String whatsup, String stage, String text, String from, String to, String note) {
         String line = String.format("%s/smtpd[%d]: %s: %s: %s from %s: %s; %s%sproto=%s%s%s", settings.instance, id,
-                queue, whatsup, stage, clientNameAddress(), text, from == null ? "" : "from=<" + from + "> ",
-                to == null ? "" : "to=<" + to + "> ", esmtp ? "ESMTP" : "SMTP", helo == null ? "" : " helo=<" + helo + ">",
+                queue, whatsup, stage, clientNameAddress(), text,
+                from == null ? "" : "from=<" + settings.logAddrForm.format(from) + "> ",
+                to == null ? "" : "to=<" + settings.logAddrForm.format(to) + "> ", esmtp ? "ESMTP" : "SMTP", helo == null ? "" : " helo=<" + helo + ">",
                 note);
         if (whatsup.equals("warn")) {
             log.warn(line);
