@@ -133,6 +133,7 @@ final class Defaults {
         def("recipient_delimiter", "", TEXT);
         def("enable_long_queue_ids", "no", BOOL);
         def("header_from_format", "standard", oneOf("standard", "obsolete"));
+        def("info_log_address_format", "external", oneOf("external", "internal"));
         def("bounce_size_limit", "50000", INT);
         // Deliberately not Postfix's passwd/aliases lookup: a harness has no local users, so every
         // local recipient exists unless a table is named.
@@ -193,6 +194,7 @@ final class Defaults {
         def("smtp_mail_timeout", "300s", TIME);
         def("smtp_rcpt_timeout", "300s", TIME);
         def("smtp_data_init_timeout", "120s", TIME);
+        def("smtp_data_xfer_timeout", "180s", TIME);
         def("smtp_data_done_timeout", "600s", TIME);
         def("smtp_rset_timeout", "20s", TIME);
         def("smtp_quit_timeout", "300s", TIME);

@@ -11,6 +11,7 @@ import dev.mailrelay.config.Parameters;
 import dev.mailrelay.global.DeliveryRequest;
 import dev.mailrelay.global.DeliveryResult;
 import dev.mailrelay.global.DeliveryResult.RecipientStatus;
+import dev.mailrelay.global.InfoLogAddrForm;
 import dev.mailrelay.global.Transport;
 import java.io.IOException;
 import java.nio.file.FileStore;
@@ -55,6 +56,8 @@ public final class QueueManager implements AutoCloseable {
     private static final AtomicLong AGENT_IDS = new AtomicLong();
 
     private final String instance;
+    /** info_log_address_format: how from=<...> and to=<...> show the envelope in log lines. */
+    private final InfoLogAddrForm logAddrForm;
     private final Bounce.Settings bounceSettings;
     private final Resolver resolver;
     private final Map<String, Transport> transports;
@@ -110,6 +113,7 @@ public final class QueueManager implements AutoCloseable {
     public QueueManager(Parameters params, Resolver resolver, Map<String, Transport> transports, Capture capture,
                         Consumer<CapturedMessage> bounceSink) {
         this.instance = params.instanceName();
+        this.logAddrForm = InfoLogAddrForm.of(params);
         this.bounceSettings = Bounce.Settings.of(params);
         this.resolver = resolver;
         this.transports = Map.copyOf(transports);
@@ -171,7 +175,7 @@ public final class QueueManager implements AutoCloseable {
         for (QueueFiles.Stored s : stored) {
             CapturedMessage m = s.message();
             log.info("{}/qmgr: {}: from=<{}>, size={}, nrcpt={} (queue deferred, recovered from {})", instance,
-                    m.queueId(), m.sender(), m.size(), s.pending().size(), files.directory());
+                    m.queueId(), logAddrForm.format(m.sender()), m.size(), s.pending().size(), files.directory());
             start(new Entry(m, s.pending()));
             m.messageContent().release();   // the reader's hold: the queue holds its own now
         }
@@ -205,7 +209,7 @@ public final class QueueManager implements AutoCloseable {
             return;
         }
         log.info("{}/qmgr: {}: from=<{}>, size={}, nrcpt={} (queue active)", instance, message.queueId(),
-                message.sender(), message.size(), message.recipients().size());
+                logAddrForm.format(message.sender()), message.size(), message.recipients().size());
         start(new Entry(message));
     }
 
@@ -363,7 +367,7 @@ public final class QueueManager implements AutoCloseable {
                 }
                 log.info("{}/postsuper: {}: released from hold", instance, e.message.queueId());
                 log.info("{}/qmgr: {}: from=<{}>, size={}, nrcpt={} (queue active)", instance, e.message.queueId(),
-                        e.message.sender(), e.message.size(), e.pending.size());
+                        logAddrForm.format(e.message.sender()), e.message.size(), e.pending.size());
                 activate(e);
             }
             n++;
@@ -430,7 +434,7 @@ public final class QueueManager implements AutoCloseable {
         if (!stillDeferred.isEmpty() && age.compareTo(lifetime) >= 0) {
             for (RecipientStatus s : stillDeferred) {
                 log.info("{}/qmgr: {}: to=<{}>, status=expired, returned to sender", instance, e.message.queueId(),
-                        s.recipient());
+                        logAddrForm.format(s.recipient()));
                 bounced.add(new RecipientStatus(s.recipient(), s.sentAs(), Status.BOUNCED, "5" + s.dsn().substring(1),
                         "message expired: " + s.reason(), s.remoteMta(), s.remoteReply()));
             }
@@ -529,7 +533,7 @@ public final class QueueManager implements AutoCloseable {
         for (RecipientStatus s : result.recipients()) {
             byStatus.computeIfAbsent(s.status(), k -> new ArrayList<>()).add(s);
             log.info("{}/{}[{}]: {}: to=<{}>, relay={}, delay={}, dsn={}, status={} ({})", instance,
-                    request.transport(), agent, m.queueId(), s.recipient(), result.relay(),
+                    request.transport(), agent, m.queueId(), logAddrForm.format(s.recipient()), result.relay(),
                     String.format(Locale.ROOT, "%.2g", delay.toMillis() / 1000.0), s.dsn(), s.status().word(),
                     s.reason());
         }

@@ -3,6 +3,7 @@ package dev.mailrelay.smtp;
 import dev.mailrelay.capture.TlsInfo;
 import dev.mailrelay.config.Parameters;
 import dev.mailrelay.dns.Endpoint;
+import dev.mailrelay.global.SmtpStreamDeadline;
 import dev.mailrelay.capture.MessageContent;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
@@ -50,16 +51,18 @@ final class SmtpClientSession implements Closeable {
      * EHLO/HELO and AUTH {@code smtp_helo_timeout}, the STARTTLS reply {@code smtp_starttls_timeout},
      * then {@code smtp_mail_timeout}, {@code smtp_rcpt_timeout}, {@code smtp_data_init_timeout} (DATA),
      * {@code smtp_data_done_timeout} (after the final dot), {@code smtp_rset_timeout} and
-     * {@code smtp_quit_timeout}.
+     * {@code smtp_quit_timeout}. A command's write is bounded by its reply's timeout, the message
+     * content's writes by {@code smtp_data_xfer_timeout} each (smtp_stream_setup() before the content).
      */
     record Timeouts(Duration helo, Duration starttls, Duration mail, Duration rcpt, Duration dataInit,
-                    Duration dataDone, Duration rset, Duration quit) {
+                    Duration dataXfer, Duration dataDone, Duration rset, Duration quit) {
 
         static Timeouts of(Parameters params) {
             return new Timeouts(params.time("smtp_helo_timeout"), params.time("smtp_starttls_timeout"),
                     params.time("smtp_mail_timeout"), params.time("smtp_rcpt_timeout"),
-                    params.time("smtp_data_init_timeout"), params.time("smtp_data_done_timeout"),
-                    params.time("smtp_rset_timeout"), params.time("smtp_quit_timeout"));
+                    params.time("smtp_data_init_timeout"), params.time("smtp_data_xfer_timeout"),
+                    params.time("smtp_data_done_timeout"), params.time("smtp_rset_timeout"),
+                    params.time("smtp_quit_timeout"));
         }
 
         /** The timeout for the reply to {@code line}; AUTH and its responses count as the EHLO handshake. */
@@ -80,6 +83,8 @@ final class SmtpClientSession implements Closeable {
     final Endpoint endpoint;
     private final Timeouts timeouts;
     private Socket socket;
+    /** Bounds every write: a Java socket write has no timeout of its own. */
+    private final SmtpStreamDeadline deadline;
     private InputStream in;
     private OutputStream out;
     /** EHLO keywords (upper case) with their parameters. */
@@ -93,8 +98,10 @@ final class SmtpClientSession implements Closeable {
         this.endpoint = endpoint;
         this.timeouts = timeouts;
         this.socket = socket;
+        this.deadline = new SmtpStreamDeadline(socket, timeouts.helo(), false);
         this.in = new BufferedInputStream(socket.getInputStream());
-        this.out = new BufferedOutputStream(socket.getOutputStream());
+        this.out = new BufferedOutputStream(deadline.guard(socket.getOutputStream()));
+        deadline.watch();
     }
 
     /** Connects; a refused or timed-out connection is reported as Postfix words it. */
@@ -130,7 +137,7 @@ final class SmtpClientSession implements Closeable {
     void upgrade(Socket tlsSocket, TlsInfo info) throws IOException {
         this.socket = tlsSocket;
         this.in = new BufferedInputStream(tlsSocket.getInputStream());
-        this.out = new BufferedOutputStream(tlsSocket.getOutputStream());
+        this.out = new BufferedOutputStream(deadline.guard(tlsSocket.getOutputStream()));
         this.features.clear();
         this.saslMethod = null;
         this.saslUsername = null;
@@ -197,10 +204,13 @@ final class SmtpClientSession implements Closeable {
     private SmtpReply command(String line) throws SmtpClientException {
         try {
             socket.setSoTimeout(millis(timeouts.forCommand(line)));
+            deadline.setTimeout(timeouts.forCommand(line));
             out.write(line.getBytes(StandardCharsets.UTF_8));
             out.write('\r');
             out.write('\n');
             out.flush();
+        } catch (SocketTimeoutException e) {
+            throw timedOut();
         } catch (IOException e) {
             throw lost();
         }
@@ -213,6 +223,9 @@ final class SmtpClientSession implements Closeable {
      */
     SmtpReply data(MessageContent content) throws SmtpClientException {
         stage = "sending message body";
+        // smtp_proto.c: smtp_stream_setup(smtp_data_xfer_timeout) for the content; an upstream that
+        // stops reading it defers the message instead of blocking the delivery for ever.
+        deadline.setTimeout(timeouts.dataXfer());
         try (InputStream body = content.openStream()) {
             byte[] in = new byte[65536];
             byte[] buf = new byte[65536 + 8];
@@ -265,6 +278,8 @@ final class SmtpClientSession implements Closeable {
             out.write(buf, 0, n);
             out.write(".\r\n".getBytes(StandardCharsets.US_ASCII));
             out.flush();
+        } catch (SocketTimeoutException e) {
+            throw timedOut();
         } catch (IOException e) {
             throw lost();
         }
@@ -296,7 +311,7 @@ final class SmtpClientSession implements Closeable {
                 }
             }
         } catch (SocketTimeoutException e) {
-            throw new SmtpClientException("conversation with " + namaddr() + " timed out while " + stage);
+            throw timedOut();
         } catch (IOException e) {
             throw lost();
         }
@@ -315,6 +330,11 @@ final class SmtpClientSession implements Closeable {
         }
         String s = line.toString(StandardCharsets.UTF_8);
         return s.endsWith("\r") ? s.substring(0, s.length() - 1) : s;
+    }
+
+    /** smtp_trouble.c's SMTP_ERR_TIME, dsn 4.4.2. */
+    private SmtpClientException timedOut() {
+        return new SmtpClientException("conversation with " + namaddr() + " timed out while " + stage);
     }
 
     private SmtpClientException lost() {
@@ -342,6 +362,7 @@ final class SmtpClientSession implements Closeable {
 
     @Override
     public void close() {
+        deadline.close();
         closeQuietly(socket);
     }
 

@@ -89,9 +89,10 @@ final class SmtpdSasl {
      * that is no mechanism name (a client that sent its credentials in its place) is hidden too.
      */
     static String redact(String command) {
-        String[] words = command.strip().split(" +");
+        // Split as smtpd splits the command: "AUTH<TAB>PLAIN<TAB>response" hides its response too.
+        String[] words = SmtpdToken.strip(command).split("\\s+");   // \s is ISSPACE()'s [ \t\n\x0B\f\r]
         if (words.length < 2) {
-            return command.strip();
+            return SmtpdToken.strip(command);
         }
         String mechanism = printableMechanism(words[1]);
         return words[0] + " " + mechanism + (words.length > 2 ? " " + HIDDEN_RESPONSE : "");
@@ -147,13 +148,14 @@ final class SmtpdSasl {
             session.reply("503 5.5.1 Error: already authenticated");
             return false;
         }
-        String[] words = arg == null ? new String[0] : arg.split(" +");
-        if (words.length < 1 || words.length > 2) {
+        // smtpd_sasl_auth_cmd(): the mechanism and the initial response are tokens (any white space between).
+        List<String> words = SmtpdToken.words(arg);
+        if (words.size() < 1 || words.size() > 2) {
             session.reply("501 5.5.4 Syntax: AUTH mechanism");
             return false;
         }
-        String mechanism = words[0].toUpperCase(Locale.ROOT);
-        SaslResult result = server().first(mechanism, words.length == 2 ? words[1] : null);
+        String mechanism = words.get(0).toUpperCase(Locale.ROOT);
+        SaslResult result = server().first(mechanism, words.size() == 2 ? words.get(1) : null);
         while (result.status() == SaslResult.Status.MORE) {
             session.reply("334 " + result.text());
             session.stream.flush();

@@ -8,6 +8,7 @@ import dev.mailrelay.capture.ContentStore;
 import dev.mailrelay.capture.MessageContent;
 import dev.mailrelay.faults.Fault;
 import dev.mailrelay.global.QueueIds;
+import dev.mailrelay.global.SmtpStreamDeadline;
 import dev.mailrelay.tables.AddressLookup;
 import dev.mailrelay.tls.TlsDetails;
 import java.io.IOException;
@@ -79,7 +80,7 @@ final class SmtpdSession implements Runnable, Restrictions.State {
     private final String clientName;
     SmtpdStream stream;
     /** smtpd_timeout on every read and write, per request with smtpd_per_request_deadline. */
-    private final SmtpdDeadline deadline;
+    private final SmtpStreamDeadline deadline;
     /** The TLS session, or {@code null} before STARTTLS (or the wrapper-mode handshake). */
     private TlsDetails tls;
     /** Whether the client's certificate is trusted by smtpd_tls_CAfile (for the Received header). */
@@ -152,7 +153,7 @@ final class SmtpdSession implements Runnable, Restrictions.State {
         // /etc/hosts, every other address is "unknown", as Postfix shows an unresolvable client.
         this.clientName = clientAddress.isLoopbackAddress() && (clientAddress.getHostAddress().equals("127.0.0.1")
                 || clientAddress.getHostAddress().equals("0:0:0:0:0:0:0:1")) ? "localhost" : "unknown";
-        this.deadline = new SmtpdDeadline(socket, settings.timeout, settings.perRequestDeadline);
+        this.deadline = new SmtpStreamDeadline(socket, settings.timeout, settings.perRequestDeadline);
         this.stream = new SmtpdStream(socket.getInputStream(), socket.getOutputStream(), deadline);
         this.sasl = new SmtpdSasl(this);
         this.faults = new SmtpdFaults(this);
@@ -257,13 +258,14 @@ final class SmtpdSession implements Runnable, Restrictions.State {
                         clientNameAddress());
                 return;
             }
-            String trimmed = line.strip();
-            int sp = trimmed.indexOf(' ');
-            String verb = (sp < 0 ? trimmed : trimmed.substring(0, sp)).toUpperCase(Locale.ROOT);
-            String arg = sp < 0 ? null : trimmed.substring(sp + 1).strip();
+            String trimmed = SmtpdToken.strip(line);
+            // smtpd_token(): "MAIL<TAB>FROM:<a>" is MAIL, "  RCPT   TO:<b>" is RCPT.
+            String[] split = SmtpdToken.verbAndArgument(line);
+            String verb = split == null ? "" : split[0].toUpperCase(Locale.ROOT);
+            String arg = split == null ? null : split[1];
             lastCommandVerb = verb;
             exchangeLabel = trimmed;
-            if (trimmed.isEmpty()) {
+            if (split == null) {
                 reply("500 5.5.2 Error: bad syntax");
                 errorCount++;
             } else if (FORBIDDEN.contains(verb) || !Character.isLetter(trimmed.charAt(0))) {
@@ -490,8 +492,9 @@ final class SmtpdSession implements Runnable, Restrictions.State {
     /** smtpd_check.c's log_whatsup(): what is unknown at the stage (sender, recipient, HELO) is left out. */
     void logWhatsup(String queue, String whatsup, String stage, String text, String from, String to, String note) {
         String line = String.format("%s/smtpd[%d]: %s: %s: %s from %s: %s; %s%sproto=%s%s%s", settings.instance, id,
-                queue, whatsup, stage, clientNameAddress(), text, from == null ? "" : "from=<" + from + "> ",
-                to == null ? "" : "to=<" + to + "> ", esmtp ? "ESMTP" : "SMTP", helo == null ? "" : " helo=<" + helo + ">",
+                queue, whatsup, stage, clientNameAddress(), text,
+                from == null ? "" : "from=<" + settings.logAddrForm.format(from) + "> ",
+                to == null ? "" : "to=<" + settings.logAddrForm.format(to) + "> ", esmtp ? "ESMTP" : "SMTP", helo == null ? "" : " helo=<" + helo + ">",
                 note);
         if (whatsup.equals("warn")) {
             log.warn(line);
@@ -524,7 +527,7 @@ final class SmtpdSession implements Runnable, Restrictions.State {
             return false;
         }
         resetTransaction();
-        helo = arg;
+        helo = String.join(" ", SmtpdToken.words(arg));    // collapse_args()
         esmtp = false;
         reply("250 " + settings.myhostname);
         return true;
@@ -536,7 +539,7 @@ final class SmtpdSession implements Runnable, Restrictions.State {
             return false;
         }
         resetTransaction();
-        helo = arg;
+        helo = String.join(" ", SmtpdToken.words(arg));    // collapse_args()
         esmtp = true;
         List<String> lines = new ArrayList<>();
         lines.add("250 " + settings.myhostname);
@@ -1251,11 +1254,13 @@ final class SmtpdSession implements Runnable, Restrictions.State {
             reply("503 Error: MAIL transaction in progress");
             return false;
         }
-        if (arg == null || arg.contains(" ")) {
+        List<String> words = SmtpdToken.words(arg);
+        if (words.size() != 1) {
             reply("500 Syntax: ETRN domain");
             return false;
         }
-        String site = arg.startsWith("@") || arg.startsWith("#") ? arg.substring(1) : arg;
+        String domain = words.get(0);
+        String site = domain.startsWith("@") || domain.startsWith("#") ? domain.substring(1) : domain;
         if (!SmtpdAddress.validHostname(site) && !SmtpdAddress.validHostLiteral(site)) {
             reply("501 Error: invalid parameter syntax");
             return false;

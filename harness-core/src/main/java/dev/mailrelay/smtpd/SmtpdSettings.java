@@ -5,6 +5,7 @@ import dev.mailrelay.cleanup.Cleanup;
 import dev.mailrelay.config.Parameter;
 import dev.mailrelay.config.Parameters;
 import dev.mailrelay.faults.Faults;
+import dev.mailrelay.global.InfoLogAddrForm;
 import dev.mailrelay.global.ResolveLocal;
 import dev.mailrelay.tables.DomainList;
 import dev.mailrelay.tables.LookupTable;
@@ -69,6 +70,8 @@ final class SmtpdSettings {
     final NetworkList saslExceptionsNetworks;
     /** resolve_local(): mydestination or an address literal of this instance. */
     final ResolveLocal resolveLocal;
+    /** info_log_address_format: how from=<...> and to=<...> show the envelope in log lines. */
+    final InfoLogAddrForm logAddrForm;
     final DomainList relayDomains;
     final String recipientDelimiter;
     final List<LookupTable> localRecipientMaps;
@@ -145,6 +148,7 @@ final class SmtpdSettings {
                 : null;
         this.saslExceptionsNetworks = networks(params, "smtpd_sasl_exceptions_networks", baseDirectory);
         this.resolveLocal = new ResolveLocal(params, baseDirectory);
+        this.logAddrForm = InfoLogAddrForm.of(params);
         this.relayDomains = params.parsed("relay_domains",
                 v -> DomainList.parse(Parameters.split(v), baseDirectory, true));
         this.recipientDelimiter = params.get("recipient_delimiter");

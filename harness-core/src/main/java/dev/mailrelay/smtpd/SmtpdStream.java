@@ -1,5 +1,6 @@
 package dev.mailrelay.smtpd;
 
+import dev.mailrelay.global.SmtpStreamDeadline;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -11,7 +12,7 @@ import java.util.Arrays;
  * The line layer of an SMTP session (Postfix's smtp_stream): lines end in LF, a CR before it is
  * dropped (bare LF is accepted as Postfix does), lines longer than the limit are cut and the rest
  * skipped, and replies are buffered and flushed only when no pipelined input is waiting. Every
- * read and write is bounded by the connection's {@link SmtpdDeadline}.
+ * read and write is bounded by the connection's {@link SmtpStreamDeadline}.
  */
 final class SmtpdStream {
 
@@ -24,7 +25,7 @@ final class SmtpdStream {
 
     private final InputStream in;
     private final OutputStream out;
-    private final SmtpdDeadline deadline;
+    private final SmtpStreamDeadline deadline;
     /** Bytes read from the client so far. */
     private long received;
     /** Bytes consumed before the message content began, or -1 outside content. */
@@ -36,7 +37,7 @@ final class SmtpdStream {
     /** The line being read, reused from line to line. */
     private byte[] line = new byte[256];
 
-    SmtpdStream(InputStream in, OutputStream out, SmtpdDeadline deadline) {
+    SmtpdStream(InputStream in, OutputStream out, SmtpStreamDeadline deadline) {
         this.in = in;
         this.out = new BufferedOutputStream(deadline.guard(out), 8192);
         this.deadline = deadline;

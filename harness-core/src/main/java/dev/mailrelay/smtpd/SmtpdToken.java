@@ -30,12 +30,50 @@ final class SmtpdToken {
         return tokens;
     }
 
+    /**
+     * smtpd.c's command loop: the command verb is the first token, so it ends at any white space
+     * (TAB as well as blank), leading white space is skipped and blanks may repeat. Returns the verb
+     * and the rest of the line without white space at its ends ({@code null} if none), or
+     * {@code null} for a line of white space only. A verb is a token of letters, so splitting at the
+     * first white space finds every verb Postfix knows.
+     */
+    static String[] verbAndArgument(String line) {
+        String trimmed = strip(line);
+        if (trimmed.isEmpty()) {
+            return null;
+        }
+        int end = 0;
+        while (end < trimmed.length() && !space(trimmed.charAt(end))) {
+            end++;
+        }
+        String rest = strip(trimmed.substring(end));
+        return new String[] {trimmed.substring(0, end), rest.isEmpty() ? null : rest};
+    }
+
+    /** {@code s} without ISSPACE() white space at either end (String.strip() also takes Unicode blanks). */
+    static String strip(String s) {
+        int from = 0;
+        int to = s.length();
+        while (from < to && space(s.charAt(from))) {
+            from++;
+        }
+        while (to > from && space(s.charAt(to - 1))) {
+            to--;
+        }
+        return s.substring(from, to);
+    }
+
+    /** The values of the tokens of {@code line}, for commands that take words (AUTH, ETRN, HELO). */
+    static List<String> words(String line) {
+        return tokenize(line == null ? "" : line).stream().map(Token::value).toList();
+    }
+
     private static int at(String s, int i) {
         return i < s.length() ? s.charAt(i) : 0;
     }
 
     // ISSPACE(): the C locale's white space.
-    private static boolean space(int c) {
+    static boolean space(int c) {
         return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == 0x0b || c == '\f';
     }
 

@@ -117,6 +117,13 @@ class SecretsLeakTest {
                 c.reply();
                 c.reply();
             }
+            // smtpd splits at any white space: the transcript hides a TAB-separated response too.
+            try (RawClient c = new RawClient(port)) {
+                c.send("EHLO leak");
+                String plain = b64("\0alice@isp.example\0" + ALICE_PW);
+                assertThat(c.sendLast("AUTH\tPLAIN\t" + plain)).isEqualTo("235 2.7.0 Authentication successful");
+                assertThat(c.sendLast(" AUTH \t PLAIN\t" + plain)).startsWith("503");
+            }
             for (int i = 0; i <= relayMechs.size(); i++) {
                 Instance relay = h.instance("relay" + i);
                 try (RawClient c = new RawClient(relay.port("smtp"))) {

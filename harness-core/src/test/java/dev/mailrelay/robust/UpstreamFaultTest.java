@@ -9,8 +9,15 @@ import dev.mailrelay.master.Harness;
 import dev.mailrelay.master.Instance;
 import dev.mailrelay.master.InstanceConfig;
 import dev.mailrelay.robust.FakeUpstream.Stage;
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.stream.Stream;
@@ -189,6 +196,96 @@ class UpstreamFaultTest {
             // The server's 550 is the verdict; losing the connection at the RSET after it changes nothing.
             assertThat(d.status()).as(d.reply()).isEqualTo(Status.BOUNCED);
             assertThat(d.reply()).contains("said: 550 5.1.1");
+        }
+    }
+
+    /**
+     * An upstream that answers DATA with 354 and then reads nothing more: the relay's content writes
+     * block once the socket buffers are full; smtp_data_xfer_timeout ends the delivery, deferred with
+     * smtp_trouble.c's text, instead of blocking the delivery thread for ever.
+     */
+    @Test
+    void anUpstreamThatStopsReadingTheBodyTimesOutWithSmtpDataXferTimeout() throws Exception {
+        try (StallingUpstream up = new StallingUpstream();
+             Harness h = Harness.start(List.of(InstanceConfig.named("relay").mainCf("""
+                     myhostname = relay.box.local
+                     relayhost = [127.0.0.1]:%d
+                     message_size_limit = 0
+                     smtp_data_xfer_timeout = 2s
+                     minimal_backoff_time = 1h
+                     maximal_backoff_time = 2h
+                     """.formatted(up.port())).masterCf("smtp inet n - n - - smtpd")), true)) {
+            try {
+                Instance relay = h.instance("relay");
+                try (RawClient c = new RawClient(relay.port("smtp"))) {
+                    c.send("EHLO app");
+                    assertThat(c.sendLast("MAIL FROM:<me@relay.box.local>")).startsWith("250");
+                    assertThat(c.sendLast("RCPT TO:<friend@elsewhere.example>")).startsWith("250");
+                    assertThat(c.sendLast("DATA")).startsWith("354");
+                    // More than the relay's send buffer and the upstream's receive buffer can hold.
+                    String line = "x".repeat(98) + "\r\n";
+                    c.write("Subject: big\r\n\r\n" + line.repeat(100_000) + ".\r\n");
+                    assertThat(c.last()).startsWith("250 2.0.0 Ok: queued as");
+                }
+                DeliveryAttempt d = relay.capture().awaitDeliveries(1, WAIT).get(0);
+                assertThat(d.status()).as(d.reply()).isEqualTo(Status.DEFERRED);
+                assertThat(d.dsn()).isEqualTo("4.4.2");
+                assertThat(d.reply()).contains(
+                        "conversation with 127.0.0.1[127.0.0.1] timed out while sending message body");
+            } finally {
+                up.close();     // first: without the timeout the delivery would block the harness's close
+            }
+        }
+    }
+
+    /** A plain server socket that says 354 to DATA and then never reads; small receive buffer. */
+    static final class StallingUpstream implements AutoCloseable {
+        private final ServerSocket server = new ServerSocket();
+        private final List<Socket> accepted = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+        StallingUpstream() throws IOException {
+            server.setReceiveBufferSize(4096);      // inherited by the accepted connection
+            server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+            Thread t = new Thread(this::serve, "stalling-upstream");
+            t.setDaemon(true);
+            t.start();
+        }
+
+        int port() {
+            return server.getLocalPort();
+        }
+
+        private void serve() {
+            try {
+                while (true) {
+                    Socket s = server.accept();
+                    accepted.add(s);
+                    BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(),
+                            StandardCharsets.ISO_8859_1));
+                    OutputStream out = s.getOutputStream();
+                    out.write("220 stall.example ESMTP\r\n".getBytes(StandardCharsets.US_ASCII));
+                    String l;
+                    while ((l = in.readLine()) != null) {
+                        String reply = l.regionMatches(true, 0, "EHLO", 0, 4) ? "250 stall.example"
+                                : l.equalsIgnoreCase("DATA") ? "354 End data with <CR><LF>.<CR><LF>"
+                                : l.equalsIgnoreCase("QUIT") ? "221 2.0.0 Bye" : "250 2.0.0 Ok";
+                        out.write((reply + "\r\n").getBytes(StandardCharsets.US_ASCII));
+                        if (reply.startsWith("354")) {
+                            break;      // and never read again: the connection stays open
+                        }
+                    }
+                }
+            } catch (IOException e) {
+                // closed by the test
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            server.close();
+            for (Socket s : accepted) {
+                s.close();
+            }
         }
     }
 }

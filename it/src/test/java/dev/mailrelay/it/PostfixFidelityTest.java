@@ -735,6 +735,40 @@ class PostfixFidelityTest {
                     s.send("RCPT TO:<alice@example.com>");
                     s.send("BDAT 0 LAST");
                 }),
+                // smtpd_token() splits the command line at any white space: TAB as well as blank.
+                new Dialog("TAB between verb and argument: EHLO, MAIL, RCPT, BDAT", "main", s -> {
+                    s.send("EHLO\tc");
+                    s.send("MAIL\tFROM:<a@example.com>");
+                    s.send("RCPT\tTO:<alice@example.com>");
+                    s.bdat("BDAT\t1\tLAST", "a");
+                    s.send("HELO\tone\t two");
+                    s.send("NOOP\t");
+                    s.send("RSET\tx");
+                    s.send("ETRN\ta b");
+                    s.send("ETRN\t@example.com");
+                }),
+                new Dialog("TAB between AUTH, mechanism and initial response", "outside", s -> {
+                    s.send("EHLO c");
+                    s.send("AUTH\tPLAIN\t" + plain(USER, PASSWORD));
+                    s.send("MAIL FROM:<alice@example.com>");
+                    s.send("RCPT TO:<someone@remote.example.org>");
+                    s.send("RSET");
+                    s.send("AUTH\tLOGIN");
+                }),
+                new Dialog("AUTH with TAB-separated words past the initial response", "main", s -> {
+                    s.send("EHLO c");
+                    s.send("AUTH\tPLAIN\tx\ty");
+                    s.send("AUTH\t");
+                }),
+                new Dialog("leading and repeated white space before and after the verb", "main", s -> {
+                    s.send("  EHLO   c");
+                    s.send("\tMAIL  \t FROM:<a@example.com>   ");
+                    s.send(" RCPT\t\tTO:<alice@example.com>\t");
+                    s.send("   DATA \t ");
+                    s.send("x\r\n.");
+                    s.send(" \t ");
+                    s.send("\tQUIT\tnow");
+                }),
                 new Dialog("empty line, unknown command, STARTTLS without TLS", "main", s -> {
                     s.send("");
                     s.send("FOO");

@@ -26,7 +26,8 @@ import java.util.stream.Collectors;
  * beyond message_size_limit, after DATA, before MAIL, after a refused chunk) and BDAT transactions,
  * pipelined or not; DATA with dot-stuffing, bare
  * LF, a lone {@code .}, and arguments; STARTTLS in every state (with an argument, twice, before
- * EHLO, in a transaction); QUIT in the middle.
+ * EHLO, in a transaction); QUIT in the middle; now and then a TAB instead of a blank between a verb and its
+ * argument, and leading or repeated white space.
  *
  * <pre>{@code
  * List<SmtpSessionGrammar.Step> session = new SmtpSessionGrammar(List.of("PLAIN", "LOGIN"), true)
@@ -73,9 +74,9 @@ final class SmtpSessionGrammar {
     private Step step(Random r) {
         int w = r.nextInt(100);
         if (w < 14) {
-            return send("MAIL " + mailArg(r));
+            return send("MAIL" + blank(r) + mailArg(r));
         } else if (w < 28) {
-            return send("RCPT " + rcptArg(r));
+            return send("RCPT" + blank(r) + rcptArg(r));
         } else if (w < 40) {
             return auth(r);
         } else if (w < 48) {
@@ -107,7 +108,8 @@ final class SmtpSessionGrammar {
         } else if (w < 94) {
             return send(pick(r, "FOO", "", " ", "MAIL", "RCPT", "DATA x", "QUIT", "QUIT now", "EXPN alice", "TURN",
                     "XCLIENT NAME=x", "XFORWARD NAME=x", "GET / HTTP/1.0", "CONNECT x:25", "123", "*", "=",
-                    "BDAT", "STARTTLS x", "AUTH", "SEND FROM:<a@example.com>", "MAIL FROM:<a@example.com>\tSIZE=1"));
+                    "BDAT", "STARTTLS x", "AUTH", "SEND FROM:<a@example.com>", "MAIL FROM:<a@example.com>\tSIZE=1",
+                    "\t", " NOOP", "\tRSET", "NOOP\t", "RSET\tx", "ETRN\texample.com", "QUIT\t"));
         } else {
             return send(pick(r, "RSET", "NOOP"));
         }
@@ -116,7 +118,7 @@ final class SmtpSessionGrammar {
     private String helo(Random r) {
         return pick(r, "EHLO client.example.net", "HELO client.example.net", "EHLO", "HELO", "EHLO [127.0.0.1]",
                 "HELO [127.0.0.1]", "ehlo c", "EHLO a b", "EHLO  spaced", "HELO -bad-", "EHLO x" + "y".repeat(300),
-                "EHLO ünicode.example", "EHLO c.");
+                "EHLO ünicode.example", "EHLO c.", "EHLO\tc", "HELO\tc\td", "\tEHLO c", "  EHLO \t c\t");
     }
 
     // ---- MAIL FROM and RCPT TO --------------------------------------------------------------
@@ -237,7 +239,7 @@ final class SmtpSessionGrammar {
             case 13 -> sends("AUTH " + pick(r, "SCRAM-SHA-1", "SCRAM-SHA-256") + " "
                     + SmtpDialog.b64(pick(r, "n,,n=" + USER + ",r=", "n,,n=" + USER + ",r=,x=y", "n,,n=,r=abc")),
                     pick(r, "*", SmtpDialog.b64("c=biws,r=,p=AAAA"), ""));
-            default -> send("AUTH PLAIN " + plain);
+            default -> send("AUTH" + blank(r) + "PLAIN" + blank(r) + plain);
         };
     }
 
@@ -288,8 +290,8 @@ final class SmtpSessionGrammar {
             case 2 -> "BDAT -1";
             case 3 -> "bdat " + chunk.length() + " last";
             case 4 -> "BDAT 000" + chunk.length();
-            case 5, 6, 7 -> "BDAT " + chunk.length();
-            default -> "BDAT " + chunk.length() + " LAST";
+            case 5, 6, 7 -> "BDAT" + blank(r) + chunk.length();
+            default -> "BDAT" + blank(r) + chunk.length() + blank(r) + "LAST";
         };
         String body = command.startsWith("BDAT x") || command.startsWith("BDAT -") ? "" : chunk;
         return new Step("s.bdat(" + DialogScript.javaLiteral(command) + ", " + DialogScript.javaLiteral(body) + ");",
@@ -348,8 +350,8 @@ final class SmtpSessionGrammar {
         List<String> commands = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             commands.add(switch (r.nextInt(5)) {
-                case 0 -> "MAIL " + mailArg(r);
-                case 1, 2 -> "RCPT " + rcptArg(r);
+                case 0 -> "MAIL" + blank(r) + mailArg(r);
+                case 1, 2 -> "RCPT" + blank(r) + rcptArg(r);
                 case 3 -> pick(r, "RSET", "NOOP", "VRFY alice");
                 default -> "RCPT TO:<alice@example.com>";
             });
@@ -366,6 +368,11 @@ final class SmtpSessionGrammar {
     }
 
     // ---- helpers --------------------------------------------------------------------------------
+
+    /** The white space between a verb and its argument: now and then a TAB, which smtpd_token() also splits at. */
+    private static String blank(Random r) {
+        return r.nextInt(8) == 0 ? "\t" : " ";
+    }
 
     private static Step send(String line) {
         return new Step("s.send(" + DialogScript.javaLiteral(line) + ");", s -> s.send(line));

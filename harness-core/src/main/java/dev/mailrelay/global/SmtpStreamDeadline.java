@@ -1,4 +1,4 @@
-package dev.mailrelay.smtpd;
+package dev.mailrelay.global;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -13,33 +13,35 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * The time limits of one client connection, as Postfix's {@code smtp_stream_setup()} puts them on
- * the vstream. Without {@code smtpd_per_request_deadline} every read and every write may take at
+ * The time limits of one SMTP connection, as Postfix's {@code smtp_stream_setup()} (global/smtp_stream.c)
+ * puts them on the vstream, for smtpd and the smtp client alike. For smtpd: without {@code smtpd_per_request_deadline} every read and every write may take at
  * most {@code smtpd_timeout}. With it, {@code smtpd_timeout} is the time budget for all the reads
  * and writes of one request (a command, its reply and any SASL lines in between), and while message
  * content arrives every transfer adds bytes / {@code smtpd_min_data_rate} seconds, never beyond
  * {@code smtpd_timeout}. As in vstream.c only the time spent waiting for I/O counts, not processing.
  *
  * <p>Reads are bounded by the socket's {@code SO_TIMEOUT}. Java sockets have no write timeout, so a
- * write that blocks past its limit (a client that pipelines commands and never reads the replies)
- * is ended by the watchdog: one daemon thread for all sessions, which closes that connection; the
- * write then fails as a timeout.
+ * write that blocks past its limit (a client that pipelines commands and never reads the replies, an
+ * upstream that stops reading the message body) is ended by the watchdog: one daemon thread for all
+ * connections, which closes that connection; the write then fails as a timeout. The smtp client
+ * changes the limit per protocol state ({@link #setTimeout}: {@code smtp_data_xfer_timeout} while it
+ * sends the message content).
  *
  * <pre>{@code
- * SmtpdDeadline deadline = new SmtpdDeadline(socket, Duration.ofSeconds(300), false);
+ * SmtpStreamDeadline deadline = new SmtpStreamDeadline(socket, Duration.ofSeconds(300), false);
  * OutputStream out = deadline.guard(socket.getOutputStream());
  * deadline.watch();              // until deadline.close() when the session ends
  * deadline.startRequest(0);      // before each command; startRequest(500) before message content
  * }</pre>
  */
-final class SmtpdDeadline implements AutoCloseable {
+public final class SmtpStreamDeadline implements AutoCloseable {
 
     /** How often the watchdog looks at blocked writes; far below any sensible smtpd_timeout. */
     private static final long TICK_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
     /** The TCP connection (under TLS too): closing it ends a blocked read or write. */
     private final Socket connection;
-    private final long timeout;
+    private long timeout;
     private final boolean perRequest;
     /** With a per-request deadline: the time left for I/O in this request, in nanoseconds. */
     private long budget;
@@ -50,7 +52,12 @@ final class SmtpdDeadline implements AutoCloseable {
     /** Whether the watchdog closed the connection. */
     private volatile boolean expired;
 
-    SmtpdDeadline(Socket connection, Duration timeout, boolean perRequest) {
+    /**
+     * @param connection the TCP connection (under TLS too)
+     * @param timeout    the limit of each read and write, or of each request with {@code perRequest}
+     * @param perRequest whether the limit is a per-request deadline (smtpd_per_request_deadline)
+     */
+    public SmtpStreamDeadline(Socket connection, Duration timeout, boolean perRequest) {
         this.connection = connection;
         this.timeout = timeout.toNanos();
         this.perRequest = perRequest;
@@ -58,14 +65,20 @@ final class SmtpdDeadline implements AutoCloseable {
     }
 
     /** The session has started: from now on the watchdog bounds its writes. */
-    void watch() {
+    public void watch() {
         Watchdog.watch(this);
     }
 
     /** smtp_stream_setup(): a new request gets the whole budget; {@code minDataRate} 0 gives no bonus. */
-    void startRequest(int minDataRate) {
+    public void startRequest(int minDataRate) {
         this.budget = timeout;
         this.minDataRate = minDataRate;
+    }
+
+    /** smtp_stream_setup() with a new timeout: the limit of the reads and writes that follow. */
+    public void setTimeout(Duration timeout) {
+        this.timeout = timeout.toNanos();
+        this.budget = this.timeout;
     }
 
     /** The time the next read or write may take, in nanoseconds; none left is a timeout. */
@@ -80,7 +93,7 @@ final class SmtpdDeadline implements AutoCloseable {
     }
 
     /** Sets the socket's read timeout for the next read; call {@link #transferred} after it. */
-    void beforeRead() throws IOException {
+    public void beforeRead() throws IOException {
         // Rounded up to the millisecond: SO_TIMEOUT 0 would mean no timeout at all.
         int ms = (int) Math.min(Integer.MAX_VALUE, (left() + 999_999) / 1_000_000);
         if (ms != soTimeout) {
@@ -90,7 +103,7 @@ final class SmtpdDeadline implements AutoCloseable {
     }
 
     /** Charges one read or write that started at {@code start} and moved {@code bytes} (vstream.c). */
-    void transferred(long start, int bytes) {
+    public void transferred(long start, int bytes) {
         if (!perRequest) {
             return;
         }
@@ -101,7 +114,7 @@ final class SmtpdDeadline implements AutoCloseable {
     }
 
     /** {@code out} with every write bounded by this deadline. */
-    OutputStream guard(OutputStream out) {
+    public OutputStream guard(OutputStream out) {
         return new OutputStream() {
             @Override
             public void write(int b) throws IOException {
@@ -167,17 +180,17 @@ final class SmtpdDeadline implements AutoCloseable {
 
     /** One thread for every session's writes; it waits, without ticking, while no session is open. */
     private static final class Watchdog {
-        private static final Set<SmtpdDeadline> WATCHED = ConcurrentHashMap.newKeySet();
+        private static final Set<SmtpStreamDeadline> WATCHED = ConcurrentHashMap.newKeySet();
         private static final ReentrantLock LOCK = new ReentrantLock();
         private static final Condition NOT_EMPTY = LOCK.newCondition();
         private static Thread thread;
 
-        static void watch(SmtpdDeadline d) {
+        static void watch(SmtpStreamDeadline d) {
             WATCHED.add(d);
             LOCK.lock();
             try {
                 if (thread == null) {
-                    thread = new Thread(Watchdog::run, "mailrelay-smtpd-watchdog");
+                    thread = new Thread(Watchdog::run, "mailrelay-smtp-stream-watchdog");
                     thread.setDaemon(true);
                     thread.start();
                 }
@@ -187,7 +200,7 @@ final class SmtpdDeadline implements AutoCloseable {
             }
         }
 
-        static void unwatch(SmtpdDeadline d) {
+        static void unwatch(SmtpStreamDeadline d) {
             WATCHED.remove(d);
         }
 
@@ -202,7 +215,7 @@ final class SmtpdDeadline implements AutoCloseable {
                     LOCK.unlock();
                 }
                 long now = System.nanoTime();
-                for (SmtpdDeadline d : WATCHED) {
+                for (SmtpStreamDeadline d : WATCHED) {
                     d.check(now);
                 }
                 // The watchdog's period, not a wait for an event: a blocked write signals nothing.
