@@ -1322,6 +1322,7 @@ final class SmtpdSession implements Runnable, Restrictions.State {
             return false;
         }
         SSLSocket ssl;
+        long handshakeStarted = System.currentTimeMillis();
         try {
             ssl = settings.tls.handshake(socket, faults.certificateFlaw());
         } catch (IOException e) {
@@ -1335,7 +1336,7 @@ final class SmtpdSession implements Runnable, Restrictions.State {
         }
         socket = ssl;
         stream = new SmtpdStream(ssl.getInputStream(), ssl.getOutputStream(), deadline);
-        tls = settings.tls.details(ssl);
+        tls = settings.tls.details(ssl, handshakeStarted);
         String trust = !tls.peerCertificatePresented() ? "Anonymous"
                 : settings.tls.clientCertificateTrusted(ssl) ? "Trusted" : "Untrusted";
         clientCertificateTrusted = trust.equals("Trusted");

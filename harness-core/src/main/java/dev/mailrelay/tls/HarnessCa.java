@@ -149,8 +149,23 @@ public final class HarnessCa {
         }
     }
 
-    /** An {@link SSLSocketFactory} that trusts the harness CA and nothing else. */
+    /**
+     * An {@link SSLSocketFactory} that trusts the harness CA and nothing else; one per JVM (as the CA
+     * is), so a client that uses it again resumes its TLS session with an instance instead of
+     * verifying a certificate chain again, as a client with a session cache does with Postfix's
+     * smtpd (which issues session tickets by default). A certificate fault is served from a context
+     * of its own, which cannot resume another's sessions: that handshake is a full one, and the client
+     * sees the flawed certificate.
+     */
     public static SSLSocketFactory socketFactory() {
+        return ClientHolder.FACTORY;
+    }
+
+    private static final class ClientHolder {
+        static final SSLSocketFactory FACTORY = newSocketFactory();
+    }
+
+    private static SSLSocketFactory newSocketFactory() {
         try {
             TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
             tmf.init(trustStore());

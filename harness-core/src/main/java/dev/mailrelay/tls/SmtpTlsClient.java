@@ -270,6 +270,7 @@ public final class SmtpTlsClient {
      */
     public Session handshake(Socket socket, Peer peer) throws SmtpTlsException {
         SSLSocket ssl;
+        long handshakeStarted;
         try {
             ssl = (SSLSocket) crypto().context().getSocketFactory().createSocket(socket, peer.hostname(),
                     peer.port(), true);
@@ -280,6 +281,7 @@ public final class SmtpTlsClient {
             ssl.setSSLParameters(p);
             int previous = socket.getSoTimeout();
             ssl.setSoTimeout((int) Math.min(Integer.MAX_VALUE, timeout.toMillis()));
+            handshakeStarted = System.currentTimeMillis();
             ssl.startHandshake();
             ssl.setSoTimeout(previous);
         } catch (IOException e) {
@@ -301,7 +303,7 @@ public final class SmtpTlsClient {
                     : trustError);
             throw new SmtpTlsException("4.7.5", "Server certificate not verified", detail, false);
         }
-        return new Session(ssl, TlsDetails.of(ssl.getSession(), false), trusted, matched);
+        return new Session(ssl, TlsDetails.of(ssl.getSession(), false, handshakeStarted), trusted, matched);
     }
 
     private static X509Certificate[] chain(SSLSocket ssl) {

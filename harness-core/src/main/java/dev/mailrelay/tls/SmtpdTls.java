@@ -32,8 +32,9 @@ import javax.net.ssl.X509TrustManager;
  * <pre>{@code
  * SmtpdTls tls = SmtpdTls.from(params, instanceDirectory);
  * if (tls.offered()) {
+ *     long started = System.currentTimeMillis();
  *     SSLSocket ssl = tls.handshake(plainSocket);       // after "220 2.0.0 Ready to start TLS"
- *     TlsDetails d = tls.details(ssl);
+ *     TlsDetails d = tls.details(ssl, started);
  * }
  * }</pre>
  *
@@ -198,9 +199,9 @@ public final class SmtpdTls {
         return ssl;
     }
 
-    /** The established session, as Postfix describes it. */
-    public TlsDetails details(SSLSocket ssl) {
-        return TlsDetails.of(ssl.getSession(), true);
+    /** The established session, as Postfix describes it; {@code handshakeStarted} as {@link TlsDetails#of} takes it. */
+    public TlsDetails details(SSLSocket ssl, long handshakeStarted) {
+        return TlsDetails.of(ssl.getSession(), true, handshakeStarted);
     }
 
     /**

@@ -27,7 +27,9 @@ import javax.net.ssl.SSLSession;
  * {@code client-signature} part is never given.
  *
  * <pre>{@code
- * TlsDetails d = TlsDetails.of(sslSocket.getSession(), true);
+ * long started = System.currentTimeMillis();
+ * sslSocket.startHandshake();
+ * TlsDetails d = TlsDetails.of(sslSocket.getSession(), true, started);
  * d.summary();   // "TLSv1.3 with cipher TLS_AES_256_GCM_SHA384 (256/256 bits) server-signature ECDSA (P-256) server-digest SHA256"
  * }</pre>
  *
@@ -51,15 +53,21 @@ public record TlsDetails(String protocol, String cipher, int usedBits, int algor
     /**
      * Describes a session.
      *
-     * @param server whether this side is the server (its own certificate signed the handshake)
+     * @param server           whether this side is the server (its own certificate signed the handshake)
+     * @param handshakeStarted when this handshake began ({@link System#currentTimeMillis()}): a session
+     *                         made before it was resumed, and a resumed handshake signs nothing, so
+     *                         no server signature is given, as Postfix's tls_get_signature_params()
+     *                         gives none when {@code session_reused} (JSSE keeps a resumed session's
+     *                         creation time)
      */
-    public static TlsDetails of(SSLSession session, boolean server) {
+    public static TlsDetails of(SSLSession session, boolean server, long handshakeStarted) {
         String suite = session.getCipherSuite();
         int[] bits = bits(suite);
         Certificate[] serverChain = server ? session.getLocalCertificates() : peerChain(session);
         String signature = null;
         String digest = null;
-        if (serverChain != null && serverChain.length > 0) {
+        boolean resumed = session.getCreationTime() < handshakeStarted;
+        if (!resumed && serverChain != null && serverChain.length > 0) {
             PublicKey key = serverChain[0].getPublicKey();
             boolean tls13 = "TLSv1.3".equals(session.getProtocol());
             if (key instanceof ECPublicKey ec) {
