@@ -1,5 +1,7 @@
 package dev.mailrelay.it;
 
+import dev.mailrelay.api.ApiServer;
+import dev.mailrelay.master.Harness;
 import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,8 +22,8 @@ import org.openqa.selenium.chrome.ChromeOptions;
  * {@code target/web-ui/}.
  *
  * <pre>{@code
- * try (Browser b = Browser.start(profileDir)) {
- *     b.driver().get(api.url().toString());
+ * try (Browser b = Browser.openWebUi(harness, profileDir)) {
+ *     b.driver().get(b.api().url().toString());
  *     b.awaitText("#live.on", "live");
  * }
  * }</pre>
@@ -33,10 +35,28 @@ final class Browser implements AutoCloseable {
 
     private final ChromeDriverService service;
     private final ChromeDriver driver;
+    /** The API server (and web UI) of the harness under test, closed with the browser. */
+    private final ApiServer api;
 
-    private Browser(ChromeDriverService service, ChromeDriver driver) {
+    private Browser(ChromeDriverService service, ChromeDriver driver, ApiServer api) {
         this.service = service;
         this.driver = driver;
+        this.api = api;
+    }
+
+    /**
+     * Serves {@code harness}'s HTTP API and web UI on an ephemeral port and opens a browser for it
+     * ({@link #start}); {@link #close()} closes both.
+     */
+    static Browser openWebUi(Harness harness, Path profile) {
+        ApiServer api = ApiServer.start(harness, 0);
+        try {
+            Browser b = start(profile);
+            return new Browser(b.service, b.driver, api);
+        } catch (RuntimeException | Error e) {
+            api.close();
+            throw e;
+        }
     }
 
     /** Starts Chromium with its profile in {@code profile}, at 1280×800; skipped (or failed on CI) without it. */
@@ -54,7 +74,7 @@ final class Browser implements AutoCloseable {
         try {
             ChromeDriver driver = new ChromeDriver(service, options);
             driver.manage().timeouts().pageLoadTimeout(WAIT).scriptTimeout(WAIT);
-            return new Browser(service, driver);
+            return new Browser(service, driver, null);
         } catch (RuntimeException e) {
             service.stop();
             throw e;
@@ -63,6 +83,11 @@ final class Browser implements AutoCloseable {
 
     ChromeDriver driver() {
         return driver;
+    }
+
+    /** The API server {@link #openWebUi} started. */
+    ApiServer api() {
+        return api;
     }
 
     /**
@@ -105,6 +130,9 @@ final class Browser implements AutoCloseable {
             driver.quit();
         } finally {
             service.stop();
+            if (api != null) {
+                api.close();
+            }
         }
     }
 }

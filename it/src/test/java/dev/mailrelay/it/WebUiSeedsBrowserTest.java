@@ -75,18 +75,15 @@ class WebUiSeedsBrowserTest {
 
     @BeforeAll
     static void open(SaslRelay mail, @TempDir Path profile) {
-        page = Browser.start(profile);
+        page = Browser.openWebUi(mail.harness(), profile);
         browser = page.driver();
-        api = ApiServer.start(mail.harness(), 0);
+        api = page.api();
     }
 
     @AfterAll
     static void close() {
         if (page != null) {
-            page.close();
-        }
-        if (api != null) {
-            api.close();
+            page.close();   // and the API server
         }
     }
 
