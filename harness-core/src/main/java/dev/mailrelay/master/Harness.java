@@ -3,9 +3,11 @@ package dev.mailrelay.master;
 import dev.mailrelay.dns.VirtualNetwork;
 import dev.mailrelay.tls.HarnessCa;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * A set of running instances in one JVM: what a test, the Maven plugin or the standalone runner
@@ -42,18 +44,91 @@ public final class Harness implements AutoCloseable {
             // The CA and JSSE get ready on another core while the instances' other parts start.
             HarnessCa.prepare();
         }
-        try {
-            for (InstanceConfig config : configs) {
-                if (harness.instances.containsKey(config.name())) {
-                    throw new IllegalArgumentException("two instances are named " + config.name());
-                }
-                harness.instances.put(config.name(), Instance.start(config, ephemeralPorts, harness.network));
+        Set<String> names = new HashSet<>();
+        for (InstanceConfig config : configs) {
+            if (!names.add(config.name())) {
+                throw new IllegalArgumentException("two instances are named " + config.name());
             }
-        } catch (RuntimeException e) {
+        }
+        // Instances share nothing while they start, so they start side by side: a cold start is
+        // mostly class loading and first runs, which another core takes on. The calling thread
+        // starts the first; the failure thrown is the first in configuration order.
+        List<Starting> others = new ArrayList<>();
+        for (InstanceConfig config : configs.subList(Math.min(1, configs.size()), configs.size())) {
+            others.add(new Starting(config, ephemeralPorts, harness.network).fork());
+        }
+        List<Starting> all = new ArrayList<>();
+        if (!configs.isEmpty()) {
+            Starting first = new Starting(configs.get(0), ephemeralPorts, harness.network);
+            first.run();
+            all.add(first);
+        }
+        all.addAll(others);
+        Throwable failure = null;
+        for (Starting s : all) {
+            s.await();
+            if (s.instance != null) {
+                harness.instances.put(s.config.name(), s.instance);
+            } else if (failure == null) {
+                failure = s.failure;
+            }
+        }
+        if (failure != null) {
             harness.close();
-            throw e;
+            if (failure instanceof Error e) {
+                throw e;
+            }
+            throw (RuntimeException) failure;
         }
         return harness;
+    }
+
+    /** One instance starting: on a thread of its own, or on the caller's ({@link #run}). */
+    private static final class Starting implements Runnable {
+        final InstanceConfig config;
+        private final boolean ephemeralPorts;
+        private final VirtualNetwork network;
+        private Thread thread;
+        Instance instance;
+        Throwable failure;
+
+        Starting(InstanceConfig config, boolean ephemeralPorts, VirtualNetwork network) {
+            this.config = config;
+            this.ephemeralPorts = ephemeralPorts;
+            this.network = network;
+        }
+
+        Starting fork() {
+            thread = new Thread(this, "mailrelay-" + config.name() + "-start");
+            thread.setDaemon(true);
+            thread.start();
+            return this;
+        }
+
+        @Override
+        public void run() {
+            try {
+                instance = Instance.start(config, ephemeralPorts, network);
+            } catch (RuntimeException | Error e) {
+                failure = e;
+            }
+        }
+
+        /** Waits until the start has ended; an interrupt stops the wait, not the start. */
+        void await() {
+            boolean interrupted = false;
+            while (thread != null) {
+                try {
+                    thread.join();
+                    thread = null;
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     /** The running instance with that name. */

@@ -111,6 +111,7 @@ public final class HarnessCa {
             Thread t = new Thread(() -> {
                 certificate();
                 TlsParameters.loadJdkTls();
+                HandshakeRehearsal.run(serverIdentity("localhost"), newClientContext());
             }, "mailrelay-tls-prepare");
             t.setDaemon(true);
             t.start();
@@ -162,16 +163,16 @@ public final class HarnessCa {
     }
 
     private static final class ClientHolder {
-        static final SSLSocketFactory FACTORY = newSocketFactory();
+        static final SSLSocketFactory FACTORY = newClientContext().getSocketFactory();
     }
 
-    private static SSLSocketFactory newSocketFactory() {
+    static SSLContext newClientContext() {
         try {
             TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
             tmf.init(trustStore());
             SSLContext ctx = SSLContext.getInstance("TLS");
             ctx.init(null, tmf.getTrustManagers(), null);
-            return ctx.getSocketFactory();
+            return ctx;
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("cannot build an SSL context trusting the harness CA: " + e, e);
         }

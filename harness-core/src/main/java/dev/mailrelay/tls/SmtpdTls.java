@@ -274,7 +274,7 @@ public final class SmtpdTls {
         }
     }
 
-    private static SSLContext sslContext(PrivateKey key, List<X509Certificate> chain, List<X509Certificate> caFile)
+    static SSLContext sslContext(PrivateKey key, List<X509Certificate> chain, List<X509Certificate> caFile)
             throws GeneralSecurityException {
         // The one key and chain are handed to JSSE directly: a PKCS12 KeyStore plus KeyManagerFactory
         // would encrypt the key and decrypt it again with PBKDF2, most of a warm instance start.

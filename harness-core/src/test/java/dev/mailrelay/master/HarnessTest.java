@@ -55,6 +55,31 @@ class HarnessTest {
     }
 
     @Test
+    void instancesStartSideBySideAndTheFirstFailureInConfigurationOrderIsThrown() throws Exception {
+        int port;
+        try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            port = probe.getLocalPort();
+        }
+        InstanceConfig first = InstanceConfig.named("first").mainCf("myhostname = x\nsmtpd_timeout = 1y\n")
+                .masterCf("smtp inet n - n - - smtpd");
+        InstanceConfig good = InstanceConfig.named("good").masterCf("127.0.0.1:" + port + " inet n - n - - smtpd");
+        InstanceConfig third = InstanceConfig.named("third").mainCf("myhostname = x\nsmtpd_timeout = 3x\n")
+                .masterCf("smtp inet n - n - - smtpd");
+        for (int i = 0; i < 5; i++) {
+            assertThatThrownBy(() -> Harness.start(List.of(first, good, third), false))
+                    .isInstanceOf(ConfigException.class)
+                    .hasMessage("first main.cf text, line 2: parameter smtpd_timeout: bad time value or unit: 1y");
+            try (ServerSocket again = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
+                assertThat(again.getLocalPort()).isEqualTo(port);
+            }
+        }
+        try (Harness h = Harness.start(List.of(InstanceConfig.named("b").masterCf("smtp inet n - n - - smtpd"),
+                InstanceConfig.named("a").masterCf("smtp inet n - n - - smtpd")), true)) {
+            assertThat(h.instances()).extracting(Instance::name).containsExactly("b", "a");
+        }
+    }
+
+    @Test
     void anOpenRelayConfigurationIsRefused() {
         assertThatThrownBy(() -> Harness.start(List.of(InstanceConfig.named("open")
                 .mainCf("smtpd_relay_restrictions =\nsmtpd_recipient_restrictions = permit\n")
