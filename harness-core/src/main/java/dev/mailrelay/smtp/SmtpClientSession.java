@@ -227,8 +227,11 @@ final class SmtpClientSession implements Closeable {
         // stops reading it defers the message instead of blocking the delivery for ever.
         deadline.setTimeout(timeouts.dataXfer());
         try (InputStream body = content.openStream()) {
-            byte[] in = new byte[65536];
-            byte[] buf = new byte[65536 + 8];
+            // Buffers as large as the content up to 64 KB: a small message does not allocate (and
+            // zero) 128 KB per delivery.
+            int chunk = (int) Math.max(512, Math.min(65536, content.size()));
+            byte[] in = new byte[chunk];
+            byte[] buf = new byte[chunk + 8];
             int n = 0;
             boolean lineStart = true;      // no byte of the line seen yet (a held CR counts as seen)
             boolean lineHasBytes = false;  // a byte of the line was sent (a held CR does not count)
@@ -237,7 +240,7 @@ final class SmtpClientSession implements Closeable {
             while ((k = body.read(in)) >= 0) {
                 for (int i = 0; i < k; i++) {
                     byte b = in[i];
-                    if (n > 65536) {
+                    if (n > chunk) {
                         out.write(buf, 0, n);
                         n = 0;
                     }

@@ -92,6 +92,54 @@ class RelayTest {
     }
 
     @Test
+    void contentArrivesAsQueuedWhateverItsSizeAndLineEndings() throws Exception {
+        try (Harness h = Harness.start(List.of(
+                isp("inline:{ alice@isp.example=wonderland }", ""),
+                relay(viaIsp("wonderland", ""))), true)) {
+            // Sizes around the delivery's buffer (sized to the content, at most 64 KB), with leading
+            // dots (stuffed on the way out), bare CRs and LFs at and across buffer boundaries.
+            int[] sizes = {1, 511, 512, 513, 4000, 65535, 65536, 65537, 140_000};
+            for (int size : sizes) {
+                StringBuilder body = new StringBuilder();
+                for (int i = 0; body.length() < size; i++) {
+                    body.append(switch (i % 5) {
+                        case 0 -> ".";
+                        case 1 -> "..dots\n";
+                        case 2 -> "a\rb\n";
+                        case 3 -> "x".repeat(i % 97) + "\r\n";
+                        default -> "\n";
+                    });
+                }
+                body.setLength(size);
+                String subject = "size " + size;
+                try (java.net.Socket s = new java.net.Socket("127.0.0.1", h.instance("relay").port("smtp"))) {
+                    var in = new java.io.BufferedReader(new java.io.InputStreamReader(s.getInputStream(),
+                            java.nio.charset.StandardCharsets.ISO_8859_1));
+                    var out = s.getOutputStream();
+                    in.readLine();
+                    String dialog = "HELO box.local\r\nMAIL FROM:<me@box.local>\r\nRCPT TO:<friend@elsewhere.example>\r\n"
+                            + "DATA\r\n";
+                    out.write(dialog.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+                    for (int i = 0; i < 4; i++) {
+                        in.readLine();
+                    }
+                    String data = "Subject: " + subject + "\r\n\r\n"
+                            + body.toString().replace("\r\n.", "\r\n..").replace("\n.", "\n..") + "\r\n.\r\n";
+                    out.write(data.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+                    assertThat(in.readLine()).startsWith("250 ");
+                }
+                CapturedMessage queued = h.instance("relay").capture().awaitMessage(m -> subject.equals(m.subject()), WAIT);
+                CapturedMessage got = h.instance("isp").capture().awaitMessage(m -> subject.equals(m.subject()), WAIT);
+                String sent = queued.contentAsString().replace("\r\n", "\n");
+                String received = got.contentAsString().replace("\r\n", "\n");
+                // The ISP prepends its Received: header; the rest is what the relay queued.
+                assertThat(received).as(subject).endsWith(sent);
+                assertThat(received.substring(0, received.length() - sent.length())).startsWith("Received: ");
+            }
+        }
+    }
+
+    @Test
     void aQuotedLocalPartIsKeptInternalAndQuotedAgainOnTheWayOut() throws Exception {
         try (Harness h = Harness.start(List.of(
                 isp("inline:{ alice@isp.example=wonderland }", ""),
