@@ -20,7 +20,8 @@ final class ContentInputStream extends InputStream implements SharedInputStream 
     private final long end;
     private long pos;
     private long mark;
-    private final byte[] buf = new byte[8192];
+    /** At most 8 KB, and no larger than the stream: a 1 KB message does not allocate (and zero) 8 KB. */
+    private final byte[] buf;
     /** The buffer holds {@code buf[0..bufLen)} = content bytes from {@code bufPos}. */
     private long bufPos;
     private int bufLen;
@@ -33,6 +34,7 @@ final class ContentInputStream extends InputStream implements SharedInputStream 
         this.end = end;
         this.pos = start;
         this.mark = start;
+        this.buf = new byte[bufferSize(start, end)];
     }
 
     private ContentInputStream(ContentInputStream parent, long start, long end) {
@@ -42,6 +44,11 @@ final class ContentInputStream extends InputStream implements SharedInputStream 
         this.end = end;
         this.pos = start;
         this.mark = start;
+        this.buf = new byte[bufferSize(start, end)];
+    }
+
+    private static int bufferSize(long start, long end) {
+        return (int) Math.max(1, Math.min(8192, end - start));
     }
 
     @Override
