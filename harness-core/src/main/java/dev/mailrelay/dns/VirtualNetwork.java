@@ -99,12 +99,22 @@ public final class VirtualNetwork {
                 .map(h -> h.names().get(0)).orElse("unknown");
     }
 
+    /** Whether {@code s} is not empty and made of {@code allowed} characters (no regex per delivery). */
+    private static boolean only(String s, String allowed) {
+        for (int i = 0; i < s.length(); i++) {
+            if (allowed.indexOf(s.charAt(i)) < 0) {
+                return false;
+            }
+        }
+        return !s.isEmpty();
+    }
+
     private static Optional<InetAddress> loopbackLiteral(String name) {
         String n = name.startsWith("[") && name.endsWith("]") ? name.substring(1, name.length() - 1) : name;
         if (n.regionMatches(true, 0, "ipv6:", 0, 5)) {
             n = n.substring(5);
         }
-        if (!n.matches("[0-9.]+") && !n.matches("[0-9a-f:]+")) {
+        if (!only(n, "0123456789.") && !only(n, "0123456789abcdef:")) {
             return Optional.empty();
         }
         try {

@@ -9,6 +9,7 @@ import dev.mailrelay.capture.QueueFlags;
 import dev.mailrelay.capture.Maillog;
 import dev.mailrelay.config.Parameters;
 import dev.mailrelay.global.DeliveryRequest;
+import dev.mailrelay.global.FormatTv;
 import dev.mailrelay.global.DeliveryResult;
 import dev.mailrelay.global.DeliveryResult.RecipientStatus;
 import dev.mailrelay.global.InfoLogAddrForm;
@@ -532,10 +533,11 @@ public final class QueueManager implements AutoCloseable {
         Map<Status, List<RecipientStatus>> byStatus = new LinkedHashMap<>();
         for (RecipientStatus s : result.recipients()) {
             byStatus.computeIfAbsent(s.status(), k -> new ArrayList<>()).add(s);
-            log.info("{}/{}[{}]: {}: to=<{}>, relay={}, delay={}, dsn={}, status={} ({})", instance,
-                    request.transport(), agent, m.queueId(), logAddrForm.format(s.recipient()), result.relay(),
-                    String.format(Locale.ROOT, "%.2g", delay.toMillis() / 1000.0), s.dsn(), s.status().word(),
-                    s.reason());
+            if (log.isInfoEnabled()) {
+                log.info("{}/{}[{}]: {}: to=<{}>, relay={}, delay={}, dsn={}, status={} ({})", instance,
+                        request.transport(), agent, m.queueId(), logAddrForm.format(s.recipient()), result.relay(),
+                        FormatTv.delay(delay), s.dsn(), s.status().word(), s.reason());
+            }
         }
         for (Map.Entry<Status, List<RecipientStatus>> g : byStatus.entrySet()) {
             RecipientStatus first = g.getValue().get(0);

@@ -67,7 +67,8 @@ final class SmtpClientSession implements Closeable {
 
         /** The timeout for the reply to {@code line}; AUTH and its responses count as the EHLO handshake. */
         Duration forCommand(String line) {
-            String verb = line.split(" ", 2)[0].toUpperCase(Locale.ROOT);
+            int space = line.indexOf(' ');
+            String verb = (space < 0 ? line : line.substring(0, space)).toUpperCase(Locale.ROOT);
             return switch (verb) {
                 case "STARTTLS" -> starttls;
                 case "MAIL" -> mail;
@@ -203,8 +204,9 @@ final class SmtpClientSession implements Closeable {
 
     private SmtpReply command(String line) throws SmtpClientException {
         try {
-            socket.setSoTimeout(millis(timeouts.forCommand(line)));
-            deadline.setTimeout(timeouts.forCommand(line));
+            Duration timeout = timeouts.forCommand(line);
+            socket.setSoTimeout(millis(timeout));
+            deadline.setTimeout(timeout);
             out.write(line.getBytes(StandardCharsets.UTF_8));
             out.write('\r');
             out.write('\n');
