@@ -21,12 +21,25 @@ public final class MailDate {
     private static final DateTimeFormatter FORMAT =
             DateTimeFormatter.ofPattern("EEE, ppd MMM yyyy HH:mm:ss Z", Locale.ROOT);
 
+    /** The last second formatted: a burst of messages formats each second and zone once. */
+    private static volatile Formatted last = new Formatted(Long.MIN_VALUE, null, null);
+
+    private record Formatted(long second, ZoneId zone, String text) {
+    }
+
     private MailDate() {
     }
 
     /** {@code Wed,  2 Dec 2026 03:15:19 +0000 (UTC)}. */
     public static String format(Instant when) {
-        ZonedDateTime t = when.atZone(ZoneId.systemDefault());
-        return FORMAT.format(t) + " (" + t.getZone().getDisplayName(TextStyle.SHORT, Locale.ROOT) + ")";
+        ZoneId zone = ZoneId.systemDefault();
+        Formatted f = last;
+        if (f.second() != when.getEpochSecond() || !zone.equals(f.zone())) {
+            ZonedDateTime t = when.atZone(zone);
+            f = new Formatted(when.getEpochSecond(), zone,
+                    FORMAT.format(t) + " (" + t.getZone().getDisplayName(TextStyle.SHORT, Locale.ROOT) + ")");
+            last = f;
+        }
+        return f.text();
     }
 }

@@ -20,6 +20,8 @@ public final class QueueIds {
     /** A fresh queue ID. */
     public static String next() {
         long micros = (System.currentTimeMillis() * 1000 + (System.nanoTime() / 1000) % 1000) % 1_000_000;
-        return String.format("%05X%X", micros & 0xFFFFF, INODE.incrementAndGet());
+        String clock = Long.toHexString(micros & 0xFFFFF).toUpperCase(java.util.Locale.ROOT);
+        return "0".repeat(5 - clock.length()) + clock
+                + Long.toHexString(INODE.incrementAndGet()).toUpperCase(java.util.Locale.ROOT);
     }
 }
