@@ -6,29 +6,43 @@ import java.util.Objects;
 /**
  * What a SASL client authenticates with: a user name plus either a password (PLAIN, LOGIN, CRAM-MD5,
  * DIGEST-MD5, SCRAM) or an OAuth 2.0 bearer token (XOAUTH2, OAUTHBEARER). The secret is copied in and
- * can be wiped with {@link #destroy()}; {@link #toString()} never shows it.
+ * can be wiped with {@link #destroy()}; {@link #toString()} never shows it. SCRAM's SaltedPassword is
+ * kept in a {@link ScramSecrets}, the credentials' own or one shared by the logins of a long-lived
+ * client (the relay's smtp client), so a server whose salt stays the same costs one PBKDF2.
  *
  * <pre>{@code
  * ClientCredentials creds = ClientCredentials.password("test@example.com", "testpass".toCharArray());
+ * ClientCredentials again = ClientCredentials.password("relay-user", password, relayScramSecrets);
  * }</pre>
  */
 public final class ClientCredentials {
     private final String username;
     private final char[] password;
     private final char[] bearerToken;
+    private final ScramSecrets scramSecrets;
 
-    private ClientCredentials(String username, char[] password, char[] bearerToken) {
+    private ClientCredentials(String username, char[] password, char[] bearerToken, ScramSecrets scramSecrets) {
         this.username = Objects.requireNonNull(username, "username");
         this.password = password;
         this.bearerToken = bearerToken;
+        this.scramSecrets = Objects.requireNonNull(scramSecrets, "scramSecrets");
     }
 
     public static ClientCredentials password(String username, char[] password) {
-        return new ClientCredentials(username, password.clone(), null);
+        return password(username, password, new ScramSecrets());
+    }
+
+    /** With SCRAM's SaltedPassword kept in {@code scramSecrets}, shared by other logins. */
+    public static ClientCredentials password(String username, char[] password, ScramSecrets scramSecrets) {
+        return new ClientCredentials(username, password.clone(), null, scramSecrets);
     }
 
     public static ClientCredentials bearerToken(String username, char[] token) {
-        return new ClientCredentials(username, null, token.clone());
+        return new ClientCredentials(username, null, token.clone(), new ScramSecrets());
+    }
+
+    ScramSecrets scramSecrets() {
+        return scramSecrets;
     }
 
     public String username() {

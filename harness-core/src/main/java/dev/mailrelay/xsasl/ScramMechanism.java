@@ -207,7 +207,7 @@ public final class ScramMechanism implements ServerMechanism, ClientMechanism {
                 if (user.isEmpty()) {
                     throw CyrusStatus.BADPROT.failure();
                 }
-                keys = context.scramSecrets().keys(ScramMechanism.this, authenticationId, context.password(user));
+                keys = context.scramSecrets().serverKeys(ScramMechanism.this, authenticationId, context.password(user));
                 nonce = clientNonce + nonces.get();
                 serverFirst = "r=" + nonce + ",s=" + SaslBytes.encode(keys.salt()) + ",i=" + keys.iterations();
                 return Step.more(SaslBytes.utf8(serverFirst));
@@ -308,11 +308,12 @@ public final class ScramMechanism implements ServerMechanism, ClientMechanism {
                 }
                 String withoutProof = "c=biws,r=" + nonce;
                 String authMessage = clientFirstBare + "," + serverFirst + "," + withoutProof;
-                byte[] salted = saltedPassword(credentials.passwordCopy(), salt, count);
+                // Kept by the credentials' ScramSecrets for the next login to a server with this salt.
+                byte[] salted = credentials.scramSecrets().clientSaltedPassword(ScramMechanism.this,
+                        credentials.username(), salt, count, credentials.passwordCopy());
                 byte[] clientKey = hmac(salted, "Client Key");
                 byte[] proof = xor(clientKey, hmac(hash(clientKey), authMessage));
                 expectedVerifier = hmac(hmac(salted, "Server Key"), authMessage);
-                SaslBytes.clear(salted);
                 SaslBytes.clear(clientKey);
                 return SaslBytes.utf8(withoutProof + ",p=" + SaslBytes.encode(proof));
             }

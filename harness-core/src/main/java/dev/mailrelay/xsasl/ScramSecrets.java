@@ -9,35 +9,41 @@ import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
- * The SCRAM server secrets of one Cyrus server's users, as Cyrus 2.1.28's plugins/scram.c makes them
- * for a user whose sasldb entry holds the cleartext {@code userPassword} (what {@code saslpasswd2}
- * stores; it writes no {@code authPassword} unless {@code scram_secret_generate} is set): the salt is
- * {@code Hi(authentication id, g_salt_key, 20)}, as long as the hash, with {@code g_salt_key} drawn once
- * when the plugin starts, and {@code i=4096}. So one server (one smtpd process for Postfix; one service
- * here) gives a user the same {@code s=} and {@code i=} on every authentication. Cyrus derives
+ * What SCRAM derives from a password with PBKDF2, kept for the next authentication with the same
+ * password. A server's: its users' salts and keys, as Cyrus 2.1.28's plugins/scram.c makes them for a
+ * user whose sasldb entry holds the cleartext {@code userPassword} (what {@code saslpasswd2} stores; it
+ * writes no {@code authPassword} unless {@code scram_secret_generate} is set): the salt is
+ * {@code Hi(authentication id, g_salt_key, 20)}, as long as the hash, with {@code g_salt_key} drawn
+ * once when the plugin starts, and {@code i=4096}. So one server (one smtpd process for Postfix; one
+ * service here) gives a user the same {@code s=} and {@code i=} on every authentication. Cyrus derives
  * StoredKey and ServerKey anew each time; they depend only on that salt and the password, so they are
- * kept here, per mechanism and authentication id, with a keyed fingerprint of the password they were
- * made from: a later authentication with the same password costs no PBKDF2, and a changed password
- * (a table that answers differently) derives them anew. The key is drawn on the first SCRAM
- * authentication, not at start; at most {@value #MAX_ENTRIES} entries are kept (least recently used
- * go, their salt stays the same). Nothing secret is shown by {@link #toString()}.
+ * kept here. A client's: the SaltedPassword per salt and iteration count a server sent, so a server
+ * with a stable salt costs one derivation (nothing shows on the wire).
+ *
+ * <p>Each entry carries a fingerprint of the password it was made from, keyed with a random key of
+ * this object: the same password reuses it, a changed one (a table that answers differently) derives
+ * anew. The key is drawn on first use, not at start; at most {@value #MAX_ENTRIES} entries are kept
+ * (least recently used go; a server's salt stays the same). Nothing secret is shown by
+ * {@link #toString()}.
  *
  * <pre>{@code
- * ScramSecrets secrets = new ScramSecrets();   // one per CyrusServerImpl
+ * ScramSecrets secrets = new ScramSecrets();   // one per CyrusServerImpl, or per smtp client
  * ServerContext context = new ServerContext("smtp", "mx.example.com", "", users, null, null, true, secrets);
+ * ClientCredentials creds = ClientCredentials.password("relay-user", password, secrets);
  * }</pre>
  */
 public final class ScramSecrets {
-    /** Entries kept: users times SCRAM hashes. */
+    /** Entries kept: users (or servers' salts) times SCRAM hashes. */
     static final int MAX_ENTRIES = 1024;
     /** Cyrus' SALT_SIZE, the length of g_salt_key. */
-    private static final int SALT_KEY_SIZE = 16;
+    private static final int KEY_SIZE = 16;
     /** Cyrus' scram_server_user_salt() iterations. */
     private static final int USER_SALT_ITERATIONS = 20;
 
-    /** A user's salt, iteration count, StoredKey and ServerKey; shared, so never cleared by a reader. */
+    /** A server's salt, iteration count, StoredKey and ServerKey of a user; shared, so never cleared by a reader. */
     record Keys(byte[] salt, int iterations, byte[] storedKey, byte[] serverKey) {
         @Override
         public String toString() {
@@ -45,7 +51,7 @@ public final class ScramSecrets {
         }
     }
 
-    private record Entry(byte[] passwordFingerprint, Keys keys) {
+    private record Entry(byte[] passwordFingerprint, Object derived) {
     }
 
     private final byte[] fixedSalt;
@@ -55,9 +61,9 @@ public final class ScramSecrets {
             return size() > MAX_ENTRIES;
         }
     };
-    private byte[] saltKey;
+    private byte[] key;
 
-    /** Secrets salted as Cyrus salts a sasldb user's. */
+    /** Secrets of a server that salts as Cyrus salts a sasldb user's, or of a client. */
     public ScramSecrets() {
         this(null);
     }
@@ -68,33 +74,46 @@ public final class ScramSecrets {
     }
 
     /**
-     * The keys of {@code authenticationId} (as the client named it, before canonicalization: Cyrus
-     * salts that name) for {@code mechanism}, made from {@code password} unless already made from the
-     * same password. Clears {@code password}.
+     * A server's keys of {@code authenticationId} (as the client named it, before canonicalization:
+     * Cyrus salts that name) for {@code mechanism}. Clears {@code password}.
      */
-    Keys keys(ScramMechanism mechanism, String authenticationId, char[] password) {
-        String id = mechanism.name() + "\0" + authenticationId;
-        byte[] key;
+    Keys serverKeys(ScramMechanism mechanism, String authenticationId, char[] password) {
+        return derived(Keys.class, "server\0" + mechanism.name() + "\0" + authenticationId, password,
+                p -> mechanism.serverKeys(p, fixedSalt != null ? fixedSalt
+                        : mechanism.saltedPassword(authenticationId.toCharArray(), key(), USER_SALT_ITERATIONS)));
+    }
+
+    /** A client's SaltedPassword for a server's salt and iteration count; shared, never cleared. Clears {@code password}. */
+    byte[] clientSaltedPassword(ScramMechanism mechanism, String username, byte[] salt, int iterations,
+                                char[] password) {
+        return derived(byte[].class, "client\0" + mechanism.name() + "\0" + username + "\0"
+                + SaslBytes.encode(salt) + "\0" + iterations, password,
+                p -> mechanism.saltedPassword(p, salt, iterations));
+    }
+
+    private synchronized byte[] key() {
+        if (key == null) {
+            key = SaslBytes.random(KEY_SIZE);
+        }
+        return key;
+    }
+
+    /** What {@code derive} makes of {@code password} under {@code id}, made again only for another password. */
+    private <T> T derived(Class<T> type, String id, char[] password, Function<char[], T> derive) {
         Entry entry;
         synchronized (entries) {
-            if (saltKey == null) {
-                saltKey = SaslBytes.random(SALT_KEY_SIZE);
-            }
-            key = saltKey;
             entry = entries.get(id);
         }
-        byte[] fingerprint = fingerprint(key, password);
+        byte[] fingerprint = fingerprint(key(), password);
         if (entry != null && MessageDigest.isEqual(entry.passwordFingerprint(), fingerprint)) {
             SaslBytes.clear(password);
-            return entry.keys();
+            return type.cast(entry.derived());
         }
-        byte[] salt = fixedSalt != null ? fixedSalt
-                : mechanism.saltedPassword(authenticationId.toCharArray(), key, USER_SALT_ITERATIONS);
-        Keys keys = mechanism.serverKeys(password, salt);
+        T derived = derive.apply(password);   // clears the password; PBKDF2 outside the lock
         synchronized (entries) {
-            entries.put(id, new Entry(fingerprint, keys));
+            entries.put(id, new Entry(fingerprint, derived));
         }
-        return keys;
+        return derived;
     }
 
     /** HMAC-SHA-256 of the password under the salt key: tells a changed password without keeping it. */

@@ -34,9 +34,13 @@ class ScramSecretsTest {
     /** A full exchange by the harness's own client; the result. */
     private static SaslResult login(CyrusServerImpl impl, String mechanism, String user, String password)
             throws Exception {
+        return login(impl, mechanism, ClientCredentials.password(user, password.toCharArray()));
+    }
+
+    private static SaslResult login(CyrusServerImpl impl, String mechanism, ClientCredentials credentials)
+            throws Exception {
         SaslServer server = session(impl);
-        SaslClient client = new SaslClient(ClientCredentials.password(user, password.toCharArray()),
-                SaslTest.NONE, "smtp", FQDN);
+        SaslClient client = new SaslClient(credentials, SaslTest.NONE, "smtp", FQDN);
         SaslResult r = server.first(mechanism, client.first(mechanism).initialResponse());
         while (r.status() == SaslResult.Status.MORE) {
             try {
@@ -80,12 +84,49 @@ class ScramSecretsTest {
     }
 
     @Test
+    void aClientDerivesOnceForAServersStableSalt() throws Exception {
+        CyrusServerImpl impl = new CyrusServerImpl(users, null, null, null);
+        ScramSecrets shared = new ScramSecrets();
+        assertThat(login(impl, "SCRAM-SHA-512", ClientCredentials.password("bob", "otherpass".toCharArray(), shared))
+                .status()).isEqualTo(SaslResult.Status.DONE);
+        assertThat(shared).hasToString("ScramSecrets[entries=1]");
+        assertThat(login(impl, "SCRAM-SHA-512", ClientCredentials.password("bob", "otherpass".toCharArray(), shared))
+                .status()).isEqualTo(SaslResult.Status.DONE);
+        assertThat(shared).hasToString("ScramSecrets[entries=1]");   // the same salt: no new SaltedPassword
+        // A wrong password is derived anew (and fails), and the right one after it again.
+        assertThat(login(impl, "SCRAM-SHA-512", ClientCredentials.password("bob", "wrong".toCharArray(), shared))
+                .status()).isEqualTo(SaslResult.Status.FAIL);
+        assertThat(login(impl, "SCRAM-SHA-512", ClientCredentials.password("bob", "otherpass".toCharArray(), shared))
+                .status()).isEqualTo(SaslResult.Status.DONE);
+        // Another server, another salt: another SaltedPassword.
+        assertThat(login(new CyrusServerImpl(users, null, null, null), "SCRAM-SHA-512",
+                ClientCredentials.password("bob", "otherpass".toCharArray(), shared)).status())
+                .isEqualTo(SaslResult.Status.DONE);
+        assertThat(shared).hasToString("ScramSecrets[entries=2]");
+    }
+
+    @Test
+    void clientSaltedPasswordsAreReusedForTheSameSaltAndPassword() {
+        ScramSecrets secrets = new ScramSecrets();
+        ScramMechanism sha1 = ScramMechanism.sha1();
+        byte[] salt = SaslTest.unb64("QSXCR+Q6sek8bf92");
+        byte[] first = secrets.clientSaltedPassword(sha1, "user", salt, 4096, "pencil".toCharArray());
+        assertThat(secrets.clientSaltedPassword(sha1, "user", salt, 4096, "pencil".toCharArray())).isSameAs(first);
+        assertThat(secrets.clientSaltedPassword(sha1, "user", salt, 4097, "pencil".toCharArray())).isNotEqualTo(first);
+        assertThat(secrets.clientSaltedPassword(sha1, "user", SaslTest.unb64("QSXCR+Q6sek8bf93"), 4096,
+                "pencil".toCharArray())).isNotEqualTo(first);
+        assertThat(secrets.clientSaltedPassword(sha1, "user", salt, 4096, "pen".toCharArray())).isNotEqualTo(first);
+        assertThat(secrets.clientSaltedPassword(sha1, "user", salt, 4096, "pencil".toCharArray())).isEqualTo(first);
+        assertThat(secrets.toString()).doesNotContain("pencil", SaslBytes.encode(first));
+    }
+
+    @Test
     void keysAreReusedAndNeverShown() {
         ScramSecrets secrets = new ScramSecrets();
         ScramMechanism sha256 = ScramMechanism.sha256();
-        ScramSecrets.Keys first = secrets.keys(sha256, "bob", "otherpass".toCharArray());
-        assertThat(secrets.keys(sha256, "bob", "otherpass".toCharArray())).isSameAs(first);
-        assertThat(secrets.keys(sha256, "bob", "changed".toCharArray())).isNotSameAs(first);
+        ScramSecrets.Keys first = secrets.serverKeys(sha256, "bob", "otherpass".toCharArray());
+        assertThat(secrets.serverKeys(sha256, "bob", "otherpass".toCharArray())).isSameAs(first);
+        assertThat(secrets.serverKeys(sha256, "bob", "changed".toCharArray())).isNotSameAs(first);
         assertThat(secrets + " " + first).doesNotContain("otherpass", SaslBytes.encode(first.storedKey()),
                 SaslBytes.encode(first.serverKey()), SaslBytes.encode(first.salt()));
     }
