@@ -20,25 +20,31 @@ public final class ClientCredentials {
     private final char[] password;
     private final char[] bearerToken;
     private final ScramSecrets scramSecrets;
+    /** Whether {@link #destroy()} wipes {@link #scramSecrets} too: not when shared. */
+    private final boolean ownScramSecrets;
 
-    private ClientCredentials(String username, char[] password, char[] bearerToken, ScramSecrets scramSecrets) {
+    private ClientCredentials(String username, char[] password, char[] bearerToken, ScramSecrets shared) {
         this.username = Objects.requireNonNull(username, "username");
         this.password = password;
         this.bearerToken = bearerToken;
-        this.scramSecrets = Objects.requireNonNull(scramSecrets, "scramSecrets");
+        this.ownScramSecrets = shared == null;
+        this.scramSecrets = shared == null ? new ScramSecrets() : shared;
     }
 
     public static ClientCredentials password(String username, char[] password) {
-        return password(username, password, new ScramSecrets());
+        return new ClientCredentials(username, password.clone(), null, null);
     }
 
-    /** With SCRAM's SaltedPassword kept in {@code scramSecrets}, shared by other logins. */
+    /**
+     * With SCRAM's SaltedPassword kept in {@code scramSecrets}, shared by other logins (and not wiped
+     * by {@link #destroy()}).
+     */
     public static ClientCredentials password(String username, char[] password, ScramSecrets scramSecrets) {
-        return new ClientCredentials(username, password.clone(), null, scramSecrets);
+        return new ClientCredentials(username, password.clone(), null, Objects.requireNonNull(scramSecrets));
     }
 
     public static ClientCredentials bearerToken(String username, char[] token) {
-        return new ClientCredentials(username, null, token.clone(), new ScramSecrets());
+        return new ClientCredentials(username, null, token.clone(), null);
     }
 
     ScramSecrets scramSecrets() {
@@ -67,8 +73,11 @@ public final class ClientCredentials {
         return bearerToken.clone();
     }
 
-    /** Overwrites the secret. */
+    /** Overwrites the secret (and SCRAM's SaltedPassword, unless shared). */
     public void destroy() {
+        if (ownScramSecrets) {
+            scramSecrets.forget();
+        }
         if (password != null) {
             Arrays.fill(password, '\0');
         }

@@ -116,6 +116,21 @@ public final class ScramSecrets {
         return derived;
     }
 
+    /** Overwrites and drops every derived secret. */
+    void forget() {
+        synchronized (entries) {
+            for (Entry e : entries.values()) {
+                if (e.derived() instanceof Keys k) {
+                    SaslBytes.clear(k.storedKey());
+                    SaslBytes.clear(k.serverKey());
+                } else {
+                    SaslBytes.clear((byte[]) e.derived());
+                }
+            }
+            entries.clear();
+        }
+    }
+
     /** HMAC-SHA-256 of the password under the salt key: tells a changed password without keeping it. */
     private static byte[] fingerprint(byte[] key, char[] password) {
         ByteBuffer bytes = StandardCharsets.UTF_8.encode(CharBuffer.wrap(password));

@@ -116,8 +116,12 @@ class ScramSecretsTest {
         assertThat(secrets.clientSaltedPassword(sha1, "user", SaslTest.unb64("QSXCR+Q6sek8bf93"), 4096,
                 "pencil".toCharArray())).isNotEqualTo(first);
         assertThat(secrets.clientSaltedPassword(sha1, "user", salt, 4096, "pen".toCharArray())).isNotEqualTo(first);
-        assertThat(secrets.clientSaltedPassword(sha1, "user", salt, 4096, "pencil".toCharArray())).isEqualTo(first);
+        byte[] again = secrets.clientSaltedPassword(sha1, "user", salt, 4096, "pencil".toCharArray());
+        assertThat(again).isEqualTo(first);
         assertThat(secrets.toString()).doesNotContain("pencil", SaslBytes.encode(first));
+        secrets.forget();
+        assertThat(again).containsOnly(0);
+        assertThat(secrets).hasToString("ScramSecrets[entries=0]");
     }
 
     @Test
