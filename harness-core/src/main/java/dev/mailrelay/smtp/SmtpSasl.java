@@ -5,6 +5,7 @@ import dev.mailrelay.config.Parameters;
 import dev.mailrelay.tables.Tables;
 import dev.mailrelay.xsasl.ClientCredentials;
 import dev.mailrelay.xsasl.MechanismFilter;
+import dev.mailrelay.xsasl.ScramSecrets;
 import dev.mailrelay.xsasl.SaslClient;
 import dev.mailrelay.xsasl.SecurityOptions;
 import java.nio.file.Path;
@@ -30,6 +31,8 @@ final class SmtpSasl {
     private final SecurityOptions tlsSecurityOptions;
     private final MechanismFilter mechanismFilter;
     private final boolean softBounce;
+    /** SCRAM SaltedPasswords of this client's logins: a server with a stable salt costs one PBKDF2. */
+    private final ScramSecrets scramSecrets = new ScramSecrets();
 
     SmtpSasl(Parameters params, Path baseDirectory, String recipientDelimiter, Predicate<String> isLocalDomain) {
         this.enabled = params.bool("smtp_sasl_auth_enable");
@@ -72,7 +75,8 @@ final class SmtpSasl {
                     + " offered no compatible authentication mechanisms for this type of connection security",
                     Status.DEFERRED, "4.7.0", false);
         }
-        ClientCredentials credentials = ClientCredentials.password(creds.get().username(), creds.get().password());
+        ClientCredentials credentials = ClientCredentials.password(creds.get().username(), creds.get().password(),
+                scramSecrets);
         try {
             // Once TLS is up, smtp_sasl_tls_security_options replace smtp_sasl_security_options.
             SaslClient client = new SaslClient(credentials, session.tls != null ? tlsSecurityOptions

@@ -40,6 +40,7 @@ public final class CyrusServerImpl implements SaslServerImpl {
     private final List<ServerMechanism> offered;
     private final SaslauthdClient saslauthd;
     private final boolean auxprop;
+    private final ScramSecrets scramSecrets = new ScramSecrets();
 
     /**
      * @param users           login -> password
@@ -109,7 +110,8 @@ public final class CyrusServerImpl implements SaslServerImpl {
         SecurityOptions options = request.securityOptions();
         List<ServerMechanism> allowed = offered.stream().filter(m -> options.permits(m.flags())).toList();
         ServerContext context = new ServerContext(request.service(), request.serverFqdn(),
-                request.userRealm() == null ? "" : request.userRealm(), users, oauthTokens, saslauthd, auxprop);
+                request.userRealm() == null ? "" : request.userRealm(), users, oauthTokens, saslauthd, auxprop,
+                scramSecrets);
         return new Session(context, allowed, request.clientAddress());
     }
 

@@ -15,9 +15,10 @@ import java.util.function.Supplier;
 /**
  * SCRAM-SHA-* (RFC 5802, RFC 7677) for every hash Cyrus 2.1.28 ships (SHA-1, -224, -256, -384, -512),
  * without channel binding ({@code n,,} or {@code y,,}; Postfix gives Cyrus no channel binding data).
- * The server salts the password with a fresh random salt and Cyrus' default
- * {@code scram_iteration_counter} of 4096, derives StoredKey and ServerKey and clears the password at
- * once. The server's {@code v=} is final data the caller delivers as an extra challenge.
+ * The server salts a user's password as Cyrus does for a sasldb user (a salt per user and hash, stable
+ * for the server's life, and Cyrus' default {@code scram_iteration_counter} of 4096; see
+ * {@link ScramSecrets}, which keeps the derived StoredKey and ServerKey) and clears the password at once.
+ * The server's {@code v=} is final data the caller delivers as an extra challenge.
  *
  * <pre>{@code
  * ServerMechanism scram = ScramMechanism.sha256();
@@ -31,19 +32,17 @@ public final class ScramMechanism implements ServerMechanism, ClientMechanism {
 
     private final String bits;
     private final Supplier<String> nonces;
-    private final Supplier<byte[]> salts;
     private final int iterations;
 
-    /** Fixed nonces and salts for the RFC test vectors. */
-    ScramMechanism(String bits, Supplier<String> nonces, Supplier<byte[]> salts, int iterations) {
+    /** Fixed nonces for the RFC test vectors. */
+    ScramMechanism(String bits, Supplier<String> nonces, int iterations) {
         this.bits = bits;
         this.nonces = nonces;
-        this.salts = salts;
         this.iterations = iterations;
     }
 
     private ScramMechanism(String bits) {
-        this(bits, () -> SaslBytes.encode(SaslBytes.random(32)), () -> SaslBytes.random(16), DEFAULT_ITERATIONS);
+        this(bits, () -> SaslBytes.encode(SaslBytes.random(32)), DEFAULT_ITERATIONS);
     }
 
     public static ScramMechanism sha1() {
@@ -102,7 +101,7 @@ public final class ScramMechanism implements ServerMechanism, ClientMechanism {
     }
 
     /** SaltedPassword = Hi(password, salt, i); clears {@code password}. */
-    private byte[] saltedPassword(char[] password, byte[] salt, int count) {
+    byte[] saltedPassword(char[] password, byte[] salt, int count) {
         PBEKeySpec spec = new PBEKeySpec(password, salt, count, hashStrength());
         SaslBytes.clear(password);
         try {
@@ -111,6 +110,16 @@ public final class ScramMechanism implements ServerMechanism, ClientMechanism {
             throw new IllegalStateException(e);
         } finally {
             spec.clearPassword();
+        }
+    }
+
+    /** A server's salt, iteration count, StoredKey and ServerKey for {@code password}; clears it. */
+    ScramSecrets.Keys serverKeys(char[] password, byte[] salt) {
+        byte[] salted = saltedPassword(password, salt, iterations);
+        try {
+            return new ScramSecrets.Keys(salt, iterations, hash(hmac(salted, "Client Key")), hmac(salted, "Server Key"));
+        } finally {
+            SaslBytes.clear(salted);
         }
     }
 
@@ -171,8 +180,7 @@ public final class ScramMechanism implements ServerMechanism, ClientMechanism {
             private String clientFirstBare;
             private String serverFirst;
             private String nonce;
-            private byte[] storedKey;
-            private byte[] serverKey;
+            private ScramSecrets.Keys keys;
             private String username;
 
             @Override
@@ -192,24 +200,21 @@ public final class ScramMechanism implements ServerMechanism, ClientMechanism {
                 authzid = parts[1].isEmpty() ? "" : unescapeName(attribute(parts[1], 'a'));
                 gs2Header = parts[0] + "," + parts[1] + ",";
                 clientFirstBare = message.substring(gs2Header.length());
-                user = context.canonical(unescapeName(attribute(parts[2], 'n')));
+                String authenticationId = unescapeName(attribute(parts[2], 'n'));
+                user = context.canonical(authenticationId);
                 String clientNonce = attribute(parts[3], 'r');
                 // Cyrus 2.1.28 takes an empty client nonce ("r="): the server nonce alone follows.
                 if (user.isEmpty()) {
                     throw CyrusStatus.BADPROT.failure();
                 }
-                byte[] salt = salts.get();
-                byte[] salted = saltedPassword(context.password(user), salt, iterations);
-                storedKey = hash(hmac(salted, "Client Key"));
-                serverKey = hmac(salted, "Server Key");
-                SaslBytes.clear(salted);
+                keys = context.scramSecrets().serverKeys(ScramMechanism.this, authenticationId, context.password(user));
                 nonce = clientNonce + nonces.get();
-                serverFirst = "r=" + nonce + ",s=" + SaslBytes.encode(salt) + ",i=" + iterations;
+                serverFirst = "r=" + nonce + ",s=" + SaslBytes.encode(keys.salt()) + ",i=" + keys.iterations();
                 return Step.more(SaslBytes.utf8(serverFirst));
             }
 
             private Step last(String message) throws SaslFailure {
-                if (username != null || storedKey == null) {
+                if (username != null || keys == null) {
                     throw CyrusStatus.BADPROT.failure();
                 }
                 int proofAt = message.lastIndexOf(",p=");
@@ -223,18 +228,17 @@ public final class ScramMechanism implements ServerMechanism, ClientMechanism {
                 }
                 byte[] proof = base64(message.substring(proofAt + 3));
                 String authMessage = clientFirstBare + "," + serverFirst + "," + message.substring(0, proofAt);
-                byte[] clientSignature = hmac(storedKey, authMessage);
+                byte[] clientSignature = hmac(keys.storedKey(), authMessage);
                 if (proof.length != clientSignature.length
-                        || !MessageDigest.isEqual(hash(xor(proof, clientSignature)), storedKey)) {
+                        || !MessageDigest.isEqual(hash(xor(proof, clientSignature)), keys.storedKey())) {
                     throw CyrusStatus.BADAUTH.failure();
                 }
                 if (!authzid.isEmpty() && !context.canonical(authzid).equals(user)) {
                     throw CyrusStatus.BADAUTH.failure();
                 }
                 username = user;
-                String verifier = "v=" + SaslBytes.encode(hmac(serverKey, authMessage));
-                SaslBytes.clear(storedKey);
-                SaslBytes.clear(serverKey);
+                String verifier = "v=" + SaslBytes.encode(hmac(keys.serverKey(), authMessage));
+                keys = null;   // kept by ScramSecrets for the user's next authentication, not cleared here
                 return Step.success(SaslBytes.utf8(verifier));
             }
 
@@ -304,11 +308,12 @@ public final class ScramMechanism implements ServerMechanism, ClientMechanism {
                 }
                 String withoutProof = "c=biws,r=" + nonce;
                 String authMessage = clientFirstBare + "," + serverFirst + "," + withoutProof;
-                byte[] salted = saltedPassword(credentials.passwordCopy(), salt, count);
+                // Kept by the credentials' ScramSecrets for the next login to a server with this salt.
+                byte[] salted = credentials.scramSecrets().clientSaltedPassword(ScramMechanism.this,
+                        credentials.username(), salt, count, credentials.passwordCopy());
                 byte[] clientKey = hmac(salted, "Client Key");
                 byte[] proof = xor(clientKey, hmac(hash(clientKey), authMessage));
                 expectedVerifier = hmac(hmac(salted, "Server Key"), authMessage);
-                SaslBytes.clear(salted);
                 SaslBytes.clear(clientKey);
                 return SaslBytes.utf8(withoutProof + ",p=" + SaslBytes.encode(proof));
             }

@@ -22,16 +22,17 @@ import java.util.Optional;
  *                    by saslauthd, or {@code null}
  * @param auxprop     whether {@code auxprop} (the {@code users} table) checks plaintext passwords too
  *                    (after saslauthd, when both are listed); always {@code true} without saslauthd
+ * @param scramSecrets the SCRAM salts and keys of the server's users, one per server (as Cyrus' per process)
  */
 public record ServerContext(String service, String serverFqdn, String userRealm,
                             LookupTable users, LookupTable oauthTokens,
-                            SaslauthdClient saslauthd, boolean auxprop) {
+                            SaslauthdClient saslauthd, boolean auxprop, ScramSecrets scramSecrets) {
     private static final org.slf4j.Logger LOG = Maillog.logger(ServerContext.class);
 
     /** A context whose passwords all come from the {@code users} table (Cyrus auxprop/sasldb). */
     public ServerContext(String service, String serverFqdn, String userRealm,
                          LookupTable users, LookupTable oauthTokens) {
-        this(service, serverFqdn, userRealm, users, oauthTokens, null, true);
+        this(service, serverFqdn, userRealm, users, oauthTokens, null, true, new ScramSecrets());
     }
 
     /**

@@ -187,9 +187,10 @@ class SaslTest {
             "256|rOprNGfwEbeRWgbNEkqO|%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0|W22ZaJ0SNY7soEsUEjb6gQ==|dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ=|6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4="})
     void rfcScramVectors(String vector) throws Exception {
         String[] v = vector.split("\\|");
-        ScramMechanism server = new ScramMechanism(v[0], () -> v[2], () -> unb64(v[3]), 4096);
-        ScramMechanism client = new ScramMechanism(v[0], () -> v[1], () -> null, 4096);
-        ServerMechanism.Exchange s = server.newExchange(new ServerContext("smtp", FQDN, "", USERS, null));
+        ScramMechanism server = new ScramMechanism(v[0], () -> v[2], 4096);
+        ScramMechanism client = new ScramMechanism(v[0], () -> v[1], 4096);
+        ServerMechanism.Exchange s = server.newExchange(new ServerContext("smtp", FQDN, "", USERS, null, null, true,
+                new ScramSecrets(unb64(v[3]))));
         ClientMechanism.Exchange c = client.newExchange(ClientCredentials.password("user", "pencil".toCharArray()), "smtp", FQDN);
         byte[] serverFirst = s.step(c.initialResponse()).challenge();
         assertThat(new String(serverFirst, UTF_8)).isEqualTo("r=" + v[1] + v[2] + ",s=" + v[3] + ",i=4096");
