@@ -361,8 +361,8 @@ public final class Bench {
                                 String fig = "ingest msg/s, " + (auth ? "AUTH PLAIN" : "no AUTH") + ", "
                                         + (size / 1024) + " KB, " + conns + " conn, "
                                         + (reuse ? "reused connections" : "connection per message");
-                                row(fig, fmt(h), fmt(g) + " (GreenMail)", h / g, reuse ? ">= 3x GreenMail" : "",
-                                        reuse ? h / g >= 3 : null);
+                                // The issue's targets for ingest are against smtp-sink (the smtp-source rows below).
+                                row(fig, fmt(h), fmt(g) + " (GreenMail)", h / g, "", null);
                             }
                         }
                     }
@@ -442,8 +442,12 @@ public final class Bench {
                         double s = smtpSource(sinkPort, size, conns, reuse, n);
                         String fig = "smtp-source msg/s, no AUTH, " + (size / 1024) + " KB, " + conns + " conn, "
                                 + (reuse ? "reused connections" : "connection per message") + ", " + n + " msgs";
-                        row(fig, fmt(h), fmt(s) + " (smtp-sink)", h / s, reuse ? ">= 0.5x smtp-sink" : "",
-                                reuse ? h / s >= 0.5 : null);
+                        // Issue 17's targets: >= 0.8x smtp-sink at 8 reused connections, >= 0.5x with a
+                        // connection per message.
+                        double target = reuse ? (conns == 8 ? 0.8 : Double.NaN) : 0.5;
+                        row(fig, fmt(h), fmt(s) + " (smtp-sink)", h / s,
+                                Double.isNaN(target) ? "" : ">= " + target + "x smtp-sink",
+                                Double.isNaN(target) ? null : h / s >= target);
                     }
                 }
             }
