@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.extension.ExtensionConfigurationException;
@@ -169,11 +170,17 @@ final class RunningHarness implements ExtensionContext.Store.CloseableResource, 
      * Removes a stopped harness's temporary directory on a daemon thread, one per JVM: a class's end
      * does not wait for the file system (on ext4, 2 to 15 ms per harness, most of a per-class stop);
      * nothing reads the directory again, the next class gets a new one, and directories still queued
-     * when the JVM exits are removed by a shutdown hook before it ends.
+     * when the JVM exits are removed by a shutdown hook before it ends. Once the JVM is shutting
+     * down, the directory is removed at once.
      */
     private static void deleteQuietly(Path root) {
-        if (root != null) {
+        if (root == null) {
+            return;
+        }
+        try {
             Cleaner.EXECUTOR.execute(() -> delete(root));
+        } catch (RejectedExecutionException e) {
+            delete(root);
         }
     }
 
@@ -186,14 +193,20 @@ final class RunningHarness implements ExtensionContext.Store.CloseableResource, 
         });
 
         static {
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-                EXECUTOR.shutdown();
-                try {
-                    EXECUTOR.awaitTermination(30, TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }, "mailrelay-junit-cleanup-at-exit"));
+            try {
+                Runtime.getRuntime().addShutdownHook(new Thread(Cleaner::finish, "mailrelay-junit-cleanup-at-exit"));
+            } catch (IllegalStateException e) {
+                EXECUTOR.shutdown();     // first used while the JVM shuts down: every removal is done at once
+            }
+        }
+
+        private static void finish() {
+            EXECUTOR.shutdown();
+            try {
+                EXECUTOR.awaitTermination(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 
