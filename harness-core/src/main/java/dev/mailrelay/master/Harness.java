@@ -148,6 +148,10 @@ public final class Harness implements AutoCloseable {
     /** Stops every instance. */
     @Override
     public void close() {
+        // Every listener first: their threads then end side by side while each instance stops.
+        for (Instance i : instances.values()) {
+            i.stopAccepting();
+        }
         for (Instance i : instances.values()) {
             i.close();
         }

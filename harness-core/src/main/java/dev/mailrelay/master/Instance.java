@@ -434,6 +434,11 @@ public final class Instance implements AutoCloseable {
         }
     }
 
+    /** Stops accepting connections on every listener, at once ({@link #close()} does the rest). */
+    void stopAccepting() {
+        servers.forEach(SmtpdServer::stopAccepting);
+    }
+
     /** Stops every listener, open session and delivery, and leaves the virtual network. */
     @Override
     public void close() {

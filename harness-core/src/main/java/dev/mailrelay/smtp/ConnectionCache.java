@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
@@ -33,6 +34,9 @@ final class ConnectionCache implements AutoCloseable {
         t.setDaemon(true);
         return t;
     });
+
+    /** Set by {@link #close()}: a delivery that ends afterwards keeps nothing. */
+    private volatile boolean closed;
 
     private record CachedSession(SmtpClientSession session, long expires) {
     }
@@ -71,7 +75,7 @@ final class ConnectionCache implements AutoCloseable {
         if (!session.isOpen()) {
             return;
         }
-        if (timeLimitMillis <= 0) {
+        if (timeLimitMillis <= 0 || closed) {
             session.quit();
             return;
         }
@@ -84,17 +88,25 @@ final class ConnectionCache implements AutoCloseable {
                 oldest.session.quit();
             }
         }
-        // An idle connection is closed when its time is up, as Postfix's scache does.
-        idleCloser.schedule(() -> {
+        try {
+            // An idle connection is closed when its time is up, as Postfix's scache does.
+            idleCloser.schedule(() -> {
+                if (idle.remove(entry)) {
+                    entry.session.quit();
+                }
+            }, timeLimitMillis, TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            // close() came while this delivery ended (the instance is stopping): nothing is kept.
             if (idle.remove(entry)) {
                 entry.session.quit();
             }
-        }, timeLimitMillis, TimeUnit.MILLISECONDS);
+        }
     }
 
     /** Closes the idle connections. */
     @Override
     public void close() {
+        closed = true;
         idleCloser.shutdownNow();
         for (Deque<CachedSession> idle : cache.values()) {
             CachedSession c;

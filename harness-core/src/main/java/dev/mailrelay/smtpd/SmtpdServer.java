@@ -200,13 +200,20 @@ public final class SmtpdServer implements Closeable {
         return bound.getPort();
     }
 
-    /** Stops accepting and closes every open session. */
+    /**
+     * Stops accepting at once, without waiting for the listener thread to end ({@link #close()} waits
+     * for it): a harness stops every listener of every instance first, so that their threads end side
+     * by side instead of one after the other.
+     */
+    public synchronized void stopAccepting() {
+        closed = true;
+        closeQuietly(serverSocket);
+    }
+
+    /** Stops accepting and closes every open session; the port is closed when it returns. */
     @Override
     public void close() {
-        synchronized (this) {
-            closed = true;
-            closeQuietly(serverSocket);
-        }
+        stopAccepting();
         for (Socket s : open) {
             try {
                 s.close();
