@@ -37,6 +37,7 @@ public class PluginElementsTest extends AbstractMojoTestCase {
     @Override
     protected void tearDown() throws Exception {
         new StopAtSessionEnd().afterSessionEnd(session);
+        MojoTestSupport.deleteTree(work);
         super.tearDown();
     }
 

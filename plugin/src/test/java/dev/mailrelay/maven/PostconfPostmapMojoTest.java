@@ -22,6 +22,12 @@ public class PostconfPostmapMojoTest extends AbstractMojoTestCase {
         work = Files.createTempDirectory("mailrelay-postconf-test");
     }
 
+    @Override
+    protected void tearDown() throws Exception {
+        MojoTestSupport.deleteTree(work);
+        super.tearDown();
+    }
+
     public void testPostconfPrintsEffectiveParametersAndTheSaslLists() throws Exception {
         PostconfMojo postconf = mojo("postconf");
         List<String> out = new ArrayList<>();

@@ -144,6 +144,7 @@ public class SameInstanceTest extends AbstractMojoTestCase {
     }
 
     private MavenSession session;
+    private Path basedir;
 
     @Override
     protected void setUp() throws Exception {
@@ -154,6 +155,7 @@ public class SameInstanceTest extends AbstractMojoTestCase {
     @Override
     protected void tearDown() throws Exception {
         new StopAtSessionEnd().afterSessionEnd(session);
+        MojoTestSupport.deleteTree(basedir);
         super.tearDown();
     }
 
@@ -181,7 +183,8 @@ public class SameInstanceTest extends AbstractMojoTestCase {
 
     /** The plugin's start goal as Maven configures it from the test POM. */
     private Map<String, View> plugin() throws Exception {
-        File basedir = Files.createTempDirectory("mailrelay-same-instance").toFile();
+        basedir = Files.createTempDirectory("mailrelay-same-instance");
+        File basedir = this.basedir.toFile();
         StartMojo start = (StartMojo) lookupMojo("start", getTestFile("src/test/resources/unit/same-instance/pom.xml"));
         MavenProject project = MojoTestSupport.project("same-instance", basedir);
         setVariableValueToObject(start, "project", project);
