@@ -80,6 +80,15 @@ public final class Harness implements AutoCloseable {
             }
             throw (RuntimeException) failure;
         }
+        // Recovered mail is delivered once every instance is on the network, not while a peer starts.
+        try {
+            for (Instance i : harness.instances.values()) {
+                i.recoverQueue();
+            }
+        } catch (RuntimeException e) {
+            harness.close();
+            throw e;
+        }
         return harness;
     }
 

@@ -138,10 +138,6 @@ public final class Instance implements AutoCloseable {
                         server.address().getHostAddress(), server.port());
             }
             instance.joinNetwork(config);
-            int recovered = instance.qmgr.recover();
-            if (recovered > 0) {
-                log.info("{}: {} queue file(s) recovered from mailrelay_queue_directory", config.name(), recovered);
-            }
         } catch (IOException e) {
             instance.close();
             throw new UncheckedIOException("instance " + config.name() + ": cannot bind: " + e.getMessage(), e);
@@ -150,6 +146,18 @@ public final class Instance implements AutoCloseable {
             throw e;
         }
         return instance;
+    }
+
+    /**
+     * Hands the queue files left in {@code mailrelay_queue_directory} to the queue manager. The
+     * harness calls it once every instance of the start has joined the network, so that recovered
+     * mail finds the instances it goes to (they start side by side).
+     */
+    void recoverQueue() {
+        int recovered = qmgr.recover();
+        if (recovered > 0) {
+            log.info("{}: {} queue file(s) recovered from mailrelay_queue_directory", name, recovered);
+        }
     }
 
     /**

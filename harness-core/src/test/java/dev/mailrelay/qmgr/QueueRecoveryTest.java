@@ -85,11 +85,12 @@ class QueueRecoveryTest {
         Files.write(queued.get(1), java.util.Arrays.copyOf(whole, whole.length / 2));
         Files.writeString(queue.resolve("README"), "not a queue file\n");
 
-        try (Harness h = Harness.start(List.of(InstanceConfig.named("isp").mainCf("""
+        // The relay is listed first: its recovered mail waits until the ISP has started too.
+        try (Harness h = Harness.start(List.of(relay(), InstanceConfig.named("isp").mainCf("""
                 myhostname = mail.isp.example
                 mynetworks = 127.0.0.0/8
                 default_transport = discard
-                """).masterCf("smtp inet n - n - - smtpd"), relay()), true)) {
+                """).masterCf("smtp inet n - n - - smtpd")), true)) {
             List<CapturedMessage> got = h.instance("isp").capture().awaitMessages(2, WAIT);
             assertThat(h.instance("relay").awaitIdle(WAIT)).isTrue();
             assertThat(got).hasSize(2);
