@@ -50,9 +50,10 @@ public final class Harness implements AutoCloseable {
                 throw new IllegalArgumentException("two instances are named " + config.name());
             }
         }
-        // Instances share nothing while they start, so they start side by side: a cold start is
-        // mostly class loading and first runs, which another core takes on. The calling thread
-        // starts the first; the failure thrown is the first in configuration order.
+        // Instances share only the virtual network (a concurrent map) while they start, so they start
+        // side by side: a cold start is mostly class loading and first runs, which another core takes
+        // on. The calling thread starts the first; the failure thrown is the first in configuration
+        // order.
         List<Starting> others = new ArrayList<>();
         for (InstanceConfig config : configs.subList(Math.min(1, configs.size()), configs.size())) {
             others.add(new Starting(config, ephemeralPorts, harness.network).fork());

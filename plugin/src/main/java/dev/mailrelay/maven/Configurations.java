@@ -222,8 +222,9 @@ final class Configurations {
         return s == null ? "" : s.strip();
     }
 
-    private static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
+    /** Deletes {@code dir} and everything in it; nothing when it does not exist (or is null). */
+    static void deleteTree(Path dir) throws IOException {
+        if (dir == null || !Files.exists(dir)) {
             return;
         }
         try (Stream<Path> files = Files.walk(dir)) {

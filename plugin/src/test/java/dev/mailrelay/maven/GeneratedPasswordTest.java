@@ -36,7 +36,7 @@ public class GeneratedPasswordTest extends AbstractMojoTestCase {
     @Override
     protected void tearDown() throws Exception {
         new StopAtSessionEnd().afterSessionEnd(session);
-        MojoTestSupport.deleteTree(work);
+        Configurations.deleteTree(work);
         super.tearDown();
     }
 

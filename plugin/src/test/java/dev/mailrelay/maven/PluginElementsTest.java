@@ -37,7 +37,7 @@ public class PluginElementsTest extends AbstractMojoTestCase {
     @Override
     protected void tearDown() throws Exception {
         new StopAtSessionEnd().afterSessionEnd(session);
-        MojoTestSupport.deleteTree(work);
+        Configurations.deleteTree(work);
         super.tearDown();
     }
 

@@ -24,7 +24,7 @@ public class PostconfPostmapMojoTest extends AbstractMojoTestCase {
 
     @Override
     protected void tearDown() throws Exception {
-        MojoTestSupport.deleteTree(work);
+        Configurations.deleteTree(work);
         super.tearDown();
     }
 

@@ -155,7 +155,7 @@ public class SameInstanceTest extends AbstractMojoTestCase {
     @Override
     protected void tearDown() throws Exception {
         new StopAtSessionEnd().afterSessionEnd(session);
-        MojoTestSupport.deleteTree(basedir);
+        Configurations.deleteTree(basedir);
         super.tearDown();
     }
 

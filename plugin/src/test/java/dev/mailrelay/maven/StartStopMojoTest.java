@@ -45,7 +45,7 @@ public class StartStopMojoTest extends AbstractMojoTestCase {
     @Override
     protected void tearDown() throws Exception {
         new StopAtSessionEnd().afterSessionEnd(session);
-        MojoTestSupport.deleteTree(work);
+        Configurations.deleteTree(work);
         super.tearDown();
     }
 
