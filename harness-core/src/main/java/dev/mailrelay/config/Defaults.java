@@ -135,6 +135,7 @@ final class Defaults {
         def("header_from_format", "standard", oneOf("standard", "obsolete"));
         def("info_log_address_format", "external", oneOf("external", "internal"));
         def("bounce_size_limit", "50000", INT);
+        def("delay_logging_resolution_limit", "2", INT);
         // Deliberately not Postfix's passwd/aliases lookup: a harness has no local users, so every
         // local recipient exists unless a table is named.
         def("local_recipient_maps", "", TABLE_LIST);

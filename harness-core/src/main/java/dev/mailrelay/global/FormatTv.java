@@ -3,11 +3,11 @@ package dev.mailrelay.global;
 /**
  * Postfix's format_tv(): a time as a decimal number of seconds without irrelevant digits, as the
  * {@code delay=} of a delivery log line shows it (two significant digits, at most
- * {@code delay_logging_resolution_limit} = 2 after the point; large values round to whole seconds,
- * trailing zeros dropped).
+ * {@code delay_logging_resolution_limit} digits after the point; large values round to whole
+ * seconds, trailing zeros dropped).
  *
  * <pre>{@code
- * FormatTv.delay(Duration.ofMillis(1234));   // "1.2"
+ * FormatTv.delay(Duration.ofMillis(1234), 2);   // "1.2"
  * }</pre>
  */
 public final class FormatTv {
@@ -15,16 +15,14 @@ public final class FormatTv {
     private static final int[] POW10 = {1, 10, 100, 1000, 10000, 100000, 1000000};
     /** log_adhoc.c's SIG_DIGS. */
     private static final int SIG_DIGS = 2;
-    /** Postfix's default delay_logging_resolution_limit. */
-    private static final int MAX_DIGITS = 2;
 
     private FormatTv() {
     }
 
-    /** A delivery's {@code delay=} value. */
-    public static String delay(java.time.Duration d) {
+    /** A delivery's {@code delay=} value; {@code maxDigits}: delay_logging_resolution_limit, 0 to 6. */
+    public static String delay(java.time.Duration d, int maxDigits) {
         long micros = Math.max(0, d.toNanos() / 1000);
-        return format(micros / MILLION, (int) (micros % MILLION), SIG_DIGS, MAX_DIGITS);
+        return format(micros / MILLION, (int) (micros % MILLION), SIG_DIGS, maxDigits);
     }
 
     static String format(long sec, int usec, int sigDigits, int maxDigits) {

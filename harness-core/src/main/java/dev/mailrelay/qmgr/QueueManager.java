@@ -68,6 +68,8 @@ public final class QueueManager implements AutoCloseable {
     private final Duration maximalBackoff;
     private final Duration queueRunDelay;
     private final Duration maximalLifetime;
+    /** delay_logging_resolution_limit: decimals of the delivery log line's delay=. */
+    private final int delayResolution;
     private final Duration bounceLifetime;
     private final ExecutorService agents;
     private final ScheduledExecutorService timer;
@@ -124,6 +126,12 @@ public final class QueueManager implements AutoCloseable {
         this.maximalBackoff = params.time("maximal_backoff_time");
         this.queueRunDelay = params.time("queue_run_delay");
         this.maximalLifetime = params.time("maximal_queue_lifetime");
+        // mail_params.c: var_delay_max_res, a range-checked integer (0..MAX_DELAY_RES = 6).
+        this.delayResolution = params.integer("delay_logging_resolution_limit");
+        if (delayResolution > 6) {
+            throw params.error("delay_logging_resolution_limit", "invalid delay_logging_resolution_limit parameter "
+                    + "value " + delayResolution + " > 6");
+        }
         this.bounceLifetime = params.time("bounce_queue_lifetime");
         // Postfix finds a missing delivery agent only when mail is routed to it ("mail transport
         // unavailable"); a harness says so at start.
@@ -536,7 +544,7 @@ public final class QueueManager implements AutoCloseable {
             if (log.isInfoEnabled()) {
                 log.info("{}/{}[{}]: {}: to=<{}>, relay={}, delay={}, dsn={}, status={} ({})", instance,
                         request.transport(), agent, m.queueId(), logAddrForm.format(s.recipient()), result.relay(),
-                        FormatTv.delay(delay), s.dsn(), s.status().word(), s.reason());
+                        FormatTv.delay(delay, delayResolution), s.dsn(), s.status().word(), s.reason());
             }
         }
         for (Map.Entry<Status, List<RecipientStatus>> g : byStatus.entrySet()) {

@@ -80,6 +80,17 @@ class HarnessTest {
     }
 
     @Test
+    void delayLoggingResolutionLimitIsRangeCheckedAtStart() {
+        // Postfix's mail_conf_int range check: 0..6 decimals of a delivery log line's delay=.
+        assertThatThrownBy(() -> Harness.start(List.of(InstanceConfig.named("r")
+                .mainCf("myhostname = x\ndelay_logging_resolution_limit = 7\n")
+                .masterCf("smtp inet n - n - - smtpd")), true).close())
+                .isInstanceOf(ConfigException.class)
+                .hasMessage("r main.cf text, line 2: parameter delay_logging_resolution_limit: invalid "
+                        + "delay_logging_resolution_limit parameter value 7 > 6");
+    }
+
+    @Test
     void anOpenRelayConfigurationIsRefused() {
         assertThatThrownBy(() -> Harness.start(List.of(InstanceConfig.named("open")
                 .mainCf("smtpd_relay_restrictions =\nsmtpd_recipient_restrictions = permit\n")
